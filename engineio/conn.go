@@ -1,0 +1,300 @@
+package engineio
+
+import (
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Receiver takes the messages of one connection. The server calls its
+// methods from one goroutine at a time, in the order the client sent the
+// messages; a slow OnMessage delays only this connection's later messages.
+type Receiver interface {
+	// OnMessage is called for each message the client sends. data belongs
+	// to the receiver.
+	OnMessage(data []byte, binary bool)
+	// OnClose is called once, after the connection has closed.
+	OnClose(reason CloseReason)
+}
+
+type connState uint8
+
+const (
+	stateOpen    connState = iota
+	stateClosing           // Close called: flush what is queued, then close
+	stateClosed
+)
+
+// Conn is one Engine.IO session. Its methods are safe for concurrent use.
+type Conn struct {
+	id   string
+	srv  *Server
+	req  *http.Request
+	recv Receiver
+
+	recvMu sync.Mutex // serializes delivery to recv
+
+	mu        sync.Mutex
+	state     connState
+	transport Transport
+	queue     []frame
+	queued    int // bytes in queue
+	wake      chan struct{}
+
+	// polling
+	getActive   bool
+	postActive  bool
+	pollClose   byte // packet answering a GET after close: '1' or '6'
+	probed      bool // upgrade probe done: answer GETs with noop
+	closeReason CloseReason
+
+	// websocket
+	ws      *wsConn
+	writing bool // a writer goroutine is running
+	probe   *wsConn
+
+	// heartbeat
+	hb        *time.Timer
+	hbDue     time.Time
+	hbWaiting bool
+
+	closeTimer *time.Timer
+
+	delivering   int  // deliverMessage calls in progress
+	closePending bool // OnClose waits for delivering to reach 0
+}
+
+// ID returns the session id.
+func (c *Conn) ID() string { return c.id }
+
+// Request returns the handshake request. Its body has been consumed; its
+// headers, URL, cookies and RemoteAddr are as the client sent them.
+func (c *Conn) Request() *http.Request { return c.req }
+
+// Transport returns the transport in use now.
+func (c *Conn) Transport() Transport {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.transport
+}
+
+// Send queues messages for the client, in order and as one unit. It never
+// blocks on the network. It returns ErrClosed after the connection closed,
+// and ErrSlowConsumer when the queue would exceed MaxBufferedBytes, in which
+// case the connection is closed with ReasonSlowConsumer.
+func (c *Conn) Send(msgs ...Message) error {
+	return c.enqueue(msgs, false)
+}
+
+// SendVolatile queues messages only if the transport can take them now
+// without building a backlog, and reports whether it did. Dropped messages
+// are not an error: use it for data that is useless when late.
+func (c *Conn) SendVolatile(msgs ...Message) bool {
+	return c.enqueue(msgs, true) == nil
+}
+
+// volatileBacklog is the queue size over which volatile messages to a
+// WebSocket connection are dropped.
+const volatileBacklog = 16 << 10
+
+func (c *Conn) enqueue(msgs []Message, volatile bool) error {
+	size := 0
+	for _, m := range msgs {
+		size += len(m.Data) + 1
+	}
+	c.mu.Lock()
+	if c.state != stateOpen {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	if volatile && !c.writableLocked() {
+		c.mu.Unlock()
+		return ErrSlowConsumer
+	}
+	if c.queued+size > c.srv.opts.MaxBufferedBytes {
+		c.mu.Unlock()
+		c.terminate(ReasonSlowConsumer)
+		return ErrSlowConsumer
+	}
+	for _, m := range msgs {
+		c.queue = append(c.queue, frame{typ: packetMessage, data: m.Data, binary: m.Binary})
+	}
+	c.queued += size
+	c.kickLocked()
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *Conn) writableLocked() bool {
+	if c.transport == Polling {
+		return c.getActive && !c.probed
+	}
+	return c.queued < volatileBacklog
+}
+
+// sendControl queues a control packet (ping, noop).
+func (c *Conn) sendControlLocked(t packetType, data []byte) {
+	c.queue = append(c.queue, frame{typ: t, data: data})
+	c.queued += len(data) + 1
+	c.kickLocked()
+}
+
+// kickLocked makes the transport write what is queued: it wakes a waiting
+// polling GET, or starts the WebSocket writer.
+func (c *Conn) kickLocked() {
+	if c.transport == WebSocket {
+		if !c.writing && c.ws != nil {
+			c.writing = true
+			go c.ws.writeLoop(c)
+		}
+		return
+	}
+	c.notifyLocked()
+}
+
+func (c *Conn) notifyLocked() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// takeLocked removes and returns what is queued.
+func (c *Conn) takeLocked() []frame {
+	q := c.queue
+	c.queue = nil
+	c.queued = 0
+	return q
+}
+
+// Close closes the connection after what is queued has been written (or
+// WriteTimeout has passed). reason is reported to the Receiver; the empty
+// reason means ReasonForcedClose.
+func (c *Conn) Close(reason CloseReason) {
+	if reason == "" {
+		reason = ReasonForcedClose
+	}
+	c.mu.Lock()
+	if c.state != stateOpen {
+		c.mu.Unlock()
+		return
+	}
+	if c.queued == 0 && !(c.transport == Polling && c.getActive) {
+		c.mu.Unlock()
+		c.terminate(reason)
+		return
+	}
+	c.state = stateClosing
+	c.closeReason = reason
+	c.queue = append(c.queue, frame{typ: packetClose})
+	c.queued++
+	c.closeTimer = time.AfterFunc(c.srv.opts.WriteTimeout, func() { c.terminate(reason) })
+	c.kickLocked()
+	c.mu.Unlock()
+}
+
+// terminate closes the connection now and reports reason once.
+func (c *Conn) terminate(reason CloseReason) {
+	c.terminateWith(reason, packetClose)
+}
+
+// terminateWith closes the connection; a waiting polling GET is answered
+// with pollAnswer.
+func (c *Conn) terminateWith(reason CloseReason, pollAnswer packetType) {
+	c.mu.Lock()
+	if c.state == stateClosed {
+		c.mu.Unlock()
+		return
+	}
+	c.state = stateClosed
+	c.pollClose = byte(pollAnswer)
+	c.queue, c.queued = nil, 0
+	if c.hb != nil {
+		c.hb.Stop()
+	}
+	if c.closeTimer != nil {
+		c.closeTimer.Stop()
+	}
+	ws, probe := c.ws, c.probe
+	c.notifyLocked()
+	c.closeReason = reason
+	deferred := c.delivering > 0
+	c.closePending = deferred
+	c.mu.Unlock()
+
+	if ws != nil {
+		ws.close()
+	}
+	if probe != nil {
+		probe.close()
+	}
+	c.srv.remove(c)
+	if !deferred {
+		c.recvMu.Lock()
+		c.recv.OnClose(reason)
+		c.recvMu.Unlock()
+	}
+}
+
+// deliver hands one incoming packet to its handling.
+func (c *Conn) deliver(p packet) error {
+	switch p.typ {
+	case packetMessage:
+		return c.deliverMessage(p.data, p.binary)
+	case packetPong:
+		c.onPong()
+	case packetPing:
+		c.mu.Lock()
+		if c.state == stateOpen {
+			c.sendControlLocked(packetPong, p.data)
+		}
+		c.mu.Unlock()
+	case packetClose:
+		c.terminateWith(ReasonTransportClose, packetNoop)
+		return ErrClosed
+	case packetNoop, packetUpgrade:
+	default:
+		return ErrInvalidPacket
+	}
+	return nil
+}
+
+// deliverMessage calls OnMessage. A close that happens meanwhile (even
+// from inside OnMessage) is reported after OnMessage returns.
+func (c *Conn) deliverMessage(data []byte, binary bool) error {
+	c.mu.Lock()
+	if c.state == stateClosed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	c.delivering++
+	c.mu.Unlock()
+
+	c.recvMu.Lock()
+	if !c.isClosed() {
+		c.recv.OnMessage(data, binary)
+	}
+	c.recvMu.Unlock()
+
+	c.mu.Lock()
+	c.delivering--
+	pending := c.closePending && c.delivering == 0
+	if pending {
+		c.closePending = false
+	}
+	reason := c.closeReason
+	c.mu.Unlock()
+	if pending {
+		c.recvMu.Lock()
+		c.recv.OnClose(reason)
+		c.recvMu.Unlock()
+		return ErrClosed
+	}
+	return nil
+}
+
+func (c *Conn) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state == stateClosed
+}

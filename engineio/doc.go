@@ -1,0 +1,33 @@
+// Package engineio implements the server side of Engine.IO protocol
+// version 4, the transport layer under Socket.IO: the handshake, HTTP
+// long-polling, WebSocket, the upgrade from polling to WebSocket, and the
+// server-initiated heartbeat.
+//
+// A Server is an http.Handler. Mount it on the path clients use (by
+// default "/engine.io/"; Socket.IO clients use "/socket.io/") and give it a
+// Handler that returns a Receiver for each new connection:
+//
+//	srv := engineio.NewServer(engineio.HandlerFunc(func(c *engineio.Conn) engineio.Receiver {
+//		return echo{c}
+//	}), nil)
+//	http.Handle("/engine.io/", srv)
+//
+// The examples are the best way in.
+//
+// # Concurrency
+//
+// All methods of Server and Conn are safe for concurrent use. The messages
+// of one connection reach its Receiver one at a time, in order. Send never
+// blocks on the network: each connection has a queue capped at
+// Options.MaxBufferedBytes, written by the polling GET that is waiting or by
+// a writer goroutine that runs only while a WebSocket connection has
+// something to write. A connection that does not keep up is closed with
+// ReasonSlowConsumer rather than slowing down the sender.
+//
+// # Security
+//
+// Options.CheckOrigin runs on every request, polling and WebSocket alike;
+// the default accepts requests without an Origin, same-host origins and the
+// origins CORS allows. Options.AllowRequest runs before a session is
+// created, where cookies and headers can be checked.
+package engineio

@@ -1,0 +1,148 @@
+package engineio
+
+import (
+	"net/http"
+	"time"
+)
+
+// Transport names a way of carrying packets between client and server.
+type Transport string
+
+// The transports of Engine.IO v4.
+const (
+	Polling   Transport = "polling"
+	WebSocket Transport = "websocket"
+)
+
+// Options configures a Server. The zero value of every field selects the
+// default that its comment gives; a nil *Options selects all defaults.
+// NewServer copies the options, so changing them afterwards has no effect.
+type Options struct {
+	// PingInterval is the time between two pings sent by the server.
+	// Default 25s.
+	PingInterval time.Duration
+	// PingTimeout is how long the server waits for the pong after sending a
+	// ping before it closes the connection. Default 20s.
+	PingTimeout time.Duration
+	// UpgradeTimeout bounds the upgrade from polling to WebSocket: a probe
+	// that does not complete in time is closed and polling goes on.
+	// Default 10s.
+	UpgradeTimeout time.Duration
+	// MaxPayload is the largest HTTP POST body and the largest WebSocket
+	// message accepted, in bytes; it is announced to clients in the
+	// handshake. A larger POST is answered 413; a larger WebSocket message
+	// closes the connection. Default 1,000,000 (Node's maxHttpBufferSize).
+	MaxPayload int
+	// MaxBufferedBytes caps the bytes queued for one connection and not yet
+	// written. A connection whose queue would grow past it is closed with
+	// ReasonSlowConsumer; volatile messages are dropped instead.
+	// Default 4 MiB.
+	MaxBufferedBytes int
+	// WriteTimeout bounds one write to a connection's transport.
+	// Default 10s.
+	WriteTimeout time.Duration
+	// Transports lists the transports accepted. Default: polling and
+	// websocket.
+	Transports []Transport
+	// DisableUpgrades stops polling sessions from upgrading to WebSocket
+	// (the handshake then announces no upgrades).
+	DisableUpgrades bool
+	// CORS, when set, answers cross-origin polling requests. Nil sends no
+	// CORS headers.
+	CORS *CORS
+	// CheckOrigin reports whether a request's Origin is acceptable. It runs
+	// on every request (handshake, polling and WebSocket upgrade); a false
+	// answer gets 403. Default: a request without Origin is accepted, one
+	// with Origin is accepted when the origin's host equals the request's
+	// Host or the origin is allowed by CORS.
+	CheckOrigin func(r *http.Request) bool
+	// AllowRequest runs on a handshake (a request without sid) before the
+	// session is created: the place to check cookies or headers. A non-nil
+	// error is answered 403 with the error's text as the message.
+	AllowRequest func(r *http.Request) error
+	// WebSocketBufferSize is the size of the read buffer of each WebSocket
+	// connection. Default 4096.
+	WebSocketBufferSize int
+	// Logger receives the server's diagnostics. Default: discard.
+	Logger Logger
+}
+
+// CORS configures answers to cross-origin requests on the polling
+// transport. WebSocket requests are not covered by CORS; CheckOrigin guards
+// them.
+type CORS struct {
+	// AllowedOrigins lists the origins (scheme://host[:port]) allowed; "*"
+	// allows any origin. With AllowCredentials the request's own origin is
+	// echoed instead of "*".
+	AllowedOrigins []string
+	// AllowCredentials lets browsers send cookies on cross-origin polling
+	// requests (Access-Control-Allow-Credentials: true).
+	AllowCredentials bool
+	// AllowedHeaders lists the request headers a preflight may ask for.
+	// Default: the headers the preflight asks for are echoed.
+	AllowedHeaders []string
+	// MaxAge is how long a browser may cache a preflight answer.
+	// Default: not sent.
+	MaxAge time.Duration
+}
+
+// Logger is the subset of *slog.Logger the server uses.
+type Logger interface {
+	Debug(msg string, args ...any)
+	Warn(msg string, args ...any)
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Debug(string, ...any) {}
+func (nopLogger) Warn(string, ...any)  {}
+
+func (o *Options) withDefaults() Options {
+	var c Options
+	if o != nil {
+		c = *o
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = 25 * time.Second
+	}
+	if c.PingTimeout <= 0 {
+		c.PingTimeout = 20 * time.Second
+	}
+	if c.UpgradeTimeout <= 0 {
+		c.UpgradeTimeout = 10 * time.Second
+	}
+	if c.MaxPayload <= 0 {
+		c.MaxPayload = 1_000_000
+	}
+	if c.MaxBufferedBytes <= 0 {
+		c.MaxBufferedBytes = 4 << 20
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if len(c.Transports) == 0 {
+		c.Transports = []Transport{Polling, WebSocket}
+	} else {
+		c.Transports = append([]Transport(nil), c.Transports...)
+	}
+	if c.WebSocketBufferSize <= 0 {
+		c.WebSocketBufferSize = 4096
+	}
+	if c.CORS != nil {
+		cors := *c.CORS
+		c.CORS = &cors
+	}
+	if c.Logger == nil {
+		c.Logger = nopLogger{}
+	}
+	return c
+}
+
+func (o *Options) allows(t Transport) bool {
+	for _, x := range o.Transports {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,140 @@
+package engineio
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"time"
+)
+
+// servePoll answers a polling GET: with what is queued, or, when nothing
+// is, as soon as something is (a ping comes at least every PingInterval).
+func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	if c.getActive {
+		// Two GETs at once: the reference closes the session.
+		c.mu.Unlock()
+		errBadRequest.with("overlapping GET").write(w)
+		c.terminate(ReasonTransportError)
+		return
+	}
+	c.getActive = true
+	for {
+		body, closeAfter, ok := c.pollAnswerLocked()
+		if ok {
+			c.getActive = false
+			reason := c.closeReason
+			c.mu.Unlock()
+			c.writePoll(w, body)
+			if closeAfter {
+				c.terminate(reason)
+			}
+			return
+		}
+		wake := c.wake
+		c.mu.Unlock()
+		select {
+		case <-wake:
+			c.mu.Lock()
+		case <-r.Context().Done():
+			c.mu.Lock()
+			c.getActive = false
+			c.mu.Unlock()
+			c.terminate(ReasonTransportClose)
+			return
+		}
+	}
+}
+
+// pollAnswerLocked returns the body that answers a waiting GET now, if any,
+// and whether the connection closes once it is written.
+func (c *Conn) pollAnswerLocked() (body []byte, closeAfter, ok bool) {
+	switch {
+	case c.state == stateClosed:
+		return []byte{c.pollClose}, false, true
+	case c.transport != Polling || c.probed:
+		// Upgrading (or upgraded): release the GET so the client can pause
+		// polling; what is queued goes out on the WebSocket.
+		return []byte{byte(packetNoop)}, false, true
+	case len(c.queue) == 0:
+		return nil, false, false
+	}
+	frames := c.takeLocked()
+	n := 0
+	for _, f := range frames {
+		n += len(f.data)*4/3 + 4
+	}
+	body = make([]byte, 0, n)
+	for _, f := range frames {
+		body = appendPayloadFrame(body, f)
+		if f.typ == packetClose {
+			closeAfter = true
+		}
+	}
+	return body, closeAfter, true
+}
+
+func (c *Conn) writePoll(w http.ResponseWriter, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=UTF-8")
+	h.Set("Cache-Control", "no-store")
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(c.srv.opts.WriteTimeout))
+	_, _ = w.Write(body)
+}
+
+// serveData takes a polling POST: a payload of one or more packets.
+func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	if c.postActive {
+		c.mu.Unlock()
+		errBadRequest.with("overlapping POST").write(w)
+		c.terminate(ReasonTransportError)
+		return
+	}
+	c.postActive = true
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.postActive = false
+		c.mu.Unlock()
+	}()
+
+	max := int64(c.srv.opts.MaxPayload)
+	if r.ContentLength > max {
+		errTooLarge.write(w)
+		return
+	}
+	body, err := readBody(w, r, max)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			errTooLarge.write(w)
+			return
+		}
+		errBadRequest.with("cannot read body").write(w)
+		return
+	}
+	err = decodePayload(body, c.deliver)
+	if err != nil && !errors.Is(err, ErrClosed) {
+		c.srv.opts.Logger.Debug("engineio: bad payload", "sid", c.id, "err", err)
+		errBadRequest.with("invalid payload").write(w)
+		c.terminate(ReasonTransportError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html")
+	h.Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte("ok"))
+}
+
+func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	rd := http.MaxBytesReader(w, r.Body, max)
+	if r.ContentLength > 0 {
+		body := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(rd, body); err != nil {
+			return nil, err
+		}
+		return body, nil
+	}
+	return io.ReadAll(rd)
+}

@@ -1,0 +1,277 @@
+package engineio
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gorilla/websocket"
+)
+
+// Handler accepts new connections.
+type Handler interface {
+	// ServeConn is called once for each new connection, before the
+	// handshake is answered, and returns the Receiver of its messages. It
+	// must not block; it may already Send.
+	ServeConn(c *Conn) Receiver
+}
+
+// HandlerFunc adapts a function to the Handler interface.
+type HandlerFunc func(c *Conn) Receiver
+
+// ServeConn calls f(c).
+func (f HandlerFunc) ServeConn(c *Conn) Receiver { return f(c) }
+
+// Server is an Engine.IO v4 server: an http.Handler that serves the
+// polling and WebSocket transports at the path it is mounted on.
+type Server struct {
+	opts     Options
+	handler  Handler
+	upgrader websocket.Upgrader
+
+	mu       sync.RWMutex
+	conns    map[string]*Conn
+	closing  bool
+	drained  chan struct{} // closed when closing and conns is empty
+	accepted atomic.Int64
+}
+
+// NewServer returns a server that hands each new connection to h.
+func NewServer(h Handler, opts *Options) *Server {
+	s := &Server{
+		opts:    opts.withDefaults(),
+		handler: h,
+		conns:   make(map[string]*Conn),
+		drained: make(chan struct{}),
+	}
+	s.upgrader = websocket.Upgrader{
+		ReadBufferSize:  s.opts.WebSocketBufferSize,
+		WriteBufferPool: writeBufferPool,
+		// The Origin was checked before the upgrade (checkOrigin).
+		CheckOrigin: func(*http.Request) bool { return true },
+		Error:       upgradeError,
+	}
+	return s
+}
+
+var writeBufferPool = &sync.Pool{}
+
+// Options returns the server's options, with defaults filled in.
+func (s *Server) Options() Options { return s.opts }
+
+// Len returns the number of open connections.
+func (s *Server) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.conns)
+}
+
+// Conn returns the open connection with the given session id, or nil.
+func (s *Server) Conn(id string) *Conn {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.conns[id]
+}
+
+// ServeHTTP serves one Engine.IO request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.checkOrigin(r) {
+		errForbidden.write(w)
+		return
+	}
+	s.writeCORS(w, r)
+	if r.Method == http.MethodOptions {
+		s.writePreflight(w, r)
+		return
+	}
+	q := r.URL.Query()
+	transport := Transport(q.Get("transport"))
+	if !s.opts.allows(transport) {
+		errUnknownTransport.write(w)
+		return
+	}
+	if q.Get("EIO") != "4" {
+		errUnsupportedEIO.write(w)
+		return
+	}
+	isUpgrade := websocket.IsWebSocketUpgrade(r)
+	if transport == WebSocket && !isUpgrade {
+		errBadRequest.write(w)
+		return
+	}
+	sid := q.Get("sid")
+	if sid == "" {
+		s.handshake(w, r, transport)
+		return
+	}
+	c := s.Conn(sid)
+	if c == nil {
+		errUnknownSID.write(w)
+		return
+	}
+	if transport == WebSocket {
+		c.serveUpgrade(w, r)
+		return
+	}
+	if c.Transport() != Polling {
+		errBadRequest.write(w)
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		c.servePoll(w, r)
+	case http.MethodPost:
+		c.serveData(w, r)
+	default:
+		errBadRequest.write(w)
+	}
+}
+
+// handshake opens a new session.
+func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport Transport) {
+	if r.Method != http.MethodGet {
+		errBadHandshake.write(w)
+		return
+	}
+	if s.opts.AllowRequest != nil {
+		if err := s.opts.AllowRequest(r); err != nil {
+			errForbidden.with(err.Error()).write(w)
+			return
+		}
+	}
+	var ws *wsConn
+	if transport == WebSocket {
+		var err error
+		if ws, err = s.upgrade(w, r); err != nil {
+			return
+		}
+	}
+	c := &Conn{
+		id:        newID(),
+		srv:       s,
+		req:       cloneRequest(r),
+		transport: transport,
+		wake:      make(chan struct{}, 1),
+		ws:        ws,
+	}
+	if !s.add(c) {
+		if ws != nil {
+			ws.close()
+		} else {
+			errShuttingDown.write(w)
+		}
+		return
+	}
+	c.queue = append(c.queue, frame{typ: packetOpen, data: s.openPacket(c.id, transport)})
+	c.queued = len(c.queue[0].data) + 1
+	c.recv = s.handler.ServeConn(c)
+	c.startHeartbeat()
+	if ws != nil {
+		c.mu.Lock()
+		c.kickLocked()
+		c.mu.Unlock()
+		go ws.readLoop(c)
+		return
+	}
+	c.servePoll(w, r)
+}
+
+func (s *Server) openPacket(sid string, transport Transport) []byte {
+	upgrades := []Transport{}
+	if transport == Polling && !s.opts.DisableUpgrades && s.opts.allows(WebSocket) {
+		upgrades = append(upgrades, WebSocket)
+	}
+	b, _ := json.Marshal(struct {
+		SID          string      `json:"sid"`
+		Upgrades     []Transport `json:"upgrades"`
+		PingInterval int64       `json:"pingInterval"`
+		PingTimeout  int64       `json:"pingTimeout"`
+		MaxPayload   int         `json:"maxPayload"`
+	}{sid, upgrades, s.opts.PingInterval.Milliseconds(), s.opts.PingTimeout.Milliseconds(), s.opts.MaxPayload})
+	return b
+}
+
+func (s *Server) add(c *Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.conns[c.id] = c
+	s.accepted.Add(1)
+	return true
+}
+
+func (s *Server) remove(c *Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conns[c.id] == c {
+		delete(s.conns, c.id)
+	}
+	if s.closing && len(s.conns) == 0 {
+		select {
+		case <-s.drained:
+		default:
+			close(s.drained)
+		}
+	}
+}
+
+// Shutdown stops accepting new sessions, closes every connection with
+// ReasonServerShutdown after flushing what is queued, and waits until all
+// have closed or ctx is done; then it closes the rest at once.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	conns := make([]*Conn, 0, len(s.conns))
+	for _, c := range s.conns {
+		conns = append(conns, c)
+	}
+	if len(s.conns) == 0 {
+		select {
+		case <-s.drained:
+		default:
+			close(s.drained)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.Close(ReasonServerShutdown)
+	}
+	select {
+	case <-s.drained:
+		return nil
+	case <-ctx.Done():
+		for _, c := range conns {
+			c.terminate(ReasonServerShutdown)
+		}
+		return ctx.Err()
+	}
+}
+
+// newID returns a random session id of 20 URL-safe characters.
+func newID() string {
+	var b [15]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// cloneRequest keeps what the application may look at later, without the
+// body or the connection's context.
+func cloneRequest(r *http.Request) *http.Request {
+	c := r.Clone(context.Background())
+	c.Body = http.NoBody
+	return c
+}
+
+func hostOf(origin string) string {
+	if i := strings.Index(origin, "://"); i >= 0 {
+		return origin[i+3:]
+	}
+	return origin
+}
