@@ -4,12 +4,14 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"log"
 	"net/http"
 	"time"
 
 	"github.com/kin-comms/kinrt/engineio"
+	"github.com/kin-comms/kinrt/socketio"
 )
 
 // echo sends every message back to the connection it came from.
@@ -21,11 +23,9 @@ func (e echo) OnMessage(data []byte, binary bool) {
 
 func (e echo) OnClose(engineio.CloseReason) {}
 
-func main() {
-	addr := flag.String("addr", "127.0.0.1:3000", "listen address")
-	flag.Parse()
-
-	opts := &engineio.Options{
+// newHandler returns the handler the suites test.
+func newHandler() http.Handler {
+	engineOpts := &engineio.Options{
 		PingInterval: 300 * time.Millisecond,
 		PingTimeout:  200 * time.Millisecond,
 		MaxPayload:   1_000_000,
@@ -34,7 +34,27 @@ func main() {
 	mux := http.NewServeMux()
 	mux.Handle("/engine.io/", engineio.NewServer(engineio.HandlerFunc(func(c *engineio.Conn) engineio.Receiver {
 		return echo{c}
-	}), opts))
+	}), engineOpts))
+
+	io := socketio.NewServer(&socketio.Options{Engine: engineOpts, ConnectTimeout: time.Second})
+	onConnection := func(s *socketio.Socket) {
+		_ = s.Emit("auth", json.RawMessage(s.Handshake().Auth))
+		s.On("message", func(e *socketio.Event) {
+			_ = s.Emit("message-back", e.Values()...)
+		})
+		s.On("message-with-ack", func(e *socketio.Event) {
+			_ = e.Ack(e.Values()...)
+		})
+	}
+	io.OnConnection(onConnection)
+	io.Of("/custom").OnConnection(onConnection)
+	mux.Handle("/socket.io/", io)
+	return mux
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:3000", "listen address")
+	flag.Parse()
 	log.Printf("conformance server on http://%s", *addr)
-	log.Fatal(http.ListenAndServe(*addr, mux))
+	log.Fatal(http.ListenAndServe(*addr, newHandler()))
 }

@@ -1,0 +1,85 @@
+package socketio
+
+import (
+	"context"
+
+	"github.com/kin-comms/kinrt/socketio/parser"
+)
+
+// BroadcastOptions selects the sockets a broadcast reaches.
+type BroadcastOptions struct {
+	// Rooms limits the broadcast to sockets in at least one of these rooms;
+	// empty means every socket of the namespace.
+	Rooms []string
+	// Except leaves out sockets in any of these rooms.
+	Except []string
+	// Volatile drops the packet for sockets that cannot take it at once.
+	Volatile bool
+	// Local limits the broadcast to this node.
+	Local bool
+}
+
+// Adapter keeps the rooms of one namespace and delivers broadcasts. The
+// in-memory adapter (NewMemoryAdapter) serves a single node; a cluster
+// adapter implements the same interface over a message bus, usually by
+// wrapping a MemoryAdapter for the local part. Implementations must be
+// safe for concurrent use.
+type Adapter interface {
+	// AddAll adds socket id to rooms.
+	AddAll(id string, rooms []string)
+	// Del removes socket id from room.
+	Del(id, room string)
+	// DelAll removes socket id from all its rooms.
+	DelAll(id string)
+	// Rooms returns the rooms of socket id (on this node).
+	Rooms(id string) []string
+	// Broadcast delivers p to the sockets opts selects.
+	Broadcast(p *parser.Packet, opts *BroadcastOptions)
+	// BroadcastWithAck delivers p (which carries an ack id chosen by the
+	// adapter) and reports how many clients were reached (clients, once
+	// per node) and each ack as it arrives.
+	BroadcastWithAck(p *parser.Packet, opts *BroadcastOptions, clients func(n int), ack func(Args))
+	// FetchSockets returns the sockets opts selects, across nodes.
+	FetchSockets(ctx context.Context, opts *BroadcastOptions) ([]RemoteSocket, error)
+	// AddSockets makes the sockets opts selects join rooms.
+	AddSockets(opts *BroadcastOptions, rooms []string)
+	// DelSockets makes the sockets opts selects leave rooms.
+	DelSockets(opts *BroadcastOptions, rooms []string)
+	// DisconnectSockets disconnects the sockets opts selects.
+	DisconnectSockets(opts *BroadcastOptions, close bool)
+	// ServerSideEmit sends an event to the other nodes of the cluster; the
+	// in-memory adapter has none.
+	ServerSideEmit(event string, args []any) error
+	// PersistSession keeps the state of a disconnected socket for recovery.
+	PersistSession(s *Session)
+	// RestoreSession returns the state kept for pid with the packets
+	// broadcast since offset, or nil when it cannot be recovered.
+	RestoreSession(pid, offset string) (*Session, error)
+	// Close releases the adapter's resources.
+	Close() error
+}
+
+// Session is the state of a disconnected socket kept for connection state
+// recovery.
+type Session struct {
+	// SID is the socket id, PID the private id the client proves it with.
+	SID, PID string
+	// Rooms are the socket's rooms when it disconnected.
+	Rooms []string
+	// Data is the socket's Data.
+	Data any
+	// Missed are the packets the socket missed, filled by RestoreSession.
+	Missed []*parser.Packet
+}
+
+// RemoteSocket describes a socket found by FetchSockets, on this node or
+// another one.
+type RemoteSocket struct {
+	ID        string
+	Namespace string
+	Handshake *Handshake
+	Rooms     []string
+	Data      any
+	// Local is the socket itself when it lives on this node, else nil.
+	Local *Socket
+}

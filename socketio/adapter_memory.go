@@ -1,0 +1,365 @@
+package socketio
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kin-comms/kinrt/socketio/parser"
+)
+
+// MemoryAdapter is the Adapter of a single node: rooms in maps, broadcasts
+// delivered to local sockets, and (with recovery on) sessions and recent
+// broadcasts kept in memory.
+type MemoryAdapter struct {
+	nsp *Namespace
+
+	mu    sync.RWMutex
+	rooms map[string]map[string]*Socket // room -> id -> socket
+	sids  map[string]map[string]struct{}
+
+	ackID atomic.Uint64
+
+	// recovery
+	recMu    sync.Mutex
+	sessions map[string]*storedSession
+	log      []loggedPacket
+	offset   atomic.Uint64
+	prefix   string
+}
+
+type storedSession struct {
+	Session
+	expires time.Time
+}
+
+type loggedPacket struct {
+	offset string
+	at     time.Time
+	opts   BroadcastOptions
+	packet *parser.Packet
+}
+
+var _ Adapter = (*MemoryAdapter)(nil)
+
+// NewMemoryAdapter returns the in-memory adapter of namespace n.
+func NewMemoryAdapter(n *Namespace) *MemoryAdapter {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return &MemoryAdapter{
+		nsp:      n,
+		rooms:    make(map[string]map[string]*Socket),
+		sids:     make(map[string]map[string]struct{}),
+		sessions: make(map[string]*storedSession),
+		prefix:   base64.RawURLEncoding.EncodeToString(b[:]) + "-",
+	}
+}
+
+// AddAll adds socket id to rooms.
+func (a *MemoryAdapter) AddAll(id string, rooms []string) {
+	s := a.nsp.Socket(id)
+	if s == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	set := a.sids[id]
+	if set == nil {
+		set = make(map[string]struct{}, len(rooms))
+		a.sids[id] = set
+	}
+	for _, r := range rooms {
+		set[r] = struct{}{}
+		m := a.rooms[r]
+		if m == nil {
+			m = make(map[string]*Socket, 1)
+			a.rooms[r] = m
+		}
+		m[id] = s
+	}
+}
+
+// Del removes socket id from room.
+func (a *MemoryAdapter) Del(id, room string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if set := a.sids[id]; set != nil {
+		delete(set, room)
+	}
+	a.delRoomLocked(id, room)
+}
+
+func (a *MemoryAdapter) delRoomLocked(id, room string) {
+	if m := a.rooms[room]; m != nil {
+		delete(m, id)
+		if len(m) == 0 {
+			delete(a.rooms, room)
+		}
+	}
+}
+
+// DelAll removes socket id from all its rooms.
+func (a *MemoryAdapter) DelAll(id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for r := range a.sids[id] {
+		a.delRoomLocked(id, r)
+	}
+	delete(a.sids, id)
+}
+
+// Rooms returns the rooms of socket id.
+func (a *MemoryAdapter) Rooms(id string) []string {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	out := make([]string, 0, len(a.sids[id]))
+	for r := range a.sids[id] {
+		out = append(out, r)
+	}
+	return out
+}
+
+// RoomSize returns the number of local sockets in room.
+func (a *MemoryAdapter) RoomSize(room string) int {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return len(a.rooms[room])
+}
+
+var socketSlices = sync.Pool{New: func() any { s := make([]*Socket, 0, 64); return &s }}
+
+// selectSockets returns the local sockets opts selects, in a pooled slice
+// to give back with putSockets.
+func (a *MemoryAdapter) selectSockets(opts *BroadcastOptions) *[]*Socket {
+	out := socketSlices.Get().(*[]*Socket)
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	excluded := func(id string) bool {
+		for _, r := range opts.Except {
+			if _, ok := a.rooms[r][id]; ok {
+				return true
+			}
+		}
+		return false
+	}
+	if len(opts.Rooms) == 0 {
+		for id, set := range a.sids {
+			_ = set
+			if !excluded(id) {
+				if s := a.anySocket(id); s != nil {
+					*out = append(*out, s)
+				}
+			}
+		}
+		return out
+	}
+	var seen map[string]struct{}
+	if len(opts.Rooms) > 1 {
+		seen = make(map[string]struct{})
+	}
+	for _, r := range opts.Rooms {
+		for id, s := range a.rooms[r] {
+			if seen != nil {
+				if _, dup := seen[id]; dup {
+					continue
+				}
+				seen[id] = struct{}{}
+			}
+			if !excluded(id) {
+				*out = append(*out, s)
+			}
+		}
+	}
+	return out
+}
+
+// anySocket returns the socket of id through its own room.
+func (a *MemoryAdapter) anySocket(id string) *Socket {
+	if s := a.rooms[id][id]; s != nil {
+		return s
+	}
+	for r := range a.sids[id] {
+		return a.rooms[r][id]
+	}
+	return nil
+}
+
+func putSockets(p *[]*Socket) {
+	clear(*p)
+	*p = (*p)[:0]
+	socketSlices.Put(p)
+}
+
+// Broadcast encodes p once and queues it for every selected socket. With
+// recovery on, a non-volatile event without ack gets an offset as its last
+// argument and is kept for clients that reconnect.
+func (a *MemoryAdapter) Broadcast(p *parser.Packet, opts *BroadcastOptions) {
+	if a.nsp.server.opts.Recovery != nil && !opts.Volatile && !p.HasID &&
+		(p.Type == parser.Event || p.Type == parser.BinaryEvent) {
+		p = a.logPacket(p, opts)
+	}
+	msgs := packetMessages(p)
+	sockets := a.selectSockets(opts)
+	for _, s := range *sockets {
+		s.send(msgs, opts.Volatile)
+	}
+	putSockets(sockets)
+}
+
+// BroadcastWithAck delivers p with a fresh ack id to each selected socket.
+func (a *MemoryAdapter) BroadcastWithAck(p *parser.Packet, opts *BroadcastOptions, clients func(int), ack func(Args)) {
+	sockets := a.selectSockets(opts)
+	defer putSockets(sockets)
+	clients(len(*sockets))
+	for _, s := range *sockets {
+		s.sendWithAck(p, opts.Volatile, ack)
+	}
+}
+
+// FetchSockets returns the local sockets opts selects.
+func (a *MemoryAdapter) FetchSockets(_ context.Context, opts *BroadcastOptions) ([]RemoteSocket, error) {
+	sockets := a.selectSockets(opts)
+	defer putSockets(sockets)
+	out := make([]RemoteSocket, 0, len(*sockets))
+	for _, s := range *sockets {
+		out = append(out, RemoteSocket{ID: s.id, Namespace: a.nsp.name, Handshake: s.handshake, Rooms: a.Rooms(s.id), Data: s.Data(), Local: s})
+	}
+	return out, nil
+}
+
+// AddSockets makes the selected sockets join rooms.
+func (a *MemoryAdapter) AddSockets(opts *BroadcastOptions, rooms []string) {
+	sockets := a.selectSockets(opts)
+	defer putSockets(sockets)
+	for _, s := range *sockets {
+		a.AddAll(s.id, rooms)
+	}
+}
+
+// DelSockets makes the selected sockets leave rooms.
+func (a *MemoryAdapter) DelSockets(opts *BroadcastOptions, rooms []string) {
+	sockets := a.selectSockets(opts)
+	defer putSockets(sockets)
+	for _, s := range *sockets {
+		for _, r := range rooms {
+			a.Del(s.id, r)
+		}
+	}
+}
+
+// DisconnectSockets disconnects the selected sockets.
+func (a *MemoryAdapter) DisconnectSockets(opts *BroadcastOptions, close bool) {
+	sockets := a.selectSockets(opts)
+	list := append([]*Socket(nil), *sockets...)
+	putSockets(sockets)
+	for _, s := range list {
+		s.Disconnect(close)
+	}
+}
+
+// ServerSideEmit does nothing: a single node has no peers.
+func (a *MemoryAdapter) ServerSideEmit(string, []any) error { return nil }
+
+// Close releases nothing; it exists for the interface.
+func (a *MemoryAdapter) Close() error { return nil }
+
+// logPacket appends an offset to p's arguments and keeps it for recovery.
+func (a *MemoryAdapter) logPacket(p *parser.Packet, opts *BroadcastOptions) *parser.Packet {
+	offset := a.prefix + strconv.FormatUint(a.offset.Add(1), 36)
+	q := *p
+	data := make([]byte, 0, len(p.Data)+len(offset)+4)
+	data = append(data, p.Data[:len(p.Data)-1]...)
+	data = append(data, ',')
+	data = appendString(data, offset)
+	q.Data = append(data, ']')
+	now := time.Now()
+	keep := BroadcastOptions{Rooms: append([]string(nil), opts.Rooms...), Except: append([]string(nil), opts.Except...)}
+	a.recMu.Lock()
+	a.pruneLocked(now)
+	a.log = append(a.log, loggedPacket{offset: offset, at: now, opts: keep, packet: &q})
+	a.recMu.Unlock()
+	return &q
+}
+
+func (a *MemoryAdapter) pruneLocked(now time.Time) {
+	max := a.nsp.server.opts.Recovery.MaxDisconnectionDuration
+	i := 0
+	for i < len(a.log) && now.Sub(a.log[i].at) > max {
+		i++
+	}
+	if i > 0 {
+		a.log = append(a.log[:0], a.log[i:]...)
+	}
+	for pid, s := range a.sessions {
+		if now.After(s.expires) {
+			delete(a.sessions, pid)
+		}
+	}
+}
+
+// PersistSession keeps s until MaxDisconnectionDuration has passed.
+func (a *MemoryAdapter) PersistSession(s *Session) {
+	rec := a.nsp.server.opts.Recovery
+	if rec == nil {
+		return
+	}
+	a.recMu.Lock()
+	defer a.recMu.Unlock()
+	a.sessions[s.PID] = &storedSession{Session: *s, expires: time.Now().Add(rec.MaxDisconnectionDuration)}
+}
+
+// RestoreSession returns the session of pid with the broadcasts after
+// offset that its rooms select, or nil when the session or the offset is
+// unknown (too old).
+func (a *MemoryAdapter) RestoreSession(pid, offset string) (*Session, error) {
+	if a.nsp.server.opts.Recovery == nil {
+		return nil, nil
+	}
+	a.recMu.Lock()
+	defer a.recMu.Unlock()
+	a.pruneLocked(time.Now())
+	stored := a.sessions[pid]
+	if stored == nil {
+		return nil, nil
+	}
+	start := -1
+	for i := len(a.log) - 1; i >= 0; i-- {
+		if a.log[i].offset == offset {
+			start = i + 1
+			break
+		}
+	}
+	if start < 0 {
+		return nil, nil
+	}
+	delete(a.sessions, pid)
+	s := stored.Session
+	for _, lp := range a.log[start:] {
+		if selects(&lp.opts, s.Rooms) {
+			s.Missed = append(s.Missed, lp.packet)
+		}
+	}
+	return &s, nil
+}
+
+// selects reports whether a socket in rooms is selected by opts.
+func selects(opts *BroadcastOptions, rooms []string) bool {
+	in := func(list []string) bool {
+		for _, r := range list {
+			for _, x := range rooms {
+				if r == x {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if len(opts.Rooms) > 0 && !in(opts.Rooms) {
+		return false
+	}
+	return !in(opts.Except)
+}

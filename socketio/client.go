@@ -1,0 +1,225 @@
+package socketio
+
+import (
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/kin-comms/kinrt/engineio"
+	"github.com/kin-comms/kinrt/socketio/parser"
+)
+
+// client is one Engine.IO connection and the sockets it carries, one per
+// namespace. It is the connection's engineio.Receiver.
+type client struct {
+	server  *Server
+	conn    *engineio.Conn
+	decoder parser.Decoder // used only from OnMessage, one call at a time
+
+	mu           sync.Mutex
+	sockets      map[string]*Socket // namespace name -> socket
+	connectTimer *time.Timer
+	closed       bool
+}
+
+func newClient(s *Server, c *engineio.Conn) *client {
+	cl := &client{server: s, conn: c, sockets: make(map[string]*Socket, 1)}
+	cl.decoder.MaxAttachments = s.opts.MaxAttachments
+	cl.connectTimer = time.AfterFunc(s.opts.ConnectTimeout, func() {
+		cl.mu.Lock()
+		idle := len(cl.sockets) == 0
+		cl.mu.Unlock()
+		if idle {
+			c.Close(engineio.ReasonForcedClose)
+		}
+	})
+	return cl
+}
+
+// send queues encoded messages on the connection.
+func (c *client) send(msgs []engineio.Message, volatile bool) error {
+	if volatile {
+		c.conn.SendVolatile(msgs...)
+		return nil
+	}
+	return c.conn.Send(msgs...)
+}
+
+// OnMessage decodes a message and routes the packet.
+func (c *client) OnMessage(data []byte, binary bool) {
+	p, err := c.decoder.Decode(data, binary)
+	if err == nil && p != nil {
+		err = c.route(p)
+	}
+	if err != nil {
+		c.server.opts.Logger.Debug("socketio: closing connection", "sid", c.conn.ID(), "err", err)
+		c.conn.Close(engineio.ReasonParseError)
+	}
+}
+
+var errProtocol = errors.New("socketio: protocol violation")
+
+func (c *client) route(p *parser.Packet) error {
+	c.mu.Lock()
+	s := c.sockets[p.Namespace]
+	c.mu.Unlock()
+	if p.Type == parser.Connect {
+		if s != nil {
+			return errProtocol // a second CONNECT for a joined namespace
+		}
+		c.connect(p)
+		return nil
+	}
+	if s == nil {
+		return errProtocol // a packet for a namespace not joined
+	}
+	return s.onPacket(p)
+}
+
+// connect handles a CONNECT: finds (or creates) the namespace, recovers or
+// runs the middleware, and connects the socket.
+func (c *client) connect(p *parser.Packet) {
+	nsp := c.server.namespace(p.Namespace)
+	if nsp == nil {
+		c.sendConnectError(p.Namespace, "Invalid namespace", nil)
+		return
+	}
+	auth := json.RawMessage(p.Data)
+	if len(auth) == 0 {
+		auth = json.RawMessage("{}")
+	}
+	s := &Socket{
+		nsp:    nsp,
+		client: c,
+		handshake: &Handshake{
+			Request: c.conn.Request(),
+			Header:  c.conn.Request().Header,
+			Query:   c.conn.Request().URL.Query(),
+			Auth:    auth,
+			Address: c.conn.Request().RemoteAddr,
+			Time:    time.Now(),
+		},
+	}
+	var session *Session
+	if rec := c.server.opts.Recovery; rec != nil {
+		session = c.restore(nsp, auth)
+	}
+	if session != nil {
+		s.id, s.pid, s.recovered, s.data = session.SID, session.PID, true, session.Data
+	} else {
+		s.id = newID()
+		if c.server.opts.Recovery != nil {
+			s.pid = newID()
+		}
+	}
+	middleware, onConnection := nsp.handlers()
+	if session == nil || !c.server.opts.Recovery.SkipMiddlewares {
+		for _, m := range middleware {
+			if err := m(s); err != nil {
+				var ce *ConnectError
+				if errors.As(err, &ce) {
+					c.sendConnectError(nsp.name, ce.Message, ce.Data)
+				} else {
+					c.sendConnectError(nsp.name, err.Error(), nil)
+				}
+				return
+			}
+		}
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	s.connected = true
+	c.sockets[nsp.name] = s
+	c.mu.Unlock()
+	nsp.add(s)
+	rooms := []string{s.id}
+	if session != nil {
+		rooms = append(rooms, session.Rooms...)
+	}
+	nsp.adapter.AddAll(s.id, rooms)
+
+	reply := connectReply{SID: s.id, PID: s.pid}
+	data, _ := json.Marshal(reply)
+	_ = c.send(packetMessages(&parser.Packet{Type: parser.Connect, Namespace: nsp.name, Data: data}), false)
+	if session != nil {
+		for _, m := range session.Missed {
+			_ = c.send(packetMessages(m), false)
+		}
+	}
+	for _, fn := range onConnection {
+		fn(s)
+	}
+}
+
+type connectReply struct {
+	SID string `json:"sid"`
+	PID string `json:"pid,omitempty"`
+}
+
+// restore returns the session a recovering client asks for, if any.
+func (c *client) restore(nsp *Namespace, auth json.RawMessage) *Session {
+	var a struct {
+		PID    *string `json:"pid"`
+		Offset *string `json:"offset"`
+	}
+	if json.Unmarshal(auth, &a) != nil || a.PID == nil || a.Offset == nil {
+		return nil
+	}
+	session, err := nsp.adapter.RestoreSession(*a.PID, *a.Offset)
+	if err != nil {
+		c.server.opts.Logger.Warn("socketio: restore session", "err", err)
+		return nil
+	}
+	return session
+}
+
+func (c *client) sendConnectError(nsp, message string, data any) {
+	body := struct {
+		Message string `json:"message"`
+		Data    any    `json:"data,omitempty"`
+	}{message, data}
+	b, _ := json.Marshal(body)
+	_ = c.send(packetMessages(&parser.Packet{Type: parser.ConnectError, Namespace: nsp, Data: b}), false)
+}
+
+func (c *client) removeSocket(s *Socket) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sockets[s.nsp.name] == s {
+		delete(c.sockets, s.nsp.name)
+	}
+}
+
+func (c *client) socketList() []*Socket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		out = append(out, s)
+	}
+	return out
+}
+
+// disconnectAll disconnects every socket, then closes the connection.
+func (c *client) disconnectAll() {
+	for _, s := range c.socketList() {
+		s.Disconnect(false)
+	}
+	c.conn.Close(engineio.ReasonForcedClose)
+}
+
+// OnClose ends every socket of the connection.
+func (c *client) OnClose(reason engineio.CloseReason) {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.connectTimer.Stop()
+	r := reasonOf(reason)
+	for _, s := range c.socketList() {
+		s.onClose(r)
+	}
+}

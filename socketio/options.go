@@ -1,0 +1,76 @@
+package socketio
+
+import (
+	"time"
+
+	"github.com/kin-comms/kinrt/engineio"
+)
+
+// Options configures a Server. The zero value of every field selects the
+// default its comment gives; a nil *Options selects all defaults.
+type Options struct {
+	// Engine configures the Engine.IO layer (transports, heartbeat,
+	// payload and queue limits, CORS, Origin checks).
+	Engine *engineio.Options
+	// ConnectTimeout is how long a new Engine.IO connection may wait before
+	// it joins a namespace; after that it is closed. Default 45s.
+	ConnectTimeout time.Duration
+	// AckTimeout is the default wait for a client's ack when EmitWithAck is
+	// given a context without a deadline. Default: wait for the context.
+	AckTimeout time.Duration
+	// MaxAttachments limits the binary attachments of one packet.
+	// Default 10.
+	MaxAttachments int
+	// Recovery, when set, turns on connection state recovery: a client that
+	// reconnects within MaxDisconnectionDuration gets its id, rooms and
+	// data back, and the broadcasts it missed. Off by default.
+	Recovery *RecoveryOptions
+	// NewAdapter makes the Adapter of each namespace. Default: the
+	// in-memory adapter of a single node.
+	NewAdapter func(n *Namespace) Adapter
+	// Logger receives the server's diagnostics. Default: discard.
+	Logger engineio.Logger
+}
+
+// RecoveryOptions configures connection state recovery (as in Socket.IO
+// 4.6 and later).
+type RecoveryOptions struct {
+	// MaxDisconnectionDuration is how long the state of a disconnected
+	// client is kept. Default 2 minutes.
+	MaxDisconnectionDuration time.Duration
+	// SkipMiddlewares skips the namespace middleware when a client is
+	// recovered (it passed them when it first connected).
+	SkipMiddlewares bool
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Debug(string, ...any) {}
+func (nopLogger) Warn(string, ...any)  {}
+
+func (o *Options) withDefaults() Options {
+	var c Options
+	if o != nil {
+		c = *o
+	}
+	if c.ConnectTimeout <= 0 {
+		c.ConnectTimeout = 45 * time.Second
+	}
+	if c.MaxAttachments <= 0 {
+		c.MaxAttachments = 10
+	}
+	if c.Recovery != nil {
+		r := *c.Recovery
+		if r.MaxDisconnectionDuration <= 0 {
+			r.MaxDisconnectionDuration = 2 * time.Minute
+		}
+		c.Recovery = &r
+	}
+	if c.NewAdapter == nil {
+		c.NewAdapter = func(n *Namespace) Adapter { return NewMemoryAdapter(n) }
+	}
+	if c.Logger == nil {
+		c.Logger = nopLogger{}
+	}
+	return c
+}

@@ -1,0 +1,127 @@
+package socketio
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"sync"
+
+	"github.com/kin-comms/kinrt/engineio"
+)
+
+// Server is a Socket.IO v5 server: an http.Handler to mount at the path
+// clients use, "/socket.io/" by default.
+type Server struct {
+	opts   Options
+	engine *engineio.Server
+
+	mu      sync.RWMutex
+	nsps    map[string]*Namespace
+	parents []*Namespace
+}
+
+// NewServer returns a server with the namespace "/".
+func NewServer(opts *Options) *Server {
+	s := &Server{opts: opts.withDefaults(), nsps: make(map[string]*Namespace)}
+	s.engine = engineio.NewServer(engineio.HandlerFunc(func(c *engineio.Conn) engineio.Receiver {
+		return newClient(s, c)
+	}), s.opts.Engine)
+	s.Of("/")
+	return s
+}
+
+// ServeHTTP serves the Engine.IO transports.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Engine returns the Engine.IO server underneath.
+func (s *Server) Engine() *engineio.Server { return s.engine }
+
+// Of returns the namespace with the given name, creating it if needed.
+func (s *Server) Of(name string) *Namespace {
+	if name == "" {
+		name = "/"
+	} else if name[0] != '/' {
+		name = "/" + name
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n := s.nsps[name]; n != nil {
+		return n
+	}
+	n := newNamespace(s, name)
+	s.nsps[name] = n
+	return n
+}
+
+// OfMatch returns a parent namespace: a client may join any namespace
+// whose name match accepts, created on first use, with the parent's
+// middleware and connection handlers.
+func (s *Server) OfMatch(match func(name string) bool) *Namespace {
+	p := &Namespace{server: s, match: match, children: make(map[string]*Namespace), sockets: make(map[string]*Socket)}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.parents = append(s.parents, p)
+	return p
+}
+
+// namespace returns the namespace a CONNECT names, or nil.
+func (s *Server) namespace(name string) *Namespace {
+	s.mu.RLock()
+	n := s.nsps[name]
+	parents := s.parents
+	s.mu.RUnlock()
+	if n != nil {
+		return n
+	}
+	for _, p := range parents {
+		if !p.match(name) {
+			continue
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if n := s.nsps[name]; n != nil {
+			return n
+		}
+		n := newNamespace(s, name)
+		n.parent = p
+		s.nsps[name] = n
+		p.mu.Lock()
+		p.children[name] = n
+		p.mu.Unlock()
+		return n
+	}
+	return nil
+}
+
+// Use adds a middleware to the namespace "/".
+func (s *Server) Use(m Middleware) { s.Of("/").Use(m) }
+
+// OnConnection adds a connection handler to the namespace "/".
+func (s *Server) OnConnection(fn func(*Socket)) { s.Of("/").OnConnection(fn) }
+
+// To starts a broadcast to rooms of the namespace "/".
+func (s *Server) To(rooms ...string) *BroadcastOperator { return s.Of("/").To(rooms...) }
+
+// Emit broadcasts an event to every socket of the namespace "/".
+func (s *Server) Emit(event string, args ...any) error { return s.Of("/").Emit(event, args...) }
+
+// Shutdown stops accepting connections and closes every connection (the
+// sockets disconnect with ReasonServerShutdown, which connection state
+// recovery treats as recoverable), waiting for queued packets to be
+// written until ctx is done; then it closes the adapters.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.engine.Shutdown(ctx)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, n := range s.nsps {
+		_ = n.adapter.Close()
+	}
+	return err
+}
+
+func newID() string {
+	var b [15]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}

@@ -1,0 +1,327 @@
+package socketio
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/kin-comms/kinrt/engineio"
+	"github.com/kin-comms/kinrt/socketio/parser"
+)
+
+// Handshake describes how a socket connected.
+type Handshake struct {
+	// Request is the Engine.IO handshake request (headers, cookies, URL,
+	// RemoteAddr). Its body has been consumed.
+	Request *http.Request
+	// Header is Request.Header.
+	Header http.Header
+	// Query is the handshake's query string.
+	Query url.Values
+	// Auth is the CONNECT payload (socket.io-client's auth option) as raw
+	// JSON, "{}" when the client sent none.
+	Auth json.RawMessage
+	// Address is the client's remote address.
+	Address string
+	// Time is when the socket connected.
+	Time time.Time
+}
+
+// Socket is one client's membership of one namespace. Its methods are safe
+// for concurrent use. Handlers registered with On run one at a time, in the
+// order the client sent the events.
+type Socket struct {
+	id        string
+	pid       string
+	nsp       *Namespace
+	client    *client
+	handshake *Handshake
+	recovered bool
+
+	mu           sync.Mutex
+	connected    bool
+	handlers     map[string]func(*Event)
+	anyHandlers  []func(*Event)
+	onDisconnect []func(DisconnectReason)
+	acks         map[uint64]func(Args, error)
+	nextAck      uint64
+	data         any
+}
+
+// ID returns the socket's id, which is also the name of its own room.
+func (s *Socket) ID() string { return s.id }
+
+// Namespace returns the socket's namespace.
+func (s *Socket) Namespace() *Namespace { return s.nsp }
+
+// Handshake returns how the socket connected.
+func (s *Socket) Handshake() *Handshake { return s.handshake }
+
+// Recovered reports whether the socket got its state back through
+// connection state recovery.
+func (s *Socket) Recovered() bool { return s.recovered }
+
+// Conn returns the socket's Engine.IO connection.
+func (s *Socket) Conn() *engineio.Conn { return s.client.conn }
+
+// Connected reports whether the socket is still connected.
+func (s *Socket) Connected() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.connected
+}
+
+// Data returns the application's data attached to the socket.
+func (s *Socket) Data() any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.data
+}
+
+// SetData attaches the application's data to the socket; it is kept across
+// connection state recovery.
+func (s *Socket) SetData(v any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.data = v
+}
+
+// On registers the handler of an event, replacing any earlier one.
+func (s *Socket) On(event string, fn func(e *Event)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.handlers == nil {
+		s.handlers = make(map[string]func(*Event))
+	}
+	s.handlers[event] = fn
+}
+
+// OnAny registers a handler called for every event, before its own.
+func (s *Socket) OnAny(fn func(e *Event)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.anyHandlers = append(s.anyHandlers, fn)
+}
+
+// OnDisconnect registers a handler called once when the socket
+// disconnects.
+func (s *Socket) OnDisconnect(fn func(reason DisconnectReason)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onDisconnect = append(s.onDisconnect, fn)
+}
+
+// Join adds the socket to rooms.
+func (s *Socket) Join(rooms ...string) { s.nsp.adapter.AddAll(s.id, rooms) }
+
+// Leave removes the socket from room.
+func (s *Socket) Leave(room string) { s.nsp.adapter.Del(s.id, room) }
+
+// Rooms returns the socket's rooms, its own included.
+func (s *Socket) Rooms() []string { return s.nsp.adapter.Rooms(s.id) }
+
+// To starts a broadcast to rooms that leaves out this socket.
+func (s *Socket) To(rooms ...string) *BroadcastOperator {
+	return s.nsp.op().To(rooms...).Except(s.id)
+}
+
+// Broadcast starts a broadcast to every other socket of the namespace.
+func (s *Socket) Broadcast() *BroadcastOperator { return s.nsp.op().Except(s.id) }
+
+// Emit sends an event to the client. It never blocks on the network.
+func (s *Socket) Emit(event string, args ...any) error {
+	p, err := eventPacket(s.nsp.name, event, args)
+	if err != nil {
+		return err
+	}
+	if s.nsp.server.opts.Recovery != nil {
+		// Through the adapter, so that the event carries an offset and is
+		// kept for recovery, as the reference server does.
+		s.nsp.adapter.Broadcast(p, &BroadcastOptions{Rooms: []string{s.id}})
+		return nil
+	}
+	return s.client.send(packetMessages(p), false)
+}
+
+// EmitVolatile sends an event unless the client cannot take it at once.
+func (s *Socket) EmitVolatile(event string, args ...any) error {
+	p, err := eventPacket(s.nsp.name, event, args)
+	if err != nil {
+		return err
+	}
+	return s.client.send(packetMessages(p), true)
+}
+
+// EmitWithAck sends an event and waits for the client's ack, until ctx is
+// done (or Options.AckTimeout passes, when ctx has no deadline).
+func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
+	if _, ok := ctx.Deadline(); !ok && s.nsp.server.opts.AckTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.nsp.server.opts.AckTimeout)
+		defer cancel()
+	}
+	p, err := eventPacket(s.nsp.name, event, args)
+	if err != nil {
+		return Args{}, err
+	}
+	type result struct {
+		args Args
+		err  error
+	}
+	ch := make(chan result, 1)
+	id, ok := s.registerAck(func(a Args, err error) { ch <- result{a, err} })
+	if !ok {
+		return Args{}, ErrDisconnected
+	}
+	p.ID, p.HasID = id, true
+	if err := s.client.send(packetMessages(p), false); err != nil {
+		s.cancelAck(id)
+		return Args{}, err
+	}
+	select {
+	case r := <-ch:
+		return r.args, r.err
+	case <-ctx.Done():
+		s.cancelAck(id)
+		return Args{}, ErrAckTimeout
+	}
+}
+
+func (s *Socket) registerAck(fn func(Args, error)) (uint64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.connected {
+		return 0, false
+	}
+	if s.acks == nil {
+		s.acks = make(map[uint64]func(Args, error))
+	}
+	id := s.nextAck
+	s.nextAck++
+	s.acks[id] = fn
+	return id, true
+}
+
+func (s *Socket) cancelAck(id uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.acks, id)
+}
+
+// send queues encoded messages (used by broadcasts).
+func (s *Socket) send(msgs []engineio.Message, volatile bool) {
+	_ = s.client.send(msgs, volatile)
+}
+
+// sendWithAck sends p with an ack id of this socket; ack gets the answer.
+func (s *Socket) sendWithAck(p *parser.Packet, volatile bool, ack func(Args)) {
+	id, ok := s.registerAck(func(a Args, err error) {
+		if err == nil {
+			ack(a)
+		}
+	})
+	if !ok {
+		return
+	}
+	q := *p
+	q.ID, q.HasID = id, true
+	_ = s.client.send(packetMessages(&q), volatile)
+}
+
+// Disconnect disconnects the socket from its namespace; with close, the
+// client's whole connection (all its namespaces) is closed.
+func (s *Socket) Disconnect(close bool) {
+	if close {
+		s.client.disconnectAll()
+		return
+	}
+	if !s.Connected() {
+		return
+	}
+	_ = s.client.send(packetMessages(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp.name}), false)
+	s.onClose(ReasonServerDisconnect)
+}
+
+// onPacket handles a packet for this socket.
+func (s *Socket) onPacket(p *parser.Packet) error {
+	switch p.Type {
+	case parser.Event, parser.BinaryEvent:
+		return s.onEvent(p)
+	case parser.Ack, parser.BinaryAck:
+		return s.onAck(p)
+	case parser.Disconnect:
+		s.onClose(ReasonClientDisconnect)
+	}
+	return nil
+}
+
+func (s *Socket) onEvent(p *parser.Packet) error {
+	raw, err := parser.SplitArgs(p.Data)
+	if err != nil || len(raw) == 0 {
+		return parser.ErrInvalidPacket
+	}
+	var name string
+	if err := json.Unmarshal(raw[0], &name); err != nil {
+		// The reference accepts numeric event names.
+		name = string(raw[0])
+	}
+	e := &Event{Name: name, Args: Args{raw: raw[1:], attachments: p.Attachments}, socket: s, id: p.ID, hasID: p.HasID}
+	s.mu.Lock()
+	h := s.handlers[name]
+	anyh := s.anyHandlers
+	s.mu.Unlock()
+	for _, fn := range anyh {
+		fn(e)
+	}
+	if h != nil {
+		h(e)
+	}
+	return nil
+}
+
+func (s *Socket) onAck(p *parser.Packet) error {
+	raw, err := parser.SplitArgs(p.Data)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	fn := s.acks[p.ID]
+	delete(s.acks, p.ID)
+	s.mu.Unlock()
+	if fn != nil {
+		fn(Args{raw: raw, attachments: p.Attachments}, nil)
+	}
+	return nil
+}
+
+// onClose ends the socket: state kept for recovery where the reason
+// allows, rooms left, pending acks failed, handlers told.
+func (s *Socket) onClose(reason DisconnectReason) {
+	s.mu.Lock()
+	if !s.connected {
+		s.mu.Unlock()
+		return
+	}
+	s.connected = false
+	acks := s.acks
+	s.acks = nil
+	handlers := s.onDisconnect
+	data := s.data
+	s.mu.Unlock()
+
+	if s.nsp.server.opts.Recovery != nil && reason.Recoverable() {
+		s.nsp.adapter.PersistSession(&Session{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: data})
+	}
+	s.nsp.adapter.DelAll(s.id)
+	s.nsp.remove(s)
+	s.client.removeSocket(s)
+	for _, fn := range acks {
+		fn(Args{}, ErrDisconnected)
+	}
+	for _, fn := range handlers {
+		fn(reason)
+	}
+}
