@@ -206,6 +206,7 @@ func (c *Conn) terminateWith(reason CloseReason, pollAnswer packetType) {
 		c.mu.Unlock()
 		return
 	}
+	c.srv.opts.Logger.Debug("engineio: connection closed", "sid", c.id, "reason", reason, "transport", c.transport)
 	c.state = stateClosed
 	c.pollClose = byte(pollAnswer)
 	c.queue, c.queued = nil, 0

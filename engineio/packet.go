@@ -70,7 +70,10 @@ func decodeText(b []byte) (packet, error) {
 	if t < packetOpen || t > packetNoop {
 		return packet{}, fmt.Errorf("%w: unknown type %q", ErrInvalidPacket, b[0])
 	}
-	return packet{typ: t, data: b[1:]}, nil
+	// Cap the slice at the record's end: data belongs to the receiver, and
+	// an append to it must not overwrite the packets that follow it in a
+	// polling payload.
+	return packet{typ: t, data: b[1:len(b):len(b)]}, nil
 }
 
 // decodePayload splits a polling payload into packets and hands each to fn.

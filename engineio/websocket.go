@@ -140,6 +140,7 @@ func (c *Conn) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 		// WebSocket and closes it, and clients expect a close, not an
 		// HTTP error.
 		c.mu.Unlock()
+		c.srv.opts.Logger.Debug("engineio: upgrade refused", "sid", c.id)
 		ws.closeGracefully(c.srv.opts.WriteTimeout)
 		return
 	}
@@ -161,6 +162,7 @@ func (c *Conn) runProbe(ws *wsConn, timer *time.Timer) {
 	for {
 		p, err := ws.read()
 		if err != nil {
+			c.srv.opts.Logger.Debug("engineio: upgrade probe failed", "sid", c.id, "err", err)
 			c.abortProbe(ws)
 			return
 		}
@@ -187,6 +189,7 @@ func (c *Conn) runProbe(ws *wsConn, timer *time.Timer) {
 			return
 		case p.typ == packetNoop:
 		default:
+			c.srv.opts.Logger.Debug("engineio: unexpected packet during upgrade", "sid", c.id, "type", string(p.typ))
 			c.abortProbe(ws)
 			return
 		}

@@ -1,0 +1,70 @@
+// Package interop runs the real socket.io-client (npm, Node.js) against our
+// server: the scenarios in scenarios.mjs, each against a fresh server.
+package interop
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var scenarios = []string{
+	"polling-only", "websocket-only", "upgrade", "auth-reject", "auth-accept",
+	"acks-both-ways", "binary", "namespaces", "rooms", "disconnect", "recovery",
+}
+
+// requireNode returns the node binary. In CI a missing Node.js or missing
+// npm packages fail the test; elsewhere they skip it.
+func requireNode(t *testing.T) string {
+	t.Helper()
+	missing := func(format string, args ...any) {
+		t.Helper()
+		if os.Getenv("CI") != "" {
+			t.Fatalf(format, args...)
+		}
+		t.Skipf(format, args...)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing("node not found: the interop tests need Node.js (scripts/test installs what they need)")
+	}
+	if _, err := os.Stat(filepath.Join("node_modules", "socket.io-client")); err != nil {
+		missing("test/interop/node_modules missing: run `npm ci` in test/interop (scripts/test does)")
+	}
+	return node
+}
+
+func TestScenarios(t *testing.T) {
+	node := requireNode(t)
+	for _, name := range scenarios {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			io := newContractServer()
+			mux := http.NewServeMux()
+			mux.Handle("/socket.io/", io)
+			srv := httptest.NewServer(mux)
+			defer srv.Close()
+			defer func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				_ = io.Shutdown(ctx)
+			}()
+
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, node, "run.mjs", name, srv.URL).CombinedOutput()
+			if err != nil {
+				t.Fatalf("scenario %s failed: %v\n%s", name, err, out)
+			}
+			if !strings.Contains(string(out), "ok "+name) {
+				t.Fatalf("scenario %s did not report ok:\n%s", name, out)
+			}
+		})
+	}
+}
