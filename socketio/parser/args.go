@@ -12,7 +12,7 @@ func SplitArgs(data json.RawMessage) ([]json.RawMessage, error) {
 	if i >= len(data) || data[i] != '[' {
 		return nil, errorf("data is not a JSON array")
 	}
-	if !json.Valid(data) {
+	if !validJSON(data) {
 		return nil, errorf("data is not valid JSON")
 	}
 	i = skipWS(data, i+1)

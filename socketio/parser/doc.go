@@ -20,8 +20,9 @@
 //   - data is the rest of the message, a JSON value whose shape depends on
 //     the type: CONNECT an optional object, DISCONNECT none, CONNECT_ERROR a
 //     string or an object, EVENT and BINARY_EVENT an array whose first
-//     element is the event name (a string that is not a reserved name) or a
-//     number, ACK and BINARY_ACK an array.
+//     element is the event name (a string that is not a reserved name such
+//     as "connect") or a number, ACK and BINARY_ACK an array. Only CONNECT
+//     and DISCONNECT may go without data.
 //
 // In the JSON data of a binary packet each binary value is replaced by a
 // placeholder object {"_placeholder":true,"num":N}, N being the index of

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 )
 
-// reservedEvents are the event names a client may not emit.
-var reservedEvents = [...]string{
-	"connect", "connect_error", "disconnect", "disconnecting",
-	"newListener", "removeListener",
+// isReserved reports whether name is an event name a client may not emit.
+func isReserved(name string) bool {
+	switch name {
+	case "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener":
+		return true
+	}
+	return false
 }
 
 // validate checks the ack id and the data of a packet of type t with n
@@ -51,7 +54,7 @@ func validate(t Type, hasID bool, data []byte, n int) error {
 			return errorf("%v data must be a JSON array", t)
 		}
 	}
-	if !json.Valid(data) {
+	if !validJSON(data) {
 		return errorf("%v data is not valid JSON", t)
 	}
 	if t == Event || t == BinaryEvent {
@@ -77,10 +80,17 @@ func checkEventName(data []byte) error {
 		return nil
 	case c == '"':
 		tok := data[i:skipString(data, i)]
-		for _, r := range reservedEvents {
-			if stringTokenIs(tok, r) {
-				return errorf("reserved event name %q", r)
+		name := tok[1 : len(tok)-1]
+		if bytes.IndexByte(name, '\\') >= 0 {
+			// Escaped (rare): let encoding/json unquote it.
+			var u string
+			if json.Unmarshal(tok, &u) != nil {
+				return errorf("invalid event name") // not reached on valid JSON
 			}
+			name = []byte(u)
+		}
+		if isReserved(string(name)) {
+			return errorf("reserved event name %q", name)
 		}
 		return nil
 	default:
