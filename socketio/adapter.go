@@ -35,10 +35,10 @@ type Adapter interface {
 	Rooms(id string) []string
 	// Broadcast delivers p to the sockets opts selects.
 	Broadcast(p *parser.Packet, opts *BroadcastOptions)
-	// BroadcastWithAck delivers p (which carries an ack id chosen by the
-	// adapter) and reports how many clients were reached (clients, once
-	// per node) and each ack as it arrives.
-	BroadcastWithAck(p *parser.Packet, opts *BroadcastOptions, clients func(n int), ack func(Args))
+	// BroadcastWithAck delivers p with an ack id per client and reports
+	// how many clients were reached (clients, once per node) and each ack
+	// as it arrives, until ctx is done.
+	BroadcastWithAck(ctx context.Context, p *parser.Packet, opts *BroadcastOptions, clients func(n int), ack func(Args))
 	// FetchSockets returns the sockets opts selects, across nodes.
 	FetchSockets(ctx context.Context, opts *BroadcastOptions) ([]RemoteSocket, error)
 	// AddSockets makes the sockets opts selects join rooms.

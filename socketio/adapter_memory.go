@@ -210,14 +210,27 @@ func (a *MemoryAdapter) Broadcast(p *parser.Packet, opts *BroadcastOptions) {
 	putSockets(sockets)
 }
 
-// BroadcastWithAck delivers p with a fresh ack id to each selected socket.
-func (a *MemoryAdapter) BroadcastWithAck(p *parser.Packet, opts *BroadcastOptions, clients func(int), ack func(Args)) {
+// BroadcastWithAck delivers p with an ack id of each selected socket; the
+// acks still pending when ctx is done are forgotten.
+func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, opts *BroadcastOptions, clients func(int), ack func(Args)) {
 	sockets := a.selectSockets(opts)
 	defer putSockets(sockets)
-	clients(len(*sockets))
-	for _, s := range *sockets {
-		s.sendWithAck(p, opts.Volatile, ack)
+	type pending struct {
+		s  *Socket
+		id uint64
 	}
+	sent := make([]pending, 0, len(*sockets))
+	for _, s := range *sockets {
+		if id, ok := s.sendWithAck(p, opts.Volatile, ack); ok {
+			sent = append(sent, pending{s, id})
+		}
+	}
+	clients(len(sent))
+	context.AfterFunc(ctx, func() {
+		for _, x := range sent {
+			x.s.cancelAck(x.id)
+		}
+	})
 }
 
 // FetchSockets returns the local sockets opts selects.

@@ -110,11 +110,12 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 	var (
 		mu       sync.Mutex
 		expected int
+		counting = true // until every node has said how many it reached
 		acks     []Args
 		done     = make(chan struct{}, 1)
 	)
 	check := func() {
-		if len(acks) >= expected {
+		if !counting && len(acks) >= expected {
 			select {
 			case done <- struct{}{}:
 			default:
@@ -137,9 +138,10 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 		if err != nil {
 			return nil, err
 		}
-		n.adapter.BroadcastWithAck(p, &b.opts, clients, ack)
+		n.adapter.BroadcastWithAck(ctx, p, &b.opts, clients, ack)
 	}
 	mu.Lock()
+	counting = false
 	check()
 	mu.Unlock()
 	select {

@@ -217,18 +217,20 @@ func (s *Socket) send(msgs []engineio.Message, volatile bool) {
 }
 
 // sendWithAck sends p with an ack id of this socket; ack gets the answer.
-func (s *Socket) sendWithAck(p *parser.Packet, volatile bool, ack func(Args)) {
+// It returns the ack id, and false when the socket is disconnected.
+func (s *Socket) sendWithAck(p *parser.Packet, volatile bool, ack func(Args)) (uint64, bool) {
 	id, ok := s.registerAck(func(a Args, err error) {
 		if err == nil {
 			ack(a)
 		}
 	})
 	if !ok {
-		return
+		return 0, false
 	}
 	q := *p
 	q.ID, q.HasID = id, true
 	_ = s.client.send(packetMessages(&q), volatile)
+	return id, true
 }
 
 // Disconnect disconnects the socket from its namespace; with close, the

@@ -17,8 +17,8 @@ import (
 func newContractServer() *socketio.Server {
 	io := socketio.NewServer(&socketio.Options{
 		Engine: &engineio.Options{
-			PingInterval: time.Second,
-			PingTimeout:  time.Second,
+			PingInterval: 2 * time.Second,
+			PingTimeout:  5 * time.Second,
 			CORS:         &engineio.CORS{AllowedOrigins: []string{"*"}},
 		},
 		Recovery: &socketio.RecoveryOptions{MaxDisconnectionDuration: 2 * time.Minute, SkipMiddlewares: true},

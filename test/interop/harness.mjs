@@ -15,6 +15,8 @@ export class Ctx {
     this.pending = new Map(); // id -> description of what we wait for
     this.nextId = 0;
     this.managers = new Set();
+    this.history = []; // see watch()
+    this.closing = false;
     this.started = Date.now();
     // Rejected by abort(): for failures noticed inside event handlers.
     this.aborted = new Promise((_, reject) => {
@@ -27,19 +29,34 @@ export class Ctx {
   // A socket on its own Manager (own Engine.IO connection).
   socket(nsp = "/", opts = {}) {
     const s = io(this.baseURL + nsp, { forceNew: true, ...opts });
-    this.managers.add(s.io);
+    this.watch(s.io, `manager #${this.managers.size + 1}`);
     return s;
   }
 
   // A Manager whose sockets share one Engine.IO connection.
   manager(opts = {}) {
     const m = new Manager(this.baseURL, opts);
-    this.managers.add(m);
+    this.watch(m, `manager #${this.managers.size + 1}`);
     return m;
+  }
+
+  // Keeps a history of connection-level events (closes with their reason,
+  // reconnection attempts, errors) for failure messages: an unexpected
+  // "ping timeout" explains a lost ack.
+  watch(m, label) {
+    this.managers.add(m);
+    const note = (text) => {
+      if (!this.closing) this.history.push(`+${Date.now() - this.started} ms ${label}: ${text}`);
+    };
+    m.on("close", (reason) => note(`closed (${reason})`));
+    m.on("error", (err) => note(`error (${err?.message})`));
+    m.on("reconnect_attempt", (n) => note(`reconnect attempt ${n}`));
+    m.on("reconnect", () => note("reconnected"));
   }
 
   // Disconnects every socket of every manager this scenario created.
   closeAll() {
+    this.closing = true;
     for (const m of this.managers) {
       for (const s of Object.values(m.nsps)) s.disconnect();
       // The last socket's disconnect() closes the manager; this covers a

@@ -14,8 +14,8 @@ const io = new Server(httpServer, {
   path: "/socket.io/",
   serveClient: false,
   cors: { origin: "*" },
-  pingInterval: 1000,
-  pingTimeout: 1000,
+  pingInterval: 2000,
+  pingTimeout: 5000,
   connectionStateRecovery: {
     maxDisconnectionDuration: 120000,
     skipMiddlewares: true,

@@ -20,7 +20,10 @@ if (!which || !baseURL || (which !== "all" && !scenarios[which])) {
 }
 
 let current = which;
+let currentCtx;
 function fail(reason) {
+  const history = currentCtx?.history ?? [];
+  if (history.length) console.error(`connection history of ${current}:\n  ${history.join("\n  ")}`);
   console.error(`FAIL ${current}: ${reason}`);
   process.exit(1);
 }
@@ -30,6 +33,7 @@ process.on("uncaughtException", (err) => fail(`uncaught exception: ${err?.stack 
 async function runOne(name) {
   current = name;
   const ctx = new Ctx(name, baseURL);
+  currentCtx = ctx;
   const timer = setTimeout(() => {
     const waiting = ctx.waitingFor();
     fail(`timed out after ${TIMEOUT_MS} ms waiting for: ${waiting.length ? waiting.join("; ") : "(nothing pending?)"}`);
