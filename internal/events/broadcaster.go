@@ -1,0 +1,140 @@
+package events
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Emitter sends one event to the sockets of some rooms, each socket once.
+// A socketio namespace fits (see NamespaceEmitter in package server).
+type Emitter interface {
+	EmitTo(rooms []string, event string, payload any) error
+}
+
+// Broadcaster publishes events to the rooms the routing policy allows.
+type Broadcaster struct {
+	emitter   Emitter
+	now       func() time.Time
+	observers []func(Event)
+}
+
+// NewBroadcaster returns a Broadcaster that emits through e.
+func NewBroadcaster(e Emitter) *Broadcaster {
+	return &Broadcaster{emitter: e, now: time.Now}
+}
+
+// Observe adds a function called with every event published, after it was
+// emitted (the activity feed and metrics use it). Call it before
+// publishing starts.
+func (b *Broadcaster) Observe(fn func(Event)) { b.observers = append(b.observers, fn) }
+
+// Publish validates e, stamps its id and time when they are empty, and
+// emits it to its rooms.
+func (b *Broadcaster) Publish(ctx context.Context, e Event) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := e.Validate(); err != nil {
+		return fmt.Errorf("events: %s: %w", e.EventName(), err)
+	}
+	m := e.meta()
+	if m.OccurredAt.IsZero() {
+		m.OccurredAt = b.now().UTC()
+	}
+	if m.ID == "" {
+		m.ID = NewID(m.OccurredAt)
+	}
+	if err := b.emitter.EmitTo(e.Rooms(), e.EventName(), e); err != nil {
+		return fmt.Errorf("events: emit %s: %w", e.EventName(), err)
+	}
+	for _, fn := range b.observers {
+		fn(e)
+	}
+	return nil
+}
+
+// BroadcastVoicemailCreated publishes voicemail_created.
+func (b *Broadcaster) BroadcastVoicemailCreated(ctx context.Context, e VoicemailCreated) error {
+	return b.Publish(ctx, &e)
+}
+
+// BroadcastVoicemailUpdated publishes voicemail_updated.
+func (b *Broadcaster) BroadcastVoicemailUpdated(ctx context.Context, e VoicemailUpdated) error {
+	return b.Publish(ctx, &e)
+}
+
+// BroadcastCallIncoming publishes call_incoming.
+func (b *Broadcaster) BroadcastCallIncoming(ctx context.Context, e CallIncoming) error {
+	return b.Publish(ctx, &e)
+}
+
+// BroadcastCallStatusChanged publishes call_status_changed.
+func (b *Broadcaster) BroadcastCallStatusChanged(ctx context.Context, e CallStatusChanged) error {
+	return b.Publish(ctx, &e)
+}
+
+// BroadcastCallCompleted publishes call_completed.
+func (b *Broadcaster) BroadcastCallCompleted(ctx context.Context, e CallCompleted) error {
+	return b.Publish(ctx, &e)
+}
+
+// BroadcastCallRecordingAvailable publishes call_recording_available.
+func (b *Broadcaster) BroadcastCallRecordingAvailable(ctx context.Context, e CallRecordingAvailable) error {
+	return b.Publish(ctx, &e)
+}
+
+// BroadcastMessageReceived publishes message_received.
+func (b *Broadcaster) BroadcastMessageReceived(ctx context.Context, e MessageReceived) error {
+	return b.Publish(ctx, &e)
+}
+
+// BroadcastMessageStatusChanged publishes message_status_changed.
+func (b *Broadcaster) BroadcastMessageStatusChanged(ctx context.Context, e MessageStatusChanged) error {
+	return b.Publish(ctx, &e)
+}
+
+// BroadcastConversationUpdated publishes conversation_updated.
+func (b *Broadcaster) BroadcastConversationUpdated(ctx context.Context, e ConversationUpdated) error {
+	return b.Publish(ctx, &e)
+}
+
+// BroadcastTaskAssigned publishes task_assigned.
+func (b *Broadcaster) BroadcastTaskAssigned(ctx context.Context, e TaskAssigned) error {
+	return b.Publish(ctx, &e)
+}
+
+// BroadcastTaskAccepted publishes task_accepted.
+func (b *Broadcaster) BroadcastTaskAccepted(ctx context.Context, e TaskAccepted) error {
+	return b.Publish(ctx, &e)
+}
+
+// BroadcastTaskRejected publishes task_rejected.
+func (b *Broadcaster) BroadcastTaskRejected(ctx context.Context, e TaskRejected) error {
+	return b.Publish(ctx, &e)
+}
+
+// BroadcastTaskCompleted publishes task_completed.
+func (b *Broadcaster) BroadcastTaskCompleted(ctx context.Context, e TaskCompleted) error {
+	return b.Publish(ctx, &e)
+}
+
+// BroadcastWorkerStatusChanged publishes worker_status_changed.
+func (b *Broadcaster) BroadcastWorkerStatusChanged(ctx context.Context, e WorkerStatusChanged) error {
+	return b.Publish(ctx, &e)
+}
+
+// BroadcastWorkerActivityChanged publishes worker_activity_changed.
+func (b *Broadcaster) BroadcastWorkerActivityChanged(ctx context.Context, e WorkerActivityChanged) error {
+	return b.Publish(ctx, &e)
+}
+
+// BroadcastUserPresenceUpdated publishes user_presence_updated.
+func (b *Broadcaster) BroadcastUserPresenceUpdated(ctx context.Context, e UserPresenceUpdated) error {
+	return b.Publish(ctx, &e)
+}
+
+// BroadcastSystemNotification publishes system_notification.
+func (b *Broadcaster) BroadcastSystemNotification(ctx context.Context, e SystemNotification) error {
+	return b.Publish(ctx, &e)
+}

@@ -1,0 +1,83 @@
+package events
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"strconv"
+	"time"
+)
+
+// Event is one event of the catalog.
+type Event interface {
+	// EventName returns the name clients listen to, such as
+	// "voicemail_created".
+	EventName() string
+	// Rooms returns the rooms allowed to see the event.
+	Rooms() []string
+	// Validate reports the first missing or invalid field.
+	Validate() error
+	meta() *Meta
+}
+
+// Meta is carried by every event.
+type Meta struct {
+	// ID identifies the event (not the record): clients use it to drop
+	// duplicates, for instance across a reconnect.
+	ID string `json:"id"`
+	// OccurredAt is when the event happened.
+	OccurredAt time.Time `json:"occurredAt"`
+}
+
+func (m *Meta) meta() *Meta { return m }
+
+// NewID returns a new event id: sortable by time, then random.
+func NewID(t time.Time) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return strconv.FormatInt(t.UnixMilli(), 36) + "-" + hex.EncodeToString(b[:])
+}
+
+// FieldError names a missing or invalid field of an event.
+type FieldError struct {
+	Field   string
+	Problem string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Problem }
+
+func required(field, value string) error {
+	if value == "" {
+		return &FieldError{Field: field, Problem: "is required"}
+	}
+	return nil
+}
+
+func oneOf(field, value string, allowed ...string) error {
+	for _, a := range allowed {
+		if value == a {
+			return nil
+		}
+	}
+	return &FieldError{Field: field, Problem: "must be one of " + joinQuoted(allowed)}
+}
+
+func joinQuoted(list []string) string {
+	s := ""
+	for i, x := range list {
+		if i > 0 {
+			s += ", "
+		}
+		s += strconv.Quote(x)
+	}
+	return s
+}
+
+// firstError returns the first non-nil error.
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
