@@ -113,6 +113,9 @@ func (c *Conn) enqueue(msgs []Message, volatile bool) error {
 	}
 	if c.queued+size > c.srv.opts.MaxBufferedBytes {
 		c.mu.Unlock()
+		if volatile { // dropped, never a reason to close
+			return ErrSlowConsumer
+		}
 		c.terminate(ReasonSlowConsumer)
 		return ErrSlowConsumer
 	}
@@ -179,7 +182,10 @@ func (c *Conn) Close(reason CloseReason) {
 		c.mu.Unlock()
 		return
 	}
-	if c.queued == 0 && !(c.transport == Polling && c.getActive) {
+	// A WebSocket always goes through its writer so that the client gets a
+	// close frame; polling without a waiting GET and with nothing queued
+	// has nothing to flush.
+	if c.queued == 0 && c.transport == Polling && !c.getActive {
 		c.mu.Unlock()
 		c.terminate(reason)
 		return
@@ -205,6 +211,12 @@ func (c *Conn) terminateWith(reason CloseReason, pollAnswer packetType) {
 	if c.state == stateClosed {
 		c.mu.Unlock()
 		return
+	}
+	if c.state == stateClosing {
+		// Close was called: its reason wins over the way the flush ended
+		// (the WebSocket reader sees the socket closed by the writer and
+		// would report ReasonTransportClose).
+		reason = c.closeReason
 	}
 	c.srv.opts.Logger.Debug("engineio: connection closed", "sid", c.id, "reason", reason, "transport", c.transport)
 	c.state = stateClosed

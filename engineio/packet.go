@@ -43,8 +43,6 @@ type frame struct {
 	binary bool
 }
 
-func (f frame) size() int { return len(f.data) + 1 }
-
 // packet is one decoded incoming packet.
 type packet struct {
 	typ    packetType

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/gorilla/websocket"
 )
@@ -17,7 +16,8 @@ import (
 type Handler interface {
 	// ServeConn is called once for each new connection, before the
 	// handshake is answered, and returns the Receiver of its messages. It
-	// must not block; it may already Send.
+	// must not block; it may already Send or Close. The connection is
+	// registered with the server (Server.Conn, Len) after it returns.
 	ServeConn(c *Conn) Receiver
 }
 
@@ -34,11 +34,10 @@ type Server struct {
 	handler  Handler
 	upgrader websocket.Upgrader
 
-	mu       sync.RWMutex
-	conns    map[string]*Conn
-	closing  bool
-	drained  chan struct{} // closed when closing and conns is empty
-	accepted atomic.Int64
+	mu      sync.RWMutex
+	conns   map[string]*Conn
+	closing bool
+	drained chan struct{} // closed when closing and conns is empty
 }
 
 // NewServer returns a server that hands each new connection to h.
@@ -157,22 +156,31 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport Tra
 		req:       cloneRequest(r),
 		transport: transport,
 		wake:      make(chan struct{}, 1),
-		ws:        ws,
 	}
+	c.queue = append(c.queue, frame{typ: packetOpen, data: s.openPacket(c.id, transport)})
+	c.queued = len(c.queue[0].data) + 1
+	// c is complete (queue, recv) before it is registered, where Shutdown
+	// can close it, and before its WebSocket is attached, whose writer can
+	// end it: both report to c.recv.
+	c.recv = s.handler.ServeConn(c)
+	c.startHeartbeat()
 	if !s.add(c) {
 		if ws != nil {
 			ws.close()
 		} else {
 			errShuttingDown.write(w)
 		}
+		c.terminate(ReasonServerShutdown)
 		return
 	}
-	c.queue = append(c.queue, frame{typ: packetOpen, data: s.openPacket(c.id, transport)})
-	c.queued = len(c.queue[0].data) + 1
-	c.recv = s.handler.ServeConn(c)
-	c.startHeartbeat()
 	if ws != nil {
 		c.mu.Lock()
+		if c.state == stateClosed {
+			c.mu.Unlock()
+			ws.close()
+			return
+		}
+		c.ws = ws
 		c.kickLocked()
 		c.mu.Unlock()
 		go ws.readLoop(c)
@@ -203,7 +211,6 @@ func (s *Server) add(c *Conn) bool {
 		return false
 	}
 	s.conns[c.id] = c
-	s.accepted.Add(1)
 	return true
 }
 
