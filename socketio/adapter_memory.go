@@ -123,6 +123,14 @@ func (a *MemoryAdapter) Rooms(id string) []string {
 	return out
 }
 
+// Len returns the number of rooms with local sockets, the sockets' own
+// rooms included.
+func (a *MemoryAdapter) Len() int {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return len(a.rooms)
+}
+
 // RoomSize returns the number of local sockets in room.
 func (a *MemoryAdapter) RoomSize(room string) int {
 	a.mu.RLock()
@@ -206,6 +214,9 @@ func (a *MemoryAdapter) Broadcast(p *parser.Packet, opts *BroadcastOptions) {
 	sockets := a.selectSockets(opts)
 	for _, s := range *sockets {
 		s.send(msgs, opts.Volatile)
+	}
+	if fn := a.nsp.server.opts.OnDeliver; fn != nil {
+		fn(a.nsp.name, len(*sockets))
 	}
 	putSockets(sockets)
 }

@@ -28,6 +28,10 @@ type Options struct {
 	// NewAdapter makes the Adapter of each namespace. Default: the
 	// in-memory adapter of a single node.
 	NewAdapter func(n *Namespace) Adapter
+	// OnDeliver, when set, is called after each broadcast with the number
+	// of sockets of this node it was queued for (for metrics). It must be
+	// fast and safe for concurrent use.
+	OnDeliver func(namespace string, sockets int)
 	// Logger receives the server's diagnostics. Default: discard.
 	Logger engineio.Logger
 }

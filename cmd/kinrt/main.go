@@ -1,16 +1,16 @@
 // Command kinrt is the KIN Realtime server.
 //
-//	kinrt serve [--addr host:port] [--demo]
+//	kinrt serve [flags]   run the service (kinrt serve -h lists the flags)
 //
-// Today it serves the Socket.IO engine at /socket.io/ with /healthz; the KIN
-// service (NextAuth sessions, rooms, the event catalog, webhooks) is built
-// on it next, and until then serve runs only in --demo mode.
+// Configuration comes from the environment (NEXTAUTH_SECRET, PORT,
+// SOCKET_IO_CORS_ORIGIN, DATABASE_URL, REDIS_URL, KIN_INTERNAL_API_KEY,
+// KIN_PUBLIC_URL, KIN_NUMBER_DEPARTMENTS); flags override it. --demo runs
+// without a secret of its own, for local development.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -19,7 +19,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/internal/config"
+	"github.com/kin-comms/kinrt/internal/server"
 )
 
 func main() {
@@ -31,49 +32,38 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 || args[0] != "serve" {
-		return errors.New("usage: kinrt serve [--addr host:port] [--demo]")
+		return errors.New("usage: kinrt serve [--addr host:port] [--demo] [...]")
 	}
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	port := os.Getenv("PORT")
-	if port == "" {
-		port = "3000"
-	}
-	addr := fs.String("addr", "localhost:"+port, "listen address")
-	demo := fs.Bool("demo", false, "run with demo settings")
-	if err := fs.Parse(args[1:]); err != nil {
+	cfg, err := config.Load(args[1:], os.Getenv)
+	if err != nil {
 		return err
 	}
-	if !*demo {
-		return errors.New("serve: session authentication is not built yet; run with --demo")
-	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	log.Warn("DEMO MODE: no authentication; for local development only")
-
-	io := socketio.NewServer(nil)
-	io.OnConnection(func(s *socketio.Socket) {
-		s.On("echo", func(e *socketio.Event) { _ = e.Ack(e.Values()...) })
-	})
-	mux := http.NewServeMux()
-	mux.Handle("/socket.io/", io)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"status":"ok"}`))
-	})
-	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if cfg.Demo {
+		log.Warn("DEMO MODE: generated session secret, demo settings; never use this in production")
+	}
+	if cfg.RedisURL != "" {
+		return errors.New("REDIS_URL: the cluster adapter is not available yet; unset it to run a single node")
+	}
+	srv, err := server.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	httpSrv := &http.Server{Addr: cfg.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("listening", "addr", *addr)
+	go func() { errc <- httpSrv.ListenAndServe() }()
+	log.Info("listening", "config", cfg.Redacted())
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	_ = io.Shutdown(shutdownCtx)
-	return srv.Shutdown(shutdownCtx)
+	_ = srv.Shutdown(shutdownCtx)
+	return httpSrv.Shutdown(shutdownCtx)
 }

@@ -16,6 +16,8 @@ type Event interface {
 	Rooms() []string
 	// Validate reports the first missing or invalid field.
 	Validate() error
+	// EventID returns the event's id (empty until published).
+	EventID() string
 	meta() *Meta
 }
 
@@ -29,6 +31,9 @@ type Meta struct {
 }
 
 func (m *Meta) meta() *Meta { return m }
+
+// EventID returns the event's id.
+func (m *Meta) EventID() string { return m.ID }
 
 // NewID returns a new event id: sortable by time, then random.
 func NewID(t time.Time) string {

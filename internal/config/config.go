@@ -1,0 +1,215 @@
+// Package config reads KIN Realtime's configuration from the environment
+// and command-line flags (flags win), in one place, and rejects a bad
+// configuration at start-up with a one-line error.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Config is the service's configuration.
+type Config struct {
+	// Addr is the listen address (host:port). PORT or --addr; default
+	// ":3000".
+	Addr string
+	// Demo runs with a generated secret, demo users and simulated traffic.
+	Demo bool
+	// Secrets are the NextAuth secrets: NEXTAUTH_SECRET (or AUTH_SECRET),
+	// then AUTH_SECRET_1..3 for rotation. Required unless Demo.
+	Secrets []string
+	// SecretGenerated is true when Demo made the secret up.
+	SecretGenerated bool
+	// AllowedOrigins are the browser origins allowed to connect
+	// (SOCKET_IO_CORS_ORIGIN, comma-separated). Default: PublicURL's origin.
+	AllowedOrigins []string
+	// DatabaseURL is "sqlite:PATH" or "postgres://…". Default
+	// "sqlite:./data/kin.db".
+	DatabaseURL string
+	// RedisURL enables the cluster adapter. Default: unset, single node.
+	RedisURL string
+	// InternalAPIKey is the bearer key of POST /api/internal/events.
+	// Default: unset, the API is disabled.
+	InternalAPIKey string
+	// PublicURL is the public base URL (webhook signatures, links).
+	// Default "http://localhost:PORT".
+	PublicURL string
+	// NumberDepartments maps our Twilio numbers to departments
+	// (KIN_NUMBER_DEPARTMENTS="+15550001111=sales,+15550002222=support").
+	NumberDepartments map[string]string
+}
+
+// Load parses args (the flags after the subcommand) over the environment
+// given by getenv.
+func Load(args []string, getenv func(string) string) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	port := getenv("PORT")
+	if port == "" {
+		port = "3000"
+	}
+	fs.StringVar(&c.Addr, "addr", "", "listen address host:port (default :$PORT, PORT default 3000)")
+	fs.BoolVar(&c.Demo, "demo", false, "demo mode: generated secret, demo users, simulated traffic")
+	secret := fs.String("secret", firstNonEmpty(getenv("NEXTAUTH_SECRET"), getenv("AUTH_SECRET")), "NextAuth secret (NEXTAUTH_SECRET or AUTH_SECRET)")
+	origins := fs.String("cors-origin", getenv("SOCKET_IO_CORS_ORIGIN"), "allowed browser origins, comma-separated (SOCKET_IO_CORS_ORIGIN)")
+	fs.StringVar(&c.DatabaseURL, "database-url", firstNonEmpty(getenv("DATABASE_URL"), "sqlite:./data/kin.db"), "sqlite:PATH or postgres://… (DATABASE_URL)")
+	fs.StringVar(&c.RedisURL, "redis-url", getenv("REDIS_URL"), "Redis URL for the cluster adapter (REDIS_URL)")
+	fs.StringVar(&c.InternalAPIKey, "internal-api-key", getenv("KIN_INTERNAL_API_KEY"), "bearer key of the internal publish API (KIN_INTERNAL_API_KEY)")
+	fs.StringVar(&c.PublicURL, "public-url", getenv("KIN_PUBLIC_URL"), "public base URL (KIN_PUBLIC_URL)")
+	numbers := fs.String("number-departments", getenv("KIN_NUMBER_DEPARTMENTS"), "our numbers and their departments, +1555…=sales,… (KIN_NUMBER_DEPARTMENTS)")
+	if err := fs.Parse(args); err != nil {
+		return c, fmt.Errorf("flags: %w", err)
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return c, fmt.Errorf("PORT: %q is not a port number", port)
+	}
+	if c.Addr == "" {
+		c.Addr = ":" + port
+	} else if _, p, err := net.SplitHostPort(c.Addr); err != nil || p == "" {
+		return c, fmt.Errorf("--addr: %q is not host:port", c.Addr)
+	}
+	if err := c.loadSecrets(*secret, getenv); err != nil {
+		return c, err
+	}
+	if err := c.loadURLs(*origins); err != nil {
+		return c, err
+	}
+	var err error
+	if c.NumberDepartments, err = parseNumbers(*numbers); err != nil {
+		return c, err
+	}
+	return c, c.checkDatabase()
+}
+
+func (c *Config) loadSecrets(primary string, getenv func(string) string) error {
+	if primary == "" {
+		if !c.Demo {
+			return errors.New("NEXTAUTH_SECRET (or AUTH_SECRET) is required; use --demo to run without one")
+		}
+		var b [32]byte
+		_, _ = rand.Read(b[:])
+		primary = hex.EncodeToString(b[:])
+		c.SecretGenerated = true
+	}
+	c.Secrets = []string{primary}
+	for i := 1; i <= 3; i++ {
+		if s := getenv("AUTH_SECRET_" + strconv.Itoa(i)); s != "" {
+			c.Secrets = append(c.Secrets, s)
+		}
+	}
+	return nil
+}
+
+func (c *Config) loadURLs(origins string) error {
+	if c.PublicURL == "" {
+		host, port, _ := net.SplitHostPort(c.Addr)
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		c.PublicURL = "http://" + net.JoinHostPort(host, port)
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("KIN_PUBLIC_URL: %q is not an http(s) URL", c.PublicURL)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if origins == "" {
+		c.AllowedOrigins = []string{u.Scheme + "://" + u.Host}
+		return nil
+	}
+	for _, o := range strings.Split(origins, ",") {
+		o = strings.TrimRight(strings.TrimSpace(o), "/")
+		if o == "" {
+			continue
+		}
+		ou, err := url.Parse(o)
+		if err != nil || (ou.Scheme != "http" && ou.Scheme != "https") || ou.Host == "" || ou.Path != "" {
+			return fmt.Errorf("SOCKET_IO_CORS_ORIGIN: %q is not an origin like https://app.example.com", o)
+		}
+		c.AllowedOrigins = append(c.AllowedOrigins, o)
+	}
+	if len(c.AllowedOrigins) == 0 {
+		return errors.New("SOCKET_IO_CORS_ORIGIN: no origin given")
+	}
+	return nil
+}
+
+func (c *Config) checkDatabase() error {
+	switch {
+	case strings.HasPrefix(c.DatabaseURL, "sqlite:"):
+		if strings.TrimPrefix(c.DatabaseURL, "sqlite:") == "" {
+			return errors.New("DATABASE_URL: sqlite: needs a path, like sqlite:./data/kin.db")
+		}
+	case strings.HasPrefix(c.DatabaseURL, "postgres://"), strings.HasPrefix(c.DatabaseURL, "postgresql://"):
+		if _, err := url.Parse(c.DatabaseURL); err != nil {
+			return errors.New("DATABASE_URL: not a valid postgres:// URL")
+		}
+	default:
+		return errors.New("DATABASE_URL: must start with sqlite: or postgres://")
+	}
+	if c.RedisURL != "" {
+		u, err := url.Parse(c.RedisURL)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			return errors.New("REDIS_URL: must be a redis:// or rediss:// URL")
+		}
+	}
+	return nil
+}
+
+// parseNumbers parses "+15550001111=sales,+15550002222=support".
+func parseNumbers(s string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, pair := range strings.Split(s, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		num, dept, ok := strings.Cut(pair, "=")
+		num, dept = strings.TrimSpace(num), strings.TrimSpace(dept)
+		if !ok || num == "" || dept == "" {
+			return nil, fmt.Errorf("KIN_NUMBER_DEPARTMENTS: %q is not NUMBER=department", pair)
+		}
+		m[num] = dept
+	}
+	return m, nil
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// Redacted returns the configuration for logs: secrets and keys hidden,
+// database credentials removed.
+func (c Config) Redacted() map[string]any {
+	db := c.DatabaseURL
+	if u, err := url.Parse(db); err == nil && u.User != nil {
+		u.User = url.User("redacted")
+		db = u.String()
+	}
+	redis := c.RedisURL
+	if u, err := url.Parse(redis); err == nil && u.User != nil {
+		u.User = url.User("redacted")
+		redis = u.String()
+	}
+	return map[string]any{
+		"addr": c.Addr, "demo": c.Demo, "publicURL": c.PublicURL, "allowedOrigins": c.AllowedOrigins,
+		"database": db, "redis": redis, "internalAPI": c.InternalAPIKey != "", "secrets": len(c.Secrets),
+	}
+}

@@ -1,0 +1,160 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/kin-comms/kinrt/internal/config"
+	"github.com/kin-comms/kinrt/internal/server"
+)
+
+const testSecret = "kin-test-secret-0123456789abcdef"
+
+var (
+	interopDir = filepath.Join("..", "..", "test", "interop")
+	mintDir    = filepath.Join("..", "..", "internal", "auth", "testdata", "mint")
+)
+
+// requireNode returns node; a missing Node.js or npm packages fail in CI
+// and skip elsewhere.
+func requireNode(t *testing.T) string {
+	t.Helper()
+	missing := func(msg string) {
+		t.Helper()
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing("node not found (scripts/test installs it)")
+	}
+	for _, p := range []string{filepath.Join(interopDir, "node_modules", "socket.io-client"), filepath.Join(mintDir, "node_modules", "next-auth")} {
+		if _, err := os.Stat(p); err != nil {
+			missing(p + " missing: run scripts/test (npm ci)")
+		}
+	}
+	return node
+}
+
+// startServer runs the service on a random port.
+func startServer(t *testing.T, mutate func(*config.Config)) (*server.Server, *httptest.Server) {
+	t.Helper()
+	cfg, err := config.Load(nil, func(k string) string {
+		if k == "NEXTAUTH_SECRET" {
+			return testSecret
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.AllowedOrigins = []string{"https://app.example"}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := server.New(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		hs.Close()
+	})
+	return srv, hs
+}
+
+// clientSpec is one socket of kin-clients.mjs.
+type clientSpec struct {
+	Name       string            `json:"name"`
+	Auth       map[string]string `json:"auth,omitempty"`
+	Headers    map[string]string `json:"headers,omitempty"`
+	Transports []string          `json:"transports,omitempty"`
+}
+
+// nodeClients drives test/interop/kin-clients.mjs.
+type nodeClients struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	lines  *bufio.Scanner
+	cancel context.CancelFunc
+}
+
+const endMarker = "__end_of_test__"
+
+func startClients(t *testing.T, url string, clients []clientSpec) (*nodeClients, map[string]json.RawMessage) {
+	t.Helper()
+	node := requireNode(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	cmd := exec.CommandContext(ctx, node, "kin-clients.mjs")
+	cmd.Dir = interopDir
+	cmd.Stderr = os.Stderr
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	nc := &nodeClients{t: t, cmd: cmd, stdin: stdin, lines: bufio.NewScanner(stdout), cancel: cancel}
+	nc.lines.Buffer(make([]byte, 1<<20), 64<<20)
+	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	spec, _ := json.Marshal(map[string]any{"url": url, "clients": clients, "endMarker": endMarker})
+	if _, err := stdin.Write(append(spec, '\n')); err != nil {
+		t.Fatal(err)
+	}
+	var msg struct {
+		Type    string                     `json:"type"`
+		Error   string                     `json:"error"`
+		Results map[string]json.RawMessage `json:"results"`
+	}
+	nc.read(&msg)
+	if msg.Type != "connected" {
+		t.Fatalf("kin-clients: %s %s", msg.Type, msg.Error)
+	}
+	return nc, msg.Results
+}
+
+func (nc *nodeClients) read(v any) {
+	nc.t.Helper()
+	if !nc.lines.Scan() {
+		nc.t.Fatalf("kin-clients ended: %v", nc.lines.Err())
+	}
+	if err := json.Unmarshal(nc.lines.Bytes(), v); err != nil {
+		text := nc.lines.Text()
+		if len(text) > 300 {
+			text = text[:300] + "…"
+		}
+		nc.t.Fatalf("kin-clients said %q: %v", text, err)
+	}
+}
+
+// received waits for the end marker on every connected client and returns
+// what each received: event name and payload, in order.
+func (nc *nodeClients) received() map[string][][2]json.RawMessage {
+	nc.t.Helper()
+	var msg struct {
+		Type     string                          `json:"type"`
+		Error    string                          `json:"error"`
+		Received map[string][][2]json.RawMessage `json:"received"`
+	}
+	nc.read(&msg)
+	if msg.Type != "events" {
+		nc.t.Fatalf("kin-clients: %s %s", msg.Type, msg.Error)
+	}
+	return msg.Received
+}

@@ -1,0 +1,80 @@
+package server
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/kin-comms/kinrt/internal/events"
+)
+
+// maxEventBody caps the body of the internal publish API.
+const maxEventBody = 64 << 10
+
+// publishEvent serves POST /api/internal/events: another service (the
+// Next.js app) publishes an event of the catalog, routed by the same
+// policy as the service's own.
+func (s *Server) publishEvent(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.InternalAPIKey == "" {
+		writeError(w, http.StatusNotFound, "the internal API is disabled (KIN_INTERNAL_API_KEY is not set)")
+		return
+	}
+	if !s.internalKeyOK(r) {
+		s.metrics.authFailures.WithLabelValues("internal-api").Inc()
+		writeError(w, http.StatusUnauthorized, "unauthorized")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxEventBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, "body larger than 64 KiB")
+			return
+		}
+		writeError(w, http.StatusBadRequest, "cannot read body")
+		return
+	}
+	var req struct {
+		Type string          `json:"type"`
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "body must be a JSON object {\"type\": ..., \"data\": {...}}")
+		return
+	}
+	if req.Type == "" {
+		writeError(w, http.StatusBadRequest, "type: is required")
+		return
+	}
+	if len(req.Data) == 0 {
+		writeError(w, http.StatusBadRequest, "data: is required")
+		return
+	}
+	e, err := events.Decode(req.Type, req.Data)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if err := s.broadcaster.Publish(r.Context(), e); err != nil {
+		s.log.Error("publish", "type", req.Type, "err", err)
+		writeError(w, http.StatusInternalServerError, "could not publish")
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"id": e.EventID()})
+}
+
+// internalKeyOK compares the Bearer key in constant time (over hashes, so
+// the length does not leak either).
+func (s *Server) internalKeyOK(r *http.Request) bool {
+	scheme, key, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	got := sha256.Sum256([]byte(key))
+	want := sha256.Sum256([]byte(s.cfg.InternalAPIKey))
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+}

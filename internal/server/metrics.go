@@ -1,0 +1,56 @@
+package server
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/kin-comms/kinrt/socketio"
+)
+
+// metrics are the service's Prometheus metrics, on a registry of its own.
+type metrics struct {
+	registry     *prometheus.Registry
+	events       *prometheus.CounterVec
+	deliveries   *prometheus.CounterVec
+	disconnects  *prometheus.CounterVec
+	authFailures *prometheus.CounterVec
+}
+
+func newMetrics(io *socketio.Server) *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kinrt_events_emitted_total", Help: "Events emitted, by type.",
+		}, []string{"type"}),
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kinrt_deliveries_total", Help: "Packets queued for sockets by broadcasts, by namespace.",
+		}, []string{"namespace"}),
+		disconnects: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kinrt_disconnects_total", Help: "Socket disconnects, by reason (\"slow consumer\" counts slow consumers).",
+		}, []string{"reason"}),
+		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kinrt_auth_failures_total", Help: "Refused authentications, by transport (socket or api).",
+		}, []string{"via"}),
+	}
+	nsp := io.Of("/")
+	m.registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.events, m.deliveries, m.disconnects, m.authFailures,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kinrt_connections", Help: "Open Engine.IO connections.",
+		}, func() float64 { return float64(io.Engine().Len()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kinrt_sockets", Help: "Connected sockets.", ConstLabels: prometheus.Labels{"namespace": "/"},
+		}, func() float64 { return float64(nsp.Len()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kinrt_rooms", Help: "Rooms with sockets on this node, own rooms included.", ConstLabels: prometheus.Labels{"namespace": "/"},
+		}, func() float64 {
+			if a, ok := nsp.Adapter().(interface{ Len() int }); ok {
+				return float64(a.Len())
+			}
+			return 0
+		}),
+	)
+	return m
+}

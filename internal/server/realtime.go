@@ -1,0 +1,156 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kin-comms/kinrt/engineio"
+	"github.com/kin-comms/kinrt/internal/auth"
+	"github.com/kin-comms/kinrt/internal/events"
+	"github.com/kin-comms/kinrt/socketio"
+)
+
+// principalKey is where a socket's Principal is kept (Socket.Data).
+type socketData struct {
+	Principal auth.Principal
+}
+
+// PrincipalOf returns the user of a socket connected through the service.
+func PrincipalOf(s *socketio.Socket) (auth.Principal, bool) {
+	d, ok := s.Data().(*socketData)
+	if !ok {
+		return auth.Principal{}, false
+	}
+	return d.Principal, true
+}
+
+var errUnauthorized = &socketio.ConnectError{Message: "unauthorized"}
+
+// newRealtime builds the Socket.IO server: Origin checks on every
+// Engine.IO request, session authentication on CONNECT, the user's three
+// rooms, and a disconnect when the session expires.
+func (s *Server) newRealtime() *socketio.Server {
+	io := socketio.NewServer(&socketio.Options{
+		Engine: &engineio.Options{
+			CheckOrigin: s.checkOrigin,
+			CORS:        &engineio.CORS{AllowedOrigins: s.cfg.AllowedOrigins, AllowCredentials: true},
+			Logger:      s.log,
+		},
+		Recovery:  &socketio.RecoveryOptions{MaxDisconnectionDuration: 2 * time.Minute},
+		OnDeliver: func(nsp string, n int) { s.metrics.deliveries.WithLabelValues(nsp).Add(float64(n)) },
+		Logger:    s.log,
+	})
+	io.Use(s.authenticate)
+	io.OnConnection(s.onConnection)
+	return io
+}
+
+// checkOrigin accepts requests without Origin (non-browser clients, which
+// must then authenticate with a token), same-host origins and the
+// configured ones. It guards WebSocket upgrades against cross-site
+// hijacking, where CORS does not apply.
+func (s *Server) checkOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	if _, host, ok := strings.Cut(origin, "://"); ok && strings.EqualFold(host, r.Host) {
+		return true
+	}
+	for _, o := range s.cfg.AllowedOrigins {
+		if strings.EqualFold(o, origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// authenticate is the namespace middleware: a valid session from the
+// CONNECT payload's token, or from the handshake's cookies or Bearer
+// header.
+func (s *Server) authenticate(sock *socketio.Socket) error {
+	hs := sock.Handshake()
+	var payload struct {
+		Token string `json:"token"`
+	}
+	_ = json.Unmarshal(hs.Auth, &payload)
+	var (
+		p   auth.Principal
+		err error
+	)
+	if payload.Token != "" {
+		p, err = s.verifier.VerifyToken(payload.Token)
+	} else {
+		if hs.Header.Get("Origin") == "" && hasSessionCookie(hs.Request) {
+			// A cookie without Origin is not what a browser sends: refuse
+			// it rather than trust ambient credentials.
+			err = errors.New("session cookie without Origin")
+		} else {
+			p, err = s.verifier.FromRequest(hs.Request)
+		}
+	}
+	if err == nil {
+		err = checkPrincipal(p)
+	}
+	if err != nil {
+		s.metrics.authFailures.WithLabelValues("socket").Inc()
+		s.log.Debug("socket refused", "reason", err.Error(), "addr", hs.Address)
+		return errUnauthorized
+	}
+	sock.SetData(&socketData{Principal: p})
+	return nil
+}
+
+func hasSessionCookie(r *http.Request) bool {
+	for _, c := range r.Cookies() {
+		if strings.Contains(c.Name, "next-auth.session-token") || strings.Contains(c.Name, "authjs.session-token") {
+			return true
+		}
+	}
+	return false
+}
+
+// checkPrincipal accepts the roles the routing policy knows.
+func checkPrincipal(p auth.Principal) error {
+	switch p.Role {
+	case events.RoleAdmin, events.RoleSupervisor, events.RoleAgent:
+		return nil
+	}
+	return errors.New("unknown role")
+}
+
+// UserRooms returns the rooms a user's sockets are in.
+func UserRooms(p auth.Principal) []string {
+	rooms := []string{events.UserRoom(p.UserID), events.RoleRoom(p.Role)}
+	if p.Department != "" {
+		rooms = append(rooms, events.DepartmentRoom(p.Department))
+	}
+	return rooms
+}
+
+func (s *Server) onConnection(sock *socketio.Socket) {
+	p, ok := PrincipalOf(sock)
+	if !ok {
+		sock.Disconnect(true)
+		return
+	}
+	sock.Join(UserRooms(p)...)
+	expiry := time.AfterFunc(time.Until(p.Expires), func() {
+		s.log.Debug("session expired", "user", p.UserID)
+		sock.Disconnect(false)
+	})
+	sock.OnDisconnect(func(reason socketio.DisconnectReason) {
+		expiry.Stop()
+		s.metrics.disconnects.WithLabelValues(string(reason)).Inc()
+	})
+}
+
+// namespaceEmitter emits events to rooms of a namespace.
+type namespaceEmitter struct{ nsp *socketio.Namespace }
+
+func (e namespaceEmitter) EmitTo(rooms []string, event string, payload any) error {
+	return e.nsp.To(rooms...).Emit(event, payload)
+}

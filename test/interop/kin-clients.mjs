@@ -1,0 +1,77 @@
+// kin-clients.mjs: real socket.io-client sockets for the KIN service tests
+// (internal/server). Driven over stdin/stdout, one JSON object per line.
+//
+// In:  {"url": "...", "clients": [{"name": "a", "auth": {...}?, "headers": {...}?,
+//        "transports": ["websocket"]?}], "endMarker": "..."}
+// Out: {"type":"connected","results":{"a":"ok" | {"error": msg, "data": data}}}
+//      once every client connected or failed;
+//      {"type":"events","received":{"a":[[eventName, payload], ...]}}
+//      once every connected client received a system_notification whose
+//      message is endMarker (the marker itself is left out), then exits 0.
+// Any other failure: a line {"type":"error","error":...} and exit 1.
+import { io } from "socket.io-client";
+import { createInterface } from "node:readline";
+
+const rl = createInterface({ input: process.stdin });
+const lines = rl[Symbol.asyncIterator]();
+const out = (o) => process.stdout.write(JSON.stringify(o) + "\n");
+const fail = (e) => {
+  out({ type: "error", error: String(e?.stack ?? e) });
+  process.exit(1);
+};
+process.on("unhandledRejection", fail);
+
+const { value: first } = await lines.next();
+const spec = JSON.parse(first);
+const sockets = {};
+const received = {};
+const results = {};
+let ended = 0;
+let connectedCount = 0;
+let endResolve;
+const allEnded = new Promise((r) => (endResolve = r));
+
+await Promise.all(
+  spec.clients.map(
+    (c) =>
+      new Promise((resolve) => {
+        const s = io(spec.url, {
+          forceNew: true,
+          reconnection: false,
+          transports: c.transports ?? ["polling", "websocket"],
+          auth: c.auth ?? {},
+          extraHeaders: c.headers ?? {},
+        });
+        sockets[c.name] = s;
+        received[c.name] = [];
+        let done = false;
+        s.onAny((event, payload) => {
+          if (event === "system_notification" && payload?.message === spec.endMarker) {
+            if (++ended === connectedCount) endResolve();
+            return;
+          }
+          received[c.name].push([event, payload]);
+        });
+        s.on("connect", () => {
+          if (done) return;
+          done = true;
+          results[c.name] = "ok";
+          connectedCount++;
+          resolve();
+        });
+        s.on("connect_error", (err) => {
+          if (done) return;
+          done = true;
+          results[c.name] = { error: err.message, data: err.data ?? null };
+          s.close();
+          resolve();
+        });
+      }),
+  ),
+);
+out({ type: "connected", results });
+if (connectedCount === 0) process.stdout.write("", () => process.exit(0));
+await allEnded;
+for (const s of Object.values(sockets)) s.close();
+// A large write to a pipe completes asynchronously: exit once it is flushed.
+process.stdout.write(JSON.stringify({ type: "events", received }) + "\n", () => process.exit(0));
