@@ -1,6 +1,9 @@
 // Command kinrt is the KIN Realtime server.
 //
 //	kinrt serve [flags]   run the service (kinrt serve -h lists the flags)
+//	kinrt token --user ID --role ROLE [--department D] [--name N] [--email E] [--ttl 1h]
+//	                      print a NextAuth session token signed with
+//	                      NEXTAUTH_SECRET, for tests and tools
 //
 // Configuration comes from the environment (NEXTAUTH_SECRET, PORT,
 // SOCKET_IO_CORS_ORIGIN, DATABASE_URL, REDIS_URL, KIN_INTERNAL_API_KEY,
@@ -11,6 +14,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -19,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kin-comms/kinrt/internal/auth"
 	"github.com/kin-comms/kinrt/internal/config"
 	"github.com/kin-comms/kinrt/internal/server"
 )
@@ -31,8 +36,11 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) > 0 && args[0] == "token" {
+		return token(args[1:])
+	}
 	if len(args) == 0 || args[0] != "serve" {
-		return errors.New("usage: kinrt serve [--addr host:port] [--demo] [...]")
+		return errors.New("usage: kinrt serve [--addr host:port] [--demo] [...] | kinrt token --user ID --role ROLE [...]")
 	}
 	cfg, err := config.Load(args[1:], os.Getenv)
 	if err != nil {
@@ -66,4 +74,39 @@ func run(args []string) error {
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
 	return httpSrv.Shutdown(shutdownCtx)
+}
+
+// token prints a session token for a user.
+func token(args []string) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	var p auth.Principal
+	fs.StringVar(&p.UserID, "user", "", "user id (sub)")
+	fs.StringVar(&p.Role, "role", "", "admin, supervisor or agent")
+	fs.StringVar(&p.Department, "department", "", "department")
+	fs.StringVar(&p.Name, "name", "", "display name")
+	fs.StringVar(&p.Email, "email", "", "email")
+	ttl := fs.Duration("ttl", time.Hour, "lifetime")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if p.UserID == "" || p.Role == "" {
+		return errors.New("token: --user and --role are required")
+	}
+	secret := os.Getenv("NEXTAUTH_SECRET")
+	if secret == "" {
+		secret = os.Getenv("AUTH_SECRET")
+	}
+	if secret == "" {
+		return errors.New("token: NEXTAUTH_SECRET (or AUTH_SECRET) is required")
+	}
+	v, err := auth.NewVerifier(auth.Options{Secrets: []string{secret}})
+	if err != nil {
+		return err
+	}
+	tok, err := v.Mint(p, *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Println(tok)
+	return nil
 }

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRunRefusesBadConfiguration(t *testing.T) {
+	t.Setenv("NEXTAUTH_SECRET", "")
+	t.Setenv("AUTH_SECRET", "")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "usage"},
+		{[]string{"serve"}, "NEXTAUTH_SECRET"},
+		{[]string{"serve", "--demo", "--addr", "nohost"}, "--addr"},
+		{[]string{"serve", "--demo", "--database-url", "mysql://x"}, "DATABASE_URL"},
+		{[]string{"serve", "--demo", "--redis-url", "redis://127.0.0.1:6379"}, "REDIS_URL"},
+		{[]string{"token", "--user", "u1"}, "--role"},
+		{[]string{"token", "--user", "u1", "--role", "agent"}, "NEXTAUTH_SECRET"},
+	}
+	for _, tt := range tests {
+		err := run(tt.args)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("run(%q) = %v, want an error about %s", tt.args, err, tt.want)
+		}
+	}
+}
