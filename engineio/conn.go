@@ -93,6 +93,10 @@ func (c *Conn) SendVolatile(msgs ...Message) bool {
 	return c.enqueue(msgs, true) == nil
 }
 
+// closedLinger is how long a session closed by the client over polling
+// still answers one GET with a noop.
+const closedLinger = time.Second
+
 // volatileBacklog is the queue size over which volatile messages to a
 // WebSocket connection are dropped.
 const volatileBacklog = 16 << 10
@@ -233,6 +237,10 @@ func (c *Conn) terminateWith(reason CloseReason, pollAnswer packetType) {
 	c.closeReason = reason
 	deferred := c.delivering > 0
 	c.closePending = deferred
+	// A client that closes over polling may have its next GET already on
+	// the way (the reference client sends them together): keep the closed
+	// session known for a moment so that GET gets a noop, not a 400.
+	linger := c.transport == Polling && !c.getActive && pollAnswer == packetNoop
 	c.mu.Unlock()
 
 	if ws != nil {
@@ -241,7 +249,11 @@ func (c *Conn) terminateWith(reason CloseReason, pollAnswer packetType) {
 	if probe != nil {
 		probe.close()
 	}
-	c.srv.remove(c)
+	if linger {
+		time.AfterFunc(closedLinger, func() { c.srv.remove(c) })
+	} else {
+		c.srv.remove(c)
+	}
 	if !deferred {
 		c.recvMu.Lock()
 		c.recv.OnClose(reason)

@@ -32,8 +32,13 @@ func (c *Conn) onHeartbeatTimer() {
 		return
 	}
 	c.hbWaiting = true
-	c.hbDue = time.Now().Add(c.srv.opts.PingTimeout)
-	c.hb.Reset(c.srv.opts.PingTimeout)
+	// The pong is due PingTimeout after the ping was due, not after this
+	// callback ran: a late timer does not lengthen the timeout.
+	c.hbDue = c.hbDue.Add(c.srv.opts.PingTimeout)
+	if min := time.Now().Add(c.srv.opts.PingTimeout / 2); c.hbDue.Before(min) {
+		c.hbDue = min // very late (an overloaded machine): give the client a chance
+	}
+	c.hb.Reset(time.Until(c.hbDue))
 	if c.state == stateOpen {
 		c.sendControlLocked(packetPing, nil)
 	}
@@ -49,4 +54,13 @@ func (c *Conn) onPong() {
 	c.hbWaiting = false
 	c.hbDue = time.Now().Add(c.srv.opts.PingInterval)
 	c.hb.Reset(c.srv.opts.PingInterval)
+}
+
+// pongOverdue reports whether the pong's deadline has passed, even if the
+// timer has not fired yet: a request arriving after the deadline must not
+// find the session alive.
+func (c *Conn) pongOverdue() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hbWaiting && c.state != stateClosed && !time.Now().Before(c.hbDue)
 }

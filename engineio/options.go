@@ -65,6 +65,10 @@ type Options struct {
 	WebSocketBufferSize int
 	// Logger receives the server's diagnostics. Default: discard.
 	Logger Logger
+
+	// upgradeHold is how long a GET arriving during an upgrade waits for
+	// it to complete (tests lengthen it). Default 50ms.
+	upgradeHold time.Duration
 }
 
 // CORS configures answers to cross-origin requests on the polling
@@ -134,6 +138,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.Logger == nil {
 		c.Logger = nopLogger{}
+	}
+	if c.upgradeHold <= 0 {
+		c.upgradeHold = 50 * time.Millisecond
 	}
 	return c
 }

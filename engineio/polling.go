@@ -19,15 +19,29 @@ func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.getActive = true
+	if c.probed {
+		// The upgrade's "5" may be in flight on the WebSocket: a GET that
+		// arrives now waits briefly, as the reference server's 100 ms noop
+		// check does, and is refused if the upgrade completes meanwhile.
+		if upgraded := c.waitUpgradeLocked(r); upgraded {
+			c.getActive = false
+			c.mu.Unlock()
+			errBadRequest.write(w)
+			return
+		}
+	}
 	for {
 		body, closeAfter, ok := c.pollAnswerLocked()
 		if ok {
 			c.getActive = false
-			reason := c.closeReason
+			reason, closed := c.closeReason, c.state == stateClosed
 			c.mu.Unlock()
 			c.writePoll(w, body)
 			if closeAfter {
 				c.terminate(reason)
+			}
+			if closed {
+				c.srv.remove(c) // the session's last answer
 			}
 			return
 		}
@@ -137,4 +151,28 @@ func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error)
 		return body, nil
 	}
 	return io.ReadAll(rd)
+}
+
+// waitUpgradeLocked waits (unlocking meanwhile) until the upgrade completes,
+// is abandoned, or upgradeHold passes; it reports whether the session is now
+// on the WebSocket.
+func (c *Conn) waitUpgradeLocked(r *http.Request) bool {
+	timer := time.NewTimer(c.srv.opts.upgradeHold)
+	defer timer.Stop()
+	for c.probed && c.state != stateClosed {
+		wake := c.wake
+		c.mu.Unlock()
+		select {
+		case <-wake:
+		case <-timer.C:
+			c.mu.Lock()
+			return c.transport != Polling
+		case <-r.Context().Done():
+		}
+		c.mu.Lock()
+		if r.Context().Err() != nil {
+			break
+		}
+	}
+	return c.transport != Polling
 }

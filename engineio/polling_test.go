@@ -307,3 +307,18 @@ func TestPollingReceiverOwnsData(t *testing.T) {
 		t.Fatalf("messages %q, want one,two,three", got)
 	}
 }
+
+// TestClientCloseThenRacingGet: a client that closes over polling while
+// its next GET is already on the way (the two requests may arrive in either
+// order) gets that GET answered with a noop; only later requests see the
+// session gone.
+func TestClientCloseThenRacingGet(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{})
+	defer h.close()
+	hs := h.openPolling()
+	h.mustPost(hs.SID, "1")
+	h.rec(hs.SID).waitClose(t, ReasonTransportClose)
+	h.mustGet(hs.SID, "6")
+	h.expectUnknownSID(hs.SID)
+}

@@ -109,6 +109,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := s.Conn(sid)
+	if c != nil && c.pongOverdue() {
+		c.terminate(ReasonPingTimeout)
+		c = nil
+	}
 	if c == nil {
 		errUnknownSID.write(w)
 		return
@@ -248,6 +252,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
+		if c.isClosed() {
+			s.remove(c) // lingering after a client close
+			continue
+		}
 		c.Close(ReasonServerShutdown)
 	}
 	select {

@@ -93,7 +93,8 @@ func TestUpgradeWithoutPendingGET(t *testing.T) {
 	h := newHarness(t, harnessConfig{echo: true})
 	sid := h.openPolling().SID
 	ws := h.probe(sid)
-	// A GET after the probe is answered at once with a noop.
+	// A GET after the probe is answered with a noop (after a short hold in
+	// case the upgrade completes meanwhile).
 	h.mustGet(sid, "6")
 	ws.writeText("5")
 	ws.writeText("4hello")
@@ -208,4 +209,22 @@ func TestUpgradeSessionClosedDuringProbe(t *testing.T) {
 	h.conn(sid).Close("")
 	h.rec(sid).waitClose(t, ReasonForcedClose)
 	ws.expectClosed()
+}
+
+// A GET that arrives while the client's "5" is in flight on the WebSocket
+// is refused once the upgrade completes: polling is over for that session.
+func TestUpgradeCompletesWhileGETHeld(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{echo: true, opts: &Options{upgradeHold: time.Minute}})
+	sid := h.openPolling().SID
+	ws := h.probe(sid)
+	res := h.asyncGet(context.Background(), sid)
+	h.waitGetPending(sid)
+	ws.writeText("5")
+	r := recv(t, res, "the held GET")
+	if r.status != http.StatusBadRequest {
+		t.Fatalf("held GET answered %d %q, want 400 after the upgrade", r.status, r.body)
+	}
+	ws.writeText("4hi")
+	ws.expectText("4hi")
 }
