@@ -120,6 +120,7 @@ func (c *Conn) enqueue(msgs []Message, volatile bool) error {
 		if volatile { // dropped, never a reason to close
 			return ErrSlowConsumer
 		}
+		c.srv.slowConsumers.Add(1)
 		c.terminate(ReasonSlowConsumer)
 		return ErrSlowConsumer
 	}

@@ -27,6 +27,9 @@ func TestSlowConsumerPolling(t *testing.T) {
 		t.Fatalf("Send past MaxBufferedBytes = %v, want ErrSlowConsumer", err)
 	}
 	h.rec(sid).waitClose(t, ReasonSlowConsumer)
+	if n := h.srv.SlowConsumers(); n != 1 {
+		t.Errorf("SlowConsumers() = %d, want 1", n)
+	}
 	if err := c.Send(msg); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Send after close = %v, want ErrClosed", err)
 	}

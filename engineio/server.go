@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gorilla/websocket"
 )
@@ -38,6 +39,8 @@ type Server struct {
 	conns   map[string]*Conn
 	closing bool
 	drained chan struct{} // closed when closing and conns is empty
+
+	slowConsumers atomic.Int64
 }
 
 // NewServer returns a server that hands each new connection to h.
@@ -69,6 +72,10 @@ func (s *Server) Len() int {
 	defer s.mu.RUnlock()
 	return len(s.conns)
 }
+
+// SlowConsumers returns how many connections were closed because their
+// queue overflowed (ReasonSlowConsumer) since the server started.
+func (s *Server) SlowConsumers() int64 { return s.slowConsumers.Load() }
 
 // Conn returns the open connection with the given session id, or nil.
 func (s *Server) Conn(id string) *Conn {

@@ -40,6 +40,9 @@ func newMetrics(io *socketio.Server) *metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kinrt_connections", Help: "Open Engine.IO connections.",
 		}, func() float64 { return float64(io.Engine().Len()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "kinrt_slow_consumer_disconnects_total", Help: "Connections closed because the client did not read fast enough.",
+		}, func() float64 { return float64(io.Engine().SlowConsumers()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kinrt_sockets", Help: "Connected sockets.", ConstLabels: prometheus.Labels{"namespace": "/"},
 		}, func() float64 { return float64(nsp.Len()) }),
