@@ -70,6 +70,17 @@ type Session struct {
 	Data any
 	// Missed are the packets the socket missed, filled by RestoreSession.
 	Missed []*parser.Packet
+
+	logEnd string // the MemoryAdapter's last offset when Missed was filled
+}
+
+// rejoiner is an adapter (the MemoryAdapter, or one that embeds it) that
+// puts a recovered socket back in its rooms and collects the packets
+// broadcast since RestoreSession in one step, so that none is lost or
+// doubled. send runs before any later broadcast can reach the socket; it
+// must not block.
+type rejoiner interface {
+	rejoin(id string, rooms []string, since string, send func(since []*parser.Packet))
 }
 
 // RemoteSocket describes a socket found by FetchSockets, on this node or

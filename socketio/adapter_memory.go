@@ -25,6 +25,7 @@ type MemoryAdapter struct {
 	ackID atomic.Uint64
 
 	// recovery
+	joinMu   sync.RWMutex // read: a logged broadcast between logging and selecting; write: rejoin
 	recMu    sync.Mutex
 	sessions map[string]*storedSession
 	log      []loggedPacket
@@ -193,7 +194,7 @@ func (a *MemoryAdapter) anySocket(id string) *Socket {
 	for r := range a.sids[id] {
 		return a.rooms[r][id]
 	}
-	return nil
+	return a.nsp.Socket(id) // in no room at all
 }
 
 func putSockets(p *[]*Socket) {
@@ -206,12 +207,17 @@ func putSockets(p *[]*Socket) {
 // recovery on, a non-volatile event without ack gets an offset as its last
 // argument and is kept for clients that reconnect.
 func (a *MemoryAdapter) Broadcast(p *parser.Packet, opts *BroadcastOptions) {
+	var sockets *[]*Socket
 	if a.nsp.server.opts.Recovery != nil && !opts.Volatile && !p.HasID &&
 		(p.Type == parser.Event || p.Type == parser.BinaryEvent) {
+		a.joinMu.RLock()
 		p = a.logPacket(p, opts)
+		sockets = a.selectSockets(opts)
+		a.joinMu.RUnlock()
+	} else {
+		sockets = a.selectSockets(opts)
 	}
 	msgs := packetMessages(p)
-	sockets := a.selectSockets(opts)
 	for _, s := range *sockets {
 		s.send(msgs, opts.Volatile)
 	}
@@ -362,6 +368,7 @@ func (a *MemoryAdapter) RestoreSession(pid, offset string) (*Session, error) {
 	}
 	delete(a.sessions, pid)
 	s := stored.Session
+	s.logEnd = a.log[len(a.log)-1].offset
 	for _, lp := range a.log[start:] {
 		if selects(&lp.opts, s.Rooms) {
 			s.Missed = append(s.Missed, lp.packet)
@@ -386,4 +393,28 @@ func selects(opts *BroadcastOptions, rooms []string) bool {
 		return false
 	}
 	return !in(opts.Except)
+}
+
+// rejoin adds socket id to rooms and hands send the packets logged after
+// offset since that rooms select, while no logged broadcast can run.
+func (a *MemoryAdapter) rejoin(id string, rooms []string, since string, send func([]*parser.Packet)) {
+	a.joinMu.Lock()
+	defer a.joinMu.Unlock()
+	a.AddAll(id, rooms)
+	a.recMu.Lock()
+	start := 0 // since was pruned: everything left is newer
+	for i := len(a.log) - 1; i >= 0; i-- {
+		if a.log[i].offset == since {
+			start = i + 1
+			break
+		}
+	}
+	var missed []*parser.Packet
+	for _, lp := range a.log[start:] {
+		if selects(&lp.opts, rooms) {
+			missed = append(missed, lp.packet)
+		}
+	}
+	a.recMu.Unlock()
+	send(missed)
 }

@@ -3,6 +3,8 @@ package socketio
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -21,6 +23,7 @@ type client struct {
 	sockets      map[string]*Socket // namespace name -> socket
 	connectTimer *time.Timer
 	closed       bool
+	failed       bool // a protocol error closed the connection; used only from OnMessage
 }
 
 func newClient(s *Server, c *engineio.Conn) *client {
@@ -48,17 +51,36 @@ func (c *client) send(msgs []engineio.Message, volatile bool) error {
 
 // OnMessage decodes a message and routes the packet.
 func (c *client) OnMessage(data []byte, binary bool) {
+	defer c.recoverHandler()
+	if c.failed {
+		return // the connection is closing: ignore what follows
+	}
 	p, err := c.decoder.Decode(data, binary)
 	if err == nil && p != nil {
 		err = c.route(p)
 	}
 	if err != nil {
+		c.failed = true
 		c.server.opts.Logger.Debug("socketio: closing connection", "sid", c.conn.ID(), "err", err)
 		c.conn.Close(engineio.ReasonParseError)
 	}
 }
 
 var errProtocol = errors.New("socketio: protocol violation")
+
+// recoverHandler turns a panic in an application handler (middleware,
+// connection or event handler, run from OnMessage) into the close of that
+// one connection, so that the server and its other clients carry on.
+func (c *client) recoverHandler() {
+	r := recover()
+	if r == nil {
+		return
+	}
+	c.failed = true
+	c.server.opts.Logger.Warn("socketio: handler panicked; closing its connection",
+		"sid", c.conn.ID(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+	c.conn.Close(engineio.ReasonTransportError)
+}
 
 func (c *client) route(p *parser.Packet) error {
 	c.mu.Lock()
@@ -135,19 +157,40 @@ func (c *client) connect(p *parser.Packet) {
 	s.connected = true
 	c.sockets[nsp.name] = s
 	c.mu.Unlock()
+	c.connectTimer.Stop() // it only guards the first CONNECT
 	nsp.add(s)
-	rooms := []string{s.id}
+	s.mu.Lock()
+	s.added = true
+	rooms := append([]string{s.id}, s.joining...)
+	s.joining = nil
+	s.mu.Unlock()
 	if session != nil {
 		rooms = append(rooms, session.Rooms...)
 	}
-	nsp.adapter.AddAll(s.id, rooms)
-
 	reply := connectReply{SID: s.id, PID: s.pid}
 	data, _ := json.Marshal(reply)
-	_ = c.send(packetMessages(&parser.Packet{Type: parser.Connect, Namespace: nsp.name, Data: data}), false)
-	if session != nil {
-		for _, m := range session.Missed {
-			_ = c.send(packetMessages(m), false)
+	sendConnect := func(missed ...[]*parser.Packet) {
+		_ = c.send(packetMessages(&parser.Packet{Type: parser.Connect, Namespace: nsp.name, Data: data}), false)
+		for _, list := range missed {
+			for _, m := range list {
+				_ = c.send(packetMessages(m), false)
+			}
+		}
+	}
+	if rj, ok := nsp.adapter.(rejoiner); ok && session != nil {
+		// Back in the rooms with no broadcast in between: each one is
+		// either in the missed packets or sent live, after them. (connect
+		// runs inside OnMessage, so a close caused by these sends reports
+		// OnClose only after it returns, outside the adapter's lock.)
+		rj.rejoin(s.id, rooms, session.logEnd, func(since []*parser.Packet) {
+			sendConnect(session.Missed, since)
+		})
+	} else {
+		nsp.adapter.AddAll(s.id, rooms)
+		if session != nil {
+			sendConnect(session.Missed)
+		} else {
+			sendConnect()
 		}
 	}
 	for _, fn := range onConnection {

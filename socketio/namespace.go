@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"context"
+	"slices"
 	"sync"
 )
 
@@ -63,13 +64,15 @@ func (n *Namespace) OnConnection(fn func(s *Socket)) {
 }
 
 func (n *Namespace) handlers() ([]Middleware, []func(*Socket)) {
-	src := n
-	if n.parent != nil {
-		src = n.parent
+	n.mu.RLock()
+	mw, onConn := n.middleware, n.onConnection
+	n.mu.RUnlock()
+	if p := n.parent; p != nil {
+		p.mu.RLock()
+		defer p.mu.RUnlock()
+		return slices.Concat(p.middleware, mw), slices.Concat(p.onConnection, onConn)
 	}
-	src.mu.RLock()
-	defer src.mu.RUnlock()
-	return src.middleware, src.onConnection
+	return mw, onConn
 }
 
 // Socket returns the connected socket with the given id on this node, or

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -49,6 +50,8 @@ type Socket struct {
 	acks         map[uint64]func(Args, error)
 	nextAck      uint64
 	data         any
+	added        bool     // added to its namespace: rooms go to the adapter
+	joining      []string // rooms joined before (by middleware)
 }
 
 // ID returns the socket's id, which is also the name of its own room.
@@ -115,10 +118,28 @@ func (s *Socket) OnDisconnect(fn func(reason DisconnectReason)) {
 }
 
 // Join adds the socket to rooms.
-func (s *Socket) Join(rooms ...string) { s.nsp.adapter.AddAll(s.id, rooms) }
+func (s *Socket) Join(rooms ...string) {
+	s.mu.Lock()
+	if !s.added {
+		s.joining = appendUnique(s.joining, rooms)
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	s.nsp.adapter.AddAll(s.id, rooms)
+}
 
 // Leave removes the socket from room.
-func (s *Socket) Leave(room string) { s.nsp.adapter.Del(s.id, room) }
+func (s *Socket) Leave(room string) {
+	s.mu.Lock()
+	if !s.added {
+		s.joining = slices.DeleteFunc(s.joining, func(r string) bool { return r == room })
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	s.nsp.adapter.Del(s.id, room)
+}
 
 // Rooms returns the socket's rooms, its own included.
 func (s *Socket) Rooms() []string { return s.nsp.adapter.Rooms(s.id) }
@@ -256,6 +277,8 @@ func (s *Socket) onPacket(p *parser.Packet) error {
 		return s.onAck(p)
 	case parser.Disconnect:
 		s.onClose(ReasonClientDisconnect)
+	default: // CONNECT_ERROR: only the server sends it
+		return errProtocol
 	}
 	return nil
 }
