@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -15,33 +14,18 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/kin-comms/kinrt/internal/testenv"
 )
 
 // mintDir is the Node project whose pinned next-auth and @auth/core make and
 // check tokens for these tests.
 var mintDir = filepath.Join("testdata", "mint")
 
-// requireNode returns the node binary. A missing Node.js or missing npm
-// packages fail the test when CI is set and skip it otherwise.
+// requireNode returns the node binary with the packages of mintDir.
 func requireNode(t testing.TB) string {
 	t.Helper()
-	missing := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("CI") != "" {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf(format, args...)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node not found: these tests need Node.js and `npm ci` in internal/auth/testdata/mint")
-	}
-	for _, pkg := range []string{"next-auth", filepath.Join("@auth", "core")} {
-		if _, err := os.Stat(filepath.Join(mintDir, "node_modules", pkg, "package.json")); err != nil {
-			missing("internal/auth/testdata/mint/node_modules missing: run `npm ci` in internal/auth/testdata/mint")
-		}
-	}
-	return node
+	return testenv.Node(t, filepath.Join(mintDir, "node_modules", "next-auth"), filepath.Join(mintDir, "node_modules", "@auth", "core"))
 }
 
 // mintReq is one request to mint.mjs (see the comment at its top).

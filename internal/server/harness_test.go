@@ -15,6 +15,7 @@ import (
 
 	"github.com/kin-comms/kinrt/internal/config"
 	"github.com/kin-comms/kinrt/internal/server"
+	"github.com/kin-comms/kinrt/internal/testenv"
 )
 
 const testSecret = "kin-test-secret-0123456789abcdef"
@@ -24,27 +25,9 @@ var (
 	mintDir    = filepath.Join("..", "..", "internal", "auth", "testdata", "mint")
 )
 
-// requireNode returns node; a missing Node.js or npm packages fail in CI
-// and skip elsewhere.
 func requireNode(t *testing.T) string {
 	t.Helper()
-	missing := func(msg string) {
-		t.Helper()
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node not found (scripts/test installs it)")
-	}
-	for _, p := range []string{filepath.Join(interopDir, "node_modules", "socket.io-client"), filepath.Join(mintDir, "node_modules", "next-auth")} {
-		if _, err := os.Stat(p); err != nil {
-			missing(p + " missing: run scripts/test (npm ci)")
-		}
-	}
-	return node
+	return testenv.Node(t, filepath.Join(interopDir, "node_modules", "socket.io-client"), filepath.Join(mintDir, "node_modules", "next-auth"))
 }
 
 // startServer runs the service on a random port.

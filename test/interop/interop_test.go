@@ -6,12 +6,13 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kin-comms/kinrt/internal/testenv"
 )
 
 var scenarios = []string{
@@ -19,29 +20,8 @@ var scenarios = []string{
 	"acks-both-ways", "binary", "namespaces", "rooms", "disconnect", "recovery",
 }
 
-// requireNode returns the node binary. In CI a missing Node.js or missing
-// npm packages fail the test; elsewhere they skip it.
-func requireNode(t *testing.T) string {
-	t.Helper()
-	missing := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("CI") != "" {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf(format, args...)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node not found: the interop tests need Node.js (scripts/test installs what they need)")
-	}
-	if _, err := os.Stat(filepath.Join("node_modules", "socket.io-client")); err != nil {
-		missing("test/interop/node_modules missing: run `npm ci` in test/interop (scripts/test does)")
-	}
-	return node
-}
-
 func TestScenarios(t *testing.T) {
-	node := requireNode(t)
+	node := testenv.Node(t, filepath.Join("node_modules", "socket.io-client"))
 	// One scenario at a time: each starts several clients with timeouts of
 	// its own, and a loaded 2-core machine must not make them flaky.
 	for _, name := range scenarios {
