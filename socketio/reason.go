@@ -59,6 +59,7 @@ type ConnectError struct {
 	Data    any
 }
 
+// Error returns the message.
 func (e *ConnectError) Error() string { return e.Message }
 
 // Errors of emits and acks.

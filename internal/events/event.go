@@ -48,6 +48,7 @@ type FieldError struct {
 	Problem string
 }
 
+// Error returns "field: problem".
 func (e *FieldError) Error() string { return e.Field + ": " + e.Problem }
 
 func required(field, value string) error {
