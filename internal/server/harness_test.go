@@ -141,3 +141,15 @@ func (nc *nodeClients) received() map[string][][2]json.RawMessage {
 	}
 	return msg.Received
 }
+
+// withoutPresence drops the user_presence_updated events the service emits
+// by itself as users connect.
+func withoutPresence(evs [][2]json.RawMessage) [][2]json.RawMessage {
+	var out [][2]json.RawMessage
+	for _, ev := range evs {
+		if string(ev[0]) != `"user_presence_updated"` {
+			out = append(out, ev)
+		}
+	}
+	return out
+}

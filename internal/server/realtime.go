@@ -138,12 +138,14 @@ func (s *Server) onConnection(sock *socketio.Socket) {
 		return
 	}
 	sock.Join(UserRooms(p)...)
+	s.presence.Connect(p)
 	expiry := time.AfterFunc(time.Until(p.Expires), func() {
 		s.log.Debug("session expired", "user", p.UserID)
 		sock.Disconnect(false)
 	})
 	sock.OnDisconnect(func(reason socketio.DisconnectReason) {
 		expiry.Stop()
+		s.presence.Disconnect(p.UserID)
 		s.metrics.disconnects.WithLabelValues(string(reason)).Inc()
 	})
 }

@@ -170,6 +170,10 @@ func TestRoutingRandomized(t *testing.T) {
 	}
 
 	got := nc.received()
+	publishedIDs := map[string]bool{}
+	for _, e := range published {
+		publishedIDs[e.EventID()] = true
+	}
 	leaked, lost := 0, 0
 	for _, c := range specs {
 		p := owner[c.Name]
@@ -183,10 +187,19 @@ func TestRoutingRandomized(t *testing.T) {
 		for _, ev := range got[c.Name] {
 			var name string
 			var meta struct {
-				ID string `json:"id"`
+				ID         string `json:"id"`
+				Department string `json:"department"`
 			}
 			_ = json.Unmarshal(ev[0], &name)
 			_ = json.Unmarshal(ev[1], &meta)
+			if name == "user_presence_updated" && !publishedIDs[meta.ID] {
+				// The server's own presence events (users connecting):
+				// they too must stay within the policy.
+				if p.Role != events.RoleAdmin && meta.Department != p.Department {
+					t.Errorf("%s (%s) received the presence of department %q", c.Name, p.Department, meta.Department)
+				}
+				continue
+			}
 			have = append(have, name+"/"+meta.ID)
 		}
 		if !slices.Equal(have, want) {

@@ -8,14 +8,20 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kin-comms/kinrt/internal/auth"
 	"github.com/kin-comms/kinrt/internal/config"
 	"github.com/kin-comms/kinrt/internal/events"
+	"github.com/kin-comms/kinrt/internal/presence"
 	"github.com/kin-comms/kinrt/socketio"
 )
+
+// PresenceGrace is how long a user whose last connection closed still
+// counts as present: a page reload does not flicker to offline.
+const PresenceGrace = 5 * time.Second
 
 // Server is the KIN Realtime service.
 type Server struct {
@@ -25,6 +31,7 @@ type Server struct {
 	io          *socketio.Server
 	broadcaster *events.Broadcaster
 	metrics     *metrics
+	presence    *presence.Tracker
 	mux         *http.ServeMux
 	ready       atomic.Bool
 }
@@ -41,6 +48,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	*s.metrics = *newMetrics(s.io)
 	s.broadcaster = events.NewBroadcaster(namespaceEmitter{s.io.Of("/")})
 	s.broadcaster.Observe(func(e events.Event) { s.metrics.events.WithLabelValues(e.EventName()).Inc() })
+	s.presence = presence.NewTracker(s.broadcaster, PresenceGrace)
 	s.routes()
 	s.ready.Store(true)
 	return s, nil
@@ -60,6 +68,8 @@ func (s *Server) routes() {
 	})
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
 	s.mux.HandleFunc("POST /api/internal/events", s.publishEvent)
+	s.mux.HandleFunc("GET /api/presence", s.authed(s.getPresence))
+	s.mux.HandleFunc("PUT /api/presence/me", s.authed(s.putMyPresence))
 }
 
 // Handler returns the service's HTTP handler.
@@ -76,5 +86,7 @@ func (s *Server) Verifier() *auth.Verifier { return s.verifier }
 // until ctx is done at most.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.ready.Store(false)
-	return s.io.Shutdown(ctx)
+	err := s.io.Shutdown(ctx)
+	s.presence.Close()
+	return err
 }

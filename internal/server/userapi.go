@@ -1,0 +1,65 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/kin-comms/kinrt/internal/auth"
+	"github.com/kin-comms/kinrt/internal/events"
+	"github.com/kin-comms/kinrt/internal/presence"
+)
+
+// userHandler is an API handler for an authenticated user.
+type userHandler func(w http.ResponseWriter, r *http.Request, p auth.Principal)
+
+// authed authenticates a request with the same NextAuth session as the
+// sockets (cookie or Bearer): 401 without one. A state-changing request
+// from a browser must also come from an allowed Origin (403 otherwise).
+func (s *Server) authed(h userHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.verifier.FromRequest(r)
+		if err == nil {
+			err = checkPrincipal(p)
+		}
+		if err != nil {
+			s.metrics.authFailures.WithLabelValues("api").Inc()
+			writeError(w, http.StatusUnauthorized, "unauthorized")
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && !s.checkOrigin(r) {
+			writeError(w, http.StatusForbidden, "origin not allowed")
+			return
+		}
+		h(w, r, p)
+	}
+}
+
+// sees reports whether p may see records of department: admins see all,
+// everyone else their own department.
+func sees(p auth.Principal, department string) bool {
+	return p.Role == events.RoleAdmin || (p.Department != "" && p.Department == department)
+}
+
+// getPresence serves GET /api/presence: who is online in the user's scope.
+func (s *Server) getPresence(w http.ResponseWriter, _ *http.Request, p auth.Principal) {
+	items := s.presence.List(func(e presence.Entry) bool { return sees(p, e.Department) || e.UserID == p.UserID })
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "nextCursor": nil})
+}
+
+// putMyPresence serves PUT /api/presence/me {"status": "online"|"away"|"busy"}.
+func (s *Server) putMyPresence(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	var body struct {
+		Status string `json:"status"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10)).Decode(&body); err != nil {
+		writeError(w, http.StatusBadRequest, `body must be {"status": "online" | "away" | "busy"}`)
+		return
+	}
+	e, err := s.presence.SetStatus(p, body.Status)
+	if errors.Is(err, presence.ErrStatus) {
+		writeError(w, http.StatusBadRequest, `status: must be "online", "away" or "busy"`)
+		return
+	}
+	writeJSON(w, http.StatusOK, e)
+}
