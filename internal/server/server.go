@@ -70,6 +70,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/internal/events", s.publishEvent)
 	s.mux.HandleFunc("GET /api/presence", s.authed(s.getPresence))
 	s.mux.HandleFunc("PUT /api/presence/me", s.authed(s.putMyPresence))
+	if s.cfg.Demo {
+		s.demoRoutes()
+	}
 }
 
 // Handler returns the service's HTTP handler.

@@ -1,0 +1,80 @@
+package server_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/kin-comms/kinrt/internal/config"
+)
+
+func TestDemoSignInOnlyInDemoMode(t *testing.T) {
+	t.Parallel()
+	_, hs := startServer(t, nil)
+	resp, err := http.Get(hs.URL + "/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /signin without --demo: %d", resp.StatusCode)
+	}
+	resp, err = http.PostForm(hs.URL+"/signin", url.Values{"user": {"demo-admin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusSeeOther || len(resp.Cookies()) > 0 {
+		t.Errorf("POST /signin without --demo signed in: %d %v", resp.StatusCode, resp.Cookies())
+	}
+}
+
+func TestDemoSignIn(t *testing.T) {
+	t.Parallel()
+	srv, hs := startServer(t, func(c *config.Config) { c.Demo = true })
+	page := get(t, hs.URL+"/signin")
+	if !strings.Contains(page, `value="demo-sales-1"`) || !strings.Contains(page, "Demo mode") {
+		t.Fatalf("sign-in page:\n%s", page)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	post := func(user, origin string) *http.Response {
+		req, _ := http.NewRequest(http.MethodPost, hs.URL+"/signin", strings.NewReader(url.Values{"user": {user}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	if resp := post("demo-sales-1", "https://evil.example"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("foreign origin: %d", resp.StatusCode)
+	}
+	if resp := post("nobody", hs.URL); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("unknown user: %d", resp.StatusCode)
+	}
+	resp := post("demo-sales-1", hs.URL)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		t.Fatalf("sign in: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var cookie *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "next-auth.session-token" {
+			cookie = c
+		}
+	}
+	if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("session cookie %+v", cookie)
+	}
+	r := &http.Request{Header: http.Header{"Cookie": {cookie.String()}}}
+	p, err := srv.Verifier().FromRequest(r)
+	if err != nil || p.UserID != "demo-sales-1" || p.Department != "sales" || p.Role != "agent" {
+		t.Fatalf("cookie carries %+v, %v", p, err)
+	}
+}
