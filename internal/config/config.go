@@ -42,6 +42,13 @@ type Config struct {
 	// PublicURL is the public base URL (webhook signatures, links).
 	// Default "http://localhost:PORT".
 	PublicURL string
+	// TwilioAuthToken is TWILIO_AUTH_TOKEN, the key of webhook signatures.
+	// Without it the webhook routes answer 503 (and demo mode makes one
+	// up for its simulated traffic).
+	TwilioAuthToken string
+	// WorkflowSID (KIN_TASKROUTER_WORKFLOW_SID) sends inbound calls to
+	// TaskRouter; unset, they go to voicemail.
+	WorkflowSID string
 	// NumberDepartments maps our Twilio numbers to departments
 	// (KIN_NUMBER_DEPARTMENTS="+15550001111=sales,+15550002222=support").
 	NumberDepartments map[string]string
@@ -65,6 +72,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.RedisURL, "redis-url", getenv("REDIS_URL"), "Redis URL for the cluster adapter (REDIS_URL)")
 	fs.StringVar(&c.InternalAPIKey, "internal-api-key", getenv("KIN_INTERNAL_API_KEY"), "bearer key of the internal publish API (KIN_INTERNAL_API_KEY)")
 	fs.StringVar(&c.PublicURL, "public-url", getenv("KIN_PUBLIC_URL"), "public base URL (KIN_PUBLIC_URL)")
+	fs.StringVar(&c.TwilioAuthToken, "twilio-auth-token", getenv("TWILIO_AUTH_TOKEN"), "Twilio auth token, for webhook signatures (TWILIO_AUTH_TOKEN)")
+	fs.StringVar(&c.WorkflowSID, "taskrouter-workflow-sid", getenv("KIN_TASKROUTER_WORKFLOW_SID"), "TaskRouter workflow for inbound calls (KIN_TASKROUTER_WORKFLOW_SID)")
 	numbers := fs.String("number-departments", getenv("KIN_NUMBER_DEPARTMENTS"), "our numbers and their departments, +1555…=sales,… (KIN_NUMBER_DEPARTMENTS)")
 	if err := fs.Parse(args); err != nil {
 		return c, fmt.Errorf("flags: %w", err)
@@ -211,5 +220,6 @@ func (c Config) Redacted() map[string]any {
 	return map[string]any{
 		"addr": c.Addr, "demo": c.Demo, "publicURL": c.PublicURL, "allowedOrigins": c.AllowedOrigins,
 		"database": db, "redis": redis, "internalAPI": c.InternalAPIKey != "", "secrets": len(c.Secrets),
+		"twilioWebhooks": c.TwilioAuthToken != "", "taskRouterWorkflow": c.WorkflowSID,
 	}
 }

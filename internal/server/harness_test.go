@@ -18,7 +18,10 @@ import (
 	"github.com/kin-comms/kinrt/internal/testenv"
 )
 
-const testSecret = "kin-test-secret-0123456789abcdef"
+const (
+	testSecret  = "kin-test-secret-0123456789abcdef"
+	twilioToken = "twilio-token-for-tests"
+)
 
 var (
 	interopDir = filepath.Join("..", "..", "test", "interop")
@@ -43,6 +46,8 @@ func startServer(t *testing.T, mutate func(*config.Config)) (*server.Server, *ht
 		t.Fatal(err)
 	}
 	cfg.AllowedOrigins = []string{"https://app.example"}
+	cfg.DatabaseURL = "sqlite:" + filepath.Join(t.TempDir(), "kin.db")
+	cfg.TwilioAuthToken = twilioToken
 	if mutate != nil {
 		mutate(&cfg)
 	}

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -16,6 +17,10 @@ import (
 	"github.com/kin-comms/kinrt/internal/config"
 	"github.com/kin-comms/kinrt/internal/events"
 	"github.com/kin-comms/kinrt/internal/presence"
+	"github.com/kin-comms/kinrt/internal/store"
+	_ "github.com/kin-comms/kinrt/internal/store/postgres" // DATABASE_URL=postgres://
+	_ "github.com/kin-comms/kinrt/internal/store/sqlite"   // DATABASE_URL=sqlite:PATH
+	"github.com/kin-comms/kinrt/internal/twilio"
 	"github.com/kin-comms/kinrt/socketio"
 )
 
@@ -31,24 +36,36 @@ type Server struct {
 	io          *socketio.Server
 	broadcaster *events.Broadcaster
 	metrics     *metrics
+	store       store.Store
 	presence    *presence.Tracker
 	mux         *http.ServeMux
 	ready       atomic.Bool
 }
 
-// New builds the service from cfg.
+// New builds the service from cfg: it opens (and migrates) the store.
 func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	v, err := auth.NewVerifier(auth.Options{Secrets: cfg.Secrets})
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, verifier: v, mux: http.NewServeMux()}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, verifier: v, store: st, mux: http.NewServeMux()}
 	s.metrics = &metrics{} // filled below; realtime's hooks read it lazily
 	s.io = s.newRealtime()
 	*s.metrics = *newMetrics(s.io)
 	s.broadcaster = events.NewBroadcaster(namespaceEmitter{s.io.Of("/")})
 	s.broadcaster.Observe(func(e events.Event) { s.metrics.events.WithLabelValues(e.EventName()).Inc() })
+	s.broadcaster.Observe(s.recordActivity)
 	s.presence = presence.NewTracker(s.broadcaster, PresenceGrace)
+	if err := s.webhooks(); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	s.routes()
 	s.ready.Store(true)
 	return s, nil
@@ -59,8 +76,10 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if !s.ready.Load() {
+	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if !s.ready.Load() || s.store.Ping(ctx) != nil {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
 			return
 		}
@@ -70,6 +89,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/internal/events", s.publishEvent)
 	s.mux.HandleFunc("GET /api/presence", s.authed(s.getPresence))
 	s.mux.HandleFunc("PUT /api/presence/me", s.authed(s.putMyPresence))
+	s.mux.HandleFunc("GET /api/activity", s.authed(s.getActivity))
 	if s.cfg.Demo {
 		s.demoRoutes()
 	}
@@ -91,5 +111,54 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.ready.Store(false)
 	err := s.io.Shutdown(ctx)
 	s.presence.Close()
+	if cerr := s.store.Close(); err == nil {
+		err = cerr
+	}
 	return err
+}
+
+// Store returns the service's store.
+func (s *Server) Store() store.Store { return s.store }
+
+// webhooks mounts the Twilio and TaskRouter webhooks, or, without an
+// auth token to check their signatures, routes that say so (503).
+func (s *Server) webhooks() error {
+	if s.cfg.TwilioAuthToken == "" {
+		disabled := func(w http.ResponseWriter, _ *http.Request) {
+			writeError(w, http.StatusServiceUnavailable, "webhooks are disabled: TWILIO_AUTH_TOKEN is not set")
+		}
+		s.mux.HandleFunc("POST /api/webhooks/", disabled)
+		return nil
+	}
+	wh, err := twilio.NewWebhooks(twilio.Config{
+		AuthToken: s.cfg.TwilioAuthToken, PublicURL: s.cfg.PublicURL,
+		NumberDepartments: s.cfg.NumberDepartments, WorkflowSID: s.cfg.WorkflowSID,
+	}, s.store, s.broadcaster, s.log)
+	if err != nil {
+		return err
+	}
+	wh.Register(s.mux)
+	return nil
+}
+
+// recordActivity appends every emitted event to the activity log, which
+// the activity feed and reconnecting clients read.
+func (s *Server) recordActivity(e events.Event) {
+	payload, err := json.Marshal(e)
+	if err == nil {
+		_, err = s.store.Activity().Append(context.Background(), store.ActivityEntry{
+			ID: e.EventID(), Type: e.EventName(), Rooms: e.Rooms(), Payload: payload, OccurredAt: occurredAt(payload),
+		})
+	}
+	if err != nil {
+		s.log.Error("activity log", "event", e.EventName(), "err", err)
+	}
+}
+
+func occurredAt(payload []byte) time.Time {
+	var m struct {
+		OccurredAt time.Time `json:"occurredAt"`
+	}
+	_ = json.Unmarshal(payload, &m)
+	return m.OccurredAt
 }

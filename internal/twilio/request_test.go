@@ -41,7 +41,7 @@ func TestVerifierRead(t *testing.T) {
 	}
 	path := "/api/webhooks/twilio/recording?kind=voicemail"
 	form := voiceForm()
-	good := sign(token, public+path, form)
+	good := Sign(token, public+path, form)
 	tampered := voiceForm()
 	tampered.Set("From", "+15559999999")
 	tests := []struct {
@@ -53,9 +53,9 @@ func TestVerifierRead(t *testing.T) {
 		{"missing signature", request(path, form, ""), ErrSignature},
 		{"tampered parameter", request(path, tampered, good), ErrSignature},
 		{"query string dropped", request("/api/webhooks/twilio/recording", form, good), ErrSignature},
-		{"signed over http", request(path, form, sign(token, "http://cc.example.com"+path, form)), ErrSignature},
-		{"other token", request(path, form, sign("another", public+path, form)), ErrSignature},
-		{"explicit default port", request(path, form, sign(token, "https://cc.example.com:443"+path, form)), nil},
+		{"signed over http", request(path, form, Sign(token, "http://cc.example.com"+path, form)), ErrSignature},
+		{"other token", request(path, form, Sign("another", public+path, form)), ErrSignature},
+		{"explicit default port", request(path, form, Sign(token, "https://cc.example.com:443"+path, form)), nil},
 		{"too large", request(path, url.Values{"Body": {strings.Repeat("x", MaxBody)}}, good), ErrTooLarge},
 	}
 	for _, tt := range tests {
@@ -170,13 +170,13 @@ func TestTwiML(t *testing.T) {
 func FuzzVerifierRead(f *testing.F) {
 	v, _ := NewVerifier(token, public)
 	form := voiceForm()
-	f.Add(form.Encode(), sign(token, public+"/api/webhooks/twilio/voice", form))
+	f.Add(form.Encode(), Sign(token, public+"/api/webhooks/twilio/voice", form))
 	f.Add("%zz=1&a", "x")
 	f.Add("", "")
 	f.Fuzz(func(t *testing.T, body, sig string) {
 		r := httptest.NewRequest(http.MethodPost, "http://127.0.0.1/api/webhooks/twilio/voice", strings.NewReader(body))
 		r.Header.Set("X-Twilio-Signature", sig)
-		if _, err := v.Read(httptest.NewRecorder(), r); err == nil && sig != sign(token, public+"/api/webhooks/twilio/voice", mustParse(body)) {
+		if _, err := v.Read(httptest.NewRecorder(), r); err == nil && sig != Sign(token, public+"/api/webhooks/twilio/voice", mustParse(body)) {
 			t.Fatalf("accepted a body with a signature that does not match")
 		}
 	})

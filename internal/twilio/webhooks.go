@@ -1,0 +1,190 @@
+package twilio
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/kin-comms/kinrt/internal/events"
+	"github.com/kin-comms/kinrt/internal/store"
+)
+
+// Publisher emits events (events.Broadcaster fits).
+type Publisher interface {
+	Publish(ctx context.Context, e events.Event) error
+}
+
+// Config configures the webhook handlers.
+type Config struct {
+	// AuthToken is TWILIO_AUTH_TOKEN, the key of the signatures.
+	AuthToken string
+	// PublicURL is the base URL Twilio calls (KIN_PUBLIC_URL).
+	PublicURL string
+	// NumberDepartments maps our numbers to departments; others are
+	// events.DefaultDepartment.
+	NumberDepartments map[string]string
+	// WorkflowSID (KIN_TASKROUTER_WORKFLOW_SID), when set, sends inbound
+	// calls to TaskRouter; otherwise they go to voicemail.
+	WorkflowSID string
+	// Greeting is what the voicemail flow says. Default: a short
+	// apology.
+	Greeting string
+}
+
+// Webhooks serves Twilio's and TaskRouter's webhooks: verify, store, then
+// emit, once.
+type Webhooks struct {
+	cfg      Config
+	verifier *Verifier
+	store    store.Store
+	pub      Publisher
+	log      *slog.Logger
+}
+
+// NewWebhooks returns the handlers.
+func NewWebhooks(cfg Config, st store.Store, pub Publisher, log *slog.Logger) (*Webhooks, error) {
+	v, err := NewVerifier(cfg.AuthToken, cfg.PublicURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Greeting == "" {
+		cfg.Greeting = "Sorry, nobody can take your call. Please leave a message after the tone."
+	}
+	cfg.PublicURL = v.publicURL
+	return &Webhooks{cfg: cfg, verifier: v, store: st, pub: pub, log: log}, nil
+}
+
+// Register mounts the routes on mux.
+func (h *Webhooks) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/webhooks/twilio/voice", h.serve(h.voice, "CallSid", "From", "To"))
+	mux.HandleFunc("POST /api/webhooks/twilio/status", h.serve(h.status, "CallSid", "CallStatus"))
+	mux.HandleFunc("POST /api/webhooks/twilio/recording", h.serve(h.recording, "CallSid", "RecordingSid", "RecordingStatus"))
+	mux.HandleFunc("POST /api/webhooks/twilio/sms", h.serve(h.sms, "MessageSid", "From", "To"))
+	mux.HandleFunc("POST /api/webhooks/twilio/message-status", h.serve(h.messageStatus, "MessageSid", "MessageStatus"))
+	mux.HandleFunc("POST /api/webhooks/taskrouter", h.serve(h.taskRouter, "EventType"))
+}
+
+// reply is what a webhook answers.
+type reply struct {
+	status      int
+	contentType string
+	body        string
+}
+
+var noContent = reply{status: http.StatusNoContent}
+
+// webhook does one webhook's work inside a transaction and returns the
+// events to emit once it has committed.
+type webhook func(ctx context.Context, tx store.Tx, r *http.Request, f Form) (reply, []events.Event, error)
+
+// serve verifies, checks the required parameters, runs w in a transaction
+// and emits its events after the commit.
+func (h *Webhooks) serve(w webhook, required ...string) http.HandlerFunc {
+	return func(rw http.ResponseWriter, r *http.Request) {
+		f, err := h.verifier.Read(rw, r)
+		switch {
+		case errors.Is(err, ErrSignature):
+			h.log.Warn("webhook refused: bad signature", "path", r.URL.Path, "addr", r.RemoteAddr)
+			writeError(rw, http.StatusForbidden, "invalid Twilio signature")
+			return
+		case errors.Is(err, ErrTooLarge):
+			writeError(rw, http.StatusRequestEntityTooLarge, "body too large")
+			return
+		case err != nil:
+			writeError(rw, http.StatusBadRequest, err.Error())
+			return
+		}
+		if err := f.Require(required...); err != nil {
+			writeError(rw, http.StatusBadRequest, err.Error())
+			return
+		}
+		var (
+			rep  reply
+			emit []events.Event
+		)
+		err = h.store.WithTx(r.Context(), func(tx store.Tx) error {
+			var err error
+			rep, emit, err = w(r.Context(), tx, r, f) // run again on a retry: nothing leaks out
+			return err
+		})
+		if err != nil {
+			var bad *badInput
+			if errors.As(err, &bad) {
+				writeError(rw, http.StatusBadRequest, bad.Error())
+				return
+			}
+			h.log.Error("webhook failed", "path", r.URL.Path, "err", err)
+			writeError(rw, http.StatusInternalServerError, "could not store the webhook")
+			return
+		}
+		for _, e := range emit {
+			if err := h.pub.Publish(context.WithoutCancel(r.Context()), e); err != nil {
+				h.log.Error("emit", "event", e.EventName(), "err", err)
+			}
+		}
+		writeReply(rw, rep)
+	}
+}
+
+// badInput is a webhook whose parameters are unusable (400).
+type badInput struct{ msg string }
+
+func (e *badInput) Error() string { return e.msg }
+
+func writeReply(w http.ResponseWriter, r reply) {
+	if r.contentType != "" {
+		w.Header().Set("Content-Type", r.contentType)
+	}
+	w.WriteHeader(r.status)
+	if r.body != "" {
+		_, _ = w.Write([]byte(r.body))
+	}
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	b, _ := json.Marshal(map[string]string{"error": msg})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func twimlReply(s string, err error) (reply, error) {
+	if err != nil {
+		return reply{}, err
+	}
+	return reply{status: http.StatusOK, contentType: "text/xml", body: s}, nil
+}
+
+// department returns the department of one of our numbers.
+func (h *Webhooks) department(ourNumber string) string {
+	if d := h.cfg.NumberDepartments[ourNumber]; d != "" {
+		return d
+	}
+	return events.DefaultDepartment
+}
+
+// ourNumber is the side of a call or message that is ours.
+func ourNumber(f Form) string {
+	if d := f.Get("Direction"); d == "outbound-api" || d == "outbound-dial" || d == "outbound" {
+		return f.Get("From")
+	}
+	return f.Get("To")
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+// twilioTime parses Twilio's RFC 2822 Timestamp (zero if absent or bad).
+func twilioTime(s string) time.Time {
+	t, err := time.Parse(time.RFC1123Z, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
