@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -39,6 +40,9 @@ func run(args []string) error {
 	if len(args) > 0 && args[0] == "token" {
 		return token(args[1:])
 	}
+	if len(args) > 0 && args[0] == "simulate" {
+		return simulateCmd(args[1:])
+	}
 	if len(args) == 0 || args[0] != "serve" {
 		return errors.New("usage: kinrt serve [--addr host:port] [--demo] [...] | kinrt token --user ID --role ROLE [...]")
 	}
@@ -57,13 +61,23 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	httpSrv := &http.Server{Addr: cfg.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
-	go func() { errc <- httpSrv.ListenAndServe() }()
-	log.Info("listening", "config", cfg.Redacted())
+	go func() { errc <- httpSrv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "config", cfg.Redacted())
+	if cfg.Demo {
+		log.Warn("DEMO MODE: sign in at " + cfg.PublicURL + "/signin")
+		if cfg.Simulate {
+			go demoTraffic(ctx, cfg, "http://"+ln.Addr().String(), log)
+		}
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -23,6 +23,9 @@ type Config struct {
 	Addr string
 	// Demo runs with a generated secret, demo users and simulated traffic.
 	Demo bool
+	// Simulate sends simulated Twilio traffic in demo mode (--simulate,
+	// default true; ignored without --demo).
+	Simulate bool
 	// Secrets are the NextAuth secrets: NEXTAUTH_SECRET (or AUTH_SECRET),
 	// then AUTH_SECRET_1..3 for rotation. Required unless Demo.
 	Secrets []string
@@ -54,6 +57,9 @@ type Config struct {
 	NumberDepartments map[string]string
 }
 
+// DemoNumbers are the Twilio numbers of demo mode.
+var DemoNumbers = map[string]string{"+15550001111": "sales", "+15550002222": "support"}
+
 // Load parses args (the flags after the subcommand) over the environment
 // given by getenv.
 func Load(args []string, getenv func(string) string) (Config, error) {
@@ -66,6 +72,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	fs.StringVar(&c.Addr, "addr", "", "listen address host:port (default :$PORT, PORT default 3000)")
 	fs.BoolVar(&c.Demo, "demo", false, "demo mode: generated secret, demo users, simulated traffic")
+	fs.BoolVar(&c.Simulate, "simulate", true, "in demo mode, send simulated Twilio traffic")
 	secret := fs.String("secret", firstNonEmpty(getenv("NEXTAUTH_SECRET"), getenv("AUTH_SECRET")), "NextAuth secret (NEXTAUTH_SECRET or AUTH_SECRET)")
 	origins := fs.String("cors-origin", getenv("SOCKET_IO_CORS_ORIGIN"), "allowed browser origins, comma-separated (SOCKET_IO_CORS_ORIGIN)")
 	fs.StringVar(&c.DatabaseURL, "database-url", firstNonEmpty(getenv("DATABASE_URL"), "sqlite:./data/kin.db"), "sqlite:PATH or postgres://… (DATABASE_URL)")
@@ -98,6 +105,16 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	var err error
 	if c.NumberDepartments, err = parseNumbers(*numbers); err != nil {
 		return c, err
+	}
+	if c.Demo {
+		if c.TwilioAuthToken == "" {
+			var b [16]byte
+			_, _ = rand.Read(b[:])
+			c.TwilioAuthToken = hex.EncodeToString(b[:]) // signs the simulated traffic
+		}
+		if len(c.NumberDepartments) == 0 {
+			c.NumberDepartments = DemoNumbers
+		}
 	}
 	return c, c.checkDatabase()
 }

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kin-comms/kinrt/internal/config"
+	"github.com/kin-comms/kinrt/internal/server"
+	"github.com/kin-comms/kinrt/internal/simulate"
+)
+
+// demoWorkers are TaskRouter workers for the demo's agents.
+func demoWorkers() []simulate.Worker {
+	var ws []simulate.Worker
+	for i, u := range server.DemoUsers {
+		if u.Role == "agent" {
+			ws = append(ws, simulate.Worker{SID: fmt.Sprintf("WKdemo%02d", i), UserID: u.UserID, Department: u.Department})
+		}
+	}
+	return ws
+}
+
+// demoTraffic sends simulated Twilio traffic to the demo service until ctx
+// is done, at a gentle rate.
+func demoTraffic(ctx context.Context, cfg config.Config, target string, log *slog.Logger) {
+	numbers := map[string]string{}
+	for num, dept := range cfg.NumberDepartments {
+		numbers[dept] = num
+	}
+	sim, err := simulate.New(simulate.Config{
+		Target: target, PublicURL: cfg.PublicURL, AuthToken: cfg.TwilioAuthToken,
+		Numbers: numbers, Workers: demoWorkers(),
+	})
+	if err != nil {
+		log.Error("demo traffic", "err", err)
+		return
+	}
+	log.Info("demo traffic: simulated Twilio webhooks every 5 s (--simulate=false turns it off)")
+	if _, err := sim.Run(ctx, 0.2); err != nil {
+		log.Error("demo traffic stopped", "err", err)
+	}
+}
+
+// simulateCmd is `kinrt simulate`: signed webhook sequences to a service.
+func simulateCmd(args []string) error {
+	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	target := fs.String("target", "http://127.0.0.1:3000", "the service's address")
+	public := fs.String("public-url", os.Getenv("KIN_PUBLIC_URL"), "the service's KIN_PUBLIC_URL (default: --target)")
+	token := fs.String("twilio-auth-token", os.Getenv("TWILIO_AUTH_TOKEN"), "the service's TWILIO_AUTH_TOKEN")
+	numbers := fs.String("numbers", "sales=+15550001111,support=+15550002222", "department=number,… of our Twilio numbers")
+	rate := fs.Float64("rate", 1, "sequences per second")
+	duration := fs.Duration("duration", time.Minute, "how long to run")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *token == "" {
+		return errors.New("simulate: TWILIO_AUTH_TOKEN (or --twilio-auth-token) is required: the signatures use it")
+	}
+	nums := map[string]string{}
+	for _, pair := range strings.Split(*numbers, ",") {
+		dept, num, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		if !ok || dept == "" || num == "" {
+			return fmt.Errorf("simulate: --numbers: %q is not department=number", pair)
+		}
+		nums[dept] = num
+	}
+	sim, err := simulate.New(simulate.Config{Target: *target, PublicURL: *public, AuthToken: *token, Numbers: nums, Workers: demoWorkers()})
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, *duration)
+	defer cancel()
+	n, err := sim.Run(ctx, *rate)
+	fmt.Fprintf(os.Stderr, "kinrt simulate: %d sequences sent to %s\n", n, *target)
+	return err
+}

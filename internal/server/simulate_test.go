@@ -1,0 +1,61 @@
+package server_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/kin-comms/kinrt/internal/auth"
+	"github.com/kin-comms/kinrt/internal/events"
+	"github.com/kin-comms/kinrt/internal/simulate"
+	"github.com/kin-comms/kinrt/internal/store"
+)
+
+// TestSimulatorTraffic: the simulator's sequences (with retries and
+// reordering) are accepted by the service, stored, and reach an admin.
+func TestSimulatorTraffic(t *testing.T) {
+	srv, hs, tw := webhookServer(t, "")
+	admin, _ := srv.Verifier().Mint(auth.Principal{UserID: "ada", Role: "admin"}, time.Hour)
+	nc, results := startClients(t, hs.URL, []clientSpec{{Name: "admin", Auth: map[string]string{"token": admin}}})
+	if string(results["admin"]) != `"ok"` {
+		t.Fatalf("admin: %s", results["admin"])
+	}
+	sim, err := simulate.New(simulate.Config{
+		Target: hs.URL, PublicURL: tw.public, AuthToken: twilioToken,
+		Numbers: map[string]string{"sales": salesNumber, "support": supportNumber},
+		Workers: []simulate.Worker{{SID: "WK1", UserID: "sally", Department: "sales"}, {SID: "WK2", UserID: "pat", Department: "support"}},
+		DuplicateRate: 0.3,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := 0; i < 40; i++ {
+		if err := sim.Sequence(ctx); err != nil {
+			t.Fatalf("sequence %d: %v", i, err)
+		}
+	}
+	end := events.SystemNotification{Level: "info", Message: endMarker, Target: events.Target{Kind: events.TargetAll}}
+	if err := srv.Broadcaster().BroadcastSystemNotification(ctx, end); err != nil {
+		t.Fatal(err)
+	}
+	got := withoutPresence(nc.received()["admin"])
+	logged, err := srv.Store().Activity().List(ctx, store.ActivityQuery{Rooms: []string{"role-admin"}, Limit: store.MaxPageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every event the admin received is in the activity log (the end
+	// marker aside), and there is traffic of each kind.
+	if len(got) < 40 || len(logged) < len(got) {
+		t.Fatalf("admin received %d events, the log holds %d", len(got), len(logged))
+	}
+	seen := map[string]bool{}
+	for _, ev := range got {
+		seen[string(ev[0])] = true
+	}
+	for _, name := range []string{`"call_incoming"`, `"message_received"`} {
+		if !seen[name] {
+			t.Errorf("no %s in the simulated traffic: %v", name, seen)
+		}
+	}
+}
