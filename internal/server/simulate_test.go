@@ -22,8 +22,8 @@ func TestSimulatorTraffic(t *testing.T) {
 	}
 	sim, err := simulate.New(simulate.Config{
 		Target: hs.URL, PublicURL: tw.public, AuthToken: twilioToken,
-		Numbers: map[string]string{"sales": salesNumber, "support": supportNumber},
-		Workers: []simulate.Worker{{SID: "WK1", UserID: "sally", Department: "sales"}, {SID: "WK2", UserID: "pat", Department: "support"}},
+		Numbers:       map[string]string{"sales": salesNumber, "support": supportNumber},
+		Workers:       []simulate.Worker{{SID: "WK1", UserID: "sally", Department: "sales"}, {SID: "WK2", UserID: "pat", Department: "support"}},
 		DuplicateRate: 0.3,
 	})
 	if err != nil {
