@@ -1,6 +1,10 @@
 // Command kinrt is the KIN Realtime server.
 //
 //	kinrt serve [flags]   run the service (kinrt serve -h lists the flags)
+//	kinrt migrate [--database-url URL]
+//	                      apply the embedded database migrations and exit
+//	kinrt simulate --target URL [--rate N] [--duration D]
+//	                      send simulated, signed Twilio webhooks to a service
 //	kinrt token --user ID --role ROLE [--department D] [--name N] [--email E] [--ttl 1h]
 //	                      print a NextAuth session token signed with
 //	                      NEXTAUTH_SECRET, for tests and tools
@@ -27,6 +31,7 @@ import (
 	"github.com/kin-comms/kinrt/internal/auth"
 	"github.com/kin-comms/kinrt/internal/config"
 	"github.com/kin-comms/kinrt/internal/server"
+	"github.com/kin-comms/kinrt/internal/store"
 )
 
 func main() {
@@ -42,6 +47,9 @@ func run(args []string) error {
 	}
 	if len(args) > 0 && args[0] == "simulate" {
 		return simulateCmd(args[1:])
+	}
+	if len(args) > 0 && args[0] == "migrate" {
+		return migrate(args[1:])
 	}
 	if len(args) == 0 || args[0] != "serve" {
 		return errors.New("usage: kinrt serve [--addr host:port] [--demo] [...] | kinrt token --user ID --role ROLE [...]")
@@ -122,5 +130,29 @@ func token(args []string) error {
 		return err
 	}
 	fmt.Println(tok)
+	return nil
+}
+
+// migrate applies the store's migrations (Open migrates) and exits.
+func migrate(args []string) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	url := fs.String("database-url", os.Getenv("DATABASE_URL"), "sqlite:PATH or postgres://… (DATABASE_URL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *url == "" {
+		*url = "sqlite:./data/kin.db"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	st, err := store.Open(ctx, *url)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "kinrt migrate: the database is up to date")
 	return nil
 }

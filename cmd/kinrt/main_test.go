@@ -27,3 +27,15 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 		}
 	}
 }
+
+func TestMigrate(t *testing.T) {
+	db := "sqlite:" + t.TempDir() + "/kin.db"
+	for i := 0; i < 2; i++ { // idempotent
+		if err := run([]string{"migrate", "--database-url", db}); err != nil {
+			t.Fatalf("migrate #%d: %v", i+1, err)
+		}
+	}
+	if err := run([]string{"migrate", "--database-url", "mysql://nope"}); err == nil {
+		t.Error("migrate accepted a bad database URL")
+	}
+}
