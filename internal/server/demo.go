@@ -24,21 +24,24 @@ var DemoUsers = []auth.Principal{
 // demoSession is how long a demo sign-in lasts.
 const demoSession = 12 * time.Hour
 
-var signinPage = template.Must(template.New("signin").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>KIN Realtime demo: sign in</title>
-<style>
+// signinStyle is the sign-in page's style (allowed by its hash in the CSP).
+const signinStyle = `
 body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1f2937}
 h1{font-size:1.4rem}p.warn{background:#fef3c7;padding:.6rem .8rem;border-radius:.4rem}
 ul{list-style:none;padding:0}li{margin:.4rem 0}
 button{width:100%;text-align:left;padding:.7rem .9rem;border:1px solid #d1d5db;border-radius:.5rem;background:#fff;font-size:1rem;cursor:pointer}
 button:hover,button:focus{border-color:#2563eb;outline:2px solid #93c5fd}
 small{color:#6b7280}
-</style></head><body>
+`
+
+var signinPage = template.Must(template.New("signin").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>KIN Realtime demo: sign in</title>
+<style>{{.Style}}</style></head><body>
 <h1>KIN Realtime demo</h1>
 <p class="warn">Demo mode: pick a user to sign in as. This page does not exist outside <code>--demo</code>.</p>
 <form method="post" action="/signin"><ul>
-{{range .}}<li><button name="user" value="{{.UserID}}">{{.Name}} <small>{{.Role}}{{if .Department}} · {{.Department}}{{end}}</small></button></li>
+{{range .Users}}<li><button name="user" value="{{.UserID}}">{{.Name}} <small>{{.Role}}{{if .Department}} · {{.Department}}{{end}}</small></button></li>
 {{end}}</ul></form>
 </body></html>`))
 
@@ -47,7 +50,10 @@ func (s *Server) demoRoutes() {
 	s.mux.HandleFunc("GET /signin", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		_ = signinPage.Execute(w, DemoUsers)
+		_ = signinPage.Execute(w, struct {
+			Style template.CSS
+			Users []auth.Principal
+		}{template.CSS(signinStyle), DemoUsers})
 	})
 	s.mux.HandleFunc("POST /signin", s.demoSignIn)
 	s.mux.HandleFunc("POST /signout", func(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/url"
@@ -76,5 +78,32 @@ func TestDemoSignIn(t *testing.T) {
 	p, err := srv.Verifier().FromRequest(r)
 	if err != nil || p.UserID != "demo-sales-1" || p.Department != "sales" || p.Role != "agent" {
 		t.Fatalf("cookie carries %+v, %v", p, err)
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	_, hs := startServer(t, func(c *config.Config) { c.Demo = true })
+	for _, path := range []string{"/signin", "/healthz"} {
+		resp, err := http.Get(hs.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		csp := resp.Header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "script-src 'self'") ||
+			resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: headers %v", path, resp.Header)
+		}
+		if path == "/signin" {
+			// The page's inline style is the one the CSP hash allows.
+			start := strings.Index(string(body), "<style>") + len("<style>")
+			end := strings.Index(string(body), "</style>")
+			sum := sha256.Sum256(body[start:end])
+			if !strings.Contains(csp, base64.StdEncoding.EncodeToString(sum[:])) {
+				t.Errorf("the sign-in style is not allowed by the CSP %q", csp)
+			}
+		}
 	}
 }

@@ -96,7 +96,7 @@ func (s *Server) routes() {
 }
 
 // Handler returns the service's HTTP handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return securityHeaders(s.mux) }
 
 // Broadcaster returns the event broadcaster.
 func (s *Server) Broadcaster() *events.Broadcaster { return s.broadcaster }
