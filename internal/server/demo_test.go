@@ -107,3 +107,21 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+func TestDashboardServed(t *testing.T) {
+	t.Parallel()
+	_, hs := startServer(t, nil)
+	page := get(t, hs.URL+"/")
+	if !strings.Contains(page, `<script type="module"`) || strings.Contains(page, "<script>") {
+		t.Errorf("dashboard page:\n%s", page)
+	}
+	resp, err := http.Get(hs.URL + "/api/nope")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), `"error"`) {
+		t.Errorf("unknown API route: %d %s", resp.StatusCode, body)
+	}
+}

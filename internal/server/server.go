@@ -21,6 +21,7 @@ import (
 	_ "github.com/kin-comms/kinrt/internal/store/postgres" // DATABASE_URL=postgres://
 	_ "github.com/kin-comms/kinrt/internal/store/sqlite"   // DATABASE_URL=sqlite:PATH
 	"github.com/kin-comms/kinrt/internal/twilio"
+	"github.com/kin-comms/kinrt/web"
 	"github.com/kin-comms/kinrt/socketio"
 )
 
@@ -90,6 +91,13 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/presence", s.authed(s.getPresence))
 	s.mux.HandleFunc("PUT /api/presence/me", s.authed(s.putMyPresence))
 	s.mux.HandleFunc("GET /api/activity", s.authed(s.getActivity))
+	s.mux.HandleFunc("GET /api/me", s.authed(func(w http.ResponseWriter, _ *http.Request, p auth.Principal) {
+		writeJSON(w, http.StatusOK, map[string]string{"userId": p.UserID, "name": p.Name, "email": p.Email, "role": p.Role, "department": p.Department})
+	}))
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, "no such API route")
+	})
+	s.mux.Handle("/", web.Handler()) // the dashboard
 	if s.cfg.Demo {
 		s.demoRoutes()
 	}

@@ -1,0 +1,58 @@
+import { useId } from "react";
+import type { EventName } from "../generated/events";
+import { describeEvent } from "./describe";
+import { formatTime } from "./format";
+import { useActivityFeed } from "./useActivityFeed";
+
+export interface ActivityFeedProps {
+  /** Keep at most this many entries. Default 50. */
+  max?: number;
+  /** The events shown. Default: all but presence changes. */
+  events?: readonly EventName[];
+  /** The heading. Default "Activity". */
+  title?: string;
+  className?: string;
+}
+
+/**
+ * Recent activity: history from GET /api/activity, then live events, newest
+ * first, each once, at most max. Without the history route (404) it starts
+ * empty and fills live.
+ */
+export function ActivityFeed({ max = 50, events, title = "Activity", className }: ActivityFeedProps) {
+  const { items, history, error } = useActivityFeed(events ? { max, events } : { max });
+  const headingId = useId();
+  return (
+    <section className={["kin-feed", className].filter(Boolean).join(" ")} aria-labelledby={headingId}>
+      <h2 className="kin-feed__title" id={headingId}>
+        {title}
+      </h2>
+      {history === "error" && error && (
+        <p className="kin-feed__note" role="note">
+          Earlier activity could not be loaded ({error}); new events still appear here.
+        </p>
+      )}
+      {items.length === 0 ? (
+        <p className="kin-feed__empty">{history === "loading" ? "Loading activity…" : "No activity yet."}</p>
+      ) : (
+        <ol className="kin-feed__list" aria-label={title}>
+          {items.map((item) => {
+            const s = describeEvent(item.type, item.payload);
+            return (
+              <li key={item.id} className={`kin-feed__item kin-feed__item--${s.category}`} data-event={item.type}>
+                <span className="kin-feed__badge" aria-hidden="true" />
+                <span className="kin-feed__text">
+                  <span className="kin-feed__label">{s.title}</span>
+                  {s.detail && <span className="kin-feed__detail">{s.detail}</span>}
+                </span>
+                <time className="kin-feed__time" dateTime={item.occurredAt}>
+                  {formatTime(item.occurredAt)}
+                </time>
+              </li>
+            );
+          })}
+        </ol>
+      )}
+    </section>
+  );
+}

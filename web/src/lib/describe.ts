@@ -1,0 +1,122 @@
+import type { EventName, EventPayload } from "../generated/events";
+
+/** A one-line, human-readable account of an event. */
+export interface EventSummary {
+  /** A short label of the event's kind, e.g. "New voicemail". */
+  title: string;
+  /** What happened, e.g. "From Ada Lovelace (+15551230000), 42 s". */
+  detail: string;
+  /** The event's category, for grouping and icons. */
+  category: EventCategory;
+}
+
+export type EventCategory = "voicemail" | "call" | "message" | "task" | "worker" | "presence" | "system";
+
+/** The category of each event. */
+export const EVENT_CATEGORY: { readonly [N in EventName]: EventCategory } = {
+  voicemail_created: "voicemail",
+  voicemail_updated: "voicemail",
+  call_incoming: "call",
+  call_status_changed: "call",
+  call_completed: "call",
+  call_recording_available: "call",
+  message_received: "message",
+  message_status_changed: "message",
+  conversation_updated: "message",
+  task_assigned: "task",
+  task_accepted: "task",
+  task_rejected: "task",
+  task_completed: "task",
+  worker_status_changed: "worker",
+  worker_activity_changed: "worker",
+  user_presence_updated: "presence",
+  system_notification: "system",
+};
+
+/** A short label for each event. */
+export const EVENT_LABEL: { readonly [N in EventName]: string } = {
+  voicemail_created: "New voicemail",
+  voicemail_updated: "Voicemail updated",
+  call_incoming: "Incoming call",
+  call_status_changed: "Call status",
+  call_completed: "Call ended",
+  call_recording_available: "Recording ready",
+  message_received: "New message",
+  message_status_changed: "Message status",
+  conversation_updated: "Conversation updated",
+  task_assigned: "Task offered",
+  task_accepted: "Task accepted",
+  task_rejected: "Task rejected",
+  task_completed: "Task completed",
+  worker_status_changed: "Worker status",
+  worker_activity_changed: "Worker activity",
+  user_presence_updated: "Presence",
+  system_notification: "Notification",
+};
+
+function caller(p: { from: string; callerName?: string | undefined }): string {
+  return p.callerName ? `${p.callerName} (${p.from})` : p.from;
+}
+
+function seconds(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return "";
+  if (n < 60) return `${Math.round(n)} s`;
+  const m = Math.floor(n / 60);
+  const s = Math.round(n % 60);
+  return `${m} min ${s} s`;
+}
+
+/** Cuts text to at most max characters, on a word boundary when one is near. */
+export function truncate(text: string, max = 80): string {
+  const t = text.replace(/\s+/g, " ").trim();
+  if (t.length <= max) return t;
+  const cut = t.slice(0, max - 1);
+  const space = cut.lastIndexOf(" ");
+  return (space > max * 0.6 ? cut.slice(0, space) : cut) + "…";
+}
+
+function join(...parts: (string | undefined | false)[]): string {
+  return parts.filter((p): p is string => typeof p === "string" && p !== "").join(" · ");
+}
+
+type Describers = { [N in EventName]: (p: EventPayload<N>) => string };
+
+const DETAIL: Describers = {
+  voicemail_created: (p) => join(`From ${caller(p)}`, seconds(p.durationSeconds), p.department),
+  voicemail_updated: (p) =>
+    join(
+      `Voicemail ${p.status}`,
+      p.assignedTo ? `assigned to ${p.assignedTo}` : undefined,
+      p.updatedBy ? `by ${p.updatedBy}` : undefined,
+      p.department,
+    ),
+  call_incoming: (p) => join(`From ${caller(p)}`, p.department),
+  call_status_changed: (p) => join(`${p.from} → ${p.to}`, p.status, p.department),
+  call_completed: (p) => join(`${p.from} → ${p.to}`, p.status, seconds(p.durationSeconds), p.department),
+  call_recording_available: (p) => join(`Call ${p.callSid}`, seconds(p.durationSeconds), p.department),
+  message_received: (p) => join(`${p.from}: ${truncate(p.body || (p.numMedia > 0 ? "(media)" : ""), 80)}`, p.department),
+  message_status_changed: (p) => join(`Message ${p.status}`, p.errorCode ? `error ${p.errorCode}` : undefined, p.department),
+  conversation_updated: (p) =>
+    join(`${p.customerNumber}: ${truncate(p.lastMessagePreview, 60)}`, p.unreadCount > 0 ? `${p.unreadCount} unread` : undefined),
+  task_assigned: (p) => join(p.channel ? `${p.channel} task` : "Task", p.queueName ?? p.department, `priority ${p.priority}`),
+  task_accepted: (p) => join(`Task ${p.taskSid}`, p.userId ? `by ${p.userId}` : undefined, p.department),
+  task_rejected: (p) => join(`Task ${p.taskSid}`, p.reason, p.userId ? `by ${p.userId}` : undefined),
+  task_completed: (p) => join(`Task ${p.taskSid}`, p.outcome, p.reason, p.department),
+  worker_status_changed: (p) => join(p.userId ?? p.workerSid, p.previousStatus ? `${p.previousStatus} → ${p.status}` : p.status),
+  worker_activity_changed: (p) =>
+    join(p.userId ?? p.workerSid, p.previousActivityName ? `${p.previousActivityName} → ${p.activityName}` : p.activityName),
+  user_presence_updated: (p) => join(p.name ?? p.userId, p.status, p.department),
+  system_notification: (p) => join(p.title, truncate(p.message, 120)),
+};
+
+/** Describes event's payload in one line. */
+export function describeEvent<N extends EventName>(event: N, payload: EventPayload<N>): EventSummary {
+  let detail: string;
+  try {
+    detail = (DETAIL[event] as (p: EventPayload<N>) => string)(payload);
+  } catch {
+    // A payload from a newer server with a field missing: still show it.
+    detail = "";
+  }
+  return { title: EVENT_LABEL[event] ?? event, detail, category: EVENT_CATEGORY[event] ?? "system" };
+}

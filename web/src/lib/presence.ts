@@ -1,0 +1,103 @@
+import type { UserPresenceUpdated } from "../generated/events";
+
+export type PresenceStatus = UserPresenceUpdated["status"];
+/** The statuses a user can choose (offline is derived from having no connection). */
+export type SettableStatus = Exclude<PresenceStatus, "offline">;
+export const SETTABLE_STATUSES: readonly SettableStatus[] = ["online", "away", "busy"];
+
+/** One user's presence, as GET /api/presence lists it. */
+export interface PresenceUser {
+  userId: string;
+  name?: string;
+  role?: string;
+  department: string;
+  status: PresenceStatus;
+  lastSeenAt: string;
+}
+
+export interface PresenceState {
+  /** By userId; seq is the update that last wrote the entry. */
+  users: Record<string, PresenceUser & { seq: number }>;
+  /** Counts live updates; a snapshot requested at seq s does not overwrite entries updated after s. */
+  seq: number;
+  /** Whether a snapshot has been applied. */
+  loaded: boolean;
+}
+
+export type PresenceAction =
+  | { type: "snapshot"; items: readonly PresenceUser[]; requestedAt: number }
+  | { type: "update"; user: PresenceUser };
+
+export const initialPresence: PresenceState = { users: {}, seq: 0, loaded: false };
+
+const STATUSES = new Set<string>(["online", "away", "busy", "offline"]);
+
+/** Checks one entry of GET /api/presence (or a user_presence_updated payload). */
+export function parsePresenceUser(raw: unknown): PresenceUser | null {
+  if (raw === null || typeof raw !== "object") return null;
+  const r = raw as Record<string, unknown>;
+  if (typeof r.userId !== "string" || r.userId === "" || typeof r.status !== "string" || !STATUSES.has(r.status)) {
+    return null;
+  }
+  const u: PresenceUser = {
+    userId: r.userId,
+    department: typeof r.department === "string" ? r.department : "",
+    status: r.status as PresenceStatus,
+    lastSeenAt: typeof r.lastSeenAt === "string" ? r.lastSeenAt : "",
+  };
+  if (typeof r.name === "string" && r.name !== "") u.name = r.name;
+  if (typeof r.role === "string" && r.role !== "") u.role = r.role;
+  return u;
+}
+
+/**
+ * The team's presence. A snapshot (GET /api/presence) replaces the list,
+ * except for the users updated live after it was requested: the snapshot is
+ * older than those. An update (user_presence_updated, or PUT /api/presence/me's
+ * answer) upserts one user.
+ */
+export function presenceReducer(state: PresenceState, action: PresenceAction): PresenceState {
+  switch (action.type) {
+    case "snapshot": {
+      const users: PresenceState["users"] = {};
+      for (const item of action.items) users[item.userId] = { ...item, seq: action.requestedAt };
+      for (const [id, u] of Object.entries(state.users)) {
+        if (u.seq > action.requestedAt) users[id] = u;
+      }
+      return { ...state, users, loaded: true };
+    }
+    case "update": {
+      const seq = state.seq + 1;
+      const prev = state.users[action.user.userId];
+      const merged = { ...prev, ...action.user, seq };
+      // Keep known name and role when an update leaves them out.
+      if (!action.user.name && prev?.name) merged.name = prev.name;
+      if (!action.user.role && prev?.role) merged.role = prev.role;
+      return { ...state, seq, users: { ...state.users, [action.user.userId]: merged } };
+    }
+  }
+}
+
+const RANK: Record<PresenceStatus, number> = { online: 0, busy: 1, away: 2, offline: 3 };
+
+/** Users by status (online, busy, away, offline), then by name. */
+export function sortPresence(users: readonly PresenceUser[]): PresenceUser[] {
+  return [...users].sort(
+    (a, b) =>
+      RANK[a.status] - RANK[b.status] ||
+      (a.name ?? a.userId).localeCompare(b.name ?? b.userId, undefined, { sensitivity: "base" }) ||
+      a.userId.localeCompare(b.userId),
+  );
+}
+
+/** The users of a state, sorted, without bookkeeping. */
+export function presenceList(state: PresenceState): PresenceUser[] {
+  return sortPresence(Object.values(state.users).map(({ seq: _seq, ...u }) => u));
+}
+
+export const STATUS_LABEL: Record<PresenceStatus, string> = {
+  online: "Online",
+  away: "Away",
+  busy: "Busy",
+  offline: "Offline",
+};
