@@ -21,8 +21,8 @@ import (
 	_ "github.com/kin-comms/kinrt/internal/store/postgres" // DATABASE_URL=postgres://
 	_ "github.com/kin-comms/kinrt/internal/store/sqlite"   // DATABASE_URL=sqlite:PATH
 	"github.com/kin-comms/kinrt/internal/twilio"
-	"github.com/kin-comms/kinrt/web"
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/web"
 )
 
 // PresenceGrace is how long a user whose last connection closed still
