@@ -49,6 +49,16 @@ type Config struct {
 	// Without it the webhook routes answer 503 (and demo mode makes one
 	// up for its simulated traffic).
 	TwilioAuthToken string
+	// TwilioAccountSID is TWILIO_ACCOUNT_SID: with TwilioAuthToken, the
+	// credentials of the REST API (sending SMS, TaskRouter, recordings).
+	TwilioAccountSID string
+	// TwilioBaseURL replaces Twilio's REST hosts (tests and the demo point
+	// it at a local fake); empty is Twilio's own. Not read from the
+	// environment.
+	TwilioBaseURL string
+	// WorkspaceSID is KIN_TASKROUTER_WORKSPACE_SID, the TaskRouter
+	// workspace the API acts in.
+	WorkspaceSID string
 	// WorkflowSID (KIN_TASKROUTER_WORKFLOW_SID) sends inbound calls to
 	// TaskRouter; unset, they go to voicemail.
 	WorkflowSID string
@@ -80,6 +90,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.InternalAPIKey, "internal-api-key", getenv("KIN_INTERNAL_API_KEY"), "bearer key of the internal publish API (KIN_INTERNAL_API_KEY)")
 	fs.StringVar(&c.PublicURL, "public-url", getenv("KIN_PUBLIC_URL"), "public base URL (KIN_PUBLIC_URL)")
 	fs.StringVar(&c.TwilioAuthToken, "twilio-auth-token", getenv("TWILIO_AUTH_TOKEN"), "Twilio auth token, for webhook signatures (TWILIO_AUTH_TOKEN)")
+	fs.StringVar(&c.TwilioAccountSID, "twilio-account-sid", getenv("TWILIO_ACCOUNT_SID"), "Twilio account, for the REST API (TWILIO_ACCOUNT_SID)")
+	fs.StringVar(&c.WorkspaceSID, "taskrouter-workspace-sid", getenv("KIN_TASKROUTER_WORKSPACE_SID"), "TaskRouter workspace (KIN_TASKROUTER_WORKSPACE_SID)")
 	fs.StringVar(&c.WorkflowSID, "taskrouter-workflow-sid", getenv("KIN_TASKROUTER_WORKFLOW_SID"), "TaskRouter workflow for inbound calls (KIN_TASKROUTER_WORKFLOW_SID)")
 	numbers := fs.String("number-departments", getenv("KIN_NUMBER_DEPARTMENTS"), "our numbers and their departments, +1555…=sales,… (KIN_NUMBER_DEPARTMENTS)")
 	if err := fs.Parse(args); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/kin-comms/kinrt/internal/api"
 	"github.com/kin-comms/kinrt/internal/auth"
 	"github.com/kin-comms/kinrt/internal/config"
 	"github.com/kin-comms/kinrt/internal/events"
@@ -91,6 +92,12 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/presence", s.authed(s.getPresence))
 	s.mux.HandleFunc("PUT /api/presence/me", s.authed(s.putMyPresence))
 	s.mux.HandleFunc("GET /api/activity", s.authed(s.getActivity))
+	api.New(api.Config{
+		AccountSID: s.cfg.TwilioAccountSID, AuthToken: s.cfg.TwilioAuthToken, TwilioBaseURL: s.cfg.TwilioBaseURL,
+		PublicURL: s.cfg.PublicURL, WorkspaceSID: s.cfg.WorkspaceSID,
+	}, s.store, s.broadcaster, s.log).Register(s.mux, func(h func(http.ResponseWriter, *http.Request, auth.Principal)) http.HandlerFunc {
+		return s.authed(h)
+	})
 	s.mux.HandleFunc("GET /api/me", s.authed(func(w http.ResponseWriter, _ *http.Request, p auth.Principal) {
 		writeJSON(w, http.StatusOK, map[string]string{"userId": p.UserID, "name": p.Name, "email": p.Email, "role": p.Role, "department": p.Department})
 	}))
@@ -100,6 +107,10 @@ func (s *Server) routes() {
 	s.mux.Handle("/", web.Handler()) // the dashboard
 	if s.cfg.Demo {
 		s.demoRoutes()
+	} else {
+		s.mux.HandleFunc("/signin", func(w http.ResponseWriter, _ *http.Request) {
+			writeError(w, http.StatusNotFound, "sign in through the KIN web app (the demo sign-in exists only with --demo)")
+		})
 	}
 }
 

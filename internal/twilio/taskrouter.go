@@ -192,6 +192,10 @@ func (h *Webhooks) reservationEvent(ctx context.Context, tx store.Tx, e *trEvent
 	if err != nil || !res.Applied {
 		return nil, err
 	}
+	if !res.Created && res.Previous.Status == res.Record.Status {
+		// Already so: the REST API (accept/reject) stored it and emitted.
+		return nil, nil
+	}
 	userID, workerDept, err := h.workerOf(ctx, tx, e, f.Get("WorkerSid"))
 	if err != nil {
 		return nil, err
@@ -247,7 +251,7 @@ func (h *Webhooks) workerEvent(ctx context.Context, tx store.Tx, e *trEvent) ([]
 	}
 	w, prev := ch.Record, ch.Previous
 	var emit []events.Event
-	if e.typ == "worker.activity.update" {
+	if e.typ == "worker.activity.update" && (ch.Created || prev.ActivityName != w.ActivityName || prev.ActivitySID != w.ActivitySID) {
 		prevName := e.f.Get("WorkerPreviousActivityName")
 		if prevName == "" {
 			prevName = prev.ActivityName
