@@ -121,7 +121,8 @@ func TestSocketAuthentication(t *testing.T) {
 		{clientSpec{Name: "other secret", Auth: map[string]string{"token": foreign}}, "unauthorized"},
 		{clientSpec{Name: "tampered", Auth: map[string]string{"token": string(tampered)}}, "unauthorized"},
 		{clientSpec{Name: "unknown role", Auth: map[string]string{"token": badRole}}, "unauthorized"},
-		{clientSpec{Name: "cookie without origin", Headers: map[string]string{"cookie": v4Cookie}}, "unauthorized"},
+		{clientSpec{Name: "cookie without origin, polling (a same-origin browser)", Headers: map[string]string{"cookie": v4Cookie}, Transports: []string{"polling"}}, "ok"},
+		{clientSpec{Name: "cookie without origin, websocket", Headers: map[string]string{"cookie": v4Cookie}, Transports: []string{"websocket"}}, "unauthorized"},
 		{clientSpec{Name: "foreign origin polling", Headers: map[string]string{"cookie": v4Cookie, "origin": "https://evil.example"}, Transports: []string{"polling"}}, "xhr poll error"},
 		{clientSpec{Name: "foreign origin websocket", Headers: map[string]string{"cookie": v4Cookie, "origin": "https://evil.example"}, Transports: []string{"websocket"}}, "websocket error"},
 	}

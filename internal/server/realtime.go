@@ -84,10 +84,11 @@ func (s *Server) authenticate(sock *socketio.Socket) error {
 	if payload.Token != "" {
 		p, err = s.verifier.VerifyToken(payload.Token)
 	} else {
-		if hs.Header.Get("Origin") == "" && hasSessionCookie(hs.Request) {
-			// A cookie without Origin is not what a browser sends: refuse
-			// it rather than trust ambient credentials.
-			err = errors.New("session cookie without Origin")
+		if hs.Header.Get("Origin") == "" && hasSessionCookie(hs.Request) && hs.Query.Get("transport") == "websocket" {
+			// Browsers always send Origin on a WebSocket handshake (not on
+			// a same-origin polling GET): a cookie there without Origin
+			// is not a browser, and ambient credentials are not trusted.
+			err = errors.New("session cookie without Origin on a WebSocket handshake")
 		} else {
 			p, err = s.verifier.FromRequest(hs.Request)
 		}
