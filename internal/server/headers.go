@@ -7,8 +7,8 @@ import (
 )
 
 // securityHeaders adds the headers every answer carries: a strict Content
-// Security Policy (no inline script, no framing), no MIME sniffing, no
-// referrer.
+// Security Policy (no inline script, no framing), no MIME sniffing, and
+// referrers only within the site.
 func securityHeaders(next http.Handler) http.Handler {
 	csp := "default-src 'self'; script-src 'self'; style-src 'self' " + signinStyleHash +
 		"; img-src 'self' data:; connect-src 'self'; media-src 'self'; object-src 'none'" +

@@ -37,6 +37,65 @@ export {
 } from "./presence";
 export type { PresenceStatus, SettableStatus, PresenceUser, PresenceState, PresenceAction } from "./presence";
 
+export { useMe, parseMe } from "./useMe";
+export type { Me, MeResult } from "./useMe";
+
+export { useVoicemails } from "./useVoicemails";
+export type { UseVoicemailsOptions, VoicemailsResult, VoicemailPatch } from "./useVoicemails";
+export {
+  voicemailsReducer,
+  initialVoicemails,
+  voicemailList,
+  parseVoicemail,
+  voicemailFromEvent,
+  voicemailMediaUrl,
+  matchesVoicemail,
+  VOICEMAIL_STATUSES,
+  VOICEMAIL_STATUS_LABEL,
+} from "./voicemails";
+export type { Voicemail, VoicemailStatus, VoicemailFilter, VoicemailsState, VoicemailsAction } from "./voicemails";
+
+export { useMessages } from "./useMessages";
+export type { UseMessagesOptions, MessagesResult } from "./useMessages";
+export {
+  messagesReducer,
+  initialMessages,
+  conversationList,
+  messageList,
+  unreadTotal,
+  parseConversation,
+  parseMessage,
+  messageFromEvent,
+} from "./messages";
+export type { Conversation, Message, MessagesState, MessagesAction } from "./messages";
+
+export { useTaskRouter, TASKROUTER_EVENTS } from "./useTaskRouter";
+export type { UseTaskRouterOptions, TaskRouterResult, ReservationAnswer } from "./useTaskRouter";
+export {
+  taskRouterReducer,
+  initialTaskRouter,
+  workerList,
+  taskList,
+  offerList,
+  myWorker,
+  knownActivities,
+  parseWorker,
+  parseTask,
+} from "./taskrouter";
+export type { Worker, WorkerStatus, Task, Offer, Activity, TaskRouterState, TaskRouterAction } from "./taskrouter";
+
+export {
+  emptyCollection,
+  applySnapshot,
+  applyPage,
+  applyLive,
+  applyConfirmed,
+  collectionItems,
+  needsRefetch,
+} from "./collection";
+export type { Collection } from "./collection";
+export type { ListLoaderState } from "./useListLoader";
+
 export { api, createApi, ApiError, isApiError } from "./api";
 export type { Api, ApiRequest, Page } from "./api";
 export { describeEvent, truncate, EVENT_LABEL, EVENT_CATEGORY } from "./describe";

@@ -11,6 +11,7 @@ import {
   type SettableStatus,
 } from "./presence";
 import { useSocket } from "./SocketProvider";
+import { useMe } from "./useMe";
 import { useSocketEvent } from "./useSocketEvent";
 
 const PRESENCE_EVENTS: readonly EventName[] = ["user_presence_updated"];
@@ -19,6 +20,11 @@ const NO_EVENTS: readonly EventName[] = [];
 export interface UsePresenceOptions {
   /** false: neither load nor listen (for a component handed the state by its parent). Default true. */
   enabled?: boolean;
+  /**
+   * My user id, when the caller knows it (from useMe()). Left undefined, the
+   * hook asks GET /api/me itself, so "me" is known at load.
+   */
+  myUserId?: string | null;
 }
 
 export interface PresenceResult {
@@ -28,7 +34,7 @@ export interface PresenceResult {
   loaded: boolean;
   /** The list request's error message, if it failed. */
   error: string | null;
-  /** My id, once known (from PUT /api/presence/me's answer). */
+  /** My id, once known (GET /api/me, or the myUserId option). */
   myUserId: string | null;
   /** My status as last set from here, or as the server last reported it. */
   myStatus: PresenceStatus;
@@ -43,11 +49,13 @@ export interface PresenceResult {
  * loaded again on the first connection and after every reconnection that was
  * not recovered; and my own status, set with setMyStatus.
  */
-export function usePresence({ enabled = true }: UsePresenceOptions = {}): PresenceResult {
+export function usePresence({ enabled = true, myUserId: givenUserId }: UsePresenceOptions = {}): PresenceResult {
   const { api, connects, recovered } = useSocket();
   const [state, dispatch] = useReducer(presenceReducer, initialPresence);
   const [error, setError] = useState<string | null>(null);
-  const [myUserId, setMyUserId] = useState<string | null>(null);
+  const { me } = useMe({ enabled: enabled && givenUserId === undefined });
+  const [answeredUserId, setAnsweredUserId] = useState<string | null>(null);
+  const myUserId = givenUserId ?? me?.userId ?? answeredUserId;
   const [mySetStatus, setMySetStatus] = useState<PresenceStatus>("online");
   const [saving, setSaving] = useState(false);
   const seqRef = useRef(state.seq);
@@ -85,7 +93,7 @@ export function usePresence({ enabled = true }: UsePresenceOptions = {}): Presen
         const answer = await api<unknown>("/api/presence/me", { method: "PUT", body: { status } });
         const me = parsePresenceUser(answer);
         if (me) {
-          setMyUserId(me.userId);
+          setAnsweredUserId(me.userId);
           dispatch({ type: "update", user: me });
         }
         setMySetStatus(status);
