@@ -164,6 +164,11 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request, p auth.Princip
 		writeError(w, http.StatusBadRequest, "body: must be at most 1600 characters")
 		return
 	}
+	if strings.ContainsRune(body, 0) {
+		// PostgreSQL cannot store it: the message would be sent, not stored.
+		writeError(w, http.StatusBadRequest, "body: must not contain NUL characters")
+		return
+	}
 	c, ok := a.conversation(w, r, p)
 	if !ok || !a.twilioReady(w) {
 		return

@@ -127,6 +127,9 @@ func (a *API) patchVoicemail(w http.ResponseWriter, r *http.Request, p auth.Prin
 			writeError(w, http.StatusBadRequest, "assignedTo: must be a user id or null")
 			return
 		}
+		if s == "me" { // as in ?assignee=me
+			s = p.UserID
+		}
 		patch.AssignedTo = &s
 	}
 	if s, present, isNull, ok := stringField(w, m, "notes"); !ok {
@@ -135,8 +138,9 @@ func (a *API) patchVoicemail(w http.ResponseWriter, r *http.Request, p auth.Prin
 		if isNull {
 			s = ""
 		}
-		if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxNotes {
-			writeError(w, http.StatusBadRequest, "notes: must be text of at most 10000 characters")
+		// PostgreSQL cannot store U+0000 in text.
+		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) || utf8.RuneCountInString(s) > maxNotes {
+			writeError(w, http.StatusBadRequest, "notes: must be text of at most 10000 characters, without NUL")
 			return
 		}
 		patch.Notes = &s

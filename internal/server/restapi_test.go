@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -418,8 +419,9 @@ func TestRESTConversations(t *testing.T) {
 		t.Errorf("fake Twilio got %+v", q)
 	}
 
-	// Twilio's status callbacks for that sid move it on.
-	for _, s := range []string{"sent", "delivered"} {
+	// Twilio's status callbacks for that sid move it on; a late "queued"
+	// (the status the API already announced) changes nothing.
+	for _, s := range []string{"sent", "delivered", "queued"} {
 		f := url.Values{"AccountSid": {restAccount}, "MessageSid": {sent.SID}, "MessageStatus": {s}, "From": {salesNumber}, "To": {customer}}
 		if code, body := env.webhook("/api/webhooks/twilio/message-status", f); code != 204 {
 			t.Fatalf("message-status %s: %d %s", s, code, body)
@@ -628,6 +630,27 @@ func TestRESTTaskRouter(t *testing.T) {
 		t.Errorf("fake TaskRouter got %+v", reqs)
 	}
 
+	// TaskRouter's own webhooks for the changes the API made arrive
+	// afterwards: they are stored and announce nothing a second time.
+	ms := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	sallyAttrs := `{"userId":"sally","department":"sales"}`
+	for _, f := range []url.Values{
+		{"EventType": {"worker.activity.update"}, "Sid": {restSID("EV", 1)}, "TimestampMs": {ms}, "WorkspaceSid": {restWorkspace},
+			"WorkerSid": {wk["sally"]}, "WorkerAttributes": {sallyAttrs}, "WorkerActivitySid": {restActBreak}, "WorkerActivityName": {"Break"},
+			"WorkerPreviousActivitySid": {restActAvailable}, "WorkerPreviousActivityName": {"Available"}, "WorkerVersion": {"2"}},
+		{"EventType": {"reservation.accepted"}, "Sid": {restSID("EV", 2)}, "TimestampMs": {ms}, "WorkspaceSid": {restWorkspace},
+			"TaskSid": {salesTask}, "TaskAttributes": {`{"department":"sales","from":"` + customer + `"}`}, "TaskAssignmentStatus": {"assigned"}, "TaskVersion": {"2"},
+			"WorkerSid": {wk["sally"]}, "WorkerAttributes": {sallyAttrs}, "ReservationSid": {offer}, "ReservationVersion": {"2"}},
+	} {
+		f.Set("AccountSid", restAccount)
+		if code, body := env.webhook("/api/webhooks/taskrouter", f); code != 204 {
+			t.Fatalf("TaskRouter webhook %s: %d %s", f.Get("EventType"), code, body)
+		}
+	}
+	if got, _ := st.Workers().Get(ctx, wk["sally"]); got.Version != 2 || got.ActivityName != "Break" {
+		t.Errorf("after TaskRouter's webhook Sally's worker is %+v", got)
+	}
+
 	got := env.finish(nc)
 	want := "worker_activity_changed worker_status_changed task_accepted worker_activity_changed worker_status_changed task_rejected"
 	for _, who := range []string{"sally", "sam", "ada"} {
@@ -655,5 +678,36 @@ func TestRESTTaskRouter(t *testing.T) {
 		if p := evs[5].Payload; p["reservationSid"] != samsOffer || p["userId"] != "sam" || p["department"] != "sales" {
 			t.Errorf("task_rejected: %s", evs[5].Raw)
 		}
+	}
+}
+
+// TestRESTRejectsNUL: text with a NUL character is refused (400) before
+// it is stored or sent: PostgreSQL cannot store it, so there a voicemail
+// note answered 500 and an SMS was sent through Twilio but not stored
+// ("the message was sent but could not be stored"; its status callbacks
+// then find no message). SQLite stores it, so this checks the API's
+// validation, which must not depend on the store.
+func TestRESTRejectsNUL(t *testing.T) {
+	t.Parallel()
+	env := newRestEnv(t)
+	ctx := t.Context()
+	v, _, err := env.srv.Store().Voicemails().Create(ctx, store.Voicemail{
+		CallSID: restSID("CA", 1), RecordingSID: restSID("RE", 1), From: customer, To: salesNumber, Department: "sales",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, _, err := env.srv.Store().Conversations().Ensure(ctx, salesNumber, customer, "sales")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sally := env.mint(restSally)
+	env.expect("PATCH", "/api/voicemails/"+v.ID, sally, `{"notes":"call\u0000back"}`, 400, "notes")
+	env.expect("POST", "/api/conversations/"+conv.ID+"/messages", sally, `{"body":"hi\u0000there"}`, 400, "body")
+	if reqs := env.tw.requests(); len(reqs) != 0 {
+		t.Errorf("a message with a NUL was sent to Twilio: %+v", reqs)
+	}
+	if got, _ := env.srv.Store().Voicemails().Get(ctx, v.ID); got.Notes != "" {
+		t.Errorf("notes with a NUL were stored: %q", got.Notes)
 	}
 }
