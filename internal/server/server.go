@@ -26,6 +26,18 @@ import (
 	"github.com/kin-comms/kinrt/web"
 )
 
+// Presence tracks who is online. presence.Tracker serves one node; a
+// cluster implementation (Redis, issue 7) fits the same interface.
+type Presence interface {
+	Connect(p auth.Principal)
+	Disconnect(userID string)
+	SetStatus(p auth.Principal, status string) (presence.Entry, error)
+	List(keep func(presence.Entry) bool) []presence.Entry
+	Close()
+}
+
+var _ Presence = (*presence.Tracker)(nil)
+
 // PresenceGrace is how long a user whose last connection closed still
 // counts as present: a page reload does not flicker to offline.
 const PresenceGrace = 5 * time.Second
@@ -39,7 +51,7 @@ type Server struct {
 	broadcaster *events.Broadcaster
 	metrics     *metrics
 	store       store.Store
-	presence    *presence.Tracker
+	presence    Presence
 	mux         *http.ServeMux
 	ready       atomic.Bool
 }
