@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kin-comms/kinrt/internal/httpjson"
 	"io"
 	"log/slog"
 	"net/http"
@@ -176,22 +177,10 @@ func scope(p auth.Principal) store.Scope {
 
 // --- answers ---------------------------------------------------------------
 
-// writeJSON answers with status and v as JSON.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { httpjson.Write(w, status, v) }
 
-// writeError answers {"error": message}.
 func writeError(w http.ResponseWriter, status int, message string) {
-	writeJSON(w, status, map[string]string{"error": message})
+	httpjson.Error(w, status, message)
 }
 
 // list is the answer of every list route.

@@ -2,8 +2,8 @@ package twilio
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"github.com/kin-comms/kinrt/internal/httpjson"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -145,12 +145,7 @@ func writeReply(w http.ResponseWriter, r reply) {
 	}
 }
 
-func writeError(w http.ResponseWriter, status int, msg string) {
-	b, _ := json.Marshal(map[string]string{"error": msg})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
+func writeError(w http.ResponseWriter, status int, msg string) { httpjson.Error(w, status, msg) }
 
 func twimlReply(s string, err error) (reply, error) {
 	if err != nil {

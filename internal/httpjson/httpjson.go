@@ -1,0 +1,26 @@
+// Package httpjson writes the service's JSON answers: one shape for
+// everything, errors as {"error": "..."} with the right status.
+package httpjson
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// Write answers with status and v as JSON, not cached.
+func Write(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// Error answers {"error": message} with status.
+func Error(w http.ResponseWriter, status int, message string) {
+	Write(w, status, map[string]string{"error": message})
+}
