@@ -94,8 +94,14 @@ func run(args []string) error {
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	_ = srv.Shutdown(shutdownCtx)
-	return httpSrv.Shutdown(shutdownCtx)
+	// Not ready and clients away first; then the listener closes and the
+	// webhooks in flight finish; the store closes last.
+	_ = srv.Drain(shutdownCtx)
+	err = httpSrv.Shutdown(shutdownCtx)
+	if cerr := srv.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // token prints a session token for a user.

@@ -136,14 +136,25 @@ func (s *Server) Broadcaster() *events.Broadcaster { return s.broadcaster }
 // Verifier returns the session verifier.
 func (s *Server) Verifier() *auth.Verifier { return s.verifier }
 
-// Shutdown stops the service in stages: not ready, then every client
-// disconnected (with a reason that lets it reconnect elsewhere), waiting
-// until ctx is done at most.
-func (s *Server) Shutdown(ctx context.Context) error {
+// Drain is the first stage of a shutdown: /readyz fails, then every client
+// is disconnected (with a reason that lets it reconnect elsewhere and, with
+// recovery, get its state back), waiting until ctx is done at most. HTTP
+// requests in flight (webhooks) still work: stop the HTTP server next,
+// then Close.
+func (s *Server) Drain(ctx context.Context) error {
 	s.ready.Store(false)
 	err := s.io.Shutdown(ctx)
 	s.presence.Close()
-	if cerr := s.store.Close(); err == nil {
+	return err
+}
+
+// Close releases the store. Call it once no request is in flight.
+func (s *Server) Close() error { return s.store.Close() }
+
+// Shutdown drains and closes, for callers that own no HTTP server.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.Drain(ctx)
+	if cerr := s.Close(); err == nil {
 		err = cerr
 	}
 	return err
