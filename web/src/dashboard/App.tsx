@@ -1,14 +1,21 @@
-import type { ReactNode } from "react";
+import { useEffect, useRef, type ReactNode } from "react";
 import { ActivityFeed } from "../lib/ActivityFeed";
 import { isUnauthorized } from "../lib/connection";
 import { TeamPresence } from "../lib/PresenceIndicator";
 import { RealtimeNotifications } from "../lib/RealtimeNotifications";
 import { useSocket } from "../lib/SocketProvider";
+import { useMe } from "../lib/useMe";
 import { usePresence } from "../lib/usePresence";
 import { ConnectionStatus } from "./ConnectionStatus";
+import { ConversationsPage } from "./Conversations";
 import { Counters } from "./Counters";
 import { MyStatus } from "./MyStatus";
+import { Nav } from "./Nav";
+import { ROUTE_LABEL, type Route } from "./routes";
 import { SignedOut } from "./SignedOut";
+import { TaskRouterPage } from "./TaskRouter";
+import { useRoute } from "./useRoute";
+import { VoicemailsPage } from "./Voicemails";
 
 /** The dashboard: header, overview, toasts; or a sign-in prompt. */
 export function App() {
@@ -51,25 +58,61 @@ function Header({ children }: { children?: ReactNode }) {
 }
 
 function SignedIn() {
-  const presence = usePresence();
+  // Who I am, known at load (GET /api/me): my presence, "assigned to me", my worker.
+  const { me } = useMe();
+  const myUserId = me?.userId ?? null;
+  const presence = usePresence({ myUserId });
+  const route = useRoute();
+  const mainRef = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  useEffect(() => {
+    document.title = `${ROUTE_LABEL[route]} · KIN Realtime`;
+    // Moving between pages puts focus at the new page's start (not on first load).
+    if (first.current) first.current = false;
+    else mainRef.current?.focus();
+  }, [route]);
   return (
     <>
       <Header>
+        {me && (
+          <span className="dash-me" title={me.email}>
+            {me.name || me.email || me.userId}
+            {me.role && <span className="dash-me__role"> · {me.role}</span>}
+          </span>
+        )}
         <MyStatus presence={presence} />
       </Header>
-      <main id="main" className="dash-main" tabIndex={-1}>
-        <h2 className="kin-sr-only">Overview</h2>
-        <Counters />
-        <div className="dash-columns">
-          <div className="dash-panel">
-            <ActivityFeed max={100} />
-          </div>
-          <div className="dash-panel">
-            <TeamPresence presence={presence} />
+      <Nav current={route} />
+      <main id="main" className="dash-main" tabIndex={-1} ref={mainRef}>
+        {/* The overview stays mounted (its counters and feed keep counting); the other pages load when opened. */}
+        <div className="dash-page" hidden={route !== "overview"}>
+          <h2 className="kin-sr-only">Overview</h2>
+          <Counters />
+          <div className="dash-columns">
+            <div className="dash-panel">
+              <ActivityFeed max={100} />
+            </div>
+            <div className="dash-panel">
+              <TeamPresence presence={presence} />
+            </div>
           </div>
         </div>
+        <Page route={route} myUserId={myUserId} />
       </main>
       <RealtimeNotifications />
     </>
   );
+}
+
+function Page({ route, myUserId }: { route: Route; myUserId: string | null }) {
+  switch (route) {
+    case "voicemails":
+      return <VoicemailsPage myUserId={myUserId} />;
+    case "conversations":
+      return <ConversationsPage />;
+    case "taskrouter":
+      return <TaskRouterPage myUserId={myUserId} />;
+    case "overview":
+      return null;
+  }
 }
