@@ -22,7 +22,7 @@ func demoWorkers() []simulate.Worker {
 	var ws []simulate.Worker
 	for i, u := range server.DemoUsers {
 		if u.Role == "agent" {
-			ws = append(ws, simulate.Worker{SID: fmt.Sprintf("WKdemo%02d", i), UserID: u.UserID, Department: u.Department})
+			ws = append(ws, simulate.Worker{SID: fmt.Sprintf("WKdemo%02d", i), Name: u.Name, UserID: u.UserID, Department: u.Department})
 		}
 	}
 	return ws

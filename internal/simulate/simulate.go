@@ -24,7 +24,7 @@ import (
 
 // Worker is a TaskRouter worker and the KIN user it is.
 type Worker struct {
-	SID, UserID, Department string
+	SID, Name, UserID, Department string
 }
 
 // Config configures a Simulator.
@@ -249,7 +249,8 @@ func (s *Simulator) taskOffer() []step {
 	}
 	activity := func(name string, v int) step {
 		return step{"/api/webhooks/taskrouter", url.Values{"EventType": {"worker.activity.update"}, "Sid": {s.sid("EV")},
-			"WorkerSid": {w.SID}, "WorkerAttributes": {string(wattrs)}, "WorkerActivityName": {name},
+			"WorkerSid": {w.SID}, "WorkerName": {w.Name}, "WorkerAttributes": {string(wattrs)},
+			"WorkerActivityName": {name}, "WorkerActivitySid": {"WA" + strings.ToLower(name)},
 			"WorkerVersion": {strconv.FormatInt(at+int64(v), 10)}, "TimestampMs": {strconv.FormatInt(at+int64(v), 10)}}}
 	}
 	return append(steps, ev("reservation.accepted", 2), activity("Busy", 3), ev("task.completed", 4, "TaskCompletedReason", "call ended"), activity("Available", 5))
