@@ -5,6 +5,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -19,6 +20,68 @@ import (
 	"github.com/kin-comms/kinrt/internal/server"
 	"github.com/kin-comms/kinrt/internal/testenv"
 )
+
+// startService runs the demo service (sign-in page, generated secrets) on
+// a random port, with the internal API enabled.
+func startService(t *testing.T) (config.Config, *httptest.Server) {
+	t.Helper()
+	cfg, err := config.Load([]string{"--demo"}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DatabaseURL = "sqlite:" + filepath.Join(t.TempDir(), "kin.db")
+	cfg.InternalAPIKey = "e2e-key"
+	srv, err := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return cfg, hs
+}
+
+// runBrowser runs one of this folder's browser scripts.
+func runBrowser(t *testing.T, script, spec string) {
+	t.Helper()
+	node := testenv.Node(t, filepath.Join("node_modules", "playwright-core"))
+	chromium := os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		testenv.Missing(t, "%s not found: scripts/test installs Debian's chromium", chromium)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, script, spec)
+	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "ok") {
+		t.Fatalf("%s failed: %v\n%s", script, err, out)
+	}
+}
+
+// TestVoicemailFlowInChromium is issue 6's scenario: a signed inbound call
+// to voicemail reaches the right users only (toast, feed, list row),
+// marking it listened updates another user's open list, and closing a page
+// turns its user offline for the admin.
+func TestVoicemailFlowInChromium(t *testing.T) {
+	cfg, hs := startService(t)
+	spec, _ := json.Marshal(map[string]string{
+		"url": hs.URL, "publicUrl": cfg.PublicURL, "twilioToken": cfg.TwilioAuthToken, "apiKey": "e2e-key", "shots": "screenshots",
+	})
+	runBrowser(t, "voicemail.mjs", string(spec))
+	for _, shot := range []string{"voicemail-toast-sales-agent.png", "voicemails-sales-agent.png", "voicemails-sales-supervisor.png", "overview-admin.png"} {
+		if st, err := os.Stat(filepath.Join("screenshots", shot)); err != nil || st.Size() < 1000 {
+			t.Errorf("screenshot %s missing or empty: %v", shot, err)
+		}
+	}
+}
 
 func TestDashboardInChromium(t *testing.T) {
 	node := testenv.Node(t, filepath.Join("node_modules", "playwright-core"))

@@ -1,0 +1,115 @@
+// voicemail.mjs: issue 6's browser scenario. A signed inbound call that
+// goes to voicemail reaches the sales agent (toast, feed, list row) and not
+// the support agent; the agent marks it listened and it leaves the sales
+// supervisor's open list of new voicemails, live; closing the support agent's page turns Pat offline in
+// the admin's team list.
+//
+// Usage: node voicemail.mjs '{"url","publicUrl","twilioToken","apiKey","shots"}'
+import { chromium } from "playwright-core";
+import { createHmac } from "node:crypto";
+import { mkdirSync } from "node:fs";
+
+const spec = JSON.parse(process.argv[2]);
+mkdirSync(spec.shots, { recursive: true });
+const timeout = 15_000;
+const caller = "+15559990001";
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync"],
+});
+const fail = async (msg) => {
+  console.error("FAIL " + msg);
+  await browser.close();
+  process.exit(1);
+};
+
+async function signIn(name, hash = "") {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await ctx.newPage();
+  page.on("pageerror", (err) => console.error(`[${name}] page error: ${err.message}`));
+  await page.goto(spec.url + "/signin");
+  await page.getByRole("button", { name: new RegExp(name) }).click();
+  await page.waitForURL(spec.url + "/", { timeout });
+  if (hash) await page.goto(spec.url + "/" + hash);
+  await page.getByText("Live", { exact: true }).waitFor({ timeout });
+  return page;
+}
+
+// webhook posts a form signed as Twilio signs it (HMAC-SHA1 over the public
+// URL and the sorted parameters).
+async function webhook(path, params) {
+  const form = { AccountSid: "AC00000000000000000000000000000000", ApiVersion: "2010-04-01", ...params };
+  const data = spec.publicUrl + path + Object.keys(form).sort().map((k) => k + form[k]).join("");
+  const sig = createHmac("sha1", spec.twilioToken).update(data).digest("base64");
+  const res = await fetch(spec.url + path, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": sig },
+    body: new URLSearchParams(form).toString(),
+  });
+  if (res.status >= 300) await fail(`${path} answered ${res.status}: ${await res.text()}`);
+}
+
+async function notifyAll(message) {
+  const res = await fetch(spec.url + "/api/internal/events", {
+    method: "POST",
+    headers: { authorization: "Bearer " + spec.apiKey, "content-type": "application/json" },
+    body: JSON.stringify({ type: "system_notification", data: { level: "info", message, target: { kind: "all" } } }),
+  });
+  if (res.status !== 202) await fail(`notify answered ${res.status}`);
+}
+
+try {
+  const sally = await signIn("Sally Seller");
+  const sam = await signIn("Sam Sales", "#/voicemails");
+  const pat = await signIn("Pat Helper");
+  const ada = await signIn("Ada Admin");
+
+  const call = { CallSid: "CAe2e0001", From: caller, To: "+15550001111", Direction: "inbound", CallerName: "Eve Example" };
+  await webhook("/api/webhooks/twilio/voice", { ...call, CallStatus: "ringing" });
+  await webhook("/api/webhooks/twilio/recording?kind=voicemail", {
+    ...call, RecordingSid: "REe2e0001", RecordingStatus: "completed", RecordingDuration: "12",
+    RecordingUrl: "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/REe2e0001", RecordingSource: "RecordVerb",
+  });
+
+  // Sally: a toast and a feed entry.
+  await sally.locator(".kin-toast", { hasText: "New voicemail" }).waitFor({ timeout });
+  await sally.getByText("Eve Example").first().waitFor({ timeout });
+  await sally.screenshot({ path: `${spec.shots}/voicemail-toast-sales-agent.png`, fullPage: true });
+
+  // Sam's open voicemail list gets the row live.
+  const samRow = sam.locator("li.dash-row", { hasText: "Eve Example" });
+  await samRow.waitFor({ timeout });
+
+  // Sally opens her list, marks it listened; Sam's view follows.
+  await sally.goto(spec.url + "/#/voicemails");
+  const row = sally.locator("li.dash-row", { hasText: "Eve Example" });
+  await row.getByRole("button").first().click();
+  await sally.getByRole("button", { name: "Mark listened" }).click();
+  // The lists show new voicemails by default: a listened one leaves both
+  // Sally's and, live, Sam's; under "Listened" it is there.
+  await row.waitFor({ state: "detached", timeout });
+  await samRow.waitFor({ state: "detached", timeout });
+  await sam.getByLabel("Status", { exact: true }).selectOption("listened");
+  await samRow.locator(".dash-badge--listened").waitFor({ timeout });
+  await sally.screenshot({ path: `${spec.shots}/voicemails-sales-agent.png`, fullPage: true });
+  await sam.screenshot({ path: `${spec.shots}/voicemails-sales-supervisor.png`, fullPage: true });
+
+  // Pat (support) saw none of it: once Pat has a later event for everyone,
+  // Pat would have had the voicemail too.
+  await notifyAll("E2E marker");
+  await pat.locator(".kin-toast", { hasText: "E2E marker" }).waitFor({ timeout });
+  if ((await pat.getByText("Eve Example").count()) > 0) await fail("the support agent saw the sales voicemail");
+
+  // Pat closes the page: the admin sees Pat go offline after the grace.
+  await ada.locator('li[data-user-id="demo-support-1"][data-status="online"]').waitFor({ timeout });
+  await pat.context().close();
+  await ada.locator('li[data-user-id="demo-support-1"][data-status="offline"]').waitFor({ timeout: 20_000 });
+  await ada.screenshot({ path: `${spec.shots}/overview-admin.png`, fullPage: true });
+  console.log("ok");
+  await browser.close();
+  process.exit(0);
+} catch (err) {
+  await fail(err?.stack ?? String(err));
+}
