@@ -160,6 +160,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
+// Realtime returns the Socket.IO server.
+func (s *Server) Realtime() *socketio.Server { return s.io }
+
 // Store returns the service's store.
 func (s *Server) Store() store.Store { return s.store }
 

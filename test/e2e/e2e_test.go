@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kin-comms/kinrt/engineio"
 	"github.com/kin-comms/kinrt/internal/config"
 	"github.com/kin-comms/kinrt/internal/server"
 	"github.com/kin-comms/kinrt/internal/testenv"
@@ -35,7 +37,18 @@ func startService(t *testing.T) (config.Config, *httptest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv.Handler())
+	mux := http.NewServeMux()
+	mux.Handle("/", srv.Handler())
+	// Test-only: drop a user's connections as a network failure would (the
+	// client reconnects by itself, with connection state recovery).
+	mux.HandleFunc("POST /__e2e/drop", func(w http.ResponseWriter, r *http.Request) {
+		sockets, _ := srv.Realtime().Of("/").In("user-" + r.URL.Query().Get("user")).FetchSockets(r.Context())
+		for _, s := range sockets {
+			s.Local.Conn().Close(engineio.ReasonTransportClose)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	hs := httptest.NewServer(mux)
 	t.Cleanup(func() {
 		hs.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -68,15 +81,17 @@ func runBrowser(t *testing.T, script, spec string) {
 
 // TestVoicemailFlowInChromium is issue 6's scenario: a signed inbound call
 // to voicemail reaches the right users only (toast, feed, list row),
-// marking it listened updates another user's open list, and closing a page
-// turns its user offline for the admin.
+// marking it listened updates another user's open list, a forced reconnect
+// misses nothing (recovered), and closing a page turns its user offline
+// for the admin.
 func TestVoicemailFlowInChromium(t *testing.T) {
 	cfg, hs := startService(t)
 	spec, _ := json.Marshal(map[string]string{
 		"url": hs.URL, "publicUrl": cfg.PublicURL, "twilioToken": cfg.TwilioAuthToken, "apiKey": "e2e-key", "shots": "screenshots",
 	})
 	runBrowser(t, "voicemail.mjs", string(spec))
-	for _, shot := range []string{"voicemail-toast-sales-agent.png", "voicemails-sales-agent.png", "voicemails-sales-supervisor.png", "overview-admin.png"} {
+	for _, shot := range []string{"voicemail-toast-sales-agent.png", "voicemails-sales-agent.png", "voicemails-sales-supervisor.png", "overview-admin.png",
+		"overview-sales-agent-after-reconnect.png", "conversations-admin.png", "taskrouter-admin.png"} {
 		if st, err := os.Stat(filepath.Join("screenshots", shot)); err != nil || st.Size() < 1000 {
 			t.Errorf("screenshot %s missing or empty: %v", shot, err)
 		}

@@ -102,11 +102,34 @@ try {
   await pat.locator(".kin-toast", { hasText: "E2E marker" }).waitFor({ timeout });
   if ((await pat.getByText("Eve Example").count()) > 0) await fail("the support agent saw the sales voicemail");
 
+  // A forced reconnect misses nothing: Sally's connection drops, an event
+  // for sales is published meanwhile, and after the automatic reconnect
+  // (recovered) she has it.
+  await sally.goto(spec.url + "/#/");
+  await sally.getByText("Live", { exact: true }).waitFor({ timeout });
+  const drop = await fetch(spec.url + "/__e2e/drop?user=demo-sales-1", { method: "POST" });
+  if (drop.status !== 204) await fail(`drop answered ${drop.status}`);
+  const res = await fetch(spec.url + "/api/internal/events", {
+    method: "POST",
+    headers: { authorization: "Bearer " + spec.apiKey, "content-type": "application/json" },
+    body: JSON.stringify({ type: "system_notification", data: { level: "info", message: "Sent while you were away", target: { kind: "department", value: "sales" } } }),
+  });
+  if (res.status !== 202) await fail(`notify answered ${res.status}`);
+  await sally.getByText("Sent while you were away").first().waitFor({ timeout });
+  // The connection state recovery of the reconnect (socket.recovered).
+  await sally.getByText("reconnected, nothing missed").waitFor({ timeout });
+  await sally.screenshot({ path: `${spec.shots}/overview-sales-agent-after-reconnect.png`, fullPage: true });
+
   // Pat closes the page: the admin sees Pat go offline after the grace.
   await ada.locator('li[data-user-id="demo-support-1"][data-status="online"]').waitFor({ timeout });
   await pat.context().close();
   await ada.locator('li[data-user-id="demo-support-1"][data-status="offline"]').waitFor({ timeout: 20_000 });
   await ada.screenshot({ path: `${spec.shots}/overview-admin.png`, fullPage: true });
+  for (const [hash, name] of [["#/conversations", "conversations"], ["#/taskrouter", "taskrouter"]]) {
+    await ada.goto(spec.url + "/" + hash);
+    await ada.getByRole("heading", { level: 2 }).first().waitFor({ timeout });
+    await ada.screenshot({ path: `${spec.shots}/${name}-admin.png`, fullPage: true });
+  }
   console.log("ok");
   await browser.close();
   process.exit(0);
