@@ -150,6 +150,7 @@ func (a *API) Register(mux *http.ServeMux, authed func(func(w http.ResponseWrite
 	mux.HandleFunc("GET /api/taskrouter/workers", authed(a.listWorkers))
 	mux.HandleFunc("PATCH /api/taskrouter/workers/{sid}", authed(a.patchWorker))
 	mux.HandleFunc("GET /api/taskrouter/tasks", authed(a.listTasks))
+	mux.HandleFunc("GET /api/taskrouter/offers", authed(a.listMyOffers))
 	mux.HandleFunc("POST /api/taskrouter/reservations/{sid}/accept", authed(a.acceptReservation))
 	mux.HandleFunc("POST /api/taskrouter/reservations/{sid}/reject", authed(a.rejectReservation))
 }

@@ -64,6 +64,48 @@ type Reservation struct {
 	Status    string `json:"status"`
 }
 
+// Offer is a reservation waiting for the caller's answer, with its task.
+type Offer struct {
+	ReservationSID string    `json:"reservationSid"`
+	TaskSID        string    `json:"taskSid"`
+	WorkerSID      string    `json:"workerSid"`
+	OfferedAt      time.Time `json:"offeredAt"`
+	Task           *Task     `json:"task"`
+}
+
+// listMyOffers serves GET /api/taskrouter/offers: the reservations offered
+// to the caller's own worker and not answered yet, newest first, so a page
+// (re)loaded after an offer was made still shows it.
+func (a *API) listMyOffers(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	worker, err := a.st.Workers().GetByUser(r.Context(), p.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		writeJSON(w, http.StatusOK, newList([]Offer{}, "", func(o Offer) Offer { return o }))
+		return
+	}
+	if err != nil {
+		a.storeError(w, r, "worker", err)
+		return
+	}
+	pending, err := a.st.Tasks().PendingReservations(r.Context(), worker.SID)
+	if err != nil {
+		a.storeError(w, r, "offers", err)
+		return
+	}
+	offers := make([]Offer, 0, len(pending))
+	for _, res := range pending {
+		o := Offer{ReservationSID: res.SID, TaskSID: res.TaskSID, WorkerSID: res.WorkerSID, OfferedAt: res.CreatedAt}
+		if t, err := a.st.Tasks().Get(r.Context(), res.TaskSID); err == nil {
+			if !store.IsOpenTaskStatus(t.Status) && t.Status != "" {
+				continue // the task ended: the offer is gone
+			}
+			tj := taskJSON(t)
+			o.Task = &tj
+		}
+		offers = append(offers, o)
+	}
+	writeJSON(w, http.StatusOK, newList(offers, "", func(o Offer) Offer { return o }))
+}
+
 // listWorkers serves GET /api/taskrouter/workers: the workers of the
 // caller's scope with their activity, by name.
 func (a *API) listWorkers(w http.ResponseWriter, r *http.Request, p auth.Principal) {

@@ -112,4 +112,7 @@ type Tasks interface {
 	UpsertReservation(ctx context.Context, r Reservation) (Change[Reservation], error)
 	// GetReservation returns the reservation with that SID, or ErrNotFound.
 	GetReservation(ctx context.Context, sid string) (Reservation, error)
+	// PendingReservations returns the offers still waiting for a worker's
+	// answer, newest first (at most MaxPageSize).
+	PendingReservations(ctx context.Context, workerSID string) ([]Reservation, error)
 }

@@ -90,6 +90,22 @@ func testReservations(t *testing.T, s suite) {
 	wantErr(t, err, store.ErrNotFound)
 	_, err = st.Tasks().UpsertReservation(c, store.Reservation{})
 	wantErr(t, err, store.ErrInvalid)
+
+	// Pending offers of one worker, newest first.
+	for i, x := range []store.Reservation{
+		{SID: "WR2", TaskSID: "WT2", WorkerSID: "WK1", EventAt: at(10), CreatedAt: at(10)},
+		{SID: "WR3", TaskSID: "WT3", WorkerSID: "WK1", EventAt: at(11), CreatedAt: at(11)},
+		{SID: "WR4", TaskSID: "WT4", WorkerSID: "WK2", EventAt: at(12), CreatedAt: at(12)},
+	} {
+		if _, err := st.Tasks().UpsertReservation(c, x); err != nil {
+			t.Fatalf("reservation %d: %v", i, err)
+		}
+	}
+	pending := must(st.Tasks().PendingReservations(c, "WK1")).of(t)
+	eq(t, "pending count", len(pending), 2) // WR1 was accepted
+	eq(t, "newest first", pending[0].SID, "WR3")
+	eq(t, "then", pending[1].SID, "WR2")
+	eq(t, "none", len(must(st.Tasks().PendingReservations(c, "WK9")).of(t)), 0)
 }
 
 func testTaskListOpen(t *testing.T, s suite) {

@@ -72,3 +72,29 @@ func (r tasks) GetReservation(ctx context.Context, sid string) (store.Reservatio
 	}
 	return x, nil
 }
+
+func (r tasks) PendingReservations(ctx context.Context, workerSID string) ([]store.Reservation, error) {
+	var out []store.Reservation
+	err := r.e.read(ctx, func(q querier) error {
+		rows, err := q.QueryContext(ctx, `SELECT `+reservationCols+` FROM reservations
+			WHERE worker_sid = $1 AND status = $2 ORDER BY created_at DESC, sid DESC LIMIT $3`,
+			workerSID, store.ReservationPending, store.MaxPageSize)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		out = out[:0]
+		for rows.Next() {
+			x, err := scanReservation(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, x)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: pending reservations of %s: %w", workerSID, err)
+	}
+	return out, nil
+}
