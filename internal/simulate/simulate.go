@@ -243,7 +243,7 @@ func (s *Simulator) taskOffer() []step {
 		}
 		return step{"/api/webhooks/taskrouter", f}
 	}
-	steps := []step{ev("reservation.created", 1)}
+	steps := []step{ev("reservation.created", 1, "TaskAssignmentStatus", "reserved")}
 	if s.rng.IntN(4) == 0 {
 		return append(steps, ev("reservation.timeout", 2))
 	}
@@ -253,5 +253,6 @@ func (s *Simulator) taskOffer() []step {
 			"WorkerActivityName": {name}, "WorkerActivitySid": {"WA" + strings.ToLower(name)},
 			"WorkerVersion": {strconv.FormatInt(at+int64(v), 10)}, "TimestampMs": {strconv.FormatInt(at+int64(v), 10)}}}
 	}
-	return append(steps, ev("reservation.accepted", 2), activity("Busy", 3), ev("task.completed", 4, "TaskCompletedReason", "call ended"), activity("Available", 5))
+	return append(steps, ev("reservation.accepted", 2, "TaskAssignmentStatus", "assigned"), activity("Busy", 3),
+		ev("task.completed", 4, "TaskCompletedReason", "call ended", "TaskAssignmentStatus", "completed"), activity("Available", 5))
 }

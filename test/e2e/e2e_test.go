@@ -91,7 +91,8 @@ func TestVoicemailFlowInChromium(t *testing.T) {
 	})
 	runBrowser(t, "voicemail.mjs", string(spec))
 	for _, shot := range []string{"voicemail-toast-sales-agent.png", "voicemails-sales-agent.png", "voicemails-sales-supervisor.png", "overview-admin.png",
-		"overview-sales-agent-after-reconnect.png", "conversations-admin.png", "taskrouter-admin.png"} {
+		"overview-sales-agent-after-reconnect.png", "conversations-admin.png", "taskrouter-admin.png",
+		"taskrouter-sales-agent.png"} {
 		if st, err := os.Stat(filepath.Join("screenshots", shot)); err != nil || st.Size() < 1000 {
 			t.Errorf("screenshot %s missing or empty: %v", shot, err)
 		}

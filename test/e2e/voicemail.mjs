@@ -120,6 +120,26 @@ try {
   await sally.getByText("reconnected, nothing missed").waitFor({ timeout });
   await sally.screenshot({ path: `${spec.shots}/overview-sales-agent-after-reconnect.png`, fullPage: true });
 
+  // An offer made while Sally is not on the TaskRouter page is there when
+  // she opens it (listed by the server, not only live).
+  const wattrs = JSON.stringify({ userId: "demo-sales-1", department: "sales" });
+  await webhook("/api/webhooks/taskrouter", { EventType: "worker.activity.update", Sid: "EVe2e1", WorkerSid: "WKe2e",
+    WorkerName: "Sally Seller", WorkerAttributes: wattrs, WorkerActivityName: "Available", WorkerActivitySid: "WAavail",
+    WorkerVersion: "1", TimestampMs: "1000" });
+  await webhook("/api/webhooks/taskrouter", { EventType: "reservation.created", Sid: "EVe2e2", WorkerSid: "WKe2e",
+    WorkerAttributes: wattrs, TaskSid: "WTe2e", ReservationSid: "WRe2e", TaskAttributes: JSON.stringify({ department: "sales" }),
+    TaskQueueName: "Sales", TaskAssignmentStatus: "reserved", TaskVersion: "1", ReservationVersion: "0", TimestampMs: "2000" });
+  await sally.goto(spec.url + "/#/taskrouter");
+  try {
+    await sally.locator('ul[aria-label="My offers"] li[data-id="WRe2e"]').waitFor({ timeout });
+  } catch (err) {
+    await sally.screenshot({ path: `${spec.shots}/debug-offers.png`, fullPage: true });
+    const r = await sally.evaluate(async () => (await fetch("/api/taskrouter/offers")).text());
+    console.error("offers API:", r);
+    throw err;
+  }
+  await sally.screenshot({ path: `${spec.shots}/taskrouter-sales-agent.png`, fullPage: true });
+
   // Pat closes the page: the admin sees Pat go offline after the grace.
   await ada.locator('li[data-user-id="demo-support-1"][data-status="online"]').waitFor({ timeout });
   await pat.context().close();

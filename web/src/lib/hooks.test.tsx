@@ -197,6 +197,32 @@ describe("refetch after a reconnection that was not recovered", () => {
   });
 });
 
+describe("a list opened after a recovered reconnect", () => {
+  it("still loads its first page, and lists the offers the server has", async () => {
+    const calls = installFetch({
+      "GET /api/taskrouter/workers": () => ({ body: { items: [], nextCursor: null } }),
+      "GET /api/taskrouter/tasks": () => ({ body: { items: [{ sid: "WT9", status: "reserved", priority: 1, department: "sales", createdAt: "2025-01-01T00:00:00Z" }], nextCursor: null } }),
+      "GET /api/taskrouter/offers": () => ({ body: { items: [{ reservationSid: "WR9", taskSid: "WT9", workerSid: "WK1", offeredAt: "2025-01-01T00:00:00Z",
+        task: { sid: "WT9", status: "reserved", priority: 1, department: "sales", createdAt: "2025-01-01T00:00:00Z" } }], nextCursor: null } }),
+    });
+    const { f, wrapper } = setup();
+    // The list is off (the page is not open) while the connection drops and
+    // recovers; then the page opens.
+    const { result, rerender } = renderHook(({ on }) => useTaskRouter({ myUserId: "u-me", enabled: on }), {
+      wrapper,
+      initialProps: { on: false },
+    });
+    const socket = f.last();
+    act(() => socket.serverConnect());
+    act(() => socket.serverDisconnect());
+    act(() => socket.serverConnect({ recovered: true }));
+    expect(calls).toHaveLength(0);
+    rerender({ on: true });
+    await waitFor(() => expect(result.current.offers.map((o) => o.reservationSid)).toEqual(["WR9"]));
+    expect(calls.some((c) => c.path === "/api/taskrouter/tasks")).toBe(true);
+  });
+});
+
 describe("useMe and usePresence", () => {
   it("knows who I am at load from GET /api/me", async () => {
     installFetch({

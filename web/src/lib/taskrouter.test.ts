@@ -6,6 +6,7 @@ import {
   knownActivities,
   myWorker,
   offerList,
+  parseOffer,
   taskList,
   taskRouterReducer,
   workerList,
@@ -127,5 +128,23 @@ describe("taskRouterReducer refetch", () => {
     s = run(s, { type: "tasks", items: [], nextCursor: null, requestedAt });
     expect(offerList(s).map((o) => o.reservationSid)).toEqual(["WR7"]);
     expect(s.tasks.byId.WT7?.status).toBe("reserved");
+  });
+});
+
+describe("offers listed by the server", () => {
+  it("parses an offer with its task and keeps offers written live after the request", () => {
+    const listed = parseOffer({
+      reservationSid: "WR1", taskSid: "WT1", workerSid: "WK1", offeredAt: "2026-11-25T10:00:00Z",
+      task: { sid: "WT1", status: "reserved", priority: 5, department: "sales", createdAt: "2026-11-25T10:00:00Z", queueName: "Sales" },
+    });
+    expect(listed).toMatchObject({ reservationSid: "WR1", department: "sales", priority: 5, queueName: "Sales" });
+    expect(parseOffer({ taskSid: "WT1" })).toBeNull();
+
+    let s = initialTaskRouter("sally");
+    s = taskRouterReducer(s, { type: "offers", items: [listed!], requestedAt: 0 });
+    expect(offerList(s).map((o) => o.reservationSid)).toEqual(["WR1"]);
+    // A later list without WR1 (answered elsewhere) drops it.
+    s = taskRouterReducer(s, { type: "offers", items: [], requestedAt: Date.now() + 1000 });
+    expect(offerList(s)).toEqual([]);
   });
 });

@@ -87,6 +87,25 @@ export function parseWorker(raw: unknown): Worker | null {
   return w;
 }
 
+/** An offer from GET /api/taskrouter/offers (a pending reservation of my worker, with its task). */
+export function parseOffer(raw: unknown): Offer | null {
+  const r = obj(raw);
+  if (!r || typeof r.reservationSid !== "string" || r.reservationSid === "") return null;
+  const t = parseTask(r.task);
+  const o: Offer = {
+    reservationSid: r.reservationSid,
+    taskSid: str(r.taskSid),
+    workerSid: str(r.workerSid),
+    department: t?.department ?? "",
+    priority: t?.priority ?? 0,
+    offeredAt: str(r.offeredAt),
+  };
+  if (t?.channel) o.channel = t.channel;
+  if (t?.queueName) o.queueName = t.queueName;
+  if (t?.attributes !== undefined) o.attributes = t.attributes;
+  return o;
+}
+
 export function parseTask(raw: unknown): Task | null {
   const r = obj(raw);
   if (!r || typeof r.sid !== "string" || r.sid === "") return null;
@@ -116,6 +135,7 @@ export interface TaskRouterState {
 export type TaskRouterAction =
   | { type: "workers"; items: readonly Worker[]; nextCursor: string | null; requestedAt: number; more?: boolean }
   | { type: "tasks"; items: readonly Task[]; nextCursor: string | null; requestedAt: number; more?: boolean }
+  | { type: "offers"; items: readonly Offer[]; requestedAt: number }
   | { type: "me"; userId: string | null }
   | { type: "task_assigned"; event: TaskAssigned }
   | { type: "task_accepted"; event: TaskAccepted }
@@ -132,6 +152,7 @@ export function initialTaskRouter(myUserId: string | null = null): TaskRouterSta
 
 const workerKey = (w: Worker) => w.sid;
 const taskKey = (t: Task) => t.sid;
+const offerKey = (o: Offer) => o.reservationSid;
 
 /** My worker: the one whose userId is mine. */
 export function myWorker(state: TaskRouterState): Worker | null {
@@ -183,6 +204,10 @@ export function taskRouterReducer(state: TaskRouterState, action: TaskRouterActi
       }
       return { ...state, tasks, offers };
     }
+    case "offers":
+      // The server's list of my pending offers replaces what we had,
+      // except offers written live after the request.
+      return { ...state, offers: applySnapshot(state.offers, action.items, offerKey, null, action.requestedAt) };
     case "me":
       return { ...state, myUserId: action.userId };
     case "task_assigned": {

@@ -54,8 +54,15 @@ export function useListLoader<T>(opts: ListLoaderOptions<T>): ListLoaderState {
   const enabled = opts.enabled ?? true;
   const need = needsRefetch(connects, recovered);
 
+  // What the last successful first page was loaded for: a list that has
+  // never loaded (a page opened after a recovered reconnect) must load even
+  // though the connection needs no refetch.
+  const loadedFor = useRef<string | null>(null);
+
   useEffect(() => {
-    if (!enabled || !need) return;
+    if (!enabled) return;
+    const want = `${opts.key}\u0000${nonce}`;
+    if (!need && loadedFor.current === want) return;
     const gen = ++generation.current;
     moreCtrl.current?.abort();
     const ctrl = new AbortController();
@@ -65,6 +72,7 @@ export function useListLoader<T>(opts: ListLoaderOptions<T>): ListLoaderState {
       (page) => {
         if (ctrl.signal.aborted || gen !== generation.current) return;
         latest.current.onSnapshot(page, requestedAt);
+        loadedFor.current = want;
         setError(null);
         setLoading(false);
       },

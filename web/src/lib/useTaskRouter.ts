@@ -8,6 +8,7 @@ import {
   knownActivities,
   myWorker,
   offerList,
+  parseOffer,
   parseTask,
   parseWorker,
   taskList,
@@ -61,7 +62,7 @@ export interface TaskRouterResult {
   loadMoreTasks: () => Promise<void>;
   /** My worker, once the workers and my id are known. */
   me: Worker | null;
-  /** Reservations offered to my worker, newest first (seen live since the page opened). */
+  /** Reservations offered to my worker, newest first (listed by the server, then live). */
   offers: Offer[];
   /** The activities the workers show. */
   activities: Activity[];
@@ -115,6 +116,19 @@ export function useTaskRouter({ myUserId = null, limit, enabled = true }: UseTas
       api<Page<unknown>>("/api/taskrouter/tasks", { query: { cursor, limit }, signal }).then((p) => parseItems(p, parseTask)),
     onSnapshot: (p, requestedAt) => dispatch({ type: "tasks", ...p, requestedAt }),
     onPage: (p, requestedAt) => dispatch({ type: "tasks", ...p, requestedAt, more: true }),
+  });
+
+  // My pending offers: also those made before the page loaded (or while a
+  // reconnect was not recovered).
+  useListLoader<Offer>({
+    enabled,
+    key: "",
+    seq: state.offers.seq,
+    nextCursor: null,
+    fetchPage: (_cursor, signal) =>
+      api<Page<unknown>>("/api/taskrouter/offers", { signal }).then((p) => parseItems(p, parseOffer)),
+    onSnapshot: (p, requestedAt) => dispatch({ type: "offers", items: p.items, requestedAt }),
+    onPage: () => {},
   });
 
   useSocketEvent(enabled ? TASKROUTER_EVENTS : NO_EVENTS, (event, payload) => {
