@@ -19,6 +19,7 @@ import (
 	"github.com/kin-comms/kinrt/internal/events"
 	"github.com/kin-comms/kinrt/internal/store"
 	_ "github.com/kin-comms/kinrt/internal/store/sqlite"
+	"github.com/kin-comms/kinrt/internal/twilio/twiliotest"
 )
 
 const (
@@ -33,17 +34,15 @@ const (
 )
 
 // sid returns a well-formed Twilio sid: prefix and 32 hex digits.
-func sid(prefix string, n int) string { return fmt.Sprintf("%s%032x", prefix, n) }
+var sid = twiliotest.SID
 
 var (
 	activityAvailable = sid("WA", 1)
 	activityOffline   = sid("WA", 2)
 	activityBreak     = sid("WA", 3)
 	activityBroken    = sid("WA", 99) // the fake Twilio refuses it
-	activities        = map[string]struct {
-		name      string
-		available bool
-	}{activityAvailable: {"Available", true}, activityOffline: {"Offline", false}, activityBreak: {"Break", false}}
+	activities        = map[string]twiliotest.Activity{activityAvailable: {Name: "Available", Available: true},
+		activityOffline: {Name: "Offline"}, activityBreak: {Name: "Break"}}
 )
 
 // principals the tests act as.
@@ -54,112 +53,6 @@ var principals = map[string]auth.Principal{
 	"agentSupport":  {UserID: "agent-support", Role: events.RoleAgent, Department: "support"},
 	"agent2Support": {UserID: "agent2-support", Role: events.RoleAgent, Department: "support"},
 	"agentSales":    {UserID: "agent-sales", Role: events.RoleAgent, Department: "sales"},
-}
-
-// --- the fake Twilio REST API ---------------------------------------------
-
-type twilioRequest struct {
-	Method, Path string
-	Form         url.Values
-	User, Pass   string
-}
-
-type fakeTwilio struct {
-	*httptest.Server
-	mu   sync.Mutex
-	reqs []twilioRequest
-	n    int
-}
-
-func (f *fakeTwilio) requests() []twilioRequest {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]twilioRequest(nil), f.reqs...)
-}
-
-func twilioErr(w http.ResponseWriter, status, code int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"code": code, "message": msg, "more_info": "https://www.twilio.com/docs/errors/" + fmt.Sprint(code), "status": status})
-}
-
-func newFakeTwilio(t *testing.T) *fakeTwilio {
-	f := &fakeTwilio{}
-	mux := http.NewServeMux()
-	answer := func(w http.ResponseWriter, status int, v any) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(v)
-	}
-	mux.HandleFunc("POST /2010-04-01/Accounts/{account}/Messages.json", func(w http.ResponseWriter, r *http.Request) {
-		if r.PathValue("account") != accountSID {
-			twilioErr(w, 404, 20404, "The requested resource was not found")
-			return
-		}
-		if r.PostForm.Get("To") == badNumber {
-			twilioErr(w, 400, 21211, "The 'To' number "+badNumber+" is not a valid phone number.")
-			return
-		}
-		f.mu.Lock()
-		f.n++
-		n := f.n
-		f.mu.Unlock()
-		answer(w, 201, map[string]any{
-			"sid": sid("SM", n), "account_sid": accountSID, "from": r.PostForm.Get("From"), "to": r.PostForm.Get("To"),
-			"body": r.PostForm.Get("Body"), "status": "queued", "direction": "outbound-api", "num_segments": "1",
-			"error_code": nil, "date_created": time.Now().UTC().Format(time.RFC1123Z),
-		})
-	})
-	mux.HandleFunc("POST /v1/Workspaces/{ws}/Workers/{worker}", func(w http.ResponseWriter, r *http.Request) {
-		act, ok := activities[r.PostForm.Get("ActivitySid")]
-		if r.PathValue("ws") != workspace || !ok {
-			twilioErr(w, 400, 20001, "Invalid Activity")
-			return
-		}
-		answer(w, 200, map[string]any{
-			"sid": r.PathValue("worker"), "workspace_sid": workspace, "account_sid": accountSID,
-			"activity_sid": r.PostForm.Get("ActivitySid"), "activity_name": act.name, "available": act.available,
-			"friendly_name":       "worker " + r.PathValue("worker")[len(r.PathValue("worker"))-2:],
-			"date_status_changed": time.Now().UTC().Format(time.RFC3339),
-		})
-	})
-	mux.HandleFunc("POST /v1/Workspaces/{ws}/Workers/{worker}/Reservations/{res}", func(w http.ResponseWriter, r *http.Request) {
-		st := r.PostForm.Get("ReservationStatus")
-		if r.PathValue("ws") != workspace || (st != "accepted" && st != "rejected") {
-			twilioErr(w, 400, 20001, "Invalid ReservationStatus")
-			return
-		}
-		answer(w, 200, map[string]any{
-			"sid": r.PathValue("res"), "worker_sid": r.PathValue("worker"), "task_sid": sid("WT", 1),
-			"reservation_status": st, "workspace_sid": workspace,
-		})
-	})
-	mux.HandleFunc("GET /2010-04-01/Accounts/{account}/Recordings/{file}", func(w http.ResponseWriter, r *http.Request) {
-		user, pass, ok := r.BasicAuth()
-		if !ok || user != accountSID || pass != authToken {
-			twilioErr(w, 401, 20003, "Authenticate")
-			return
-		}
-		if r.PathValue("file") != sid("RE", 1)+".mp3" {
-			twilioErr(w, 404, 20404, "The requested resource was not found")
-			return
-		}
-		http.ServeContent(w, r, "r.mp3", time.Time{}, strings.NewReader("ID3-fake-mp3-audio"))
-	})
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = r.ParseForm()
-		user, pass, _ := r.BasicAuth()
-		f.mu.Lock()
-		f.reqs = append(f.reqs, twilioRequest{Method: r.Method, Path: r.URL.Path, Form: r.PostForm, User: user, Pass: pass})
-		f.mu.Unlock()
-		if r.Method == http.MethodPost && (user != accountSID || pass != authToken) {
-			twilioErr(w, 401, 20003, "Authenticate")
-			return
-		}
-		mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(f.Close)
-	return f
 }
 
 // --- the recording publisher -------------------------------------------
@@ -202,7 +95,7 @@ type env struct {
 	t      *testing.T
 	st     store.Store
 	pub    *recorder
-	twilio *fakeTwilio
+	twilio *twiliotest.Server
 	srv    *httptest.Server
 	ids    map[string]string // seeded record ids by name
 }
@@ -228,7 +121,10 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	e := &env{t: t, st: st, pub: &recorder{}, twilio: newFakeTwilio(t), ids: map[string]string{}}
+	e := &env{t: t, st: st, pub: &recorder{}, twilio: twiliotest.New(t, twiliotest.Config{
+		AccountSID: accountSID, AuthToken: authToken, WorkspaceSID: workspace, Activities: activities,
+		Recordings: map[string]string{sid("RE", 1): "ID3-fake-mp3-audio"}, BadNumber: badNumber,
+	}), ids: map[string]string{}}
 	a := api.New(api.Config{
 		AccountSID: accountSID, AuthToken: authToken, TwilioBaseURL: e.twilio.URL, PublicURL: publicURL + "/",
 		WorkspaceSID: workspace,
@@ -414,7 +310,7 @@ func TestStatusAndBody(t *testing.T) {
 	if evs := e.pub.take(); len(evs) != 0 {
 		t.Errorf("refused requests published %s", names(evs))
 	}
-	for _, r := range e.twilio.requests() {
+	for _, r := range e.twilio.Requests() {
 		if r.Method == http.MethodPost {
 			t.Errorf("refused requests called Twilio: %s %s", r.Method, r.Path)
 		}
@@ -563,8 +459,8 @@ func TestVoicemailMedia(t *testing.T) {
 			t.Errorf("Range %q: %d %q %q", rng, resp.StatusCode, resp.Header.Get("Content-Type"), b)
 		}
 	}
-	var media []twilioRequest
-	for _, r := range e.twilio.requests() {
+	var media []twiliotest.Request
+	for _, r := range e.twilio.Requests() {
 		if r.Method == "GET" {
 			media = append(media, r)
 		}
@@ -646,7 +542,7 @@ func TestSendMessage(t *testing.T) {
 	if m.SID != sid("SM", 1) || m.Status != "queued" || m.Direction != "outbound" || m.From != ourNumber || m.To != customer || m.SentBy != "agent-support" {
 		t.Errorf("answer %+v", m)
 	}
-	reqs := e.twilio.requests()
+	reqs := e.twilio.Requests()
 	if len(reqs) != 1 || reqs[0].Path != "/2010-04-01/Accounts/"+accountSID+"/Messages.json" ||
 		reqs[0].Form.Get("From") != ourNumber || reqs[0].Form.Get("To") != customer || reqs[0].Form.Get("Body") != "We will call you back." ||
 		reqs[0].Form.Get("StatusCallback") != publicURL+"/api/webhooks/twilio/message-status" {
@@ -733,7 +629,7 @@ func TestPatchWorker(t *testing.T) {
 		})
 	}
 	var posts int
-	for _, r := range e.twilio.requests() {
+	for _, r := range e.twilio.Requests() {
 		if strings.HasPrefix(r.Path, "/v1/Workspaces/"+workspace+"/Workers/") {
 			posts++
 		}
@@ -800,7 +696,7 @@ func TestReservations(t *testing.T) {
 			if err != nil || r.Status != tc.stored {
 				t.Errorf("stored %+v %v", r, err)
 			}
-			reqs := e.twilio.requests()
+			reqs := e.twilio.Requests()
 			last := reqs[len(reqs)-1]
 			if last.Path != "/v1/Workspaces/"+workspace+"/Workers/"+r.WorkerSID+"/Reservations/"+tc.res || last.Form.Get("ReservationStatus") != tc.stored {
 				t.Errorf("TaskRouter saw %+v", last)

@@ -2,13 +2,11 @@ package server_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/kin-comms/kinrt/internal/events"
 	"github.com/kin-comms/kinrt/internal/server"
 	"github.com/kin-comms/kinrt/internal/twilio"
+	"github.com/kin-comms/kinrt/internal/twilio/twiliotest"
 )
 
 // The fake Twilio account of the REST API tests.
@@ -32,13 +31,9 @@ const (
 var (
 	restAccount   = restSID("AC", 7)
 	restWorkspace = restSID("WS", 7)
-	// activities the fake TaskRouter knows: sid → name, available.
+	// activities the fake TaskRouter knows.
 	restActAvailable = restSID("WA", 1)
 	restActBreak     = restSID("WA", 2)
-	restActivities   = map[string]struct {
-		name      string
-		available bool
-	}{restActAvailable: {"Available", true}, restActBreak: {"Break", false}}
 	// restRecording is the recording the fake Twilio serves itself;
 	// restMovedRecording it redirects to its media storage, as Twilio
 	// does, which must not get the account's credentials.
@@ -47,134 +42,18 @@ var (
 )
 
 // restSID is a well-formed Twilio sid: prefix and 32 hex digits.
-func restSID(prefix string, n int) string { return fmt.Sprintf("%s%032x", prefix, n) }
+var restSID = twiliotest.SID
 
-// restTwilioRequest is a request the fake Twilio received.
-type restTwilioRequest struct {
-	Method, Path string
-	Form         url.Values
-	User, Pass   string
-	Range        string
-}
-
-// restFakeTwilio answers the Twilio REST requests the API makes (send a
-// message, update a worker, answer a reservation, fetch a recording) as
-// Twilio does, and records them. Every request needs the account's Basic
-// credentials (401 otherwise, as Twilio answers).
-type restFakeTwilio struct {
-	*httptest.Server
-	// storage is where the moved recording is; it records what it got.
-	storage *httptest.Server
-	mu      sync.Mutex
-	reqs    []restTwilioRequest
-	stored  []restTwilioRequest
-	n       int
-}
-
-func (f *restFakeTwilio) storageRequests() []restTwilioRequest {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]restTwilioRequest(nil), f.stored...)
-}
-
-func (f *restFakeTwilio) requests() []restTwilioRequest {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]restTwilioRequest(nil), f.reqs...)
-}
-
-func restTwilioError(w http.ResponseWriter, status, code int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"code": code, "message": msg, "more_info": fmt.Sprintf("https://www.twilio.com/docs/errors/%d", code), "status": status})
-}
-
-func newRestFakeTwilio(t *testing.T) *restFakeTwilio {
+// newRestFakeTwilio is the fake Twilio of the account, whose sent
+// messages' sids (SM…1001 on) are clear of the seeded ones.
+func newRestFakeTwilio(t *testing.T) *twiliotest.Server {
 	t.Helper()
-	f := &restFakeTwilio{}
-	answer := func(w http.ResponseWriter, status int, v any) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(v)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /2010-04-01/Accounts/{account}/Messages.json", func(w http.ResponseWriter, r *http.Request) {
-		if r.PathValue("account") != restAccount {
-			restTwilioError(w, 404, 20404, "The requested resource was not found")
-			return
-		}
-		f.mu.Lock()
-		f.n++
-		n := f.n
-		f.mu.Unlock()
-		answer(w, 201, map[string]any{
-			"sid": restSID("SM", 0x1000+n), "account_sid": restAccount, "from": r.PostForm.Get("From"), "to": r.PostForm.Get("To"),
-			"body": r.PostForm.Get("Body"), "status": "queued", "direction": "outbound-api", "num_segments": "1",
-			"error_code": nil, "date_created": time.Now().UTC().Format(time.RFC1123Z),
-		})
+	return twiliotest.New(t, twiliotest.Config{
+		AccountSID: restAccount, AuthToken: restToken, WorkspaceSID: restWorkspace,
+		Activities: map[string]twiliotest.Activity{restActAvailable: {Name: "Available", Available: true}, restActBreak: {Name: "Break"}},
+		Recordings: map[string]string{restRecording: restMediaMP3}, Moved: map[string]string{restMovedRecording: restMediaMP3},
+		MessageBase: 0x1000,
 	})
-	mux.HandleFunc("POST /v1/Workspaces/{ws}/Workers/{worker}", func(w http.ResponseWriter, r *http.Request) {
-		act, ok := restActivities[r.PostForm.Get("ActivitySid")]
-		if r.PathValue("ws") != restWorkspace || !ok {
-			restTwilioError(w, 400, 20001, "Invalid Activity")
-			return
-		}
-		answer(w, 200, map[string]any{
-			"sid": r.PathValue("worker"), "workspace_sid": restWorkspace, "account_sid": restAccount,
-			"activity_sid": r.PostForm.Get("ActivitySid"), "activity_name": act.name, "available": act.available,
-			"friendly_name": "worker-" + r.PathValue("worker")[len(r.PathValue("worker"))-2:],
-		})
-	})
-	mux.HandleFunc("POST /v1/Workspaces/{ws}/Workers/{worker}/Reservations/{res}", func(w http.ResponseWriter, r *http.Request) {
-		st := r.PostForm.Get("ReservationStatus")
-		if r.PathValue("ws") != restWorkspace || (st != "accepted" && st != "rejected") {
-			restTwilioError(w, 400, 20001, "Invalid ReservationStatus")
-			return
-		}
-		answer(w, 200, map[string]any{
-			"sid": r.PathValue("res"), "worker_sid": r.PathValue("worker"), "workspace_sid": restWorkspace,
-			"reservation_status": st,
-		})
-	})
-	mux.HandleFunc("GET /2010-04-01/Accounts/{account}/Recordings/{file}", func(w http.ResponseWriter, r *http.Request) {
-		if r.PathValue("account") == restAccount && r.PathValue("file") == restMovedRecording+".mp3" {
-			http.Redirect(w, r, f.storage.URL+"/media/"+restMovedRecording+".mp3", http.StatusFound)
-			return
-		}
-		if r.PathValue("account") != restAccount || r.PathValue("file") != restRecording+".mp3" {
-			restTwilioError(w, 404, 20404, "The requested resource was not found")
-			return
-		}
-		w.Header().Set("Content-Type", "audio/mpeg")
-		http.ServeContent(w, r, "", time.Time{}, strings.NewReader(restMediaMP3))
-	})
-	f.storage = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		user, pass, _ := r.BasicAuth()
-		f.mu.Lock()
-		f.stored = append(f.stored, restTwilioRequest{Method: r.Method, Path: r.URL.Path, User: user, Pass: pass, Range: r.Header.Get("Range")})
-		f.mu.Unlock()
-		if r.Header.Get("Authorization") != "" {
-			w.WriteHeader(http.StatusBadRequest) // as S3 answers an unexpected Authorization
-			return
-		}
-		w.Header().Set("Content-Type", "audio/mpeg")
-		http.ServeContent(w, r, "", time.Time{}, strings.NewReader(restMediaMP3))
-	}))
-	t.Cleanup(f.storage.Close)
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = r.ParseForm()
-		user, pass, _ := r.BasicAuth()
-		f.mu.Lock()
-		f.reqs = append(f.reqs, restTwilioRequest{Method: r.Method, Path: r.URL.Path, Form: r.PostForm, User: user, Pass: pass, Range: r.Header.Get("Range")})
-		f.mu.Unlock()
-		if user != restAccount || pass != restToken {
-			restTwilioError(w, 401, 20003, "Authenticate")
-			return
-		}
-		mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(f.Close)
-	return f
 }
 
 // restEnv is a service wired to a fake Twilio, with helpers to call its
@@ -183,7 +62,7 @@ type restEnv struct {
 	t   *testing.T
 	srv *server.Server
 	hs  *httptest.Server
-	tw  *restFakeTwilio
+	tw  *twiliotest.Server
 }
 
 func newRestEnv(t *testing.T) *restEnv {

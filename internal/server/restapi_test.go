@@ -177,7 +177,7 @@ func TestRESTVoicemails(t *testing.T) {
 
 	// The media proxy: the account's credentials go to Twilio, the bytes
 	// and a Range come back.
-	before := len(env.tw.requests())
+	before := len(env.tw.Requests())
 	r = env.do("GET", "/api/voicemails/"+vm3.ID+"/media", sally, "")
 	if r.Status != 200 || r.Body != restMediaMP3 || r.Header.Get("Content-Type") != "audio/mpeg" {
 		t.Errorf("media: %d %q %v", r.Status, r.Body, r.Header)
@@ -189,7 +189,7 @@ func TestRESTVoicemails(t *testing.T) {
 	if r.Status != 206 || r.Body != restMediaMP3[:4] || !strings.HasPrefix(r.Header.Get("Content-Range"), "bytes 0-3/") {
 		t.Errorf("media range: %d %q %v", r.Status, r.Body, r.Header)
 	}
-	reqs := env.tw.requests()[before:]
+	reqs := env.tw.Requests()[before:]
 	if len(reqs) != 2 {
 		t.Fatalf("fake Twilio got %d requests for 2 media GETs: %+v", len(reqs), reqs)
 	}
@@ -201,10 +201,10 @@ func TestRESTVoicemails(t *testing.T) {
 	if reqs[1].Range != "bytes=0-3" {
 		t.Errorf("Range not passed on: %+v", reqs[1])
 	}
-	before = len(env.tw.requests())
+	before = len(env.tw.Requests())
 	env.expect("GET", "/api/voicemails/"+vm3.ID+"/media", pat, "", 404, "not found")
 	env.expect("GET", "/api/voicemails/"+vm4.ID+"/media", sally, "", 404, "not found")
-	if n := len(env.tw.requests()) - before; n != 0 {
+	if n := len(env.tw.Requests()) - before; n != 0 {
 		t.Errorf("refused media requests reached Twilio %d times", n)
 	}
 	env.expect("GET", "/api/voicemails/"+vm1.ID+"/media", sally, "", 502, "Twilio")
@@ -274,7 +274,7 @@ func TestRESTVoicemailMediaCredentials(t *testing.T) {
 			t.Errorf("%s: %d %q", c.name, r.Status, r.Body)
 		}
 	}
-	stored := tw.storageRequests()
+	stored := tw.StorageRequests()
 	if len(stored) != 1 || stored[0].Path != "/media/"+restMovedRecording+".mp3" {
 		t.Errorf("media storage got %+v", stored)
 	}
@@ -399,8 +399,8 @@ func TestRESTConversations(t *testing.T) {
 	} {
 		env.expect("POST", msgsPath, sally, b.body, 400, b.mention)
 	}
-	if n := len(env.tw.requests()); n != 0 {
-		t.Fatalf("fake Twilio got %d requests before any valid send: %+v", n, env.tw.requests())
+	if n := len(env.tw.Requests()); n != 0 {
+		t.Fatalf("fake Twilio got %d requests before any valid send: %+v", n, env.tw.Requests())
 	}
 	var sent restMessage
 	env.expect("POST", msgsPath, sally, `{"body":"On it — calling you back"}`, 201, "").json(t, &sent)
@@ -408,7 +408,7 @@ func TestRESTConversations(t *testing.T) {
 		sent.From != salesNumber || sent.To != customer || sent.Body != "On it — calling you back" {
 		t.Errorf("send answered %+v", sent)
 	}
-	reqs := env.tw.requests()
+	reqs := env.tw.Requests()
 	if len(reqs) != 1 {
 		t.Fatalf("fake Twilio got %+v", reqs)
 	}
@@ -570,8 +570,8 @@ func TestRESTTaskRouter(t *testing.T) {
 	env.expect("PATCH", "/api/taskrouter/workers/"+wk["sam"], sally, breakBody, 403, "your own")
 	env.expect("PATCH", "/api/taskrouter/workers/"+wk["pat"], sally, breakBody, 404, "not found")
 	env.expect("PATCH", "/api/taskrouter/workers/"+restSID("WK", 99), sally, breakBody, 404, "not found")
-	if n := len(env.tw.requests()); n != 0 {
-		t.Fatalf("refused PATCHes reached TaskRouter: %+v", env.tw.requests())
+	if n := len(env.tw.Requests()); n != 0 {
+		t.Fatalf("refused PATCHes reached TaskRouter: %+v", env.tw.Requests())
 	}
 
 	// Sally takes a break.
@@ -580,7 +580,7 @@ func TestRESTTaskRouter(t *testing.T) {
 	if w.SID != wk["sally"] || w.ActivitySID != restActBreak || w.ActivityName != "Break" || w.Available || w.Status != "busy" {
 		t.Errorf("PATCH own worker answered %+v", w)
 	}
-	reqs := env.tw.requests()
+	reqs := env.tw.Requests()
 	if len(reqs) != 1 || reqs[0].Method != "POST" || reqs[0].Path != "/v1/Workspaces/"+restWorkspace+"/Workers/"+wk["sally"] ||
 		reqs[0].Form.Get("ActivitySid") != restActBreak || reqs[0].User != restAccount || reqs[0].Pass != restToken {
 		t.Errorf("fake TaskRouter got %+v", reqs)
@@ -595,8 +595,8 @@ func TestRESTTaskRouter(t *testing.T) {
 	env.expect("POST", acceptPath, sam, "", 403, "another worker")
 	env.expect("POST", acceptPath, pat, "", 404, "not found")
 	env.expect("POST", "/api/taskrouter/reservations/"+restSID("WR", 99)+"/accept", ada, "", 404, "not found")
-	if n := len(env.tw.requests()); n != 1 {
-		t.Fatalf("refused answers reached TaskRouter: %+v", env.tw.requests()[1:])
+	if n := len(env.tw.Requests()); n != 1 {
+		t.Fatalf("refused answers reached TaskRouter: %+v", env.tw.Requests()[1:])
 	}
 	r := env.expect("POST", acceptPath, sally, "", 200, "")
 	var res struct{ SID, TaskSID, WorkerSID, Status string }
@@ -604,7 +604,7 @@ func TestRESTTaskRouter(t *testing.T) {
 	if res.SID != offer || res.TaskSID != salesTask || res.WorkerSID != wk["sally"] || res.Status != "accepted" {
 		t.Errorf("accept answered %s", r.Body)
 	}
-	reqs = env.tw.requests()
+	reqs = env.tw.Requests()
 	if q := reqs[len(reqs)-1]; q.Path != "/v1/Workspaces/"+restWorkspace+"/Workers/"+wk["sally"]+"/Reservations/"+offer || q.Form.Get("ReservationStatus") != "accepted" {
 		t.Errorf("fake TaskRouter got %+v", q)
 	}
@@ -624,7 +624,7 @@ func TestRESTTaskRouter(t *testing.T) {
 	if res.SID != samsOffer || res.Status != "rejected" {
 		t.Errorf("reject answered %+v", res)
 	}
-	reqs = env.tw.requests()
+	reqs = env.tw.Requests()
 	if len(reqs) != 4 || reqs[2].Path != "/v1/Workspaces/"+restWorkspace+"/Workers/"+wk["sam"] ||
 		reqs[3].Form.Get("ReservationStatus") != "rejected" {
 		t.Errorf("fake TaskRouter got %+v", reqs)
@@ -704,7 +704,7 @@ func TestRESTRejectsNUL(t *testing.T) {
 	sally := env.mint(restSally)
 	env.expect("PATCH", "/api/voicemails/"+v.ID, sally, `{"notes":"call\u0000back"}`, 400, "notes")
 	env.expect("POST", "/api/conversations/"+conv.ID+"/messages", sally, `{"body":"hi\u0000there"}`, 400, "body")
-	if reqs := env.tw.requests(); len(reqs) != 0 {
+	if reqs := env.tw.Requests(); len(reqs) != 0 {
 		t.Errorf("a message with a NUL was sent to Twilio: %+v", reqs)
 	}
 	if got, _ := env.srv.Store().Voicemails().Get(ctx, v.ID); got.Notes != "" {
