@@ -18,6 +18,8 @@ type Event interface {
 	Validate() error
 	// EventID returns the event's id (empty until published).
 	EventID() string
+	// EventTime returns when the event happened (zero until published).
+	EventTime() time.Time
 	meta() *Meta
 }
 
@@ -34,6 +36,9 @@ func (m *Meta) meta() *Meta { return m }
 
 // EventID returns the event's id.
 func (m *Meta) EventID() string { return m.ID }
+
+// EventTime returns when the event happened.
+func (m *Meta) EventTime() time.Time { return m.OccurredAt }
 
 // NewID returns a new event id: sortable by time, then random.
 func NewID(t time.Time) string {

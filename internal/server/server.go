@@ -193,18 +193,10 @@ func (s *Server) recordActivity(e events.Event) {
 	payload, err := json.Marshal(e)
 	if err == nil {
 		_, err = s.store.Activity().Append(context.Background(), store.ActivityEntry{
-			ID: e.EventID(), Type: e.EventName(), Rooms: e.Rooms(), Payload: payload, OccurredAt: occurredAt(payload),
+			ID: e.EventID(), Type: e.EventName(), Rooms: e.Rooms(), Payload: payload, OccurredAt: e.EventTime(),
 		})
 	}
 	if err != nil {
 		s.log.Error("activity log", "event", e.EventName(), "err", err)
 	}
-}
-
-func occurredAt(payload []byte) time.Time {
-	var m struct {
-		OccurredAt time.Time `json:"occurredAt"`
-	}
-	_ = json.Unmarshal(payload, &m)
-	return m.OccurredAt
 }
