@@ -74,6 +74,14 @@ func (c *Conn) pollAnswerLocked() (body []byte, closeAfter, ok bool) {
 		return nil, false, false
 	}
 	frames := c.takeLocked()
+	if last := len(frames) - 1; last > 0 && frames[last].typ == packetClose {
+		// The close packet gets a GET of its own: socket.io-client handles
+		// the messages of a payload asynchronously but a close packet at
+		// once, so in one payload the close would overtake them (a
+		// DISCONNECT would be reported as "transport close").
+		c.queue, c.queued = frames[last:], 1
+		frames = frames[:last]
+	}
 	n := 0
 	for _, f := range frames {
 		n += len(f.data)*4/3 + 4

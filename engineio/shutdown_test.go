@@ -96,7 +96,8 @@ func TestShutdownFlushesPolling(t *testing.T) {
 		t.Fatalf("Shutdown returned %v before the queue was flushed", err)
 	default:
 	}
-	h.mustGet(sid, "4bye\x1e1")
+	h.mustGet(sid, "4bye")
+	h.mustGet(sid, "1")
 	if err := recv(t, done, "Shutdown"); err != nil {
 		t.Fatalf("Shutdown = %v", err)
 	}
