@@ -235,8 +235,14 @@ func TestParentNamespace(t *testing.T) {
 		t.Fatalf("after a second client: child %d, parent %d", child.Len(), parent.Len())
 	}
 
+	// The connection handler runs after the client has its CONNECT; an
+	// answered "hi" (registered by that handler) shows it has run.
 	a.send(`42/dyn-1,5["hi"]`)
 	a.expect(`43/dyn-1,5["hello from /dyn-1"]`)
+	b.send(`42/dyn-2,6["hi"]`)
+	b.expect(`43/dyn-2,6["hello from /dyn-2"]`)
+	c.send(`42/dyn-1,7["hi"]`)
+	c.expect(`43/dyn-1,7["hello from /dyn-1"]`)
 
 	if err := parent.Emit("all", 1); err != nil {
 		t.Fatal(err)
