@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the service's configuration.
@@ -39,6 +40,11 @@ type Config struct {
 	DatabaseURL string
 	// RedisURL enables the cluster adapter. Default: unset, single node.
 	RedisURL string
+	// PresenceTTL is how long a connection of a node that stopped
+	// refreshing it (one that died) still counts in the cluster's
+	// presence. Default 30s; used with RedisURL. Not read from the
+	// environment.
+	PresenceTTL time.Duration
 	// InternalAPIKey is the bearer key of POST /api/internal/events.
 	// Default: unset, the API is disabled.
 	InternalAPIKey string
