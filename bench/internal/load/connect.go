@@ -1,0 +1,134 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Target is where the clients connect.
+type Target struct {
+	// Addr is the server's host:port.
+	Addr string
+	// Sources are the local IPs the clients connect from, round robin, to
+	// get past the ephemeral port limit of one source address. Empty: any.
+	Sources []string
+}
+
+func (t Target) source(i int) string {
+	if len(t.Sources) == 0 {
+		return ""
+	}
+	return t.Sources[i%len(t.Sources)]
+}
+
+// pool is a set of connected clients whose read loops run.
+type pool struct {
+	clients []*Client
+	wg      sync.WaitGroup
+	lost    atomic.Int64 // read loops that ended with an error
+}
+
+// connect opens n clients, at most 64 handshakes at a time; setup is
+// called on each before its read loop starts.
+func connect(ctx context.Context, t Target, n int, auth string, setup func(i int, c *Client)) (*pool, error) {
+	p := &pool{clients: make([]*Client, n)}
+	var (
+		next  atomic.Int64
+		errMu sync.Mutex
+		first error
+		wg    sync.WaitGroup
+	)
+	for range min(n, 64) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				var c *Client
+				var err error
+				for try := 0; try < 3; try++ {
+					dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+					c, err = Dial(dctx, t.Addr, t.source(i), auth)
+					cancel()
+					if err == nil || ctx.Err() != nil {
+						break
+					}
+				}
+				if err != nil {
+					errMu.Lock()
+					if first == nil {
+						first = fmt.Errorf("load: client %d of %d: %w", i, n, err)
+					}
+					errMu.Unlock()
+					next.Store(int64(n)) // stop the others
+					return
+				}
+				p.clients[i] = c
+				if setup != nil {
+					setup(i, c)
+				}
+				p.wg.Add(1)
+				go func() {
+					defer p.wg.Done()
+					if c.Run() != nil {
+						p.lost.Add(1)
+					}
+				}()
+			}
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		p.close()
+		return nil, first
+	}
+	return p, nil
+}
+
+// close closes every client and waits for the read loops.
+func (p *pool) close() {
+	for _, c := range p.clients {
+		if c != nil {
+			c.Close()
+		}
+	}
+	p.wg.Wait()
+}
+
+// RSS returns the resident set size of process pid in KiB (VmRSS).
+func RSS(pid int) (int64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				return strconv.ParseInt(f[0], 10, 64)
+			}
+		}
+	}
+	return 0, fmt.Errorf("load: no VmRSS for pid %d", pid)
+}
+
+// waitFor polls cond every 10ms until it holds or d passes.
+func waitFor(d time.Duration, cond func() bool) bool {
+	end := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(end) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
+}

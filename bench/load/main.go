@@ -1,0 +1,73 @@
+// Command load is the benchmark load generator (see bench/internal/load):
+// it runs one scenario against a Socket.IO server and prints the result as
+// one JSON line.
+//
+//	load -scenario idle   -clients 10000 -pid PID
+//	load -scenario fanout -clients 1000 -bound 100ms
+//	load -scenario echo   -clients 100 -duration 10s
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/kin-comms/kinrt/bench/internal/load"
+)
+
+func main() {
+	var (
+		addr      = flag.String("addr", "127.0.0.1:39002", "server address")
+		sources   = flag.String("sources", "127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4", "local source IPs, comma-separated")
+		scenario  = flag.String("scenario", "fanout", "idle, fanout or echo")
+		clients   = flag.Int("clients", 1000, "clients")
+		pid       = flag.Int("pid", 0, "server process (idle: its VmRSS is read)")
+		settle    = flag.Duration("settle", 3*time.Second, "idle: wait before reading the RSS")
+		bound     = flag.Duration("bound", 100*time.Millisecond, "fanout: p99 bound")
+		step      = flag.Duration("step", 3*time.Second, "fanout: duration of each rate")
+		startRate = flag.Float64("start-rate", 10_000, "fanout: first deliveries/s")
+		factor    = flag.Float64("factor", 1.5, "fanout: rate growth per step")
+		maxSteps  = flag.Int("max-steps", 20, "fanout: steps at most")
+		single    = flag.Duration("single", 0, "fanout: first hold 1 broadcast/s this long")
+		duration  = flag.Duration("duration", 5*time.Second, "echo: measured duration")
+		label     = flag.String("label", "", "server label copied to the output")
+		rep       = flag.Int("rep", 1, "repetition number copied to the output")
+	)
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	t := load.Target{Addr: *addr}
+	if *sources != "" {
+		t.Sources = strings.Split(*sources, ",")
+	}
+	var (
+		res any
+		err error
+	)
+	switch *scenario {
+	case "idle":
+		res, err = load.Idle(ctx, t, load.IdleConfig{Clients: *clients, PID: *pid, Settle: *settle})
+	case "fanout":
+		res, err = load.Fanout(ctx, t, load.FanoutConfig{
+			Clients: *clients, Bound: *bound, Step: *step, StartRate: *startRate,
+			Factor: *factor, MaxSteps: *maxSteps, Single: *single,
+		})
+	case "echo":
+		res, err = load.Echo(ctx, t, load.EchoConfig{Clients: *clients, Duration: *duration})
+	default:
+		err = fmt.Errorf("unknown scenario %q", *scenario)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	out, _ := json.Marshal(map[string]any{
+		"scenario": *scenario, "server": *label, "rep": *rep, "clients": *clients, "result": res,
+	})
+	fmt.Println(string(out))
+}

@@ -1,0 +1,266 @@
+// Command report turns the JSON lines of bench/load into bench/RESULTS.md
+// and one SVG plot per scenario.
+//
+//	report -in results.jsonl -out bench -machine "..." -commands "..."
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/kin-comms/kinrt/bench/internal/load"
+)
+
+type record struct {
+	Scenario string          `json:"scenario"`
+	Server   string          `json:"server"`
+	Rep      int             `json:"rep"`
+	Clients  int             `json:"clients"`
+	Error    string          `json:"error"`
+	Result   json.RawMessage `json:"result"`
+}
+
+// servers in table order: ours first, the reference second.
+var servers = []string{"kinrt", "node"}
+
+func main() {
+	in := flag.String("in", "", "results (JSON lines)")
+	out := flag.String("out", "bench", "directory of RESULTS.md and the plots")
+	machine := flag.String("machine", "", "machine description (markdown)")
+	commands := flag.String("commands", "", "commands run (markdown)")
+	title := flag.String("title", "Benchmark results", "heading")
+	flag.Parse()
+	recs, err := read(*in)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n\n", *title)
+	fmt.Fprintf(&b, "Written by `bench/run` (bench/report); ours is `kinrt` (bench/server), the reference is Node's socket.io 4.8.4 (bench/node). Each point ran twice, each time on a fresh server; the tables give the mean of the runs and each run.\n\n")
+	fmt.Fprintf(&b, "## Machine\n\n%s\n\n## Commands\n\n%s\n\n", *machine, *commands)
+	idleSection(&b, recs, *out)
+	echoSection(&b, recs, *out)
+	fanoutSection(&b, recs, *out)
+	errorsSection(&b, recs)
+	if err := os.WriteFile(filepath.Join(*out, "RESULTS.md"), []byte(b.String()), 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func read(path string) ([]record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var recs []record
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var r record
+		if json.Unmarshal(sc.Bytes(), &r) == nil && r.Scenario != "" {
+			recs = append(recs, r)
+		}
+	}
+	return recs, sc.Err()
+}
+
+// pick returns the results of scenario at clients from server, decoded.
+func pick[T any](recs []record, scenario, server string, clients int) []T {
+	var out []T
+	for _, r := range recs {
+		if r.Scenario == scenario && r.Server == server && r.Clients == clients && r.Error == "" {
+			var v T
+			if json.Unmarshal(r.Result, &v) == nil {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+func clientCounts(recs []record, scenario string) []int {
+	seen := map[int]bool{}
+	var out []int
+	for _, r := range recs {
+		if r.Scenario == scenario && !seen[r.Clients] {
+			seen[r.Clients] = true
+			out = append(out, r.Clients)
+		}
+	}
+	sort.Ints(out)
+	return out
+}
+
+func mean(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := 0.0
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+func each(xs []float64, format string) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf(format, x)
+	}
+	return strings.Join(parts, " / ")
+}
+
+func ratio(a, b float64) string {
+	if a == 0 || b == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", a/b)
+}
+
+func idleSection(b *strings.Builder, recs []record, dir string) {
+	counts := clientCounts(recs, "idle")
+	if len(counts) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "## Idle WebSocket connections: server RSS per connection\n\n")
+	fmt.Fprintf(b, "VmRSS of the server process after all clients connected and a few seconds passed, divided by the clients (in brackets: (RSS − RSS before connecting) / clients). Lower is better; the ratio is ours / Node's.\n\n")
+	fmt.Fprintf(b, "| clients | kinrt KiB/conn | node KiB/conn | ratio | kinrt runs | node runs |\n|---|---|---|---|---|---|\n")
+	var bars []bar
+	for _, n := range counts {
+		v := map[string][]float64{}
+		d := map[string][]float64{}
+		for _, s := range servers {
+			for _, r := range pick[load.IdleResult](recs, "idle", s, n) {
+				v[s] = append(v[s], r.PerConnKiB)
+				d[s] = append(d[s], r.DeltaConnKiB)
+			}
+		}
+		fmt.Fprintf(b, "| %d | %.1f (%.1f) | %.1f (%.1f) | %s | %s | %s |\n", n,
+			mean(v["kinrt"]), mean(d["kinrt"]), mean(v["node"]), mean(d["node"]),
+			ratio(mean(v["kinrt"]), mean(v["node"])), each(v["kinrt"], "%.1f"), each(v["node"], "%.1f"))
+		bars = append(bars, bar{label: fmt.Sprintf("%d conns", n), values: []float64{mean(v["kinrt"]), mean(v["node"])}})
+	}
+	fmt.Fprintf(b, "\n![idle](idle.svg)\n\n")
+	writeSVG(filepath.Join(dir, "idle.svg"), barChart("Idle: server RSS per connection (KiB, lower is better)", bars))
+}
+
+func echoSection(b *strings.Builder, recs []record, dir string) {
+	counts := clientCounts(recs, "echo")
+	if len(counts) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "## Echo with ack, closed loop\n\n")
+	fmt.Fprintf(b, "Each client sends `bench:echo` with an ack and the next one when the ack arrives. The ratio is ours / Node's round trips/s.\n\n")
+	fmt.Fprintf(b, "| clients | kinrt rt/s | node rt/s | ratio | kinrt p50 / p99 ms | node p50 / p99 ms | kinrt runs | node runs |\n|---|---|---|---|---|---|---|---|\n")
+	var bars []bar
+	for _, n := range counts {
+		rt, p50, p99 := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
+		for _, s := range servers {
+			for _, r := range pick[load.EchoResult](recs, "echo", s, n) {
+				rt[s] = append(rt[s], r.PerSec)
+				p50[s] = append(p50[s], r.P50ms)
+				p99[s] = append(p99[s], r.P99ms)
+			}
+		}
+		fmt.Fprintf(b, "| %d | %.0f | %.0f | %s | %.2f / %.2f | %.2f / %.2f | %s | %s |\n", n,
+			mean(rt["kinrt"]), mean(rt["node"]), ratio(mean(rt["kinrt"]), mean(rt["node"])),
+			mean(p50["kinrt"]), mean(p99["kinrt"]), mean(p50["node"]), mean(p99["node"]),
+			each(rt["kinrt"], "%.0f"), each(rt["node"], "%.0f"))
+		bars = append(bars, bar{label: fmt.Sprintf("%d clients", n), values: []float64{mean(rt["kinrt"]), mean(rt["node"])}})
+	}
+	fmt.Fprintf(b, "\n![echo](echo.svg)\n\n")
+	writeSVG(filepath.Join(dir, "echo.svg"), barChart("Echo: round trips/s (higher is better)", bars))
+}
+
+func fanoutSection(b *strings.Builder, recs []record, dir string) {
+	counts := clientCounts(recs, "fanout")
+	if len(counts) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "## Fan-out to one room\n\n")
+	fmt.Fprintf(b, "A controller client asks for broadcasts to the room at a rate that grows by steps until the p99 latency (from the timestamp in the payload to its arrival) passes the bound or a delivery is missing. The table gives the highest deliveries/s of a step within the bound; the ratio is ours / Node's.\n\n")
+	fmt.Fprintf(b, "| clients | p99 bound | kinrt deliveries/s | node deliveries/s | ratio | kinrt p99 ms | node p99 ms | kinrt runs | node runs |\n|---|---|---|---|---|---|---|---|---|\n")
+	type single struct{ p99 map[string][]float64 }
+	singles := map[int]single{}
+	for _, n := range counts {
+		best, p99 := map[string][]float64{}, map[string][]float64{}
+		var bound float64
+		var series []series
+		sg := single{p99: map[string][]float64{}}
+		for _, s := range servers {
+			for i, r := range pick[load.FanoutResult](recs, "fanout", s, n) {
+				best[s] = append(best[s], r.Best)
+				p99[s] = append(p99[s], r.BestP99ms)
+				bound = r.BoundMs
+				var pts [][2]float64
+				for _, st := range r.Steps {
+					pts = append(pts, [2]float64{st.Rate * float64(n), st.P99ms})
+				}
+				series = append(series, seriesOf(fmt.Sprintf("%s run %d", s, i+1), s, pts))
+				if r.Single != nil {
+					sg.p99[s] = append(sg.p99[s], r.Single.P99ms)
+				}
+			}
+		}
+		if len(sg.p99) > 0 {
+			singles[n] = sg
+		}
+		fmt.Fprintf(b, "| %d | %.0f ms | %.0f | %.0f | %s | %.1f | %.1f | %s | %s |\n", n, bound,
+			mean(best["kinrt"]), mean(best["node"]), ratio(mean(best["kinrt"]), mean(best["node"])),
+			mean(p99["kinrt"]), mean(p99["node"]), each(best["kinrt"], "%.0f"), each(best["node"], "%.0f"))
+		name := fmt.Sprintf("fanout-%d.svg", n)
+		writeSVG(filepath.Join(dir, name), lineChart(fmt.Sprintf("Fan-out to %d clients: p99 latency (ms) against offered deliveries/s", n), series, bound))
+		defer fmt.Fprintf(b, "![fan-out to %d](%s)\n\n", n, name)
+	}
+	fmt.Fprintf(b, "\n")
+	if len(singles) > 0 {
+		fmt.Fprintf(b, "One broadcast per second (latency of a whole broadcast to every client):\n\n")
+		fmt.Fprintf(b, "| clients | kinrt p99 ms | node p99 ms | ratio | kinrt runs | node runs |\n|---|---|---|---|---|---|\n")
+		for _, n := range counts {
+			sg, ok := singles[n]
+			if !ok {
+				continue
+			}
+			k, nd := sg.p99["kinrt"], sg.p99["node"]
+			fmt.Fprintf(b, "| %d | %.1f | %.1f | %s | %s | %s |\n", n, mean(k), mean(nd), ratio(mean(k), mean(nd)), each(k, "%.1f"), each(nd, "%.1f"))
+		}
+		fmt.Fprintf(b, "\n")
+	}
+	fmt.Fprintf(b, "Every step of every run (deliveries/s offered → p99 ms, missing):\n\n")
+	for _, n := range counts {
+		for _, s := range servers {
+			for i, r := range pick[load.FanoutResult](recs, "fanout", s, n) {
+				var parts []string
+				for _, st := range r.Steps {
+					mark := ""
+					if st.Missing > 0 {
+						mark = fmt.Sprintf(", %d missing", st.Missing)
+					}
+					parts = append(parts, fmt.Sprintf("%.0fk → %.1f%s", st.Rate*float64(n)/1000, st.P99ms, mark))
+				}
+				fmt.Fprintf(b, "- %d clients, %s run %d: %s\n", n, s, i+1, strings.Join(parts, "; "))
+			}
+		}
+	}
+	fmt.Fprintf(b, "\n")
+}
+
+func errorsSection(b *strings.Builder, recs []record) {
+	var errs []string
+	for _, r := range recs {
+		if r.Error != "" {
+			errs = append(errs, fmt.Sprintf("- %s, %s, %d clients, run %d: %s", r.Scenario, r.Server, r.Clients, r.Rep, r.Error))
+		}
+	}
+	if len(errs) > 0 {
+		fmt.Fprintf(b, "## Failed runs\n\n%s\n\n", strings.Join(errs, "\n"))
+	}
+}
