@@ -139,6 +139,10 @@ func (c *client) connect(p *parser.Packet) {
 	if session == nil || !c.server.opts.Recovery.SkipMiddlewares {
 		for _, m := range middleware {
 			if err := m(s); err != nil {
+				if session != nil {
+					// Refused: the session stays for its owner to recover.
+					nsp.adapter.PersistSession(&Session{SID: session.SID, PID: session.PID, Rooms: session.Rooms, Data: session.Data})
+				}
 				var ce *ConnectError
 				if errors.As(err, &ce) {
 					c.sendConnectError(nsp.name, ce.Message, ce.Data)

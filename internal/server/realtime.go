@@ -96,6 +96,11 @@ func (s *Server) authenticate(sock *socketio.Socket) error {
 	if err == nil {
 		err = checkPrincipal(p)
 	}
+	if err == nil && sock.Recovered() && recoveredUser(sock.Data()) != p.UserID {
+		// A recovered session (its rooms, its missed events) belongs to
+		// the user who had it, whoever else learnt its private id.
+		err = errors.New("recovered session of another user")
+	}
 	if err != nil {
 		s.metrics.authFailures.WithLabelValues("socket").Inc()
 		s.log.Debug("socket refused", "reason", err.Error(), "addr", hs.Address)
@@ -103,6 +108,28 @@ func (s *Server) authenticate(sock *socketio.Socket) error {
 	}
 	sock.SetData(&socketData{Principal: p})
 	return nil
+}
+
+// recoveredUser is the user id in a recovered socket's Data: the
+// *socketData of this node, or its JSON form when another node of a
+// cluster kept it.
+func recoveredUser(data any) string {
+	switch d := data.(type) {
+	case *socketData:
+		return d.Principal.UserID
+	case nil:
+		return ""
+	default:
+		b, err := json.Marshal(d)
+		if err != nil {
+			return ""
+		}
+		var sd socketData
+		if json.Unmarshal(b, &sd) != nil {
+			return ""
+		}
+		return sd.Principal.UserID
+	}
 }
 
 func hasSessionCookie(r *http.Request) bool {
