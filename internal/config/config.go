@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kin-comms/kinrt/internal/limit"
 )
 
 // Config is the service's configuration.
@@ -71,7 +73,89 @@ type Config struct {
 	// NumberDepartments maps our Twilio numbers to departments
 	// (KIN_NUMBER_DEPARTMENTS="+15550001111=sales,+15550002222=support").
 	NumberDepartments map[string]string
+
+	Limits
+	Timeouts
 }
+
+// Limits are what one node accepts before it refuses (docs/reliability.md).
+// A zero count or an unlimited Rate turns a limit off.
+type Limits struct {
+	// MaxConnections caps the Engine.IO sessions of this node
+	// (KIN_MAX_CONNECTIONS, --max-connections); a new one beyond it is
+	// answered 503. Default 10000.
+	MaxConnections int
+	// MaxConnectionsPerUser caps the sockets of one user on this node
+	// (KIN_MAX_CONNECTIONS_PER_USER); one more gets connect_error "too many
+	// connections". Default 20.
+	MaxConnectionsPerUser int
+	// ConnectRate is the budget of new sessions per client IP
+	// (KIN_CONNECT_RATE); beyond it 429 with Retry-After. Default 20/s:100.
+	ConnectRate limit.Rate
+	// EventRate is the budget of client-to-server events per socket
+	// (KIN_EVENT_RATE); beyond it the socket is disconnected. Default
+	// 20/s:100.
+	EventRate limit.Rate
+	// APIRate is the budget of REST API requests per user, or per IP
+	// without a valid session (KIN_API_RATE); beyond it 429. Default
+	// 20/s:100.
+	APIRate limit.Rate
+	// WebhookRate is the budget of validly signed webhooks, all sources
+	// together (KIN_WEBHOOK_RATE); beyond it 429 with Retry-After. Default
+	// 200/s:1000.
+	WebhookRate limit.Rate
+	// WebhookRejectRate is the budget of refused webhooks (bad signature,
+	// bad form) per source IP (KIN_WEBHOOK_REJECT_RATE); beyond it 429
+	// without a log line each. Default 1/s:20.
+	WebhookRejectRate limit.Rate
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed for the client IP (KIN_TRUSTED_PROXIES, addresses and CIDR
+	// prefixes, comma-separated). Default: none, the TCP peer is the client.
+	TrustedProxies limit.Proxies
+}
+
+// Timeouts bound how long a connection may hold the node.
+type Timeouts struct {
+	// PingInterval is the Engine.IO heartbeat period (KIN_PING_INTERVAL);
+	// a long-polling GET is held at most this long. Default 25s.
+	PingInterval time.Duration
+	// PingTimeout is how long a pong may take (KIN_PING_TIMEOUT): a client
+	// silent for PingInterval+PingTimeout is closed. Default 20s.
+	PingTimeout time.Duration
+	// ReadHeaderTimeout bounds the reading of a request's headers
+	// (KIN_HTTP_READ_HEADER_TIMEOUT). Default 10s.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds the reading of a whole request, and the life of a
+	// held long-polling GET (KIN_HTTP_READ_TIMEOUT); it must exceed
+	// PingInterval+PingTimeout. Default 60s.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds a request from the end of its headers to the end
+	// of its answer (KIN_HTTP_WRITE_TIMEOUT); it must exceed
+	// PingInterval+PingTimeout. WebSocket connections set their own write
+	// deadlines. Default 60s.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection idle that long
+	// (KIN_HTTP_IDLE_TIMEOUT). Default 120s.
+	IdleTimeout time.Duration
+}
+
+// DefaultLimits and DefaultTimeouts are the defaults of a deployment.
+var (
+	DefaultLimits = Limits{
+		MaxConnections:        10000,
+		MaxConnectionsPerUser: 20,
+		ConnectRate:           limit.Rate{PerSecond: 20, Burst: 100},
+		EventRate:             limit.Rate{PerSecond: 20, Burst: 100},
+		APIRate:               limit.Rate{PerSecond: 20, Burst: 100},
+		WebhookRate:           limit.Rate{PerSecond: 200, Burst: 1000},
+		WebhookRejectRate:     limit.Rate{PerSecond: 1, Burst: 20},
+	}
+	DefaultTimeouts = Timeouts{
+		PingInterval: 25 * time.Second, PingTimeout: 20 * time.Second,
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+	}
+)
 
 // DemoNumbers are the Twilio numbers of demo mode.
 var DemoNumbers = map[string]string{"+15550001111": "sales", "+15550002222": "support"}
@@ -100,8 +184,12 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.WorkspaceSID, "taskrouter-workspace-sid", getenv("KIN_TASKROUTER_WORKSPACE_SID"), "TaskRouter workspace (KIN_TASKROUTER_WORKSPACE_SID)")
 	fs.StringVar(&c.WorkflowSID, "taskrouter-workflow-sid", getenv("KIN_TASKROUTER_WORKFLOW_SID"), "TaskRouter workflow for inbound calls (KIN_TASKROUTER_WORKFLOW_SID)")
 	numbers := fs.String("number-departments", getenv("KIN_NUMBER_DEPARTMENTS"), "our numbers and their departments, +1555…=sales,… (KIN_NUMBER_DEPARTMENTS)")
+	parseLimits := limitFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return c, fmt.Errorf("flags: %w", err)
+	}
+	if err := parseLimits(&c); err != nil {
+		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -256,5 +344,11 @@ func (c Config) Redacted() map[string]any {
 		"addr": c.Addr, "demo": c.Demo, "publicURL": c.PublicURL, "allowedOrigins": c.AllowedOrigins,
 		"database": db, "redis": redis, "internalAPI": c.InternalAPIKey != "", "secrets": len(c.Secrets),
 		"twilioWebhooks": c.TwilioAuthToken != "", "taskRouterWorkflow": c.WorkflowSID,
+		"limits": map[string]any{
+			"maxConnections": c.MaxConnections, "maxConnectionsPerUser": c.MaxConnectionsPerUser,
+			"connectRate": c.ConnectRate.String(), "eventRate": c.EventRate.String(), "apiRate": c.APIRate.String(),
+			"webhookRate": c.WebhookRate.String(), "webhookRejectRate": c.WebhookRejectRate.String(),
+			"trustedProxies": c.TrustedProxies.Len(),
+		},
 	}
 }

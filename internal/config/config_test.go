@@ -1,9 +1,11 @@
 package config
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -75,5 +77,57 @@ func TestLoadErrors(t *testing.T) {
 				t.Errorf("error is not one line: %q", err)
 			}
 		})
+	}
+}
+
+func TestLoadLimits(t *testing.T) {
+	t.Parallel()
+	c, err := Load(nil, env(map[string]string{"NEXTAUTH_SECRET": "x"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.Limits, DefaultLimits) || c.Timeouts != DefaultTimeouts {
+		t.Fatalf("defaults: %+v %+v", c.Limits, c.Timeouts)
+	}
+	c, err = Load([]string{"--max-connections", "7", "--event-rate", "off", "--write-timeout", "2m"}, env(map[string]string{
+		"NEXTAUTH_SECRET": "x", "KIN_MAX_CONNECTIONS": "9", "KIN_MAX_CONNECTIONS_PER_USER": "3",
+		"KIN_CONNECT_RATE": "5/s:10", "KIN_API_RATE": "600/m", "KIN_WEBHOOK_RATE": "50/s", "KIN_WEBHOOK_REJECT_RATE": "off",
+		"KIN_TRUSTED_PROXIES": "10.0.0.0/8,127.0.0.1", "KIN_PING_INTERVAL": "1s", "KIN_PING_TIMEOUT": "2s",
+		"KIN_HTTP_READ_HEADER_TIMEOUT": "3s", "KIN_HTTP_READ_TIMEOUT": "4s", "KIN_HTTP_IDLE_TIMEOUT": "5s",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxConnections != 7 || c.MaxConnectionsPerUser != 3 || c.ConnectRate.String() != "5/s:10" ||
+		!c.EventRate.Unlimited() || c.APIRate.String() != "10/s:600" || c.WebhookRate.String() != "50/s:50" ||
+		!c.WebhookRejectRate.Unlimited() || c.TrustedProxies.Len() != 2 {
+		t.Fatalf("limits: %+v", c.Limits)
+	}
+	if c.Timeouts != (Timeouts{PingInterval: time.Second, PingTimeout: 2 * time.Second, ReadHeaderTimeout: 3 * time.Second,
+		ReadTimeout: 4 * time.Second, WriteTimeout: 2 * time.Minute, IdleTimeout: 5 * time.Second}) {
+		t.Fatalf("timeouts: %+v", c.Timeouts)
+	}
+	if red := c.Redacted()["limits"].(map[string]any); red["maxConnections"] != 7 || red["eventRate"] != "off" {
+		t.Errorf("redacted limits: %v", red)
+	}
+
+	for _, tt := range []struct{ env, value, want string }{
+		{"KIN_MAX_CONNECTIONS", "-1", "KIN_MAX_CONNECTIONS"},
+		{"KIN_MAX_CONNECTIONS_PER_USER", "many", "KIN_MAX_CONNECTIONS_PER_USER"},
+		{"KIN_CONNECT_RATE", "10", "KIN_CONNECT_RATE"},
+		{"KIN_EVENT_RATE", "10/fortnight", "KIN_EVENT_RATE"},
+		{"KIN_API_RATE", "10/s:0", "KIN_API_RATE"},
+		{"KIN_WEBHOOK_RATE", "fast", "KIN_WEBHOOK_RATE"},
+		{"KIN_WEBHOOK_REJECT_RATE", "-2/s", "KIN_WEBHOOK_REJECT_RATE"},
+		{"KIN_TRUSTED_PROXIES", "proxy.internal", "KIN_TRUSTED_PROXIES"},
+		{"KIN_PING_INTERVAL", "25", "KIN_PING_INTERVAL"},
+		{"KIN_HTTP_READ_HEADER_TIMEOUT", "0s", "KIN_HTTP_READ_HEADER_TIMEOUT"},
+		{"KIN_HTTP_READ_TIMEOUT", "30s", "must exceed KIN_PING_INTERVAL + KIN_PING_TIMEOUT"},
+		{"KIN_HTTP_WRITE_TIMEOUT", "45s", "KIN_HTTP_WRITE_TIMEOUT"},
+	} {
+		_, err := Load(nil, env(map[string]string{"NEXTAUTH_SECRET": "x", tt.env: tt.value}))
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s=%q: err = %v, want one line containing %q", tt.env, tt.value, err, tt.want)
+		}
 	}
 }
