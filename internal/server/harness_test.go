@@ -72,6 +72,16 @@ type clientSpec struct {
 	Auth       map[string]string `json:"auth,omitempty"`
 	Headers    map[string]string `json:"headers,omitempty"`
 	Transports []string          `json:"transports,omitempty"`
+	// URL, when set, is the node this client connects to.
+	URL string `json:"url,omitempty"`
+	// Reconnect lets the client reconnect (and recover) after a drop.
+	Reconnect bool `json:"reconnect,omitempty"`
+}
+
+// reconnectCount is how often a client reconnected, by outcome.
+type reconnectCount struct {
+	Recovered int `json:"recovered"`
+	Fresh     int `json:"fresh"`
 }
 
 // nodeClients drives test/interop/kin-clients.mjs.
@@ -81,6 +91,8 @@ type nodeClients struct {
 	stdin  io.WriteCloser
 	lines  *bufio.Scanner
 	cancel context.CancelFunc
+	// reconnects is filled by received.
+	reconnects map[string]reconnectCount
 }
 
 const endMarker = "__end_of_test__"
@@ -136,14 +148,16 @@ func (nc *nodeClients) read(v any) {
 func (nc *nodeClients) received() map[string][][2]json.RawMessage {
 	nc.t.Helper()
 	var msg struct {
-		Type     string                          `json:"type"`
-		Error    string                          `json:"error"`
-		Received map[string][][2]json.RawMessage `json:"received"`
+		Type       string                          `json:"type"`
+		Error      string                          `json:"error"`
+		Received   map[string][][2]json.RawMessage `json:"received"`
+		Reconnects map[string]reconnectCount       `json:"reconnects"`
 	}
 	nc.read(&msg)
 	if msg.Type != "events" {
 		nc.t.Fatalf("kin-clients: %s %s", msg.Type, msg.Error)
 	}
+	nc.reconnects = msg.Reconnects
 	return msg.Received
 }
 

@@ -2,10 +2,14 @@
 // (internal/server). Driven over stdin/stdout, one JSON object per line.
 //
 // In:  {"url": "...", "clients": [{"name": "a", "auth": {...}?, "headers": {...}?,
-//        "transports": ["websocket"]?}], "endMarker": "..."}
+//        "transports": ["websocket"]?, "url": "..."?, "reconnect": true?}],
+//        "endMarker": "..."}
+//      A client's own url overrides the spec's; with reconnect, the client
+//      reconnects quickly (and recovers its session when the server can).
 // Out: {"type":"connected","results":{"a":"ok" | {"error": msg, "data": data}}}
 //      once every client connected or failed;
-//      {"type":"events","received":{"a":[[eventName, payload], ...]}}
+//      {"type":"events","received":{"a":[[eventName, payload], ...]},
+//       "reconnects":{"a":{"recovered":n,"fresh":m}}}
 //      once every connected client received a system_notification whose
 //      message is endMarker (the marker itself is left out), then exits 0.
 // Any other failure: a line {"type":"error","error":...} and exit 1.
@@ -26,6 +30,7 @@ const spec = JSON.parse(first);
 const sockets = {};
 const received = {};
 const results = {};
+const reconnects = {};
 let ended = 0;
 let connectedCount = 0;
 let endResolve;
@@ -35,9 +40,12 @@ await Promise.all(
   spec.clients.map(
     (c) =>
       new Promise((resolve) => {
-        const s = io(spec.url, {
+        const s = io(c.url ?? spec.url, {
           forceNew: true,
-          reconnection: false,
+          reconnection: !!c.reconnect,
+          reconnectionDelay: 50,
+          reconnectionDelayMax: 250,
+          randomizationFactor: 0,
           transports: c.transports ?? ["polling", "websocket"],
           auth: c.auth ?? {},
           extraHeaders: c.headers ?? {},
@@ -52,8 +60,12 @@ await Promise.all(
           }
           received[c.name].push([event, payload]);
         });
+        reconnects[c.name] = { recovered: 0, fresh: 0 };
         s.on("connect", () => {
-          if (done) return;
+          if (done) {
+            reconnects[c.name][s.recovered ? "recovered" : "fresh"]++;
+            return;
+          }
           done = true;
           results[c.name] = "ok";
           connectedCount++;
@@ -74,4 +86,4 @@ if (connectedCount === 0) process.stdout.write("", () => process.exit(0));
 await allEnded;
 for (const s of Object.values(sockets)) s.close();
 // A large write to a pipe completes asynchronously: exit once it is flushed.
-process.stdout.write(JSON.stringify({ type: "events", received }) + "\n", () => process.exit(0));
+process.stdout.write(JSON.stringify({ type: "events", received, reconnects }) + "\n", () => process.exit(0));
