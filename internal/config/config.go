@@ -42,6 +42,10 @@ type Config struct {
 	DatabaseURL string
 	// RedisURL enables the cluster adapter. Default: unset, single node.
 	RedisURL string
+	// RedisPrefix (KIN_REDIS_PREFIX) starts the cluster's Redis channels
+	// and keys: the key of Node's @socket.io/redis-adapter and -emitter,
+	// which must match for them to share the cluster. Default "socket.io".
+	RedisPrefix string
 	// PresenceTTL is how long a connection of a node that stopped
 	// refreshing it (one that died) still counts in the cluster's
 	// presence. Default 30s; used with RedisURL. Not read from the
@@ -177,6 +181,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	origins := fs.String("cors-origin", getenv("SOCKET_IO_CORS_ORIGIN"), "allowed browser origins, comma-separated (SOCKET_IO_CORS_ORIGIN)")
 	fs.StringVar(&c.DatabaseURL, "database-url", firstNonEmpty(getenv("DATABASE_URL"), "sqlite:./data/kin.db"), "sqlite:PATH or postgres://… (DATABASE_URL)")
 	fs.StringVar(&c.RedisURL, "redis-url", getenv("REDIS_URL"), "Redis URL for the cluster adapter (REDIS_URL)")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", firstNonEmpty(getenv("KIN_REDIS_PREFIX"), "socket.io"), "prefix of the cluster's Redis channels and keys; the key of Node's redis adapter and emitter (KIN_REDIS_PREFIX)")
 	fs.StringVar(&c.InternalAPIKey, "internal-api-key", getenv("KIN_INTERNAL_API_KEY"), "bearer key of the internal publish API (KIN_INTERNAL_API_KEY)")
 	fs.StringVar(&c.PublicURL, "public-url", getenv("KIN_PUBLIC_URL"), "public base URL (KIN_PUBLIC_URL)")
 	fs.StringVar(&c.TwilioAuthToken, "twilio-auth-token", getenv("TWILIO_AUTH_TOKEN"), "Twilio auth token, for webhook signatures (TWILIO_AUTH_TOKEN)")
