@@ -46,10 +46,9 @@ type Config struct {
 	// and keys: the key of Node's @socket.io/redis-adapter and -emitter,
 	// which must match for them to share the cluster. Default "socket.io".
 	RedisPrefix string
-	// PresenceTTL is how long a connection of a node that stopped
-	// refreshing it (one that died) still counts in the cluster's
-	// presence. Default 30s; used with RedisURL. Not read from the
-	// environment.
+	// PresenceTTL (KIN_PRESENCE_TTL) is how long a connection of a node
+	// that stopped refreshing it (one that died) still counts in the
+	// cluster's presence. Default 30s; used with RedisURL.
 	PresenceTTL time.Duration
 	// InternalAPIKey is the bearer key of POST /api/internal/events.
 	// Default: unset, the API is disabled.
@@ -182,6 +181,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.DatabaseURL, "database-url", firstNonEmpty(getenv("DATABASE_URL"), "sqlite:./data/kin.db"), "sqlite:PATH or postgres://… (DATABASE_URL)")
 	fs.StringVar(&c.RedisURL, "redis-url", getenv("REDIS_URL"), "Redis URL for the cluster adapter (REDIS_URL)")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", firstNonEmpty(getenv("KIN_REDIS_PREFIX"), "socket.io"), "prefix of the cluster's Redis channels and keys; the key of Node's redis adapter and emitter (KIN_REDIS_PREFIX)")
+	presenceTTL := fs.String("presence-ttl", firstNonEmpty(getenv("KIN_PRESENCE_TTL"), "30s"), "with REDIS_URL: how long a dead node's connections still count as online (KIN_PRESENCE_TTL)")
 	fs.StringVar(&c.InternalAPIKey, "internal-api-key", getenv("KIN_INTERNAL_API_KEY"), "bearer key of the internal publish API (KIN_INTERNAL_API_KEY)")
 	fs.StringVar(&c.PublicURL, "public-url", getenv("KIN_PUBLIC_URL"), "public base URL (KIN_PUBLIC_URL)")
 	fs.StringVar(&c.TwilioAuthToken, "twilio-auth-token", getenv("TWILIO_AUTH_TOKEN"), "Twilio auth token, for webhook signatures (TWILIO_AUTH_TOKEN)")
@@ -196,6 +196,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if err := parseLimits(&c); err != nil {
 		return c, err
 	}
+	ttl, err := time.ParseDuration(*presenceTTL)
+	if err != nil || ttl < 300*time.Millisecond {
+		return c, fmt.Errorf("KIN_PRESENCE_TTL: %q is not a duration of at least 300ms, like 30s", *presenceTTL)
+	}
+	c.PresenceTTL = ttl
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
@@ -213,7 +218,6 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if err := c.loadURLs(*origins); err != nil {
 		return c, err
 	}
-	var err error
 	if c.NumberDepartments, err = parseNumbers(*numbers); err != nil {
 		return c, err
 	}
