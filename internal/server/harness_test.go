@@ -99,6 +99,13 @@ const endMarker = "__end_of_test__"
 
 func startClients(t *testing.T, url string, clients []clientSpec) (*nodeClients, map[string]json.RawMessage) {
 	t.Helper()
+	return startClientsN(t, url, clients, 1)
+}
+
+// startClientsN is startClients for clients that end after endCount end
+// markers (one from each node of a cluster).
+func startClientsN(t *testing.T, url string, clients []clientSpec, endCount int) (*nodeClients, map[string]json.RawMessage) {
+	t.Helper()
 	node := requireNode(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	cmd := exec.CommandContext(ctx, node, "kin-clients.mjs")
@@ -113,7 +120,7 @@ func startClients(t *testing.T, url string, clients []clientSpec) (*nodeClients,
 	nc := &nodeClients{t: t, cmd: cmd, stdin: stdin, lines: bufio.NewScanner(stdout), cancel: cancel}
 	nc.lines.Buffer(make([]byte, 1<<20), 64<<20)
 	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
-	spec, _ := json.Marshal(map[string]any{"url": url, "clients": clients, "endMarker": endMarker})
+	spec, _ := json.Marshal(map[string]any{"url": url, "clients": clients, "endMarker": endMarker, "endCount": endCount})
 	if _, err := stdin.Write(append(spec, '\n')); err != nil {
 		t.Fatal(err)
 	}

@@ -3,15 +3,16 @@
 //
 // In:  {"url": "...", "clients": [{"name": "a", "auth": {...}?, "headers": {...}?,
 //        "transports": ["websocket"]?, "url": "..."?, "reconnect": true?}],
-//        "endMarker": "..."}
+//        "endMarker": "...", "endCount": n?}
 //      A client's own url overrides the spec's; with reconnect, the client
 //      reconnects quickly (and recovers its session when the server can).
 // Out: {"type":"connected","results":{"a":"ok" | {"error": msg, "data": data}}}
 //      once every client connected or failed;
 //      {"type":"events","received":{"a":[[eventName, payload], ...]},
 //       "reconnects":{"a":{"recovered":n,"fresh":m}}}
-//      once every connected client received a system_notification whose
-//      message is endMarker (the marker itself is left out), then exits 0.
+//      once every connected client received endCount (default 1)
+//      system_notifications whose message is endMarker (the markers are
+//      left out; a cluster test sends one per node), then exits 0.
 // Any other failure: a line {"type":"error","error":...} and exit 1.
 import { io } from "socket.io-client";
 import { createInterface } from "node:readline";
@@ -31,6 +32,7 @@ const sockets = {};
 const received = {};
 const results = {};
 const reconnects = {};
+const markers = {};
 let ended = 0;
 let connectedCount = 0;
 let endResolve;
@@ -52,10 +54,11 @@ await Promise.all(
         });
         sockets[c.name] = s;
         received[c.name] = [];
+        markers[c.name] = 0;
         let done = false;
         s.onAny((event, payload) => {
           if (event === "system_notification" && payload?.message === spec.endMarker) {
-            if (++ended === connectedCount) endResolve();
+            if (++markers[c.name] === (spec.endCount ?? 1) && ++ended === connectedCount) endResolve();
             return;
           }
           received[c.name].push([event, payload]);
