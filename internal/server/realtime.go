@@ -35,9 +35,11 @@ var errUnauthorized = &socketio.ConnectError{Message: "unauthorized"}
 func (s *Server) newRealtime() *socketio.Server {
 	io := socketio.NewServer(&socketio.Options{
 		Engine: &engineio.Options{
-			CheckOrigin: s.checkOrigin,
-			CORS:        &engineio.CORS{AllowedOrigins: s.cfg.AllowedOrigins, AllowCredentials: true},
-			Logger:      s.log,
+			CheckOrigin:  s.checkOrigin,
+			PingInterval: s.cfg.PingInterval, // zero: the engine's default
+			PingTimeout:  s.cfg.PingTimeout,
+			CORS:         &engineio.CORS{AllowedOrigins: s.cfg.AllowedOrigins, AllowCredentials: true},
+			Logger:       s.log,
 		},
 		Recovery:  &socketio.RecoveryOptions{MaxDisconnectionDuration: 2 * time.Minute},
 		OnDeliver: func(nsp string, n int) { s.metrics.deliveries.WithLabelValues(nsp).Add(float64(n)) },

@@ -54,6 +54,7 @@ type Server struct {
 	presence    Presence
 	mux         *http.ServeMux
 	ready       atomic.Bool
+	limits      *limits
 }
 
 // New builds the service from cfg: it opens (and migrates) the store.
@@ -72,6 +73,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	s.metrics = &metrics{} // filled below; realtime's hooks read it lazily
 	s.io = s.newRealtime()
 	*s.metrics = *newMetrics(s.io)
+	s.limits = s.newLimits()
 	s.broadcaster = events.NewBroadcaster(namespaceEmitter{s.io.Of("/")})
 	s.broadcaster.Observe(func(e events.Event) { s.metrics.events.WithLabelValues(e.EventName()).Inc() })
 	s.broadcaster.Observe(s.recordActivity)
@@ -128,7 +130,7 @@ func (s *Server) routes() {
 }
 
 // Handler returns the service's HTTP handler.
-func (s *Server) Handler() http.Handler { return securityHeaders(s.mux) }
+func (s *Server) Handler() http.Handler { return securityHeaders(s.limitHTTP(s.mux)) }
 
 // Broadcaster returns the event broadcaster.
 func (s *Server) Broadcaster() *events.Broadcaster { return s.broadcaster }
