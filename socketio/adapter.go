@@ -70,17 +70,21 @@ type Session struct {
 	Data any
 	// Missed are the packets the socket missed, filled by RestoreSession.
 	Missed []*parser.Packet
-
-	logEnd string // the MemoryAdapter's last offset when Missed was filled
+	// LogEnd is the adapter's own position in its log of broadcasts when
+	// RestoreSession filled Missed; a Rejoiner continues from it. Only the
+	// adapter that set it knows what it means.
+	LogEnd string
 }
 
-// rejoiner is an adapter (the MemoryAdapter, or one that embeds it) that
-// puts a recovered socket back in its rooms and collects the packets
-// broadcast since RestoreSession in one step, so that none is lost or
-// doubled. send runs before any later broadcast can reach the socket; it
-// must not block.
-type rejoiner interface {
-	rejoin(id string, rooms []string, since string, send func(since []*parser.Packet))
+// Rejoiner is implemented by an Adapter that puts a recovered socket back
+// in its rooms and collects the packets broadcast since RestoreSession in
+// one step, so that none is lost or doubled: since is the Session's
+// LogEnd, and send gets the packets after it that rooms select. send must
+// be called once, before any later broadcast can reach the socket; it does
+// not block. Without it, the socket joins its rooms with AddAll and gets
+// only Session.Missed.
+type Rejoiner interface {
+	Rejoin(id string, rooms []string, since string, send func(since []*parser.Packet))
 }
 
 // RemoteSocket describes a socket found by FetchSockets, on this node or

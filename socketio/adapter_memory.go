@@ -217,6 +217,17 @@ func (a *MemoryAdapter) Broadcast(p *parser.Packet, opts *BroadcastOptions) {
 	} else {
 		sockets = a.selectSockets(opts)
 	}
+	a.deliver(p, opts, sockets)
+}
+
+// Deliver queues p, as it is, for the local sockets opts selects: unlike
+// Broadcast it adds no offset and keeps nothing for recovery. A cluster
+// adapter that keeps its own log of broadcasts delivers through it.
+func (a *MemoryAdapter) Deliver(p *parser.Packet, opts *BroadcastOptions) {
+	a.deliver(p, opts, a.selectSockets(opts))
+}
+
+func (a *MemoryAdapter) deliver(p *parser.Packet, opts *BroadcastOptions, sockets *[]*Socket) {
 	msgs := packetMessages(p)
 	for _, s := range *sockets {
 		s.send(msgs, opts.Volatile)
@@ -368,7 +379,7 @@ func (a *MemoryAdapter) RestoreSession(pid, offset string) (*Session, error) {
 	}
 	delete(a.sessions, pid)
 	s := stored.Session
-	s.logEnd = a.log[len(a.log)-1].offset
+	s.LogEnd = a.log[len(a.log)-1].offset
 	for _, lp := range a.log[start:] {
 		if selects(&lp.opts, s.Rooms) {
 			s.Missed = append(s.Missed, lp.packet)
@@ -395,9 +406,9 @@ func selects(opts *BroadcastOptions, rooms []string) bool {
 	return !in(opts.Except)
 }
 
-// rejoin adds socket id to rooms and hands send the packets logged after
+// Rejoin adds socket id to rooms and hands send the packets logged after
 // offset since that rooms select, while no logged broadcast can run.
-func (a *MemoryAdapter) rejoin(id string, rooms []string, since string, send func([]*parser.Packet)) {
+func (a *MemoryAdapter) Rejoin(id string, rooms []string, since string, send func([]*parser.Packet)) {
 	a.joinMu.Lock()
 	defer a.joinMu.Unlock()
 	a.AddAll(id, rooms)

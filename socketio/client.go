@@ -181,12 +181,12 @@ func (c *client) connect(p *parser.Packet) {
 			}
 		}
 	}
-	if rj, ok := nsp.adapter.(rejoiner); ok && session != nil {
+	if rj, ok := nsp.adapter.(Rejoiner); ok && session != nil {
 		// Back in the rooms with no broadcast in between: each one is
 		// either in the missed packets or sent live, after them. (connect
 		// runs inside OnMessage, so a close caused by these sends reports
 		// OnClose only after it returns, outside the adapter's lock.)
-		rj.rejoin(s.id, rooms, session.logEnd, func(since []*parser.Packet) {
+		rj.Rejoin(s.id, rooms, session.LogEnd, func(since []*parser.Packet) {
 			sendConnect(session.Missed, since)
 		})
 	} else {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/kin-comms/kinrt/engineio"
 )
@@ -33,6 +34,17 @@ func NewServer(opts *Options) *Server {
 
 // ServeHTTP serves the Engine.IO transports.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// RecoveryOptions returns the connection state recovery options in force
+// (defaults applied), or nil when recovery is off; a cluster adapter that
+// keeps sessions and broadcasts for recovery reads them.
+func (s *Server) RecoveryOptions() *RecoveryOptions {
+	if s.opts.Recovery == nil {
+		return nil
+	}
+	r := *s.opts.Recovery
+	return &r
+}
 
 // Engine returns the Engine.IO server underneath.
 func (s *Server) Engine() *engineio.Server { return s.engine }
@@ -112,12 +124,36 @@ func (s *Server) Emit(event string, args ...any) error { return s.Of("/").Emit(e
 // written until ctx is done; then it closes the adapters.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.engine.Shutdown(ctx)
+	// A socket ends, and persists its session for recovery, in its
+	// connection's OnClose, which may run just after the engine counts the
+	// connection gone: wait for every socket before closing the adapters,
+	// so that a cluster adapter still stores the sessions.
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for s.liveSockets() > 0 && err == nil {
+		select {
+		case <-ctx.Done():
+			err = ctx.Err()
+		case <-tick.C:
+		}
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for _, n := range s.nsps {
 		_ = n.adapter.Close()
 	}
 	return err
+}
+
+// liveSockets returns the number of sockets of every namespace.
+func (s *Server) liveSockets() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	total := 0
+	for _, n := range s.nsps {
+		total += n.Len()
+	}
+	return total
 }
 
 func newID() string {

@@ -1,0 +1,302 @@
+package redisadapter
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/parser"
+)
+
+// Adapter is the socketio.Adapter of one namespace on a Node: a
+// socketio.MemoryAdapter for this node's sockets, and Redis for the others.
+type Adapter struct {
+	node  *Node
+	nsp   *socketio.Namespace
+	local *socketio.MemoryAdapter
+	ch    channels
+	rec   *recovery // nil when recovery is off
+
+	pmu     sync.Mutex
+	pending map[string]*pending // requests waiting for answers, by id
+
+	seqMu  sync.Mutex   // a logged broadcast of this node: append to the stream, deliver, publish
+	joinMu sync.RWMutex // read: delivering a logged packet; write: Rejoin
+	skipMu sync.Mutex
+	skip   map[string]*skipped // offset -> sockets that got it on recovery
+
+	closeOnce sync.Once
+}
+
+var (
+	_ socketio.Adapter  = (*Adapter)(nil)
+	_ socketio.Rejoiner = (*Adapter)(nil)
+)
+
+func newAdapter(n *Node, nsp *socketio.Namespace) *Adapter {
+	a := &Adapter{
+		node:    n,
+		nsp:     nsp,
+		local:   socketio.NewMemoryAdapter(nsp),
+		ch:      newChannels(n.opts.Key, nsp.Name(), n.uid),
+		pending: make(map[string]*pending),
+		skip:    make(map[string]*skipped),
+	}
+	if r := nsp.Server().RecoveryOptions(); r != nil {
+		a.rec = newRecovery(n, nsp.Name(), r.MaxDisconnectionDuration)
+	}
+	return a
+}
+
+// Node returns the node the adapter belongs to.
+func (a *Adapter) Node() *Node { return a.node }
+
+// AddAll adds socket id to rooms.
+func (a *Adapter) AddAll(id string, rooms []string) { a.local.AddAll(id, rooms) }
+
+// Del removes socket id from room.
+func (a *Adapter) Del(id, room string) { a.local.Del(id, room) }
+
+// DelAll removes socket id from all its rooms.
+func (a *Adapter) DelAll(id string) { a.local.DelAll(id) }
+
+// Rooms returns the rooms of socket id, on this node.
+func (a *Adapter) Rooms(id string) []string { return a.local.Rooms(id) }
+
+// Broadcast delivers p to this node's sockets and publishes it for the
+// others (unless opts.Local). With recovery on, a non-volatile event
+// without ack is first appended to the namespace's stream, and its entry
+// id goes out as the packet's last argument, the same on every node.
+func (a *Adapter) Broadcast(p *parser.Packet, opts *socketio.BroadcastOptions) {
+	if a.rec != nil && loggable(p, opts) && a.node.Healthy() {
+		a.seqMu.Lock()
+		offset, err := a.rec.append(p, opts)
+		if err == nil {
+			q := withOffset(p, offset)
+			a.deliverLogged(q, opts, offset)
+			if !opts.Local {
+				a.publishBroadcast(q, opts, offset)
+			}
+			a.seqMu.Unlock()
+			return
+		}
+		a.seqMu.Unlock()
+		a.node.opts.Logger.Warn("redisadapter: append to the recovery stream failed; broadcast sent without offset", "nsp", a.nsp.Name(), "err", err)
+	}
+	if !opts.Local {
+		a.publishBroadcast(p, opts, "")
+	}
+	a.local.Deliver(p, opts)
+}
+
+func loggable(p *parser.Packet, opts *socketio.BroadcastOptions) bool {
+	return !opts.Volatile && !p.HasID && (p.Type == parser.Event || p.Type == parser.BinaryEvent)
+}
+
+func (a *Adapter) publishBroadcast(p *parser.Packet, opts *socketio.BroadcastOptions, offset string) {
+	msg, err := encodeBroadcast(a.node.uid, p, opts, offset)
+	if err != nil {
+		a.node.opts.Logger.Warn("redisadapter: encode broadcast", "nsp", a.nsp.Name(), "err", err)
+		return
+	}
+	channel := a.ch.broadcast
+	if len(opts.Rooms) == 1 {
+		channel += opts.Rooms[0] + "#"
+	}
+	a.node.publish(channel, msg)
+}
+
+// deliverLogged delivers a packet of the stream, leaving out the sockets
+// that already got it while they recovered.
+func (a *Adapter) deliverLogged(p *parser.Packet, opts *socketio.BroadcastOptions, offset string) {
+	a.joinMu.RLock()
+	defer a.joinMu.RUnlock()
+	if ids := a.takeSkipped(offset); len(ids) > 0 {
+		o := *opts
+		o.Except = append(append([]string(nil), opts.Except...), ids...)
+		opts = &o
+	}
+	a.local.Deliver(p, opts)
+}
+
+// BroadcastWithAck delivers p here and asks the other nodes to deliver it;
+// it returns once every node has said how many clients it reached (or
+// RequestsTimeout passed), and acks go on arriving until ctx is done. Only
+// a client's first ack argument crosses nodes, as in the Node adapter.
+func (a *Adapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, opts *socketio.BroadcastOptions, clients func(int), ack func(socketio.Args)) {
+	if opts.Local {
+		a.local.BroadcastWithAck(ctx, p, opts, clients, ack)
+		return
+	}
+	nodes := a.node.serverCount(ctx, a.ch.request)
+	if nodes <= 1 {
+		a.local.BroadcastWithAck(ctx, p, opts, clients, ack)
+		return
+	}
+	var timeout int64
+	if d, ok := ctx.Deadline(); ok {
+		timeout = max(time.Until(d).Milliseconds(), 1)
+	}
+	id := newRequestID()
+	msg, err := encodeBroadcastRequest(a.node.uid, id, p, opts, timeout)
+	if err != nil {
+		a.node.opts.Logger.Warn("redisadapter: encode broadcast", "nsp", a.nsp.Name(), "err", err)
+		a.local.BroadcastWithAck(ctx, p, opts, clients, ack)
+		return
+	}
+	counts := make(chan int, nodes)
+	pd := &pending{kind: reqBroadcast, counts: counts, ack: ack}
+	a.addPending(id, pd)
+	context.AfterFunc(ctx, func() { a.removePending(id) })
+	a.node.publish(a.ch.request, msg)
+	a.local.BroadcastWithAck(ctx, p, opts, clients, ack)
+	timer := time.NewTimer(a.node.opts.RequestsTimeout)
+	defer timer.Stop()
+	for got := 1; got < nodes; got++ {
+		select {
+		case n := <-counts:
+			clients(n)
+		case <-timer.C:
+			a.node.opts.Logger.Warn("redisadapter: nodes did not report their clients in time", "nsp", a.nsp.Name(), "missing", nodes-got)
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// FetchSockets returns the sockets opts selects on every node. A node that
+// does not answer within RequestsTimeout is left out (and logged): the
+// answer holds the sockets of the nodes that did.
+func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOptions) ([]socketio.RemoteSocket, error) {
+	out, err := a.local.FetchSockets(ctx, opts)
+	if err != nil || opts.Local {
+		return out, err
+	}
+	nodes := a.node.serverCount(ctx, a.ch.request)
+	if nodes <= 1 {
+		return out, nil
+	}
+	id := newRequestID()
+	answers := make(chan *response, nodes)
+	a.addPending(id, &pending{kind: reqRemoteFetch, answers: answers})
+	defer a.removePending(id)
+	a.publishRequest(&request{UID: a.node.uid, RequestID: id, Type: reqRemoteFetch, Opts: toWireOpts(opts)})
+	for _, r := range a.collect(ctx, answers, nodes-1, "fetchSockets") {
+		out = append(out, remoteSockets(a.nsp.Name(), r.Sockets)...)
+	}
+	return out, nil
+}
+
+// collect gathers up to n answers, until RequestsTimeout or ctx.
+func (a *Adapter) collect(ctx context.Context, answers chan *response, n int, what string) []*response {
+	timer := time.NewTimer(a.node.opts.RequestsTimeout)
+	defer timer.Stop()
+	var got []*response
+	for len(got) < n {
+		select {
+		case r := <-answers:
+			got = append(got, r)
+		case <-timer.C:
+			a.node.opts.Logger.Warn("redisadapter: nodes did not answer in time", "request", what, "nsp", a.nsp.Name(), "answers", len(got), "expected", n)
+			return got
+		case <-ctx.Done():
+			return got
+		}
+	}
+	return got
+}
+
+// AddSockets makes the sockets opts selects, on every node, join rooms.
+func (a *Adapter) AddSockets(opts *socketio.BroadcastOptions, rooms []string) {
+	a.local.AddSockets(opts, rooms)
+	if !opts.Local {
+		a.publishRequest(&request{UID: a.node.uid, Type: reqRemoteJoin, Opts: toWireOpts(opts), Rooms: rooms})
+	}
+}
+
+// DelSockets makes the sockets opts selects, on every node, leave rooms.
+func (a *Adapter) DelSockets(opts *socketio.BroadcastOptions, rooms []string) {
+	a.local.DelSockets(opts, rooms)
+	if !opts.Local {
+		a.publishRequest(&request{UID: a.node.uid, Type: reqRemoteLeave, Opts: toWireOpts(opts), Rooms: rooms})
+	}
+}
+
+// DisconnectSockets disconnects the sockets opts selects, on every node.
+func (a *Adapter) DisconnectSockets(opts *socketio.BroadcastOptions, close bool) {
+	if !opts.Local {
+		a.publishRequest(&request{UID: a.node.uid, Type: reqRemoteDisconn, Opts: toWireOpts(opts), Close: close})
+	}
+	a.local.DisconnectSockets(opts, close)
+}
+
+// ServerSideEmit sends an event to the other nodes of the cluster, where
+// Options.OnServerSideEmit (on Go nodes) or the namespace's listeners (on
+// Node.js nodes) get it. Arguments travel as JSON.
+func (a *Adapter) ServerSideEmit(event string, args []any) error {
+	data, err := json.Marshal(append([]any{event}, args...))
+	if err != nil {
+		return err
+	}
+	a.publishRequest(&request{UID: a.node.uid, Type: reqServerSideEmit, Data: data})
+	return nil
+}
+
+// ServerSideEmitWithAck sends an event to the other nodes and returns each
+// node's answer (the first argument of its acknowledgement), until every
+// node answered, RequestsTimeout passed or ctx is done; a node that did
+// not answer in time makes the error ErrTimeout.
+func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]json.RawMessage, error) {
+	data, err := json.Marshal(append([]any{event}, args...))
+	if err != nil {
+		return nil, err
+	}
+	nodes := a.node.serverCount(ctx, a.ch.request) - 1
+	if nodes <= 0 {
+		return nil, nil
+	}
+	id := newRequestID()
+	answers := make(chan *response, nodes)
+	a.addPending(id, &pending{kind: reqServerSideEmit, answers: answers})
+	defer a.removePending(id)
+	a.publishRequest(&request{UID: a.node.uid, RequestID: id, Type: reqServerSideEmit, Data: data})
+	got := a.collect(ctx, answers, nodes, "serverSideEmit")
+	out := make([]json.RawMessage, 0, len(got))
+	for _, r := range got {
+		out = append(out, r.Data)
+	}
+	if len(got) < nodes {
+		return out, ErrTimeout
+	}
+	return out, nil
+}
+
+// Close unsubscribes the namespace; the last adapter of a node closes its
+// connections.
+func (a *Adapter) Close() error {
+	a.closeOnce.Do(func() { a.node.unregister(a) })
+	return nil
+}
+
+func (a *Adapter) publishRequest(r *request) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		a.node.opts.Logger.Warn("redisadapter: encode request", "nsp", a.nsp.Name(), "err", err)
+		return
+	}
+	a.node.publish(a.ch.request, b)
+}
+
+func toWireOpts(o *socketio.BroadcastOptions) *wireOpts {
+	w := &wireOpts{Rooms: o.Rooms, Except: o.Except}
+	if w.Rooms == nil {
+		w.Rooms = roomList{}
+	}
+	if w.Except == nil {
+		w.Except = roomList{}
+	}
+	return w
+}

@@ -1,0 +1,51 @@
+// Package redisadapter is a socketio.Adapter over Redis pub/sub that
+// speaks the wire format of Node's @socket.io/redis-adapter (version 8,
+// classic pub/sub, MessagePack as notepack.io writes it): Go nodes and
+// Node.js socket.io 4 servers share one cluster, and Node's
+// @socket.io/redis-emitter broadcasts into it.
+//
+// One Node per server holds the Redis connections; each namespace gets an
+// Adapter from it:
+//
+//	node := redisadapter.NewNode(rdb, nil)
+//	io := socketio.NewServer(&socketio.Options{NewAdapter: node.NewAdapter})
+//	http.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+//		if err := node.Ping(r.Context()); err != nil {
+//			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+//		}
+//	})
+//
+// # What crosses nodes
+//
+// Broadcasts (rooms, except, volatile; Local stays on this node),
+// broadcasts with acks (each node reports how many clients it reached; only
+// a client's first ack argument crosses, as in Node), FetchSockets,
+// SocketsJoin and SocketsLeave, DisconnectSockets and ServerSideEmit
+// (received through Options.OnServerSideEmit).
+//
+// # Failures
+//
+// A broadcast is delivered to this node's sockets at once and published
+// through a bounded queue: it never waits for Redis. While Redis is
+// unreachable, broadcasts stay local, go-redis reconnects with backoff and
+// subscribes again, and Node.Healthy and Node.Ping report it. A request to
+// the other nodes waits at most Options.RequestsTimeout: a node that does
+// not answer is left out of the result.
+//
+// # Connection state recovery
+//
+// With socketio.Options.Recovery set, a client may come back on any node.
+// A disconnected socket's session (id, rooms, Data) is written to Redis
+// with a TTL of MaxDisconnectionDuration before its disconnection
+// completes; Data must be JSON-encodable and comes back as encoding/json
+// decodes into an any. Every non-volatile event without ack is appended
+// to a Redis stream of its namespace by the node that sends it, and the
+// entry id, as the event's last argument, is the client's offset; the
+// node that restores the session reads the stream after it. Events from
+// Node.js nodes and the emitter carry no offset: they are not recovered.
+//
+// # Concurrency
+//
+// All methods are safe for concurrent use. Messages from other nodes are
+// handled one at a time, in order, on the node's receiving goroutine.
+package redisadapter

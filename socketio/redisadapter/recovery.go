@@ -1,0 +1,223 @@
+package redisadapter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/parser"
+)
+
+// recovery keeps, for connection state recovery across nodes, the sessions
+// of disconnected sockets (a key each, with a TTL) and the namespace's
+// broadcasts (a stream, whose entry ids are the offsets).
+type recovery struct {
+	node          *Node
+	nsp           string
+	stream        string
+	sessionPrefix string
+	maxAge        time.Duration
+}
+
+func newRecovery(n *Node, nsp string, maxAge time.Duration) *recovery {
+	return &recovery{
+		node:          n,
+		nsp:           nsp,
+		stream:        n.opts.Key + "-stream#" + nsp + "#",
+		sessionPrefix: n.opts.Key + "-session#" + nsp + "#",
+		maxAge:        maxAge,
+	}
+}
+
+func (r *recovery) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), r.node.opts.RequestsTimeout)
+}
+
+// append adds p to the stream and returns its entry id.
+func (r *recovery) append(p *parser.Packet, opts *socketio.BroadcastOptions) (string, error) {
+	values := make([]any, 0, 6+2*len(p.Attachments))
+	rooms, _ := json.Marshal(nonNil(opts.Rooms))
+	except, _ := json.Marshal(nonNil(opts.Except))
+	values = append(values, "d", string(p.Data), "r", string(rooms), "x", string(except))
+	for i, a := range p.Attachments {
+		values = append(values, "a"+strconv.Itoa(i), string(a))
+	}
+	args := &redis.XAddArgs{Stream: r.stream, Values: values, Approx: true}
+	if max := r.node.opts.StreamMaxLen; max > 0 {
+		args.MaxLen = max
+	} else {
+		args.MinID = strconv.FormatInt(time.Now().Add(-r.maxAge).UnixMilli(), 10)
+	}
+	ctx, cancel := r.ctx()
+	defer cancel()
+	return r.node.client.XAdd(ctx, args).Result()
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// entry is a broadcast read back from the stream.
+type entry struct {
+	packet        *parser.Packet
+	rooms, except []string
+	offset        string
+}
+
+func (r *recovery) decodeEntry(m redis.XMessage) (*entry, bool) {
+	d, _ := m.Values["d"].(string)
+	if len(d) < 2 || d[0] != '[' {
+		return nil, false
+	}
+	e := &entry{offset: m.ID}
+	rooms, _ := m.Values["r"].(string)
+	except, _ := m.Values["x"].(string)
+	if json.Unmarshal([]byte(rooms), &e.rooms) != nil || json.Unmarshal([]byte(except), &e.except) != nil {
+		return nil, false
+	}
+	p := &parser.Packet{Type: parser.Event, Namespace: r.nsp, Data: []byte(d)}
+	for i := 0; ; i++ {
+		a, ok := m.Values["a"+strconv.Itoa(i)].(string)
+		if !ok {
+			break
+		}
+		p.Attachments = append(p.Attachments, []byte(a))
+	}
+	if len(p.Attachments) > 0 {
+		p.Type = parser.BinaryEvent
+	}
+	e.packet = withOffset(p, m.ID)
+	return e, true
+}
+
+// selects reports whether a socket in rooms gets the entry.
+func (e *entry) selects(rooms []string) bool {
+	in := func(list []string) bool {
+		for _, r := range list {
+			for _, x := range rooms {
+				if r == x {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if len(e.rooms) > 0 && !in(e.rooms) {
+		return false
+	}
+	return !in(e.except)
+}
+
+// storedSession is a session in Redis. Data is JSON.
+type storedSession struct {
+	SID   string          `json:"sid"`
+	PID   string          `json:"pid"`
+	Rooms []string        `json:"rooms"`
+	Data  json.RawMessage `json:"data,omitempty"`
+}
+
+// PersistSession stores s in Redis for MaxDisconnectionDuration, before it
+// returns, so that any node can restore it. s.Data must be JSON-encodable
+// (it comes back as encoding/json decodes into an any); when it is not,
+// the session is kept without it.
+func (a *Adapter) PersistSession(s *socketio.Session) {
+	if a.rec == nil {
+		return
+	}
+	st := storedSession{SID: s.SID, PID: s.PID, Rooms: s.Rooms}
+	if s.Data != nil {
+		b, err := json.Marshal(s.Data)
+		if err != nil {
+			a.node.opts.Logger.Warn("redisadapter: session data is not JSON; kept without it", "nsp", a.nsp.Name(), "err", err)
+		} else {
+			st.Data = b
+		}
+	}
+	b, _ := json.Marshal(st)
+	ctx, cancel := a.rec.ctx()
+	defer cancel()
+	if err := a.node.client.Set(ctx, a.rec.sessionPrefix+s.PID, b, a.rec.maxAge).Err(); err != nil {
+		a.node.opts.Logger.Warn("redisadapter: persist session", "nsp", a.nsp.Name(), "err", err)
+	}
+}
+
+// RestoreSession takes the session of pid out of Redis when the stream
+// still holds offset; the packets missed since come with Rejoin.
+func (a *Adapter) RestoreSession(pid, offset string) (*socketio.Session, error) {
+	if a.rec == nil || pid == "" || offset == "" {
+		return nil, nil
+	}
+	ctx, cancel := a.rec.ctx()
+	defer cancel()
+	key := a.rec.sessionPrefix + pid
+	// The offset first: a session whose packets are gone stays unused.
+	msgs, err := a.node.client.XRange(ctx, a.rec.stream, offset, offset).Result()
+	if err != nil {
+		var rerr redis.Error
+		if errors.As(err, &rerr) {
+			return nil, nil // not a stream id
+		}
+		return nil, err
+	}
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	b, err := a.node.client.GetDel(ctx, key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var st storedSession
+	if err := json.Unmarshal(b, &st); err != nil || st.PID != pid {
+		return nil, nil
+	}
+	s := &socketio.Session{SID: st.SID, PID: st.PID, Rooms: st.Rooms, LogEnd: offset}
+	if len(st.Data) > 0 {
+		_ = json.Unmarshal(st.Data, &s.Data)
+	}
+	return s, nil
+}
+
+// Rejoin puts a recovered socket back in its rooms and hands send the
+// stream's packets after since that select it, while no logged packet can
+// be delivered here; those of them still on their way arrive later and
+// are not delivered to it again.
+func (a *Adapter) Rejoin(id string, rooms []string, since string, send func([]*parser.Packet)) {
+	a.joinMu.Lock()
+	defer a.joinMu.Unlock()
+	a.local.AddAll(id, rooms)
+	if a.rec == nil || since == "" {
+		send(nil)
+		return
+	}
+	ctx, cancel := a.rec.ctx()
+	defer cancel()
+	msgs, err := a.node.client.XRange(ctx, a.rec.stream, "("+since, "+").Result()
+	if err != nil {
+		a.node.opts.Logger.Warn("redisadapter: read missed packets", "nsp", a.nsp.Name(), "err", err)
+		send(nil)
+		return
+	}
+	now := time.Now()
+	a.pruneSkipped(now)
+	var missed []*parser.Packet
+	for _, m := range msgs {
+		e, ok := a.rec.decodeEntry(m)
+		if !ok || !e.selects(rooms) {
+			continue
+		}
+		missed = append(missed, e.packet)
+		a.addSkipped(e.offset, id, now)
+	}
+	send(missed)
+}

@@ -1,0 +1,340 @@
+package redisadapter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kin-comms/kinrt/socketio"
+)
+
+// ErrTimeout is returned when some nodes did not answer within
+// RequestsTimeout.
+var ErrTimeout = errors.New("redisadapter: nodes did not answer in time")
+
+// pending is a request of this node waiting for answers.
+type pending struct {
+	kind    int
+	answers chan *response      // fetch, server-side emit
+	counts  chan int            // broadcast with ack
+	ack     func(socketio.Args) // broadcast with ack
+}
+
+func (a *Adapter) addPending(id string, p *pending) {
+	a.pmu.Lock()
+	defer a.pmu.Unlock()
+	a.pending[id] = p
+}
+
+func (a *Adapter) removePending(id string) {
+	a.pmu.Lock()
+	defer a.pmu.Unlock()
+	delete(a.pending, id)
+}
+
+func (a *Adapter) findPending(id string) *pending {
+	a.pmu.Lock()
+	defer a.pmu.Unlock()
+	return a.pending[id]
+}
+
+// onMessage handles a message of one of the namespace's channels.
+func (a *Adapter) onMessage(channel string, broadcast bool, payload []byte) {
+	log := a.node.opts.Logger
+	switch {
+	case broadcast:
+		a.onBroadcast(channel, payload)
+	case channel == a.ch.request:
+		r, err := decodeRequest(payload)
+		if err != nil {
+			log.Debug("redisadapter: malformed request dropped", "nsp", a.nsp.Name(), "err", err)
+			return
+		}
+		a.onRequest(r)
+	default: // the shared or this node's response channel
+		r, err := decodeResponse(payload)
+		if err != nil {
+			log.Debug("redisadapter: malformed response dropped", "nsp", a.nsp.Name(), "err", err)
+			return
+		}
+		a.onResponse(r)
+	}
+}
+
+// onBroadcast delivers another node's broadcast to this node's sockets.
+func (a *Adapter) onBroadcast(channel string, payload []byte) {
+	if room, ok := strings.CutPrefix(channel, a.ch.broadcast); ok && room != "" {
+		// key#nsp#room#: nothing to do without a socket in the room
+		if room = strings.TrimSuffix(room, "#"); a.local.RoomSize(room) == 0 {
+			return
+		}
+	}
+	m, err := decodeBroadcast(payload)
+	if err != nil {
+		a.node.opts.Logger.Debug("redisadapter: malformed broadcast dropped", "nsp", a.nsp.Name(), "err", err)
+		return
+	}
+	if m.uid == a.node.uid || m.packet.Namespace != a.nsp.Name() {
+		return
+	}
+	if m.opts.Offset != "" && a.rec != nil {
+		a.deliverLogged(m.packet, m.opts.broadcastOptions(), m.opts.Offset) // the offset is in its data already
+		return
+	}
+	a.local.Deliver(m.packet, m.opts.broadcastOptions())
+}
+
+// onRequest serves another node's request.
+func (a *Adapter) onRequest(r *request) {
+	if r.UID == a.node.uid {
+		return // our own, already done here
+	}
+	var opts *socketio.BroadcastOptions
+	if r.Opts != nil {
+		opts = r.Opts.broadcastOptions()
+	}
+	switch r.Type {
+	case reqSockets:
+		sockets, _ := a.local.FetchSockets(context.Background(), &socketio.BroadcastOptions{Rooms: r.Rooms})
+		ids := make([]string, 0, len(sockets))
+		for _, s := range sockets {
+			ids = append(ids, s.ID)
+		}
+		b, _ := json.Marshal(ids)
+		a.respond(r, &response{RequestID: r.RequestID, Sockets: b})
+	case reqAllRooms:
+		a.respond(r, &response{RequestID: r.RequestID, Rooms: a.allRooms()})
+	case reqRemoteJoin, reqRemoteLeave, reqRemoteDisconn:
+		a.onRemoteMembership(r, opts)
+	case reqRemoteFetch:
+		if opts == nil {
+			return
+		}
+		sockets, _ := a.local.FetchSockets(context.Background(), opts)
+		a.respond(r, &response{RequestID: r.RequestID, Sockets: encodeSockets(sockets)})
+	case reqServerSideEmit:
+		a.onServerSideEmit(r)
+	case reqBroadcast:
+		a.onBroadcastRequest(r)
+	}
+}
+
+func (a *Adapter) onRemoteMembership(r *request, opts *socketio.BroadcastOptions) {
+	if opts == nil { // the single-socket form of older adapters
+		s := a.nsp.Socket(r.SID)
+		if s == nil {
+			return
+		}
+		switch r.Type {
+		case reqRemoteJoin:
+			s.Join(r.Room)
+		case reqRemoteLeave:
+			s.Leave(r.Room)
+		default:
+			s.Disconnect(r.Close)
+		}
+		a.respond(r, &response{RequestID: r.RequestID})
+		return
+	}
+	switch r.Type {
+	case reqRemoteJoin:
+		a.local.AddSockets(opts, r.Rooms)
+	case reqRemoteLeave:
+		a.local.DelSockets(opts, r.Rooms)
+	default:
+		a.local.DisconnectSockets(opts, r.Close)
+	}
+}
+
+// allRooms returns the rooms of this node's sockets.
+func (a *Adapter) allRooms() []string {
+	sockets, _ := a.local.FetchSockets(context.Background(), &socketio.BroadcastOptions{})
+	seen := make(map[string]struct{})
+	out := []string{}
+	for _, s := range sockets {
+		for _, r := range s.Rooms {
+			if _, ok := seen[r]; !ok {
+				seen[r] = struct{}{}
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+func (a *Adapter) respond(r *request, resp *response) {
+	b, err := json.Marshal(resp)
+	if err != nil {
+		a.node.opts.Logger.Warn("redisadapter: encode response", "nsp", a.nsp.Name(), "err", err)
+		return
+	}
+	a.node.publish(a.ch.responseTo(r.UID), b)
+}
+
+// onBroadcastRequest delivers another node's broadcast with ack and sends
+// back the number of clients reached, then each ack.
+func (a *Adapter) onBroadcastRequest(r *request) {
+	if r.packet == nil || r.Opts == nil || r.RequestID == "" {
+		return
+	}
+	timeout := a.node.opts.RequestsTimeout
+	if t := r.Opts.Flags.Timeout; t > 0 {
+		timeout = min(time.Duration(t)*time.Millisecond, 10*time.Minute)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	context.AfterFunc(ctx, cancel)
+	channel := a.ch.responseTo(r.UID)
+	id := r.RequestID
+	a.local.BroadcastWithAck(ctx, r.packet, r.Opts.broadcastOptions(), func(n int) {
+		b, _ := json.Marshal(&response{Type: reqBroadcastCount, RequestID: id, ClientCount: &n})
+		a.node.publish(channel, b)
+	}, func(args socketio.Args) {
+		b, err := encodeAckResponse(id, args)
+		if err != nil {
+			a.node.opts.Logger.Warn("redisadapter: encode ack", "nsp", a.nsp.Name(), "err", err)
+			return
+		}
+		a.node.publish(channel, b)
+	})
+}
+
+// onResponse hands an answer to the request waiting for it.
+func (a *Adapter) onResponse(r *response) {
+	p := a.findPending(r.RequestID)
+	if p == nil {
+		return
+	}
+	switch p.kind {
+	case reqBroadcast:
+		switch {
+		case r.Type == reqBroadcastCount && r.ClientCount != nil:
+			select {
+			case p.counts <- *r.ClientCount:
+			default:
+			}
+		case r.Type == reqBroadcastAckMsg:
+			var args socketio.Args
+			if r.ack != nil {
+				args = socketio.NewArgs([]json.RawMessage{*r.ack}, r.ackAtts)
+			}
+			p.ack(args)
+		}
+	case reqRemoteFetch:
+		if r.Sockets == nil {
+			return
+		}
+		select {
+		case p.answers <- r:
+		default:
+		}
+	case reqServerSideEmit:
+		if r.Type != reqServerSideEmit {
+			return
+		}
+		select {
+		case p.answers <- r:
+		default:
+		}
+	}
+}
+
+// ServerEvent is an event another node sent with ServerSideEmit.
+type ServerEvent struct {
+	// Namespace is the namespace it was sent on.
+	Namespace string
+	// Name is the event's name.
+	Name string
+	// Args are its arguments, as JSON.
+	Args socketio.Args
+
+	ack  func(json.RawMessage)
+	once sync.Once
+}
+
+// HasAck reports whether the sender waits for an answer.
+func (e *ServerEvent) HasAck() bool { return e.ack != nil }
+
+// Ack answers the event with v (as JSON); only the first call counts, and
+// it does nothing when the sender asked for no answer.
+func (e *ServerEvent) Ack(v any) error {
+	if e.ack == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	e.once.Do(func() { e.ack(b) })
+	return nil
+}
+
+func (a *Adapter) onServerSideEmit(r *request) {
+	fn := a.node.opts.OnServerSideEmit
+	if fn == nil {
+		return
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(r.Data, &raw); err != nil || len(raw) == 0 {
+		return
+	}
+	var name string
+	if json.Unmarshal(raw[0], &name) != nil {
+		name = string(raw[0])
+	}
+	e := &ServerEvent{Namespace: a.nsp.Name(), Name: name, Args: socketio.NewArgs(raw[1:], nil)}
+	if r.RequestID != "" {
+		id := r.RequestID
+		e.ack = func(v json.RawMessage) {
+			// The Node adapter answers these on the shared channel.
+			b, _ := json.Marshal(&response{Type: reqServerSideEmit, RequestID: id, Data: v})
+			a.node.publish(a.ch.response, b)
+		}
+	}
+	fn(e)
+}
+
+// skipped are the sockets that got a logged packet while they recovered,
+// before it arrived here live.
+type skipped struct {
+	ids []string
+	at  time.Time
+}
+
+// skipTTL is how long a packet may take to arrive live after its stream
+// entry was read by a recovery.
+const skipTTL = time.Minute
+
+func (a *Adapter) addSkipped(offset, id string, now time.Time) {
+	a.skipMu.Lock()
+	defer a.skipMu.Unlock()
+	s := a.skip[offset]
+	if s == nil {
+		s = &skipped{at: now}
+		a.skip[offset] = s
+	}
+	s.ids = append(s.ids, id)
+}
+
+func (a *Adapter) pruneSkipped(now time.Time) {
+	a.skipMu.Lock()
+	defer a.skipMu.Unlock()
+	for k, s := range a.skip {
+		if now.Sub(s.at) > skipTTL {
+			delete(a.skip, k)
+		}
+	}
+}
+
+func (a *Adapter) takeSkipped(offset string) []string {
+	a.skipMu.Lock()
+	defer a.skipMu.Unlock()
+	s := a.skip[offset]
+	if s == nil {
+		return nil
+	}
+	delete(a.skip, offset)
+	return s.ids
+}

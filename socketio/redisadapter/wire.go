@@ -1,0 +1,542 @@
+package redisadapter
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/vmihailenco/msgpack/v5"
+	"github.com/vmihailenco/msgpack/v5/msgpcode"
+
+	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/parser"
+)
+
+// The request types of the Node adapter (RequestType in its index.ts).
+const (
+	reqSockets         = 0
+	reqAllRooms        = 1
+	reqRemoteJoin      = 2
+	reqRemoteLeave     = 3
+	reqRemoteDisconn   = 4
+	reqRemoteFetch     = 5
+	reqServerSideEmit  = 6
+	reqBroadcast       = 7
+	reqBroadcastCount  = 8
+	reqBroadcastAckMsg = 9
+)
+
+// channels are the Redis channels of one namespace, named as the Node
+// adapter names them.
+type channels struct {
+	broadcast string // key#nsp#, and key#nsp#room# for one room
+	request   string // key-request#nsp#
+	response  string // key-response#nsp#, shared by all nodes
+	specific  string // key-response#nsp#uid#, this node's own
+	pattern   string // broadcast*, glob characters escaped
+}
+
+func newChannels(key, nsp, uid string) channels {
+	c := channels{
+		broadcast: key + "#" + nsp + "#",
+		request:   key + "-request#" + nsp + "#",
+		response:  key + "-response#" + nsp + "#",
+	}
+	c.specific = c.response + uid + "#"
+	c.pattern = globEscape(c.broadcast) + "*"
+	return c
+}
+
+// responseTo is where the answer to a request from node uid goes: its own
+// channel, which every Node adapter of version 8 subscribes to.
+func (c channels) responseTo(uid string) string {
+	if uid == "" {
+		return c.response
+	}
+	return c.response + uid + "#"
+}
+
+func globEscape(s string) string {
+	if !strings.ContainsAny(s, `*?[]\`) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// wireOpts are a broadcast's options on the wire.
+type wireOpts struct {
+	Rooms  roomList  `json:"rooms"`
+	Except roomList  `json:"except"`
+	Flags  wireFlags `json:"flags"`
+	Offset string    `json:"-"` // the recovery offset of a packet that has one (Go nodes)
+}
+
+type wireFlags struct {
+	Volatile bool  `json:"volatile,omitempty"`
+	Local    bool  `json:"local,omitempty"`
+	Timeout  int64 `json:"timeout,omitempty"`
+}
+
+func (o *wireOpts) broadcastOptions() *socketio.BroadcastOptions {
+	return &socketio.BroadcastOptions{Rooms: o.Rooms, Except: o.Except, Volatile: o.Flags.Volatile}
+}
+
+// roomList is a list of rooms; a number (which Node allows) becomes its
+// decimal text.
+type roomList []string
+
+func (r *roomList) UnmarshalJSON(b []byte) error {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	out := make([]string, 0, len(raw))
+	for _, x := range raw {
+		var s string
+		if json.Unmarshal(x, &s) == nil {
+			out = append(out, s)
+		} else {
+			out = append(out, string(bytes.TrimSpace(x)))
+		}
+	}
+	*r = out
+	return nil
+}
+
+// encodeBroadcast encodes the message [uid, packet, opts] of a broadcast,
+// with the packet as {type: 2, data, nsp} as socket.io writes it.
+func encodeBroadcast(uid string, p *parser.Packet, opts *socketio.BroadcastOptions, offset string) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(len(p.Data) + 64)
+	e := msgpack.GetEncoder()
+	defer msgpack.PutEncoder(e)
+	e.Reset(&buf)
+	if err := e.EncodeArrayLen(3); err != nil {
+		return nil, err
+	}
+	_ = e.EncodeString(uid)
+	if err := encodePacket(e, p); err != nil {
+		return nil, err
+	}
+	if err := encodeOpts(e, opts, offset, 0); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// encodePacket writes {type, data, nsp} of an event.
+func encodePacket(e *msgpack.Encoder, p *parser.Packet) error {
+	_ = e.EncodeMapLen(3)
+	_ = e.EncodeString("type")
+	_ = e.EncodeInt(int64(parser.Event)) // notepack carries binary as bin: the receiver finds it
+	_ = e.EncodeString("data")
+	if err := appendJSONAsMsgpack(e, p.Data, p.Attachments); err != nil {
+		return err
+	}
+	_ = e.EncodeString("nsp")
+	return e.EncodeString(p.Namespace)
+}
+
+// encodeOpts writes {rooms, except, flags[, offset]}.
+func encodeOpts(e *msgpack.Encoder, opts *socketio.BroadcastOptions, offset string, timeout int64) error {
+	n := 3
+	if offset != "" {
+		n++
+	}
+	_ = e.EncodeMapLen(n)
+	_ = e.EncodeString("rooms")
+	encodeStrings(e, opts.Rooms)
+	_ = e.EncodeString("except")
+	encodeStrings(e, opts.Except)
+	_ = e.EncodeString("flags")
+	nf := 0
+	if opts.Volatile {
+		nf++
+	}
+	if timeout > 0 {
+		nf++
+	}
+	_ = e.EncodeMapLen(nf)
+	if opts.Volatile {
+		_ = e.EncodeString("volatile")
+		_ = e.EncodeBool(true)
+	}
+	if timeout > 0 {
+		_ = e.EncodeString("timeout")
+		_ = e.EncodeInt(timeout)
+	}
+	if offset != "" {
+		_ = e.EncodeString("offset")
+		return e.EncodeString(offset)
+	}
+	return nil
+}
+
+func encodeStrings(e *msgpack.Encoder, list []string) {
+	_ = e.EncodeArrayLen(len(list))
+	for _, s := range list {
+		_ = e.EncodeString(s)
+	}
+}
+
+// broadcastMsg is a decoded broadcast message.
+type broadcastMsg struct {
+	uid    string
+	packet *parser.Packet
+	opts   wireOpts
+}
+
+var errNotEvent = errors.New("redisadapter: not an event packet")
+
+// decodeBroadcast decodes [uid, packet, opts]. Any input is safe: a
+// malformed message is an error.
+func decodeBroadcast(b []byte) (*broadcastMsg, error) {
+	m := newMsgpackReader(b)
+	n, err := m.d.DecodeArrayLen()
+	if err != nil {
+		return nil, err
+	}
+	if n < 3 {
+		return nil, fmt.Errorf("redisadapter: broadcast of %d elements", n)
+	}
+	var msg broadcastMsg
+	if msg.uid, err = m.anyString(); err != nil {
+		return nil, err
+	}
+	if msg.packet, err = m.packet(); err != nil {
+		return nil, err
+	}
+	if err := m.opts(&msg.opts); err != nil {
+		return nil, err
+	}
+	return &msg, nil
+}
+
+// anyString reads a string, or anything else as "".
+func (m *msgpackReader) anyString() (string, error) {
+	c, err := m.d.PeekCode()
+	if err != nil {
+		return "", err
+	}
+	if msgpcode.IsString(c) || msgpcode.IsBin(c) {
+		return m.str()
+	}
+	return "", m.d.Skip()
+}
+
+// packet reads {type, data, nsp[, id]} as an EVENT or BINARY_EVENT.
+func (m *msgpackReader) packet() (*parser.Packet, error) {
+	n, err := m.d.DecodeMapLen()
+	if err != nil {
+		return nil, err
+	}
+	p := &parser.Packet{Type: parser.Event, Namespace: "/"}
+	typ := int64(parser.Event)
+	for k := 0; k < n; k++ {
+		key, err := m.anyString()
+		if err != nil {
+			return nil, err
+		}
+		switch key {
+		case "type":
+			if typ, err = m.d.DecodeInt64(); err != nil {
+				return nil, err
+			}
+		case "data":
+			if p.Data, p.Attachments, err = m.readJSON(); err != nil {
+				return nil, err
+			}
+		case "nsp":
+			if p.Namespace, err = m.anyString(); err != nil {
+				return nil, err
+			}
+		default:
+			if err := m.d.Skip(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if typ != int64(parser.Event) && typ != int64(parser.BinaryEvent) {
+		return nil, errNotEvent
+	}
+	if len(p.Data) == 0 || p.Data[0] != '[' || p.Data[1] == ']' {
+		return nil, fmt.Errorf("redisadapter: event without name")
+	}
+	if len(p.Attachments) > 0 {
+		p.Type = parser.BinaryEvent
+	}
+	if p.Namespace == "" {
+		p.Namespace = "/"
+	}
+	return p, nil
+}
+
+// opts reads {rooms, except, flags[, offset]}.
+func (m *msgpackReader) opts(o *wireOpts) error {
+	c, err := m.d.PeekCode()
+	if err != nil {
+		return err
+	}
+	if c == msgpcode.Nil {
+		return m.d.DecodeNil()
+	}
+	n, err := m.d.DecodeMapLen()
+	if err != nil {
+		return err
+	}
+	for k := 0; k < n; k++ {
+		key, err := m.anyString()
+		if err != nil {
+			return err
+		}
+		switch key {
+		case "rooms":
+			o.Rooms, err = m.strings()
+		case "except":
+			o.Except, err = m.strings()
+		case "offset":
+			o.Offset, err = m.anyString()
+		case "flags":
+			err = m.flags(&o.Flags)
+		default:
+			err = m.d.Skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *msgpackReader) flags(f *wireFlags) error {
+	c, err := m.d.PeekCode()
+	if err != nil {
+		return err
+	}
+	if !msgpcode.IsFixedMap(c) && c != msgpcode.Map16 && c != msgpcode.Map32 {
+		return m.d.Skip()
+	}
+	n, err := m.d.DecodeMapLen()
+	if err != nil {
+		return err
+	}
+	for k := 0; k < n; k++ {
+		key, err := m.anyString()
+		if err != nil {
+			return err
+		}
+		switch key {
+		case "volatile", "local":
+			var v bool
+			if c, _ := m.d.PeekCode(); c == msgpcode.True || c == msgpcode.False {
+				v, err = m.d.DecodeBool()
+			} else {
+				err = m.d.Skip()
+			}
+			if key == "volatile" {
+				f.Volatile = v
+			} else {
+				f.Local = v
+			}
+		case "timeout":
+			if c, _ := m.d.PeekCode(); c == msgpcode.Float || c == msgpcode.Double {
+				var t float64
+				t, err = m.d.DecodeFloat64()
+				f.Timeout = int64(t)
+			} else if c == msgpcode.Nil || msgpcode.IsString(c) {
+				err = m.d.Skip()
+			} else {
+				f.Timeout, err = m.d.DecodeInt64()
+			}
+		default:
+			err = m.d.Skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// request is a request between nodes; all but BROADCAST travel as JSON.
+type request struct {
+	UID       string          `json:"uid,omitempty"`
+	RequestID string          `json:"requestId,omitempty"`
+	Type      int             `json:"type"`
+	Opts      *wireOpts       `json:"opts,omitempty"`
+	Rooms     roomList        `json:"rooms,omitempty"`
+	Close     bool            `json:"close,omitempty"`
+	Data      json.RawMessage `json:"data,omitempty"`
+	SID       string          `json:"sid,omitempty"`  // the single-socket form of join, leave and disconnect
+	Room      string          `json:"room,omitempty"` // of join and leave
+
+	packet *parser.Packet // BROADCAST
+}
+
+// decodeRequest decodes a request: JSON when it starts with '{', as the
+// Node adapter tells them apart, else MessagePack (BROADCAST).
+func decodeRequest(b []byte) (*request, error) {
+	if len(b) > 0 && b[0] == '{' {
+		var r request
+		if err := json.Unmarshal(b, &r); err != nil {
+			return nil, err
+		}
+		return &r, nil
+	}
+	m := newMsgpackReader(b)
+	n, err := m.d.DecodeMapLen()
+	if err != nil {
+		return nil, err
+	}
+	r := &request{Type: -1}
+	for k := 0; k < n; k++ {
+		key, err := m.anyString()
+		if err != nil {
+			return nil, err
+		}
+		switch key {
+		case "uid":
+			r.UID, err = m.anyString()
+		case "requestId":
+			r.RequestID, err = m.anyString()
+		case "type":
+			var t int64
+			t, err = m.d.DecodeInt64()
+			r.Type = int(t)
+		case "packet":
+			r.packet, err = m.packet()
+		case "opts":
+			r.Opts = new(wireOpts)
+			err = m.opts(r.Opts)
+		default:
+			err = m.d.Skip()
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// encodeBroadcastRequest encodes a BROADCAST request (MessagePack).
+func encodeBroadcastRequest(uid, id string, p *parser.Packet, opts *socketio.BroadcastOptions, timeout int64) ([]byte, error) {
+	var buf bytes.Buffer
+	e := msgpack.GetEncoder()
+	defer msgpack.PutEncoder(e)
+	e.Reset(&buf)
+	_ = e.EncodeMapLen(5)
+	_ = e.EncodeString("uid")
+	_ = e.EncodeString(uid)
+	_ = e.EncodeString("requestId")
+	_ = e.EncodeString(id)
+	_ = e.EncodeString("type")
+	_ = e.EncodeInt(reqBroadcast)
+	_ = e.EncodeString("packet")
+	if err := encodePacket(e, p); err != nil {
+		return nil, err
+	}
+	_ = e.EncodeString("opts")
+	if err := encodeOpts(e, opts, "", timeout); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// response is an answer to a request. Most are JSON; the ack of a
+// broadcast is MessagePack.
+type response struct {
+	Type        int             `json:"type,omitempty"`
+	RequestID   string          `json:"requestId"`
+	Sockets     json.RawMessage `json:"sockets,omitempty"`
+	Rooms       []string        `json:"rooms,omitempty"`
+	ClientCount *int            `json:"clientCount,omitempty"`
+	Data        json.RawMessage `json:"data,omitempty"`
+
+	ack     *json.RawMessage // BROADCAST_ACK: the client's first ack argument, nil when none
+	ackAtts [][]byte
+}
+
+func decodeResponse(b []byte) (*response, error) {
+	if len(b) > 0 && b[0] == '{' {
+		var r response
+		if err := json.Unmarshal(b, &r); err != nil {
+			return nil, err
+		}
+		return &r, nil
+	}
+	m := newMsgpackReader(b)
+	n, err := m.d.DecodeMapLen()
+	if err != nil {
+		return nil, err
+	}
+	r := &response{}
+	for k := 0; k < n; k++ {
+		key, err := m.anyString()
+		if err != nil {
+			return nil, err
+		}
+		switch key {
+		case "requestId":
+			r.RequestID, err = m.anyString()
+		case "type":
+			var t int64
+			t, err = m.d.DecodeInt64()
+			r.Type = int(t)
+		case "packet":
+			var raw json.RawMessage
+			raw, r.ackAtts, err = m.readJSON()
+			r.ack = &raw
+		default:
+			err = m.d.Skip()
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// encodeAckResponse encodes the BROADCAST_ACK of one client's ack.
+func encodeAckResponse(id string, a socketio.Args) ([]byte, error) {
+	var buf bytes.Buffer
+	e := msgpack.GetEncoder()
+	defer msgpack.PutEncoder(e)
+	e.Reset(&buf)
+	n := 2
+	if a.Len() > 0 {
+		n = 3
+	}
+	_ = e.EncodeMapLen(n)
+	_ = e.EncodeString("type")
+	_ = e.EncodeInt(reqBroadcastAckMsg)
+	_ = e.EncodeString("requestId")
+	_ = e.EncodeString(id)
+	if a.Len() > 0 {
+		_ = e.EncodeString("packet")
+		if err := appendJSONAsMsgpack(e, a.Raw(0), a.Attachments()); err != nil {
+			return nil, err
+		}
+	}
+	return buf.Bytes(), nil
+}
+
+// withOffset returns p with offset appended to its arguments, as the
+// recovery log of socketio does.
+func withOffset(p *parser.Packet, offset string) *parser.Packet {
+	q := *p
+	data := make([]byte, 0, len(p.Data)+len(offset)+4)
+	data = append(data, p.Data[:len(p.Data)-1]...)
+	data = append(data, ',')
+	data = appendJSONString(data, offset)
+	q.Data = append(data, ']')
+	return &q
+}
