@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -62,14 +61,11 @@ func run(args []string) error {
 	if cfg.Demo {
 		log.Warn("DEMO MODE: generated session secret, demo settings; never use this in production")
 	}
-	if cfg.RedisURL != "" {
-		return errors.New("REDIS_URL: the cluster adapter is not available yet; unset it to run a single node")
-	}
 	srv, err := server.New(cfg, log)
 	if err != nil {
 		return err
 	}
-	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	httpSrv := srv.HTTPServer()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err

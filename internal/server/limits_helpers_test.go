@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ type limSocket struct {
 	wmu    sync.Mutex
 	frames chan string
 	closed chan struct{}
+	pings  atomic.Int64 // pings received
 }
 
 // limDial opens an Engine.IO WebSocket session. With answerPings false
@@ -41,6 +43,7 @@ func limDial(t *testing.T, base string, header http.Header, answerPings bool) (*
 				return
 			}
 			if string(msg) == "2" {
+				ls.pings.Add(1)
 				if answerPings {
 					ls.send("3")
 				}
