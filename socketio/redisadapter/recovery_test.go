@@ -1,0 +1,209 @@
+package redisadapter
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kin-comms/kinrt/socketio"
+)
+
+func recoveryCluster(t *testing.T, n int, setup func(io *socketio.Server)) ([]*testNode, string) {
+	t.Helper()
+	rdb, key := newRedis(t)
+	cfg := nodeConfig{recovery: &socketio.RecoveryOptions{MaxDisconnectionDuration: time.Minute}, setup: setup}
+	nodes := make([]*testNode, n)
+	for i := range nodes {
+		nodes[i] = startNode(t, key, cfg)
+	}
+	waitNodes(t, rdb, key, "/", int64(n))
+	return nodes, key
+}
+
+// offsetOf returns the last argument of an event: its offset.
+func offsetOf(t *testing.T, args []json.RawMessage) string {
+	t.Helper()
+	var s string
+	if err := json.Unmarshal(args[len(args)-1], &s); err != nil || s == "" {
+		t.Fatalf("no offset in %s", args)
+	}
+	return s
+}
+
+func TestRecoveryOnAnotherNode(t *testing.T) {
+	t.Parallel()
+	recovered := make(chan *socketio.Socket, 1)
+	setup := func(io *socketio.Server) {
+		io.Use(func(s *socketio.Socket) error {
+			if s.Recovered() {
+				return nil
+			}
+			s.SetData(map[string]any{"user": "u1"})
+			return nil
+		})
+		io.OnConnection(func(s *socketio.Socket) {
+			if s.Recovered() {
+				recovered <- s
+			}
+		})
+	}
+	nodes, key := recoveryCluster(t, 2, setup)
+	rdb, _ := newRedis(t)
+	a, b := nodes[0], nodes[1]
+
+	c := dial(t, a, "join=r", nil)
+	if c.pid == "" {
+		t.Fatal("no pid: recovery is off")
+	}
+	if err := b.io.To("r").Emit("e1", 1); err != nil {
+		t.Fatal(err)
+	}
+	offset := offsetOf(t, c.expectEvent("e1", 1))
+	sid := c.sid
+	c.close() // a transport close: recoverable
+	eventually(t, func() bool {
+		return rdb.Exists(context.Background(), key+"-session#/#"+c.pid).Val() == 1
+	}, "session stored")
+
+	if err := b.io.To("r").Emit("e2", 2); err != nil { // missed, from the other node
+		t.Fatal(err)
+	}
+	if err := a.io.Emit("e3", 3); err != nil { // missed, to all
+		t.Fatal(err)
+	}
+	if err := a.io.To("elsewhere").Emit("e4", 4); err != nil { // not for it
+		t.Fatal(err)
+	}
+	if err := a.io.Of("/").Except("r").Emit("e5", 5); err != nil { // not for it
+		t.Fatal(err)
+	}
+
+	c2 := dial(t, b, "", map[string]string{"pid": c.pid, "offset": offset})
+	if c2.sid != sid {
+		t.Fatalf("sid %q after recovery, want %q", c2.sid, sid)
+	}
+	c2.expectEvent("e2", 2)
+	last := offsetOf(t, c2.expectEvent("e3", 3))
+	var s *socketio.Socket
+	select {
+	case s = <-recovered:
+	case <-time.After(waitTimeout):
+		t.Fatal("not recovered")
+	}
+	if !slices.Contains(s.Rooms(), "r") {
+		t.Fatalf("rooms %v, want r", s.Rooms())
+	}
+	if d, _ := s.Data().(map[string]any); d["user"] != "u1" {
+		t.Fatalf("data %#v", s.Data())
+	}
+	// Live again: each event once, in order, with offsets after the last.
+	if err := a.io.To("r").Emit("live", 6); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.io.Emit("marker"); err != nil {
+		t.Fatal(err)
+	}
+	if o := offsetOf(t, c2.expectEvent("live", 6)); !streamLess(last, o) {
+		t.Fatalf("offset %s not after %s", o, last)
+	}
+	c2.expectEvent("marker", nil)
+	// The session was used: it cannot be restored twice.
+	c3 := dial(t, b, "", map[string]string{"pid": c.pid, "offset": offset})
+	if c3.sid == sid {
+		t.Fatal("session restored twice")
+	}
+}
+
+func TestRecoveryUnknownOffsetOrSession(t *testing.T) {
+	t.Parallel()
+	nodes, _ := recoveryCluster(t, 1, nil)
+	c := dial(t, nodes[0], "", map[string]string{"pid": "nope", "offset": "0-1"})
+	if c.sid == "" {
+		t.Fatal("no sid")
+	}
+	c2 := dial(t, nodes[0], "", map[string]string{"pid": c.pid, "offset": "not-an-id"})
+	if c2.sid == c.sid {
+		t.Fatal("recovered with a bad offset")
+	}
+}
+
+// TestRecoveryNoLossNoDuplicate recovers while another node broadcasts:
+// every event arrives once, in the order of its offsets.
+func TestRecoveryNoLossNoDuplicate(t *testing.T) {
+	t.Parallel()
+	nodes, key := recoveryCluster(t, 2, nil)
+	rdb, _ := newRedis(t)
+	a, b := nodes[0], nodes[1]
+	c := dial(t, a, "", nil)
+	if err := a.io.Emit("n", 0); err != nil {
+		t.Fatal(err)
+	}
+	offset := offsetOf(t, c.expectEvent("n", 0))
+	c.close()
+	eventually(t, func() bool {
+		return rdb.Exists(context.Background(), key+"-session#/#"+c.pid).Val() == 1
+	}, "session stored")
+
+	const total = 300
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 1; i <= total; i++ {
+			_ = a.io.Emit("n", i)
+		}
+	}()
+	c2 := dial(t, b, "", map[string]string{"pid": c.pid, "offset": offset})
+	if c2.sid != c.sid {
+		t.Fatal("not recovered")
+	}
+	<-done
+	prev := offset
+	for i := 1; i <= total; i++ {
+		args := c2.expectEvent("n", i)
+		o := offsetOf(t, args)
+		if !streamLess(prev, o) {
+			t.Fatalf("offset %s after %s", o, prev)
+		}
+		prev = o
+	}
+	if err := a.io.Emit("marker"); err != nil {
+		t.Fatal(err)
+	}
+	c2.expectEvent("marker", nil)
+}
+
+func TestShutdownLeavesSessionsInRedis(t *testing.T) {
+	t.Parallel()
+	nodes, key := recoveryCluster(t, 1, nil)
+	rdb, _ := newRedis(t)
+	c := dial(t, nodes[0], "join=r", nil)
+	nodes[0].stop()
+	b, err := rdb.Get(context.Background(), key+"-session#/#"+c.pid).Bytes()
+	if err != nil {
+		t.Fatalf("session after shutdown: %v", err)
+	}
+	var st storedSession
+	if err := json.Unmarshal(b, &st); err != nil || st.SID != c.sid || !slices.Contains(st.Rooms, "r") {
+		t.Fatalf("session %s (%v)", b, err)
+	}
+	if ttl := rdb.PTTL(context.Background(), key+"-session#/#"+c.pid).Val(); ttl <= 0 || ttl > time.Minute {
+		t.Fatalf("ttl %v", ttl)
+	}
+}
+
+// streamLess reports whether stream id a is before b.
+func streamLess(a, b string) bool {
+	parse := func(s string) (uint64, uint64) {
+		ms, seq, _ := strings.Cut(s, "-")
+		x, _ := strconv.ParseUint(ms, 10, 64)
+		y, _ := strconv.ParseUint(seq, 10, 64)
+		return x, y
+	}
+	am, as := parse(a)
+	bm, bs := parse(b)
+	return am < bm || (am == bm && as < bs)
+}
