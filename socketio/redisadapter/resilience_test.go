@@ -54,7 +54,7 @@ func TestDeadNodeDoesNotHangRequests(t *testing.T) {
 	}
 	_, _ = a1, b1
 
-	answers, err := a.node.adapterFor(key + "-request#/#").ServerSideEmitWithAck(context.Background(), "x")
+	answers, err := a.node.adapterFor(key+"-request#/#").ServerSideEmitWithAck(context.Background(), "x")
 	if !errors.Is(err, ErrTimeout) || len(answers) != 0 {
 		t.Fatalf("answers %v, err %v; want a timeout (no handler answers)", answers, err)
 	}
