@@ -1,0 +1,177 @@
+package cluster
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// waitTimeout bounds every wait of the tests.
+const waitTimeout = 15 * time.Second
+
+// client speaks the raw Engine.IO/Socket.IO protocol over a WebSocket.
+type client struct {
+	t       testing.TB
+	conn    *websocket.Conn
+	sid     string
+	pid     string
+	frames  chan string
+	done    chan struct{}
+	wmu     sync.Mutex
+	ackWith string // when set, events with an ack id are answered with this array
+}
+
+// dial connects to "/" of the server at base with query (join=a,b joins rooms) and
+// auth, and returns the connected client.
+func dial(t testing.TB, base, query string, auth any) *client {
+	t.Helper()
+	return dialAck(t, base, query, auth, "")
+}
+
+// dialAck is dial with a client that acks events with ackWith.
+func dialAck(t testing.TB, base, query string, auth any, ackWith string) *client {
+	t.Helper()
+	u := "ws" + strings.TrimPrefix(base, "http") + "/socket.io/?EIO=4&transport=websocket"
+	if query != "" {
+		u += "&" + query
+	}
+	d := websocket.Dialer{HandshakeTimeout: waitTimeout}
+	conn, resp, err := d.Dial(u, nil)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	c := &client{t: t, conn: conn, frames: make(chan string, 1024), done: make(chan struct{}), ackWith: ackWith}
+	t.Cleanup(c.close)
+	_ = conn.SetReadDeadline(time.Now().Add(waitTimeout))
+	if _, open, err := conn.ReadMessage(); err != nil || len(open) == 0 || open[0] != '0' {
+		t.Fatalf("open packet %q: %v", open, err)
+	}
+	_ = conn.SetReadDeadline(time.Time{})
+	go c.readLoop()
+	connect := "40"
+	if auth != nil {
+		b, _ := json.Marshal(auth)
+		connect += string(b)
+	}
+	c.send(connect)
+	reply := c.next()
+	if !strings.HasPrefix(reply, "40{") {
+		t.Fatalf("connect reply %q", reply)
+	}
+	var r struct{ SID, PID string }
+	_ = json.Unmarshal([]byte(reply[2:]), &r)
+	c.sid, c.pid = r.SID, r.PID
+	return c
+}
+
+func (c *client) readLoop() {
+	defer close(c.done)
+	defer close(c.frames)
+	for {
+		mt, data, err := c.conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		text := string(data)
+		if mt == websocket.BinaryMessage {
+			text = "<bin>" + string(data)
+		} else if text == "2" {
+			c.send("3")
+			continue
+		} else if c.ackWith != "" && strings.HasPrefix(text, "42") {
+			if i := strings.IndexByte(text, '['); i > 2 {
+				c.send("43" + text[2:i] + c.ackWith)
+			}
+		}
+		c.frames <- text
+	}
+}
+
+func (c *client) send(text string) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_ = c.conn.SetWriteDeadline(time.Now().Add(waitTimeout))
+	_ = c.conn.WriteMessage(websocket.TextMessage, []byte(text))
+}
+
+func (c *client) close() {
+	_ = c.conn.Close()
+	<-c.done
+}
+
+// next returns the next frame (binary ones as "<bin>" and their bytes).
+func (c *client) next() string {
+	c.t.Helper()
+	select {
+	case f, ok := <-c.frames:
+		if !ok {
+			c.t.Fatalf("connection closed while waiting for a frame")
+		}
+		return f
+	case <-time.After(waitTimeout):
+		c.t.Fatalf("timed out waiting for a frame")
+	}
+	return ""
+}
+
+// event reads the next frame, which must be an EVENT; it returns its
+// arguments, name first, and its ack id ("" without).
+func (c *client) event() ([]json.RawMessage, string) {
+	c.t.Helper()
+	f := c.next()
+	if !strings.HasPrefix(f, "42") {
+		c.t.Fatalf("frame %q, want an event", f)
+	}
+	rest := f[2:]
+	i := strings.IndexByte(rest, '[')
+	id := rest[:i]
+	var args []json.RawMessage
+	if err := json.Unmarshal([]byte(rest[i:]), &args); err != nil {
+		c.t.Fatalf("event %q: %v", f, err)
+	}
+	return args, id
+}
+
+// expectEvent reads the next event and checks its name and, when want is
+// not nil, its first argument.
+func (c *client) expectEvent(name string, want any) []json.RawMessage {
+	c.t.Helper()
+	args, _ := c.event()
+	var got string
+	_ = json.Unmarshal(args[0], &got)
+	if got != name {
+		c.t.Fatalf("event %s, want %s (args %s)", got, name, args)
+	}
+	if want != nil {
+		w, _ := json.Marshal(want)
+		if len(args) < 2 || string(args[1]) != string(w) {
+			c.t.Fatalf("event %s args %s, want first %s", name, args[1:], w)
+		}
+	}
+	return args
+}
+
+// expectClosed waits for the server to disconnect the client; it returns
+// the frames before the close.
+func (c *client) expectClosed() []string {
+	c.t.Helper()
+	var got []string
+	for {
+		select {
+		case f, ok := <-c.frames:
+			if !ok {
+				return got
+			}
+			got = append(got, f)
+		case <-time.After(waitTimeout):
+			c.t.Fatalf("connection still open; got %q", got)
+		}
+	}
+}
