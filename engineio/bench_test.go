@@ -113,7 +113,7 @@ func BenchmarkSendToManyConns(b *testing.B) {
 				b.StopTimer()
 				for _, c := range conns {
 					c.mu.Lock()
-					c.takeLocked()
+					recycleQueue(c.takeLocked())
 					c.mu.Unlock()
 				}
 				b.StartTimer()

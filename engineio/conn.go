@@ -38,7 +38,8 @@ type Conn struct {
 	state     connState
 	transport Transport
 	queue     []frame
-	queued    int // bytes in queue
+	qhold     *[]frame // the pooled holder of queue's array, or nil
+	queued    int      // bytes in queue
 	wake      chan struct{}
 
 	// polling
@@ -125,7 +126,7 @@ func (c *Conn) enqueue(msgs []Message, volatile bool) error {
 		return ErrSlowConsumer
 	}
 	for _, m := range msgs {
-		c.queue = append(c.queue, frame{typ: packetMessage, data: m.Data, binary: m.Binary})
+		c.pushLocked(frame{typ: packetMessage, data: m.Data, binary: m.Binary})
 	}
 	c.queued += size
 	c.kickLocked()
@@ -142,7 +143,7 @@ func (c *Conn) writableLocked() bool {
 
 // sendControl queues a control packet (ping, noop).
 func (c *Conn) sendControlLocked(t packetType, data []byte) {
-	c.queue = append(c.queue, frame{typ: t, data: data})
+	c.pushLocked(frame{typ: t, data: data})
 	c.queued += len(data) + 1
 	c.kickLocked()
 }
@@ -167,12 +168,40 @@ func (c *Conn) notifyLocked() {
 	}
 }
 
-// takeLocked removes and returns what is queued.
-func (c *Conn) takeLocked() []frame {
-	q := c.queue
-	c.queue = nil
+// queues holds the arrays of empty queues: a connection holds one only
+// while something is queued for it, and a busy one does not allocate.
+var queues = sync.Pool{New: func() any { q := make([]frame, 0, 8); return &q }}
+
+// maxPooledQueue is the largest array given back to queues.
+const maxPooledQueue = 1024
+
+// pushLocked appends f to the queue (its bytes are counted by the caller).
+func (c *Conn) pushLocked(f frame) {
+	if c.queue == nil {
+		c.qhold = queues.Get().(*[]frame)
+		c.queue = (*c.qhold)[:0]
+	}
+	c.queue = append(c.queue, f)
+}
+
+// takeLocked removes and returns what is queued, with the holder to give
+// back to recycleQueue once the frames are written.
+func (c *Conn) takeLocked() ([]frame, *[]frame) {
+	q, hold := c.queue, c.qhold
+	c.queue, c.qhold = nil, nil
 	c.queued = 0
-	return q
+	return q, hold
+}
+
+// recycleQueue gives a written queue's array back to the pool.
+func recycleQueue(q []frame, hold *[]frame) {
+	if hold == nil || cap(q) > maxPooledQueue {
+		return
+	}
+	q = q[:cap(q)]
+	clear(q) // drop the references to the data
+	*hold = q[:0]
+	queues.Put(hold)
 }
 
 // Close closes the connection after what is queued has been written (or
@@ -197,7 +226,7 @@ func (c *Conn) Close(reason CloseReason) {
 	}
 	c.state = stateClosing
 	c.closeReason = reason
-	c.queue = append(c.queue, frame{typ: packetClose})
+	c.pushLocked(frame{typ: packetClose})
 	c.queued++
 	c.closeTimer = time.AfterFunc(c.srv.opts.WriteTimeout, func() { c.terminate(reason) })
 	c.kickLocked()
@@ -226,7 +255,7 @@ func (c *Conn) terminateWith(reason CloseReason, pollAnswer packetType) {
 	c.srv.opts.Logger.Debug("engineio: connection closed", "sid", c.id, "reason", reason, "transport", c.transport)
 	c.state = stateClosed
 	c.pollClose = byte(pollAnswer)
-	c.queue, c.queued = nil, 0
+	c.queue, c.qhold, c.queued = nil, nil, 0
 	if c.hb != nil {
 		c.hb.Stop()
 	}

@@ -60,8 +60,9 @@ type Options struct {
 	// session is created: the place to check cookies or headers. A non-nil
 	// error is answered 403 with the error's text as the message.
 	AllowRequest func(r *http.Request) error
-	// WebSocketBufferSize is the size of the read buffer of each WebSocket
-	// connection. Default 4096.
+	// WebSocketBufferSize is the size of the buffer a WebSocket connection
+	// reads with. It is pooled: a connection holds one only while the
+	// client's data is arriving, not while it is idle. Default 4096.
 	WebSocketBufferSize int
 	// Logger receives the server's diagnostics. Default: discard.
 	Logger Logger

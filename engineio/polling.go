@@ -73,13 +73,15 @@ func (c *Conn) pollAnswerLocked() (body []byte, closeAfter, ok bool) {
 	case len(c.queue) == 0:
 		return nil, false, false
 	}
-	frames := c.takeLocked()
+	frames, hold := c.takeLocked()
+	defer recycleQueue(frames, hold)
 	if last := len(frames) - 1; last > 0 && frames[last].typ == packetClose {
 		// The close packet gets a GET of its own: socket.io-client handles
 		// the messages of a payload asynchronously but a close packet at
 		// once, so in one payload the close would overtake them (a
 		// DISCONNECT would be reported as "transport close").
-		c.queue, c.queued = frames[last:], 1
+		c.pushLocked(frames[last])
+		c.queued = 1
 		frames = frames[:last]
 	}
 	n := 0

@@ -1,6 +1,7 @@
 package engineio
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -41,6 +42,7 @@ type Server struct {
 	drained chan struct{} // closed when closing and conns is empty
 
 	slowConsumers atomic.Int64
+	readers       sync.Pool // *bufio.Reader of WebSocketBufferSize
 }
 
 // NewServer returns a server that hands each new connection to h.
@@ -51,8 +53,12 @@ func NewServer(h Handler, opts *Options) *Server {
 		conns:   make(map[string]*Conn),
 		drained: make(chan struct{}),
 	}
+	size := s.opts.WebSocketBufferSize
+	s.readers.New = func() any { return bufio.NewReaderSize(nil, size) }
 	s.upgrader = websocket.Upgrader{
-		ReadBufferSize:  s.opts.WebSocketBufferSize,
+		// gorilla only does the handshake (see upgrade): the smallest
+		// buffers, which are dropped with its Conn.
+		ReadBufferSize:  1,
 		WriteBufferPool: writeBufferPool,
 		// The Origin was checked before the upgrade (checkOrigin).
 		CheckOrigin: func(*http.Request) bool { return true },
@@ -168,7 +174,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport Tra
 		transport: transport,
 		wake:      make(chan struct{}, 1),
 	}
-	c.queue = append(c.queue, frame{typ: packetOpen, data: s.openPacket(c.id, transport)})
+	c.pushLocked(frame{typ: packetOpen, data: s.openPacket(c.id, transport)})
 	c.queued = len(c.queue[0].data) + 1
 	// c is complete (queue, recv) before it is registered, where Shutdown
 	// can close it, and before its WebSocket is attached, whose writer can
@@ -286,7 +292,10 @@ func newID() string {
 // cloneRequest keeps what the application may look at later, without the
 // body or the connection's context.
 func cloneRequest(r *http.Request) *http.Request {
-	c := r.Clone(context.Background())
+	// A shallow copy: net/http does not touch a request's header, URL or
+	// cookies after its handler returned, and a deep copy is most of what an
+	// idle connection would otherwise keep.
+	c := r.WithContext(context.Background())
 	c.Body = http.NoBody
 	return c
 }

@@ -1,20 +1,34 @@
 package engineio
 
 import (
+	"bufio"
 	"errors"
+	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
 )
 
 // wsConn is the WebSocket transport of one connection (or of an upgrade
-// probe). One goroutine reads it; at most one writes it at a time.
+// probe), on the connection gorilla/websocket's Upgrader hands over. One
+// goroutine reads it (wsread.go); the frames to the client are written one
+// writer at a time (wmu): the write loop, the probe's answer, and the
+// answers to the client's pings and close (wsframe.go).
 type wsConn struct {
-	conn      *websocket.Conn
+	srv       *Server
+	nc        net.Conn
+	raw       syscall.RawConn // nc's socket, to wait for data without a buffer; nil if not a socket
+	br        *bufio.Reader   // the pooled read buffer, held only while data is buffered
+	wmu       sync.Mutex
 	closeOnce sync.Once
 }
+
+// controlTimeout bounds the write of a control frame answering the
+// client.
+const controlTimeout = 5 * time.Second
 
 // upgrade turns r into a WebSocket connection.
 func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*wsConn, error) {
@@ -22,8 +36,13 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*wsConn, error
 	if err != nil {
 		return nil, err
 	}
-	conn.SetReadLimit(int64(s.opts.MaxPayload))
-	return &wsConn{conn: conn}, nil
+	// Only the handshake is gorilla's: from here on the frames are read
+	// and written on the net.Conn, and gorilla's Conn is dropped.
+	ws := &wsConn{srv: s, nc: conn.NetConn()}
+	if sc, ok := ws.nc.(syscall.Conn); ok {
+		ws.raw, _ = sc.SyscallConn()
+	}
+	return ws, nil
 }
 
 func upgradeError(w http.ResponseWriter, _ *http.Request, status int, reason error) {
@@ -31,31 +50,35 @@ func upgradeError(w http.ResponseWriter, _ *http.Request, status int, reason err
 }
 
 func (ws *wsConn) close() {
-	ws.closeOnce.Do(func() { _ = ws.conn.Close() })
+	ws.closeOnce.Do(func() { _ = ws.nc.Close() })
 }
 
 // closeGracefully sends a close frame, then closes.
 func (ws *wsConn) closeGracefully(timeout time.Duration) {
-	msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
-	_ = ws.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(timeout))
+	_ = ws.writeControl(wsFinClose, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), timeout)
 	ws.close()
 }
 
-func (ws *wsConn) writeFrame(f frame) error {
-	if f.binary {
-		return ws.conn.WriteMessage(websocket.BinaryMessage, f.data)
-	}
-	w, err := ws.conn.NextWriter(websocket.TextMessage)
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write([]byte{byte(f.typ)}); err != nil {
-		return err
-	}
-	if _, err := w.Write(f.data); err != nil {
-		return err
-	}
-	return w.Close()
+// writeControl writes one control frame (at most 125 bytes of data).
+func (ws *wsConn) writeControl(op byte, data []byte, timeout time.Duration) error {
+	var b [2 + 125]byte
+	msg := append(appendFrameHeader(b[:0], op, len(data)), data...)
+	ws.wmu.Lock()
+	defer ws.wmu.Unlock()
+	_ = ws.nc.SetWriteDeadline(time.Now().Add(timeout))
+	_, err := ws.nc.Write(msg)
+	return err
+}
+
+// writeFrames writes frames in one write (or writev).
+func (ws *wsConn) writeFrames(frames []frame, timeout time.Duration) error {
+	b := getBatch()
+	defer putBatch(b)
+	b.build(frames)
+	ws.wmu.Lock()
+	defer ws.wmu.Unlock()
+	_ = ws.nc.SetWriteDeadline(time.Now().Add(timeout))
+	return b.writeTo(ws.nc)
 }
 
 // readLoop delivers the packets of an open WebSocket connection until it
@@ -77,26 +100,27 @@ func (ws *wsConn) readLoop(c *Conn) {
 }
 
 func (ws *wsConn) read() (packet, error) {
-	mt, data, err := ws.conn.ReadMessage()
+	op, data, err := ws.readMessage()
 	if err != nil {
 		return packet{}, err
 	}
-	if mt == websocket.BinaryMessage {
+	if op == wsOpBinary {
 		return packet{typ: packetMessage, data: data, binary: true}, nil
 	}
 	return decodeText(data)
 }
 
 func readCloseReason(err error) CloseReason {
-	if errors.Is(err, ErrInvalidPacket) || errors.Is(err, websocket.ErrReadLimit) {
+	if errors.Is(err, ErrInvalidPacket) {
 		return ReasonTransportError
 	}
 	return ReasonTransportClose
 }
 
 // writeLoop writes what is queued until the queue is empty, then exits;
-// enqueue starts it again.
+// enqueue starts it again. Each round writes everything queued at once.
 func (ws *wsConn) writeLoop(c *Conn) {
+	timeout := c.srv.opts.WriteTimeout
 	for {
 		c.mu.Lock()
 		if c.ws != ws || c.state == stateClosed {
@@ -104,7 +128,7 @@ func (ws *wsConn) writeLoop(c *Conn) {
 			c.mu.Unlock()
 			return
 		}
-		frames := c.takeLocked()
+		frames, hold := c.takeLocked()
 		if len(frames) == 0 {
 			c.writing = false
 			c.mu.Unlock()
@@ -113,17 +137,24 @@ func (ws *wsConn) writeLoop(c *Conn) {
 		reason := c.closeReason
 		c.mu.Unlock()
 
-		_ = ws.conn.SetWriteDeadline(time.Now().Add(c.srv.opts.WriteTimeout))
-		for _, f := range frames {
-			if f.typ == packetClose {
-				ws.closeGracefully(c.srv.opts.WriteTimeout)
-				c.terminate(reason)
-				return
+		closing := false
+		for i, f := range frames {
+			if f.typ == packetClose { // always last: nothing is queued after it
+				frames, closing = frames[:i], true
+				break
 			}
-			if err := ws.writeFrame(f); err != nil {
+		}
+		if len(frames) > 0 {
+			if err := ws.writeFrames(frames, timeout); err != nil {
 				c.terminate(ReasonTransportError)
 				return
 			}
+		}
+		recycleQueue(frames, hold)
+		if closing {
+			ws.closeGracefully(timeout)
+			c.terminate(reason)
+			return
 		}
 	}
 }
@@ -168,8 +199,7 @@ func (c *Conn) runProbe(ws *wsConn, timer *time.Timer) {
 		}
 		switch {
 		case p.typ == packetPing && string(p.data) == "probe":
-			_ = ws.conn.SetWriteDeadline(time.Now().Add(c.srv.opts.WriteTimeout))
-			if err := ws.writeFrame(frame{typ: packetPong, data: p.data}); err != nil {
+			if err := ws.writeFrames([]frame{{typ: packetPong, data: p.data}}, c.srv.opts.WriteTimeout); err != nil {
 				c.abortProbe(ws)
 				return
 			}
