@@ -27,7 +27,7 @@ func main() {
 		sources   = flag.String("sources", "127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4", "local source IPs, comma-separated")
 		scenario  = flag.String("scenario", "fanout", "idle, fanout or echo")
 		clients   = flag.Int("clients", 1000, "clients")
-		pid       = flag.Int("pid", 0, "server process (idle: its VmRSS is read)")
+		pid       = flag.Int("pid", 0, "server process: its VmRSS (idle) and CPU time (fanout, echo) are read")
 		settle    = flag.Duration("settle", 3*time.Second, "idle: wait before reading the RSS")
 		bound     = flag.Duration("bound", 100*time.Millisecond, "fanout: p99 bound")
 		step      = flag.Duration("step", 3*time.Second, "fanout: duration of each rate")
@@ -56,10 +56,10 @@ func main() {
 	case "fanout":
 		res, err = load.Fanout(ctx, t, load.FanoutConfig{
 			Clients: *clients, Bound: *bound, Step: *step, StartRate: *startRate,
-			Factor: *factor, MaxSteps: *maxSteps, Single: *single,
+			Factor: *factor, MaxSteps: *maxSteps, Single: *single, PID: *pid,
 		})
 	case "echo":
-		res, err = load.Echo(ctx, t, load.EchoConfig{Clients: *clients, Duration: *duration})
+		res, err = load.Echo(ctx, t, load.EchoConfig{Clients: *clients, Duration: *duration, PID: *pid})
 	default:
 		err = fmt.Errorf("unknown scenario %q", *scenario)
 	}

@@ -17,6 +17,8 @@ type EchoConfig struct {
 	Duration time.Duration
 	// Pad is the length of the payload's padding. Default 64.
 	Pad int
+	// PID is the server's process, whose CPU time is read (0: not).
+	PID int
 }
 
 // EchoResult is what the echo scenario measured.
@@ -27,6 +29,9 @@ type EchoResult struct {
 	P50ms      float64 `json:"p50_ms"`
 	P99ms      float64 `json:"p99_ms"`
 	Lost       int64   `json:"lost"`
+	// CPU microseconds per round trip of the load generator and the server.
+	LoadCPUus   float64 `json:"load_cpu_us"`
+	ServerCPUus float64 `json:"server_cpu_us,omitempty"`
 }
 
 // Echo runs the echo scenario.
@@ -87,13 +92,17 @@ func Echo(ctx context.Context, t Target, cfg EchoConfig) (*EchoResult, error) {
 	}
 	time.Sleep(cfg.Duration / 5)
 	counting.Store(true)
+	cpu := startCPU(cfg.PID)
 	t0 := time.Now()
 	time.Sleep(cfg.Duration)
 	counting.Store(false)
 	elapsed := time.Since(t0)
 	stopped.Store(true)
 	n := count.Load()
+	self, server := cpu.perEvent(n)
 	return &EchoResult{
+		LoadCPUus:   self,
+		ServerCPUus: server,
 		Clients:    cfg.Clients,
 		RoundTrips: n,
 		PerSec:     float64(n) / elapsed.Seconds(),

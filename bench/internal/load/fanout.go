@@ -32,6 +32,8 @@ type FanoutConfig struct {
 	Messages int
 	// Pad is the length of the payload's padding. Default 64.
 	Pad int
+	// PID is the server's process, whose CPU time is read (0: not).
+	PID int
 }
 
 // Step is one rate of the ramp.
@@ -46,6 +48,9 @@ type Step struct {
 	P99ms       float64 `json:"p99_ms"`
 	MaxMs       float64 `json:"max_ms"`
 	WithinBound bool    `json:"within_bound"`
+	// CPU microseconds per delivery of the load generator and the server.
+	LoadCPUus   float64 `json:"load_cpu_us"`
+	ServerCPUus float64 `json:"server_cpu_us,omitempty"`
 }
 
 // FanoutResult is what the fan-out scenario measured.
@@ -73,6 +78,7 @@ type fanout struct {
 	start  time.Time
 	phases [maxPhases]phase
 	ready  atomic.Int64
+	warm   atomic.Uint64 // phase 0 messages received
 	ctl    *Client
 	msg    []byte
 	pad    string
@@ -126,6 +132,13 @@ func Fanout(ctx context.Context, t Target, cfg FanoutConfig) (*FanoutResult, err
 		ph++
 	}
 	rate := cfg.StartRate / float64(cfg.Clients)
+	if cfg.Messages == 0 {
+		// A step at the first rate, not recorded: the servers' first
+		// seconds under load (JIT, heap growth) are not what is measured.
+		f.step(ph, rate, int(math.Ceil(rate*min(cfg.Step, 2*time.Second).Seconds())))
+		ph++
+	}
+	failed := 0
 	for i := 0; i < cfg.MaxSteps && ph < maxPhases; i++ {
 		n := int(math.Round(rate * cfg.Step.Seconds()))
 		if cfg.Messages > 0 {
@@ -137,7 +150,13 @@ func Fanout(ctx context.Context, t Target, cfg FanoutConfig) (*FanoutResult, err
 		if s.WithinBound && s.Deliveries > res.Best {
 			res.Best, res.BestP99ms = s.Deliveries, s.P99ms
 		}
-		if !s.WithinBound || cfg.Messages > 0 || ctx.Err() != nil || p.lost.Load() > 0 {
+		if s.WithinBound {
+			failed = 0
+		} else {
+			failed++
+		}
+		// Two failed steps in a row end the ramp: one may be noise.
+		if failed == 2 || cfg.Messages > 0 || ctx.Err() != nil || p.lost.Load() > 0 {
 			break
 		}
 		rate *= cfg.Factor
@@ -156,6 +175,7 @@ func (f *fanout) onEvent(data []byte, warm *bool) {
 		return
 	}
 	if ph == 0 {
+		f.warm.Add(1)
 		if !*warm {
 			*warm = true
 			f.ready.Add(1)
@@ -180,7 +200,16 @@ func (f *fanout) warmUp() error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return nil
+	// Then let the warm-up broadcasts drain.
+	last := f.warm.Load()
+	for {
+		time.Sleep(300 * time.Millisecond)
+		n := f.warm.Load()
+		if n == last || time.Now().After(end) {
+			return nil
+		}
+		last = n
+	}
 }
 
 func (f *fanout) send(ph int) error {
@@ -193,6 +222,7 @@ func (f *fanout) send(ph int) error {
 // step sends n broadcasts at rate per second in phase ph, then waits for
 // the deliveries (up to three bounds, at least 2s).
 func (f *fanout) step(ph int, rate float64, n int) Step {
+	cpu := startCPU(f.cfg.PID)
 	t0 := time.Now()
 	sent := 0
 	for sent < n {
@@ -227,6 +257,7 @@ func (f *fanout) step(ph int, rate float64, n int) Step {
 	if recv < expected {
 		s.Missing = expected - recv
 	}
+	s.LoadCPUus, s.ServerCPUus = cpu.perEvent(recv)
 	s.WithinBound = s.Missing == 0 && s.P99ms < ms(f.cfg.Bound)
 	return s
 }
