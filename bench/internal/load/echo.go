@@ -103,11 +103,11 @@ func Echo(ctx context.Context, t Target, cfg EchoConfig) (*EchoResult, error) {
 	return &EchoResult{
 		LoadCPUus:   self,
 		ServerCPUus: server,
-		Clients:    cfg.Clients,
-		RoundTrips: n,
-		PerSec:     float64(n) / elapsed.Seconds(),
-		P50ms:      ms(hist.Quantile(0.5)),
-		P99ms:      ms(hist.Quantile(0.99)),
-		Lost:       p.lost.Load(),
+		Clients:     cfg.Clients,
+		RoundTrips:  n,
+		PerSec:      float64(n) / elapsed.Seconds(),
+		P50ms:       ms(hist.Quantile(0.5)),
+		P99ms:       ms(hist.Quantile(0.99)),
+		Lost:        p.lost.Load(),
 	}, nil
 }
