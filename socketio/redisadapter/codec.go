@@ -26,10 +26,15 @@ const maxDepth = 128
 
 var errDepth = errors.New("redisadapter: value nested too deep")
 
-// appendJSONAsMsgpack writes the JSON value data as MessagePack, each
-// attachment placeholder as the bin of its attachment.
-func appendJSONAsMsgpack(e *msgpack.Encoder, data []byte, attachments [][]byte) error {
-	t := jsonTranscoder{e: e, b: data, att: attachments}
+// appendJSONAsMsgpack writes the JSON value data as MessagePack to w
+// (through e, which writes to w unbuffered), each attachment placeholder
+// as the bin of its attachment.
+func appendJSONAsMsgpack(e *msgpack.Encoder, w *bytes.Buffer, data []byte, attachments [][]byte) error {
+	counts, err := memberCounts(data)
+	if err != nil {
+		return err
+	}
+	t := jsonTranscoder{e: e, w: w, b: data, att: attachments, counts: counts}
 	if err := t.value(0); err != nil {
 		return err
 	}
@@ -39,11 +44,69 @@ func appendJSONAsMsgpack(e *msgpack.Encoder, data []byte, attachments [][]byte) 
 	return nil
 }
 
+// memberCounts returns the number of members of every object and array of
+// data, in the order they open: MessagePack writes the count first.
+func memberCounts(b []byte) ([]int, error) {
+	type open struct {
+		idx   int
+		empty bool
+	}
+	var counts []int
+	stack := make([]open, 0, 8)
+	touch := func() {
+		if len(stack) > 0 {
+			stack[len(stack)-1].empty = false
+		}
+	}
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; c {
+		case '"':
+			touch()
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+		case '{', '[':
+			touch()
+			if len(stack) >= maxDepth {
+				return nil, errDepth
+			}
+			counts = append(counts, 0)
+			stack = append(stack, open{idx: len(counts) - 1, empty: true})
+		case '}', ']':
+			if len(stack) == 0 {
+				return nil, errJSON
+			}
+			top := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if !top.empty {
+				counts[top.idx]++ // members are commas + 1
+			}
+		case ',':
+			if len(stack) == 0 {
+				return nil, errJSON
+			}
+			counts[stack[len(stack)-1].idx]++
+		case ' ', '\t', '\n', '\r', ':':
+		default:
+			touch()
+		}
+	}
+	if len(stack) != 0 {
+		return nil, errJSON
+	}
+	return counts, nil
+}
+
 type jsonTranscoder struct {
-	e   *msgpack.Encoder
-	b   []byte
-	i   int
-	att [][]byte
+	e      *msgpack.Encoder
+	w      *bytes.Buffer
+	b      []byte
+	i      int
+	att    [][]byte
+	counts []int
+	ci     int // the next container's index in counts
 }
 
 var errJSON = errors.New("redisadapter: malformed JSON")
@@ -73,11 +136,7 @@ func (t *jsonTranscoder) value(depth int) error {
 	case c == '[':
 		return t.array(depth)
 	case c == '"':
-		s, err := t.str()
-		if err != nil {
-			return err
-		}
-		return t.e.EncodeString(s)
+		return t.str()
 	case c == 't' && bytes.HasPrefix(t.b[t.i:], []byte("true")):
 		t.i += 4
 		return t.e.EncodeBool(true)
@@ -93,8 +152,8 @@ func (t *jsonTranscoder) value(depth int) error {
 	return errJSON
 }
 
-// str reads a JSON string.
-func (t *jsonTranscoder) str() (string, error) {
+// str writes a JSON string as a MessagePack str.
+func (t *jsonTranscoder) str() error {
 	start := t.i
 	t.i++
 	escaped := false
@@ -107,17 +166,34 @@ func (t *jsonTranscoder) str() (string, error) {
 		case '"':
 			t.i++
 			if !escaped {
-				return string(t.b[start+1 : t.i-1]), nil
+				writeStr(t.w, t.b[start+1:t.i-1])
+				return nil
 			}
 			var s string
 			if err := json.Unmarshal(t.b[start:t.i], &s); err != nil {
-				return "", errJSON
+				return errJSON
 			}
-			return s, nil
+			writeStr(t.w, []byte(s))
+			return nil
 		}
 		t.i++
 	}
-	return "", errJSON
+	return errJSON
+}
+
+// writeStr writes a MessagePack str.
+func writeStr(w *bytes.Buffer, s []byte) {
+	switch n := len(s); {
+	case n < 32:
+		w.WriteByte(0xa0 | byte(n))
+	case n < 1<<8:
+		w.Write([]byte{0xd9, byte(n)})
+	case n < 1<<16:
+		w.Write([]byte{0xda, byte(n >> 8), byte(n)})
+	default:
+		w.Write([]byte{0xdb, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
+	}
+	w.Write(s)
 }
 
 func (t *jsonTranscoder) number() error {
@@ -132,7 +208,29 @@ func (t *jsonTranscoder) number() error {
 		}
 		t.i++
 	}
-	s := string(t.b[start:t.i])
+	num := t.b[start:t.i]
+	if !isFloat && len(num) < 19 { // fits an int64
+		var n int64
+		neg := num[0] == '-'
+		digits := num
+		if neg {
+			digits = num[1:]
+		}
+		if len(digits) == 0 {
+			return errJSON
+		}
+		for _, d := range digits {
+			if d < '0' || d > '9' {
+				return errJSON
+			}
+			n = n*10 + int64(d-'0')
+		}
+		if neg {
+			n = -n
+		}
+		return t.e.EncodeInt(n)
+	}
+	s := string(num)
 	if !isFloat {
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 			return t.e.EncodeInt(n)
@@ -151,41 +249,49 @@ func (t *jsonTranscoder) number() error {
 	return t.e.EncodeFloat64(f)
 }
 
-// end returns the index after the JSON value that starts at i.
-func (t *jsonTranscoder) end(i int) int {
-	depth := 0
-	for ; i < len(t.b); i++ {
-		switch t.b[i] {
-		case '"':
-			for i++; i < len(t.b) && t.b[i] != '"'; i++ {
-				if t.b[i] == '\\' {
-					i++
-				}
-			}
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				return i + 1
-			}
-		}
+// nextCount returns the member count of the next container.
+func (t *jsonTranscoder) nextCount() (int, error) {
+	if t.ci >= len(t.counts) {
+		return 0, errJSON
 	}
-	return len(t.b)
+	n := t.counts[t.ci]
+	t.ci++
+	return n, nil
+}
+
+// placeholder returns the end of the placeholder object at t.i and its
+// attachment, if it is one.
+func (t *jsonTranscoder) placeholder() (int, []byte, bool) {
+	if len(t.att) == 0 {
+		return 0, nil, false
+	}
+	j := t.i + 1
+	for j < len(t.b) && (t.b[j] == ' ' || t.b[j] == '\t' || t.b[j] == '\n' || t.b[j] == '\r') {
+		j++
+	}
+	rest := t.b[j:]
+	if !bytes.HasPrefix(rest, []byte(`"_placeholder"`)) && !bytes.HasPrefix(rest, []byte(`"num"`)) {
+		return 0, nil, false
+	}
+	end := bytes.IndexByte(rest, '}')
+	if end < 0 {
+		return 0, nil, false
+	}
+	end += j + 1
+	if n, ok := parser.IsPlaceholder(t.b[t.i:end]); ok && n < len(t.att) {
+		return end, t.att[n], true
+	}
+	return 0, nil, false
 }
 
 func (t *jsonTranscoder) object(depth int) error {
-	if len(t.att) > 0 {
-		end := t.end(t.i)
-		if n, ok := parser.IsPlaceholder(t.b[t.i:end]); ok && n < len(t.att) {
-			t.i = end
-			return t.e.EncodeBytes(t.att[n])
-		}
-	}
-	// Count the members first: MessagePack writes the length before them.
-	n, err := t.count('}')
+	n, err := t.nextCount()
 	if err != nil {
 		return err
+	}
+	if end, att, ok := t.placeholder(); ok {
+		t.i = end
+		return t.e.EncodeBytes(att)
 	}
 	if err := t.e.EncodeMapLen(n); err != nil {
 		return err
@@ -196,11 +302,7 @@ func (t *jsonTranscoder) object(depth int) error {
 		if t.i >= len(t.b) || t.b[t.i] != '"' {
 			return errJSON
 		}
-		key, err := t.str()
-		if err != nil {
-			return err
-		}
-		if err := t.e.EncodeString(key); err != nil {
+		if err := t.str(); err != nil {
 			return err
 		}
 		t.skipWS()
@@ -225,7 +327,7 @@ func (t *jsonTranscoder) object(depth int) error {
 }
 
 func (t *jsonTranscoder) array(depth int) error {
-	n, err := t.count(']')
+	n, err := t.nextCount()
 	if err != nil {
 		return err
 	}
@@ -248,46 +350,6 @@ func (t *jsonTranscoder) array(depth int) error {
 	}
 	t.i++
 	return nil
-}
-
-// count returns the number of members of the object or array at t.i.
-func (t *jsonTranscoder) count(closing byte) (int, error) {
-	n, depth, empty := 0, 0, true
-	for i := t.i; i < len(t.b); i++ {
-		switch c := t.b[i]; c {
-		case '"':
-			empty = false
-			for i++; i < len(t.b) && t.b[i] != '"'; i++ {
-				if t.b[i] == '\\' {
-					i++
-				}
-			}
-		case '{', '[':
-			if depth == 1 {
-				empty = false
-			}
-			depth++
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				if c != closing {
-					return 0, errJSON
-				}
-				if empty {
-					return 0, nil
-				}
-				return n + 1, nil
-			}
-		case ',':
-			if depth == 1 {
-				n++
-			}
-		case ' ', '\t', '\n', '\r':
-		default:
-			empty = false
-		}
-	}
-	return 0, errJSON
 }
 
 // msgpackReader reads MessagePack values from a byte slice; lengths are

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"math"
+	"reflect"
 	"testing"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -147,6 +150,62 @@ func FuzzDecodeMessages(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzJSONRoundTrip: any event data encodes, and decodes to the same JSON
+// value.
+func FuzzJSONRoundTrip(f *testing.F) {
+	for _, s := range []string{`["a"]`, `["a",1,-2.5e-3,"\u00e9",{"b":[null,true]}]`, `["x",{},[],[[[]]],""]`, `["n",123456789012345678901234567890,-0,1E400]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var want any
+		if len(data) == 0 || data[0] != '[' || json.Unmarshal(data, &want) != nil {
+			return
+		}
+		if list, _ := want.([]any); len(list) == 0 {
+			return
+		}
+		p := &parser.Packet{Type: parser.Event, Namespace: "/", Data: data}
+		b, err := encodeBroadcast("u", p, &socketio.BroadcastOptions{}, "")
+		if err != nil {
+			if errors.Is(err, errDepth) {
+				return
+			}
+			t.Fatalf("encode %q: %v", data, err)
+		}
+		m, err := decodeBroadcast(b)
+		if err != nil {
+			t.Fatalf("decode of %q: %v", data, err)
+		}
+		var got any
+		if err := json.Unmarshal(m.packet.Data, &got); err != nil {
+			t.Fatalf("%q became invalid %q", data, m.packet.Data)
+		}
+		if !reflect.DeepEqual(normalize(got), normalize(want)) {
+			t.Fatalf("%q became %q", data, m.packet.Data)
+		}
+	})
+}
+
+// normalize maps infinities (which JSON cannot hold: they come back null)
+// to nil.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if math.IsInf(x, 0) {
+			return nil
+		}
+	case []any:
+		for i := range x {
+			x[i] = normalize(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = normalize(x[k])
+		}
+	}
+	return v
 }
 
 func BenchmarkEncodeBroadcast(b *testing.B) {

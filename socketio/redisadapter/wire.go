@@ -124,7 +124,7 @@ func encodeBroadcast(uid string, p *parser.Packet, opts *socketio.BroadcastOptio
 		return nil, err
 	}
 	_ = e.EncodeString(uid)
-	if err := encodePacket(e, p); err != nil {
+	if err := encodePacket(e, &buf, p); err != nil {
 		return nil, err
 	}
 	if err := encodeOpts(e, opts, offset, 0); err != nil {
@@ -134,12 +134,12 @@ func encodeBroadcast(uid string, p *parser.Packet, opts *socketio.BroadcastOptio
 }
 
 // encodePacket writes {type, data, nsp} of an event.
-func encodePacket(e *msgpack.Encoder, p *parser.Packet) error {
+func encodePacket(e *msgpack.Encoder, w *bytes.Buffer, p *parser.Packet) error {
 	_ = e.EncodeMapLen(3)
 	_ = e.EncodeString("type")
 	_ = e.EncodeInt(int64(parser.Event)) // notepack carries binary as bin: the receiver finds it
 	_ = e.EncodeString("data")
-	if err := appendJSONAsMsgpack(e, p.Data, p.Attachments); err != nil {
+	if err := appendJSONAsMsgpack(e, w, p.Data, p.Attachments); err != nil {
 		return err
 	}
 	_ = e.EncodeString("nsp")
@@ -441,7 +441,7 @@ func encodeBroadcastRequest(uid, id string, p *parser.Packet, opts *socketio.Bro
 	_ = e.EncodeString("type")
 	_ = e.EncodeInt(reqBroadcast)
 	_ = e.EncodeString("packet")
-	if err := encodePacket(e, p); err != nil {
+	if err := encodePacket(e, &buf, p); err != nil {
 		return nil, err
 	}
 	_ = e.EncodeString("opts")
@@ -522,7 +522,7 @@ func encodeAckResponse(id string, a socketio.Args) ([]byte, error) {
 	_ = e.EncodeString(id)
 	if a.Len() > 0 {
 		_ = e.EncodeString("packet")
-		if err := appendJSONAsMsgpack(e, a.Raw(0), a.Attachments()); err != nil {
+		if err := appendJSONAsMsgpack(e, &buf, a.Raw(0), a.Attachments()); err != nil {
 			return nil, err
 		}
 	}
