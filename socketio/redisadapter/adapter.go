@@ -70,7 +70,7 @@ func (a *Adapter) Rooms(id string) []string { return a.local.Rooms(id) }
 // without ack is first appended to the namespace's stream, and its entry
 // id goes out as the packet's last argument, the same on every node.
 func (a *Adapter) Broadcast(p *parser.Packet, opts *socketio.BroadcastOptions) {
-	if a.rec != nil && loggable(p, opts) && a.node.Healthy() {
+	if a.rec != nil && loggable(p, opts) && a.node.reachable() {
 		a.seqMu.Lock()
 		offset, err := a.rec.append(p, opts)
 		if err == nil {
@@ -83,6 +83,7 @@ func (a *Adapter) Broadcast(p *parser.Packet, opts *socketio.BroadcastOptions) {
 			return
 		}
 		a.seqMu.Unlock()
+		a.node.setPub(false, err, 1) // the next broadcasts do not wait for Redis
 		a.node.opts.Logger.Warn("redisadapter: append to the recovery stream failed; broadcast sent without offset", "nsp", a.nsp.Name(), "err", err)
 	}
 	if !opts.Local {
@@ -277,7 +278,12 @@ func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, event string, args 
 // Close unsubscribes the namespace; the last adapter of a node closes its
 // connections.
 func (a *Adapter) Close() error {
-	a.closeOnce.Do(func() { a.node.unregister(a) })
+	a.closeOnce.Do(func() {
+		a.node.unregister(a)
+		a.pmu.Lock()
+		clear(a.pending) // acks still awaited are forgotten
+		a.pmu.Unlock()
+	})
 	return nil
 }
 

@@ -28,7 +28,18 @@ func newRedis(t testing.TB) (*redis.Client, string) {
 	t.Helper()
 	rdb := redis.NewClient(redisOptions(t))
 	t.Cleanup(func() { _ = rdb.Close() })
-	return rdb, "kintest-" + testenv.RandomID()
+	key := "kintest-" + testenv.RandomID()
+	t.Cleanup(func() { deleteKeys(rdb, key) }) // after the nodes stopped
+	return rdb, key
+}
+
+// deleteKeys deletes the keys (sessions, streams) of cluster key.
+func deleteKeys(rdb *redis.Client, key string) {
+	ctx := context.Background()
+	iter := rdb.Scan(ctx, 0, key+"*", 100).Iterator()
+	for iter.Next(ctx) {
+		rdb.Del(ctx, iter.Val())
+	}
 }
 
 func redisOptions(t testing.TB) *redis.Options {

@@ -36,8 +36,9 @@ type Node struct {
 	done     sync.WaitGroup
 	pubQ     chan publication
 
-	subUp atomic.Bool // the subscriber is connected and subscribed
-	pubUp atomic.Bool // the last publication went through
+	subUp   atomic.Bool // the subscriber is connected and subscribed
+	subLost atomic.Bool // the subscriber failed and has not answered since
+	pubUp   atomic.Bool // the last publication went through
 }
 
 type publication struct {
@@ -82,6 +83,11 @@ func (n *Node) UID() string { return n.uid }
 // Healthy reports whether the node is connected to Redis: subscribed, and
 // publishing. While it is not, broadcasts reach this node's clients only.
 func (n *Node) Healthy() bool { return n.subUp.Load() && n.pubUp.Load() }
+
+// reachable reports whether Redis is not known to be down: no failure
+// seen since the last success. A broadcast appends to the recovery stream
+// only then, so that it never waits for a Redis that does not answer.
+func (n *Node) reachable() bool { return !n.subLost.Load() && n.pubUp.Load() }
 
 // Ping checks the connection to Redis now: it returns the error of a PING,
 // or ErrNotConnected while the subscriber is down. Fit for a readiness
@@ -231,6 +237,7 @@ func (n *Node) receive(ps *redis.PubSub, stop chan struct{}) {
 }
 
 func (n *Node) setSub(up bool, err error) {
+	n.subLost.Store(!up)
 	if n.subUp.Swap(up) != up {
 		if up {
 			n.opts.Logger.Warn("redisadapter: subscriber connected", "uid", n.uid)
@@ -329,12 +336,16 @@ func (n *Node) send(batch []publication) {
 		}
 		_, err = pipe.Exec(ctx)
 	}
-	up := err == nil
+	n.setPub(err == nil, err, len(batch))
+}
+
+// setPub records whether Redis took the node's last command.
+func (n *Node) setPub(up bool, err error, messages int) {
 	if n.pubUp.Swap(up) != up {
 		if up {
 			n.opts.Logger.Warn("redisadapter: publishing again", "uid", n.uid)
 		} else {
-			n.opts.Logger.Warn("redisadapter: publish failed; messages to other nodes are lost until Redis is back", "uid", n.uid, "err", err, "messages", len(batch))
+			n.opts.Logger.Warn("redisadapter: publish failed; messages to other nodes are lost until Redis is back", "uid", n.uid, "err", err, "messages", messages)
 		}
 	}
 }

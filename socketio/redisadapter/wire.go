@@ -116,7 +116,11 @@ func (r *roomList) UnmarshalJSON(b []byte) error {
 // with the packet as {type: 2, data, nsp} as socket.io writes it.
 func encodeBroadcast(uid string, p *parser.Packet, opts *socketio.BroadcastOptions, offset string) ([]byte, error) {
 	var buf bytes.Buffer
-	buf.Grow(len(p.Data) + 64)
+	size := len(p.Data) + 64
+	for _, a := range p.Attachments {
+		size += len(a)
+	}
+	buf.Grow(size)
 	e := msgpack.GetEncoder()
 	defer msgpack.PutEncoder(e)
 	e.Reset(&buf)
