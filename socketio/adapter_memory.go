@@ -227,6 +227,16 @@ func (a *MemoryAdapter) Deliver(p *parser.Packet, opts *BroadcastOptions) {
 	a.deliver(p, opts, a.selectSockets(opts))
 }
 
+// DeliverLater selects the local sockets opts selects now and returns the
+// function that queues p for them, as Deliver would. A cluster adapter
+// selects under its own lock and sends after releasing it: a send can
+// close a slow client, which runs that socket's disconnect handlers at
+// once, and they may broadcast. send is to be called once.
+func (a *MemoryAdapter) DeliverLater(p *parser.Packet, opts *BroadcastOptions) (send func()) {
+	sockets := a.selectSockets(opts)
+	return func() { a.deliver(p, opts, sockets) }
+}
+
 func (a *MemoryAdapter) deliver(p *parser.Packet, opts *BroadcastOptions, sockets *[]*Socket) {
 	msgs := packetMessages(p)
 	for _, s := range *sockets {

@@ -75,11 +75,12 @@ func (a *Adapter) Broadcast(p *parser.Packet, opts *socketio.BroadcastOptions) {
 		offset, err := a.rec.append(p, opts)
 		if err == nil {
 			q := withOffset(p, offset)
-			a.deliverLogged(q, opts, offset)
+			send := a.selectLogged(q, opts, offset)
 			if !opts.Local {
 				a.publishBroadcast(q, opts, offset)
 			}
 			a.seqMu.Unlock()
+			send() // outside the locks: it may run disconnect handlers
 			return
 		}
 		a.seqMu.Unlock()
@@ -109,9 +110,13 @@ func (a *Adapter) publishBroadcast(p *parser.Packet, opts *socketio.BroadcastOpt
 	a.node.publish(channel, msg)
 }
 
-// deliverLogged delivers a packet of the stream, leaving out the sockets
-// that already got it while they recovered.
-func (a *Adapter) deliverLogged(p *parser.Packet, opts *socketio.BroadcastOptions, offset string) {
+// selectLogged selects the sockets a packet of the stream goes to,
+// leaving out those that already got it while they recovered, and returns
+// the function that sends it to them. Selecting under joinMu makes each
+// socket either selected or given the packet by Rejoin; sending after the
+// locks are released lets the disconnect handlers of a slow client that
+// the send closes broadcast in turn.
+func (a *Adapter) selectLogged(p *parser.Packet, opts *socketio.BroadcastOptions, offset string) (send func()) {
 	a.joinMu.RLock()
 	defer a.joinMu.RUnlock()
 	if ids := a.takeSkipped(offset); len(ids) > 0 {
@@ -119,7 +124,7 @@ func (a *Adapter) deliverLogged(p *parser.Packet, opts *socketio.BroadcastOption
 		o.Except = append(append([]string(nil), opts.Except...), ids...)
 		opts = &o
 	}
-	a.local.Deliver(p, opts)
+	return a.local.DeliverLater(p, opts)
 }
 
 // BroadcastWithAck delivers p here and asks the other nodes to deliver it;

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
+	"github.com/kin-comms/kinrt/engineio"
 	"github.com/kin-comms/kinrt/internal/testenv"
 	"github.com/kin-comms/kinrt/socketio"
 )
@@ -74,6 +75,7 @@ type testNode struct {
 type nodeConfig struct {
 	opts     *Options
 	recovery *socketio.RecoveryOptions
+	engine   *engineio.Options
 	setup    func(io *socketio.Server)
 	client   *redis.Client // default: a client of its own
 }
@@ -95,7 +97,7 @@ func startNode(t testing.TB, key string, cfg nodeConfig) *testNode {
 		t.Cleanup(func() { _ = rdb.Close() })
 	}
 	n := &testNode{node: NewNode(rdb, &o)}
-	n.io = socketio.NewServer(&socketio.Options{NewAdapter: n.node.NewAdapter, Recovery: cfg.recovery})
+	n.io = socketio.NewServer(&socketio.Options{NewAdapter: n.node.NewAdapter, Recovery: cfg.recovery, Engine: cfg.engine})
 	n.io.Use(func(s *socketio.Socket) error { // before the CONNECT reply
 		for _, r := range s.Handshake().Query["join"] {
 			s.Join(strings.Split(r, ",")...)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kin-comms/kinrt/engineio"
 	"github.com/kin-comms/kinrt/socketio"
 )
 
@@ -206,4 +207,33 @@ func streamLess(a, b string) bool {
 	am, as := parse(a)
 	bm, bs := parse(b)
 	return am < bm || (am == bm && as < bs)
+}
+
+// TestSlowClientClosedDuringBroadcast: a broadcast that closes a slow
+// client runs its disconnect handlers, which broadcast in turn; nothing
+// deadlocks.
+func TestSlowClientClosedDuringBroadcast(t *testing.T) {
+	t.Parallel()
+	rdb, key := newRedis(t)
+	rec := &socketio.RecoveryOptions{MaxDisconnectionDuration: time.Minute}
+	a := startNode(t, key, nodeConfig{recovery: rec, engine: &engineio.Options{MaxBufferedBytes: 300}, setup: func(io *socketio.Server) {
+		io.OnConnection(func(s *socketio.Socket) {
+			s.OnDisconnect(func(socketio.DisconnectReason) { _ = io.To("watchers").Emit("left", s.ID()) })
+		})
+	}})
+	b := startNode(t, key, nodeConfig{recovery: rec})
+	waitNodes(t, rdb, key, "/", 2)
+	slow := dial(t, a, "join=r", nil)
+	watcher := dial(t, b, "join=watchers", nil)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = a.io.To("r").Emit("big", strings.Repeat("x", 1000)) // over the slow client's queue limit
+	}()
+	select {
+	case <-done:
+	case <-time.After(waitTimeout):
+		t.Fatal("broadcast deadlocked")
+	}
+	watcher.expectEvent("left", slow.sid)
 }

@@ -81,7 +81,7 @@ func (a *Adapter) onBroadcast(channel string, payload []byte) {
 		return
 	}
 	if m.opts.Offset != "" && a.rec != nil {
-		a.deliverLogged(m.packet, m.opts.broadcastOptions(), m.opts.Offset) // the offset is in its data already
+		a.selectLogged(m.packet, m.opts.broadcastOptions(), m.opts.Offset)() // the offset is in its data already
 		return
 	}
 	a.local.Deliver(m.packet, m.opts.broadcastOptions())
