@@ -29,6 +29,11 @@ const (
 	msgWebhookRejectRate = "too many refused webhooks from this address"
 )
 
+// connectAttempts is the budget of CONNECT packets of one Engine.IO
+// session: a client sends one per namespace (again after a refusal), not
+// a stream of them with one token after another.
+var connectAttempts = limit.Rate{PerSecond: 1, Burst: 5}
+
 // connectHold is how long a user's connection slot, taken by the
 // middleware, waits for the connection handler to confirm it.
 const connectHold = 30 * time.Second
@@ -41,6 +46,7 @@ type limits struct {
 	api     *limit.Keyed // API requests per user, or per IP
 	webhook *limit.Bucket
 	reject  *limit.Keyed // refused webhooks per IP
+	tries   *limit.Keyed // CONNECT packets per Engine.IO session
 	users   *limit.Slots // sockets per user
 	hooks   *twilio.Verifier
 
@@ -68,6 +74,7 @@ func (s *Server) newLimits() *limits {
 		api:     limit.NewKeyed(c.APIRate, nil),
 		webhook: limit.NewBucket(c.WebhookRate),
 		reject:  limit.NewKeyed(c.WebhookRejectRate, nil),
+		tries:   limit.NewKeyed(connectAttempts, nil),
 		users:   limit.NewSlots(c.MaxConnectionsPerUser),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kinrt_limited_total",
@@ -130,6 +137,17 @@ func (s *Server) limitHandshake(w http.ResponseWriter, r *http.Request, next htt
 		l.mu.Unlock()
 	}()
 	next.ServeHTTP(w, r)
+}
+
+// limitConnectAttempts is the namespace middleware before authenticate:
+// a session that keeps sending CONNECT (guessing tokens, or a loop) is
+// refused without the cost of checking its token.
+func (s *Server) limitConnectAttempts(sock *socketio.Socket) error {
+	if ok, _ := s.limits.tries.Allow(sock.Conn().ID()); ok {
+		return nil
+	}
+	s.limits.refused.WithLabelValues("connect_attempts").Inc()
+	return &socketio.ConnectError{Message: msgConnectRate}
 }
 
 // limitUserSockets is the namespace middleware after authenticate: a user

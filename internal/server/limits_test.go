@@ -373,3 +373,33 @@ func TestBodyLimits(t *testing.T) {
 		t.Fatalf("1 MB Engine.IO POST: %d %s, want 413", status, body)
 	}
 }
+
+// TestConnectAttemptsPerSession: a session that keeps sending CONNECT
+// with bad tokens is refused before its tokens are checked.
+func TestConnectAttemptsPerSession(t *testing.T) {
+	t.Parallel()
+	srv, hs := startServer(t, nil)
+	ls, _, err := limDial(t, hs.URL, nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var answers []string
+	for range 8 {
+		answers = append(answers, ls.connect("guess"))
+	}
+	want := []string{"unauthorized", "unauthorized", "unauthorized", "unauthorized", "unauthorized",
+		"too many connection attempts", "too many connection attempts", "too many connection attempts"}
+	if strings.Join(answers, ",") != strings.Join(want, ",") {
+		t.Fatalf("8 CONNECTs with a bad token: %q, want %q", answers, want)
+	}
+	if msg := ls.connect(limToken(t, srv.Verifier().Mint, "ann")); msg != "too many connection attempts" {
+		t.Fatalf("a good token within the same burst: %q, want refused before the check", msg)
+	}
+	other, _, err := limDial(t, hs.URL, nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := other.connect(limToken(t, srv.Verifier().Mint, "ann")); msg != "" {
+		t.Fatalf("another session: %q", msg)
+	}
+}

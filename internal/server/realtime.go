@@ -45,6 +45,7 @@ func (s *Server) newRealtime() *socketio.Server {
 		OnDeliver: func(nsp string, n int) { s.metrics.deliveries.WithLabelValues(nsp).Add(float64(n)) },
 		Logger:    s.log,
 	})
+	io.Use(s.limitConnectAttempts) // before the cost of a token check
 	io.Use(s.authenticate)
 	io.OnConnection(s.onConnection)
 	return io
