@@ -221,3 +221,40 @@ func TestServerSideEmit(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestFromHandlerOnReceivingGoroutine: another node disconnects a
+// socket here; its disconnect handler, on the goroutine that receives from
+// Redis, asks the cluster for its sockets and gets the answers.
+func TestRequestFromHandlerOnReceivingGoroutine(t *testing.T) {
+	t.Parallel()
+	fetched := make(chan int, 1)
+	var b *testNode
+	setup := func(io *socketio.Server) {
+		io.OnConnection(func(s *socketio.Socket) {
+			s.OnDisconnect(func(socketio.DisconnectReason) {
+				if s.Handshake().Query.Get("victim") == "" {
+					return
+				}
+				list, _ := io.Of("/").FetchSockets(context.Background())
+				fetched <- len(list)
+			})
+		})
+	}
+	rdb, key := newRedis(t)
+	a := startNode(t, key, nodeConfig{})
+	b = startNode(t, key, nodeConfig{setup: setup})
+	waitNodes(t, rdb, key, "/", 2)
+	dial(t, a, "", nil)
+	dial(t, a, "", nil)
+	victim := dial(t, b, "victim=1", nil)
+	start := time.Now()
+	a.io.To(victim.sid).DisconnectSockets(false)
+	select {
+	case n := <-fetched:
+		if n != 2 || time.Since(start) > 2*time.Second {
+			t.Fatalf("fetched %d sockets in %v, want node a's 2 at once", n, time.Since(start))
+		}
+	case <-time.After(waitTimeout):
+		t.Fatal("the handler did not run")
+	}
+}

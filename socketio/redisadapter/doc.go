@@ -46,6 +46,9 @@
 //
 // # Concurrency
 //
-// All methods are safe for concurrent use. Messages from other nodes are
-// handled one at a time, in order, on the node's receiving goroutine.
+// All methods are safe for concurrent use. Broadcasts and requests from
+// other nodes are handled one at a time, in order, on a goroutine of the
+// Node; a disconnect handler may run there (when another node disconnects
+// a socket of this one) and may itself ask the cluster: answers are read
+// and handled apart.
 package redisadapter

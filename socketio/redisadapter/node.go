@@ -35,6 +35,8 @@ type Node struct {
 	stop     chan struct{}
 	done     sync.WaitGroup
 	pubQ     chan publication
+	respQ    chan *redis.Message // answers to this node's requests
+	workQ    chan *redis.Message // broadcasts and requests, in order
 
 	subUp   atomic.Bool // the subscriber is connected and subscribed
 	subLost atomic.Bool // the subscriber failed and has not answered since
@@ -182,10 +184,37 @@ func (n *Node) start() {
 	n.ps = n.client.Subscribe(context.Background())
 	n.stop = make(chan struct{})
 	n.pubQ = make(chan publication, n.opts.PublishQueue)
+	n.respQ = make(chan *redis.Message, 1024)
+	n.workQ = make(chan *redis.Message, 4096)
 	n.pubUp.Store(true)
-	n.done.Add(2)
-	go n.receive(n.ps, n.stop)
+	n.done.Add(4)
+	go n.receive(n.ps, n.workQ, n.respQ, n.stop)
+	go n.handle(n.workQ, n.stop)
+	go n.handle(n.respQ, n.stop)
 	go n.publisher(n.pubQ, n.stop)
+}
+
+// handle handles the messages of q in order until stop. Broadcasts and
+// requests have one goroutine, answers another, and neither reads Redis:
+// a handler that runs there (a disconnect handler, when another node
+// disconnects a socket) and asks the other nodes something gets its
+// answers.
+func (n *Node) handle(q chan *redis.Message, stop chan struct{}) {
+	defer n.done.Done()
+	for {
+		select {
+		case m := <-q:
+			n.dispatch(m)
+		case <-stop:
+			return
+		}
+	}
+}
+
+// isAnswer reports whether ch is a response channel of an adapter.
+func (n *Node) isAnswer(ch string) bool {
+	a := n.adapterFor(ch)
+	return a != nil && ch != a.ch.request
 }
 
 // adapterFor returns the adapter that owns a channel or pattern.
@@ -198,7 +227,7 @@ func (n *Node) adapterFor(ch string) *Adapter {
 // receive reads the subscriber until stop: messages go to their adapter,
 // silence is answered with a ping, errors mark the node down until the
 // subscriber (which go-redis reconnects and subscribes again) answers.
-func (n *Node) receive(ps *redis.PubSub, stop chan struct{}) {
+func (n *Node) receive(ps *redis.PubSub, work, answers chan *redis.Message, stop chan struct{}) {
 	defer n.done.Done()
 	ctx := context.Background()
 	backoff := 50 * time.Millisecond
@@ -230,8 +259,18 @@ func (n *Node) receive(ps *redis.PubSub, stop chan struct{}) {
 		}
 		backoff = 50 * time.Millisecond
 		n.setSub(true, nil)
-		if m, ok := msg.(*redis.Message); ok {
-			n.dispatch(m)
+		m, ok := msg.(*redis.Message)
+		if !ok {
+			continue
+		}
+		q := work
+		if m.Pattern == "" && n.isAnswer(m.Channel) {
+			q = answers
+		}
+		select {
+		case q <- m:
+		case <-stop:
+			return
 		}
 	}
 }
