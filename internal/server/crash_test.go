@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
@@ -150,9 +152,10 @@ func (l *crashLoad) post(client *http.Client, base string, i int) (sent time.Tim
 	return sent, resp.StatusCode
 }
 
-// run sends webhooks 0..n-1 from workers; onAnswer sees each answer.
-func (l *crashLoad) run(base string, workers, n int, onAnswer func(sent time.Time, status int)) {
+// run sends webhooks from..n-1 from workers; onAnswer sees each answer.
+func (l *crashLoad) run(base string, workers, from, n int, onAnswer func(sent time.Time, status int)) {
 	var next atomic.Int64
+	next.Store(int64(from))
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -208,66 +211,74 @@ func (l *crashLoad) reconcile(t *testing.T, db string, n int) int {
 	return stored
 }
 
+var crashRounds = flag.Int("crash.rounds", 1, "kill-and-restart rounds of TestCrashLosesNoAcknowledgedWebhook")
+
 // TestCrashLosesNoAcknowledgedWebhook: kinrt under a concurrent webhook
-// load is SIGKILLed; restarted on the same database, it holds every
-// webhook it answered 2xx, and takes Twilio's retries of the others once.
+// load is SIGKILLed (-crash.rounds times, at random points, on the same
+// database); after each kill the file holds every webhook answered 2xx,
+// and restarted, the service takes Twilio's retries of the others once.
 func TestCrashLosesNoAcknowledgedWebhook(t *testing.T) {
 	t.Parallel()
 	bin := crashBinary(t)
 	db := filepath.Join(t.TempDir(), "kin.db")
-	p := crashStart(t, bin, db)
-
-	const n, workers, killAfter = 3000, 16, 400
+	const n, workers = 3000, 16
 	var load crashLoad
-	var killOnce sync.Once
-	var killedAt atomic.Int64 // UnixNano of the SIGKILL
-	var cut atomic.Int64      // requests sent before the kill that got no answer
-	load.run(p.base, workers, n, func(sent time.Time, status int) {
-		if at := killedAt.Load(); at != 0 && status == 0 && sent.UnixNano() < at {
-			cut.Add(1)
+	acked, cutTotal := 0, int64(0)
+	for round := range *crashRounds {
+		p := crashStart(t, bin, db)
+		killAfter := int64(acked + 50 + rand.IntN(n-400))
+		var killOnce sync.Once
+		var killedAt atomic.Int64 // UnixNano of the SIGKILL
+		var cut atomic.Int64      // requests sent before the kill that got no answer
+		load.stop.Store(false)
+		load.run(p.base, workers, round*n, (round+1)*n, func(sent time.Time, status int) {
+			if at := killedAt.Load(); at != 0 && status == 0 && sent.UnixNano() < at {
+				cut.Add(1)
+			}
+			if load.ackCount.Load() >= killAfter {
+				killOnce.Do(func() {
+					killedAt.Store(time.Now().UnixNano())
+					_ = p.cmd.Process.Signal(syscall.SIGKILL)
+					load.stop.Store(true)
+				})
+			}
+		})
+		if err := <-p.exited; err == nil || !strings.Contains(err.Error(), "killed") {
+			t.Fatalf("round %d: kinrt did not die of SIGKILL: %v", round, err)
 		}
-		if load.ackCount.Load() >= killAfter {
-			killOnce.Do(func() {
-				killedAt.Store(time.Now().UnixNano())
-				_ = p.cmd.Process.Signal(syscall.SIGKILL)
-				load.stop.Store(true)
-			})
+		if load.status5.Load() > 0 {
+			t.Fatalf("%d webhooks answered 5xx under load\n%s", load.status5.Load(), p.log())
 		}
-	})
-	if err := <-p.exited; err == nil || !strings.Contains(err.Error(), "killed") {
-		t.Fatalf("kinrt did not die of SIGKILL: %v", err)
+		if load.ackCount.Load() < killAfter || cut.Load() == 0 {
+			t.Fatalf("round %d: %d acknowledged, %d cut: the kill did not land mid-load", round, load.ackCount.Load(), cut.Load())
+		}
+		// Straight after the kill, the file alone holds every answered webhook.
+		before := load.reconcile(t, db, (round+1)*n)
+		t.Logf("round %d: SIGKILL after %d acknowledged webhooks in all (%d workers), %d requests in flight cut; the file holds %d (%d committed whose answer was cut)",
+			round, load.ackCount.Load(), workers, cut.Load(), before, before-int(load.ackCount.Load()))
+		acked = int(load.ackCount.Load())
+		cutTotal += cut.Load()
 	}
-	acked := int(load.ackCount.Load())
-	if load.status5.Load() > 0 {
-		t.Fatalf("%d webhooks answered 5xx under load\n%s", load.status5.Load(), p.log())
-	}
-	if acked < killAfter || cut.Load() == 0 {
-		t.Fatalf("%d acknowledged, %d cut: the kill did not land mid-load", acked, cut.Load())
-	}
-	t.Logf("SIGKILL after %d acknowledged webhooks (%d workers); %d requests in flight got no answer", acked, workers, cut.Load())
-
-	// Straight after the kill, the file alone holds every answered webhook.
-	before := load.reconcile(t, db, n)
-	t.Logf("after the kill: %d messages stored (%d acknowledged, %d committed whose answer was cut)", before, acked, before-acked)
 
 	// Restart on the same file; Twilio retries what was not acknowledged.
+	total := *crashRounds * n
 	p2 := crashStart(t, bin, db)
 	var retry crashLoad
-	retry.run(p2.base, workers, n, nil)
-	if retry.ackCount.Load() != n {
+	retry.run(p2.base, workers, 0, total, nil)
+	if retry.ackCount.Load() != int64(total) {
 		var bad []string
 		retry.other.Range(func(k, v any) bool { bad = append(bad, fmt.Sprint(k, "=", v)); return len(bad) < 5 })
-		t.Fatalf("after the restart %d of %d retries acknowledged (%d failed): %v", retry.ackCount.Load(), n, retry.failed.Load(), bad)
+		t.Fatalf("after the restart %d of %d retries acknowledged (%d failed): %v", retry.ackCount.Load(), total, retry.failed.Load(), bad)
 	}
 	_ = p2.cmd.Process.Signal(syscall.SIGTERM)
 	if err := <-p2.exited; err != nil {
 		t.Fatalf("restarted kinrt on SIGTERM: %v\n%s", err, p2.log())
 	}
-	stored := load.reconcile(t, db, n)
-	if stored != n {
-		t.Fatalf("%d of %d messages stored after the retries", stored, n)
+	stored := load.reconcile(t, db, total)
+	if stored != total {
+		t.Fatalf("%d of %d messages stored after the retries", stored, total)
 	}
-	t.Logf("reconciled: all %d acknowledged before the kill were stored; %d messages after the retries", acked, stored)
+	t.Logf("reconciled after %d kills: all %d acknowledged were stored (%d requests cut in flight); %d messages, each once, after the retries", *crashRounds, acked, cutTotal, stored)
 }
 
 // TestGracefulShutdownFinishesWebhooks: SIGTERM under load: the webhooks
@@ -284,7 +295,7 @@ func TestGracefulShutdownFinishesWebhooks(t *testing.T) {
 	var termOnce sync.Once
 	var termAt atomic.Int64 // UnixNano of the SIGTERM
 	var inFlightAcked atomic.Int64
-	load.run(p.base, workers, n, func(sent time.Time, status int) {
+	load.run(p.base, workers, 0, n, func(sent time.Time, status int) {
 		if at := termAt.Load(); at != 0 && sent.UnixNano() < at && status >= 200 && status < 300 {
 			inFlightAcked.Add(1) // sent before SIGTERM, answered 2xx after it
 		}
