@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"io"
 	"log/slog"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kin-comms/kinrt/internal/config"
+	"github.com/kin-comms/kinrt/internal/limit"
 	"github.com/kin-comms/kinrt/internal/server"
 )
 
@@ -191,4 +193,87 @@ func TestHalfOpenWebSocket(t *testing.T) {
 	limEventually(t, 5*time.Second, "the connection count returns to zero", func() bool {
 		return srv.Realtime().Engine().Len() == 0 && srv.Realtime().Of("/").Len() == 0
 	})
+}
+
+var slowClients = flag.Int("slow.clients", 0, "TestSlowClientsAtScale: how many slow and silent clients (0: skip)")
+
+// TestSlowClientsAtScale (behind -slow.clients=N): N clients trickling
+// headers and N WebSocket clients that never answer a ping are all cut
+// at their timeouts, while a normal client is served throughout; the
+// figures go to docs/reliability.md.
+func TestSlowClientsAtScale(t *testing.T) {
+	n := *slowClients
+	if n == 0 {
+		t.Skip("run with -slow.clients=N")
+	}
+	const headerTimeout, interval, timeout = 2 * time.Second, time.Second, time.Second
+	srv, base := limServe(t, func(c *config.Config) {
+		c.ReadHeaderTimeout, c.PingInterval, c.PingTimeout = headerTimeout, interval, timeout
+		c.ConnectRate = limit.Rate{} // all from 127.0.0.1
+	})
+	start := time.Now()
+	closedAt := make(chan time.Duration, n)
+	for range n {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		go func() {
+			msg := "GET /healthz HTTP/1.1\r\nHost: kin\r\nX-Slow: " + strings.Repeat("a", 200)
+			for i := 0; i < len(msg); i++ {
+				if _, err := conn.Write([]byte{msg[i]}); err != nil {
+					break
+				}
+				time.Sleep(100 * time.Millisecond) // the client's pace, not a wait of the test
+			}
+		}()
+		go func() {
+			_, _ = io.Copy(io.Discard, conn)
+			closedAt <- time.Since(start)
+		}()
+	}
+	wsClosedAt := make(chan time.Duration, n)
+	for range n {
+		ls, _, err := limDial(t, base, nil, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			<-ls.closed
+			wsClosedAt <- time.Since(start)
+		}()
+	}
+	t.Logf("%d trickling and %d silent clients opened in %v", n, n, time.Since(start))
+	var worst time.Duration
+	served := 0
+	for time.Since(start) < headerTimeout+interval+timeout+time.Second {
+		t0 := time.Now()
+		if status, _, _ := limDo(t, http.MethodGet, base+"/healthz", nil, nil); status != http.StatusOK {
+			t.Fatalf("/healthz: %d", status)
+		}
+		worst = max(worst, time.Since(t0))
+		served++
+	}
+	var last time.Duration
+	for range n {
+		select {
+		case d := <-closedAt:
+			last = max(last, d)
+		case <-time.After(30 * time.Second):
+			t.Fatal("a trickling client was not cut")
+		}
+	}
+	var lastWS time.Duration
+	for range n {
+		select {
+		case d := <-wsClosedAt:
+			lastWS = max(lastWS, d)
+		case <-time.After(30 * time.Second):
+			t.Fatal("a silent WebSocket client was not closed")
+		}
+	}
+	limEventually(t, 30*time.Second, "no session left", func() bool { return srv.Realtime().Engine().Len() == 0 })
+	t.Logf("trickling clients cut by %v (header timeout %v); silent WebSocket clients closed by %v (ping %v + %v); %d /healthz served meanwhile, slowest %v",
+		last, headerTimeout, lastWS, interval, timeout, served, worst)
 }
