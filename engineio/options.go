@@ -70,6 +70,10 @@ type Options struct {
 	// upgradeHold is how long a GET arriving during an upgrade waits for
 	// it to complete (tests lengthen it). Default 50ms.
 	upgradeHold time.Duration
+	// idleAfter is how long a WebSocket connection waits for data with its
+	// reader goroutine before it is parked without one (tests shorten it).
+	// Default 1s.
+	idleAfter time.Duration
 }
 
 // CORS configures answers to cross-origin requests on the polling
@@ -142,6 +146,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.upgradeHold <= 0 {
 		c.upgradeHold = 50 * time.Millisecond
+	}
+	if c.idleAfter <= 0 {
+		c.idleAfter = time.Second
 	}
 	return c
 }

@@ -43,6 +43,7 @@ type Server struct {
 
 	slowConsumers atomic.Int64
 	readers       sync.Pool // *bufio.Reader of WebSocketBufferSize
+	poll          *poller   // idle WebSocket connections, without their goroutine
 }
 
 // NewServer returns a server that hands each new connection to h.
@@ -52,6 +53,7 @@ func NewServer(h Handler, opts *Options) *Server {
 		handler: h,
 		conns:   make(map[string]*Conn),
 		drained: make(chan struct{}),
+		poll:    newPoller(),
 	}
 	size := s.opts.WebSocketBufferSize
 	s.readers.New = func() any { return bufio.NewReaderSize(nil, size) }

@@ -21,9 +21,14 @@ type wsConn struct {
 	srv       *Server
 	nc        net.Conn
 	raw       syscall.RawConn // nc's socket, to wait for data without a buffer; nil if not a socket
+	fd        int             // the socket's descriptor, -1 if not a socket
 	br        *bufio.Reader   // the pooled read buffer, held only while data is buffered
 	wmu       sync.Mutex
 	closeOnce sync.Once
+
+	// guarded by the server's poller
+	pollGen uint64 // the poller generation fd was added to
+	closed  bool
 }
 
 // controlTimeout bounds the write of a control frame answering the
@@ -38,9 +43,12 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*wsConn, error
 	}
 	// Only the handshake is gorilla's: from here on the frames are read
 	// and written on the net.Conn, and gorilla's Conn is dropped.
-	ws := &wsConn{srv: s, nc: conn.NetConn()}
+	ws := &wsConn{srv: s, nc: conn.NetConn(), fd: -1}
 	if sc, ok := ws.nc.(syscall.Conn); ok {
 		ws.raw, _ = sc.SyscallConn()
+	}
+	if ws.raw != nil {
+		_ = ws.raw.Control(func(fd uintptr) { ws.fd = int(fd) })
 	}
 	return ws, nil
 }
@@ -50,7 +58,10 @@ func upgradeError(w http.ResponseWriter, _ *http.Request, status int, reason err
 }
 
 func (ws *wsConn) close() {
-	ws.closeOnce.Do(func() { _ = ws.nc.Close() })
+	ws.closeOnce.Do(func() {
+		ws.srv.poll.forget(ws)
+		_ = ws.nc.Close()
+	})
 }
 
 // closeGracefully sends a close frame, then closes.
@@ -85,6 +96,9 @@ func (ws *wsConn) writeFrames(frames []frame, timeout time.Duration) error {
 // ends.
 func (ws *wsConn) readLoop(c *Conn) {
 	for {
+		if ws.br == nil && ws.waitIdle() && ws.srv.poll.park(ws, func() { ws.readLoop(c) }) {
+			return // parked: a new reader starts when data comes
+		}
 		p, err := ws.read()
 		if err != nil {
 			c.terminate(readCloseReason(err))

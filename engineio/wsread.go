@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"syscall"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -46,6 +48,18 @@ func (ws *wsConn) waitReadable() error {
 		return nil
 	}
 	return ws.raw.Read(peekReady)
+}
+
+// waitIdle waits up to Options.idleAfter for data and reports whether none
+// came: then the connection can be parked.
+func (ws *wsConn) waitIdle() bool {
+	if ws.raw == nil || ws.fd < 0 {
+		return false
+	}
+	_ = ws.nc.SetReadDeadline(time.Now().Add(ws.srv.opts.idleAfter))
+	err := ws.raw.Read(peekReady)
+	_ = ws.nc.SetReadDeadline(time.Time{})
+	return errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 // peekReady reports whether fd can be read without blocking.

@@ -1,0 +1,145 @@
+package engineio
+
+import (
+	"sync"
+	"syscall"
+)
+
+// An idle WebSocket connection has no goroutine: when a connection has
+// waited idleAfter for data, its reader parks it on the server's poller
+// (one epoll instance, one goroutine, while any connection is parked) and
+// exits; when the socket becomes readable, the poller starts a reader
+// again. A parked connection then costs its Conn and socket, and neither a
+// goroutine stack nor a read buffer.
+
+type poller struct {
+	mu     sync.Mutex
+	epfd   int // -1 when the poller is not running
+	wakeR  int // a pipe that wakes the poller to stop
+	wakeW  int
+	gen    uint64 // incremented at each start: a connection is added anew
+	parked map[int32]*parkedConn
+}
+
+type parkedConn struct {
+	ws     *wsConn
+	resume func()
+}
+
+func newPoller() *poller { return &poller{epfd: -1} }
+
+// park registers ws's socket for one readiness event, after which resume
+// runs on a new goroutine. It reports false when ws cannot be parked (not
+// a socket, or an epoll error): the caller goes on waiting itself.
+func (p *poller) park(ws *wsConn, resume func()) bool {
+	if ws.fd < 0 {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if ws.closed {
+		return false
+	}
+	if p.epfd < 0 && !p.startLocked() {
+		return false
+	}
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | epollOneShot, Fd: int32(ws.fd)}
+	op := syscall.EPOLL_CTL_MOD
+	if ws.pollGen != p.gen {
+		op = syscall.EPOLL_CTL_ADD
+	}
+	if err := syscall.EpollCtl(p.epfd, op, ws.fd, &ev); err != nil {
+		return false
+	}
+	ws.pollGen = p.gen
+	p.parked[int32(ws.fd)] = &parkedConn{ws: ws, resume: resume}
+	return true
+}
+
+const epollOneShot = 1 << 30 // EPOLLONESHOT; syscall's constant is negative
+
+// forget removes ws from the poller before its socket is closed, so that
+// its descriptor, reused by another socket, is not mistaken for it.
+func (p *poller) forget(ws *wsConn) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ws.closed = true
+	if ws.fd < 0 || p.epfd < 0 || ws.pollGen != p.gen {
+		return
+	}
+	_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, ws.fd, nil)
+	if pc := p.parked[int32(ws.fd)]; pc != nil && pc.ws == ws {
+		delete(p.parked, int32(ws.fd))
+	}
+	ws.pollGen = 0
+	if len(p.parked) == 0 {
+		p.wakeLocked()
+	}
+}
+
+func (p *poller) startLocked() bool {
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return false
+	}
+	var fds [2]int
+	if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
+		syscall.Close(epfd)
+		return false
+	}
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(fds[0])}
+	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, fds[0], &ev); err != nil {
+		syscall.Close(epfd)
+		syscall.Close(fds[0])
+		syscall.Close(fds[1])
+		return false
+	}
+	p.epfd, p.wakeR, p.wakeW = epfd, fds[0], fds[1]
+	p.gen++
+	p.parked = make(map[int32]*parkedConn)
+	go p.run(epfd, fds[0])
+	return true
+}
+
+func (p *poller) wakeLocked() {
+	_, _ = syscall.Write(p.wakeW, []byte{0})
+}
+
+// run dispatches readiness events until no connection is parked.
+func (p *poller) run(epfd, wakeR int) {
+	events := make([]syscall.EpollEvent, 128)
+	var ready []func()
+	for {
+		n, err := syscall.EpollWait(epfd, events, -1)
+		if err != nil && err != syscall.EINTR {
+			n = 0
+		}
+		p.mu.Lock()
+		for _, ev := range events[:max(n, 0)] {
+			if ev.Fd == int32(wakeR) {
+				var b [64]byte
+				_, _ = syscall.Read(wakeR, b[:])
+				continue
+			}
+			if pc := p.parked[ev.Fd]; pc != nil {
+				delete(p.parked, ev.Fd)
+				ready = append(ready, pc.resume)
+			}
+		}
+		if len(p.parked) == 0 && len(ready) == 0 {
+			syscall.Close(p.epfd)
+			syscall.Close(p.wakeR)
+			syscall.Close(p.wakeW)
+			p.epfd = -1
+			p.parked = nil
+			p.mu.Unlock()
+			return
+		}
+		p.mu.Unlock()
+		for i, fn := range ready {
+			go fn()
+			ready[i] = nil
+		}
+		ready = ready[:0]
+	}
+}

@@ -1,0 +1,14 @@
+//go:build !linux
+
+package engineio
+
+// Elsewhere than Linux an idle WebSocket connection keeps its reader
+// goroutine: park always declines.
+
+type poller struct{}
+
+func newPoller() *poller { return &poller{} }
+
+func (p *poller) park(*wsConn, func()) bool { return false }
+
+func (p *poller) forget(ws *wsConn) {}
