@@ -360,6 +360,16 @@ func TestFetchSocketsAndSocketsJoinAcrossGoAndNode(t *testing.T) {
 			t.Fatalf("in joined-go: %+v", inRoom)
 		}
 	}
+	// The rooms of all nodes, as Node's adapter.allRooms() asks for them.
+	var rooms []string
+	if err := json.Unmarshal(e.js.do(map[string]any{"op": "allRooms"}), &rooms); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"joined-go", "joined-node", g1.sid, n1.sid} {
+		if !slices.Contains(rooms, want) {
+			t.Fatalf("allRooms %v lacks %s", rooms, want)
+		}
+	}
 	// Broadcast to the joined rooms from the other side.
 	e.js.do(map[string]any{"op": "emit", "to": []string{"joined-go"}, "event": "jg", "args": []any{}})
 	g1.expectEvent("jg", nil)

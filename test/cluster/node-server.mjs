@@ -13,6 +13,7 @@
 //	{"id":2,"op":"emitWithAck","to":["r"],"event":"q","args":[]}   -> the acks
 //	{"id":3,"op":"fetch","to":["r"]}                              -> [{id, rooms, data}]
 //	{"id":4,"op":"join","to":["r"],"rooms":["y"]}
+//	{"id":7,"op":"allRooms"}                                      -> the rooms of every node
 //	{"id":5,"op":"serverSideEmit","event":"e","args":[]}
 //	{"id":6,"op":"serverSideEmitWithAck","event":"e","args":[]}   -> the answers
 //
@@ -81,6 +82,7 @@ const ops = {
   emitWithAck: (cmd) => operator(cmd).timeout(3000).emitWithAck(cmd.event, ...revive(cmd.args ?? [])),
   fetch: async (cmd) =>
     (await operator(cmd).fetchSockets()).map((s) => ({ id: s.id, rooms: [...s.rooms], data: s.data })),
+  allRooms: async () => [...(await io.of("/").adapter.allRooms())],
   join: (cmd) => operator(cmd).socketsJoin(cmd.rooms),
   leave: (cmd) => operator(cmd).socketsLeave(cmd.rooms),
   serverSideEmit: (cmd) => io.serverSideEmit(cmd.event, ...(cmd.args ?? [])),
