@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -38,9 +39,10 @@ type Node struct {
 	respQ    chan *redis.Message // answers to this node's requests
 	workQ    chan *redis.Message // broadcasts and requests, in order
 
-	subUp   atomic.Bool // the subscriber is connected and subscribed
-	subLost atomic.Bool // the subscriber failed and has not answered since
-	pubUp   atomic.Bool // the last publication went through
+	subUp   atomic.Bool  // the subscriber is connected and subscribed
+	subLost atomic.Bool  // the subscriber failed and has not answered since
+	pubUp   atomic.Bool  // the last publication went through
+	dropped atomic.Int64 // messages dropped since the queue was last full
 }
 
 type publication struct {
@@ -232,7 +234,7 @@ func (n *Node) receive(ps *redis.PubSub, work, answers chan *redis.Message, stop
 	ctx := context.Background()
 	backoff := 50 * time.Millisecond
 	for {
-		msg, err := ps.ReceiveTimeout(ctx, n.opts.HealthCheckInterval)
+		msg, err := receiveOne(ctx, ps, n.opts.HealthCheckInterval)
 		select {
 		case <-stop:
 			return
@@ -273,6 +275,17 @@ func (n *Node) receive(ps *redis.PubSub, work, answers chan *redis.Message, stop
 			return
 		}
 	}
+}
+
+// receiveOne is ps.ReceiveTimeout, with a panic in the client (on a reply
+// it did not expect) turned into an error.
+func receiveOne(ctx context.Context, ps *redis.PubSub, d time.Duration) (msg any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg, err = nil, fmt.Errorf("redisadapter: receive: %v", r)
+		}
+	}()
+	return ps.ReceiveTimeout(ctx, d)
 }
 
 func (n *Node) setSub(up bool, err error) {
@@ -316,8 +329,13 @@ func (n *Node) publish(channel string, payload []byte) {
 	}
 	select {
 	case q <- publication{channel, payload}:
+		if d := n.dropped.Load(); d > 0 && n.dropped.CompareAndSwap(d, 0) {
+			n.opts.Logger.Warn("redisadapter: publish queue has room again", "dropped", d)
+		}
 	default:
-		n.opts.Logger.Warn("redisadapter: publish queue full; message dropped", "channel", channel)
+		if n.dropped.Add(1) == 1 {
+			n.opts.Logger.Warn("redisadapter: publish queue full; messages to other nodes are dropped", "channel", channel)
+		}
 	}
 }
 
