@@ -18,7 +18,14 @@ import (
 	"github.com/kin-comms/kinrt/socketio"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	redis.SetLogger(quietRedis{}) // the tests that cut Redis off would fill the output with dial errors
+	goleak.VerifyTestMain(m)
+}
+
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
 
 // waitTimeout bounds every wait of the tests.
 const waitTimeout = 10 * time.Second
