@@ -35,7 +35,7 @@ const (
 var connectAttempts = limit.Rate{PerSecond: 1, Burst: 5}
 
 // connectHold is how long a user's connection slot, taken by the
-// middleware, waits for the connection handler to confirm it.
+// middleware, waits for the connection handler to take it over.
 const connectHold = 30 * time.Second
 
 // limits are the node's limits (config.Limits) and their state.
@@ -157,14 +157,30 @@ func (s *Server) limitUserSockets(sock *socketio.Socket) error {
 	if !ok || s.limits.users.Max() <= 0 {
 		return nil
 	}
-	slot := s.limits.users.Acquire(p.UserID, connectHold)
+	l := s.limits
+	slot := l.users.Acquire(p.UserID, 0)
 	if slot == nil {
-		s.limits.refused.WithLabelValues("connections_per_user").Inc()
-		s.log.Info("socket refused: too many connections", "user", p.UserID, "max", s.limits.users.Max())
+		l.refused.WithLabelValues("connections_per_user").Inc()
+		s.log.Info("socket refused: too many connections", "user", p.UserID, "max", l.users.Max())
 		return &socketio.ConnectError{Message: msgTooManyConns}
 	}
-	s.limits.pending.Store(sock, slot)
+	// limitSocket takes the slot over; if the connection never gets there
+	// (closed between the middleware and the connect), the timer gives it
+	// back and forgets the socket.
+	ps := &pendingSlot{slot: slot}
+	l.pending.Store(sock, ps)
+	ps.timer = time.AfterFunc(connectHold, func() {
+		if l.pending.CompareAndDelete(sock, ps) {
+			slot.Release()
+		}
+	})
 	return nil
+}
+
+// pendingSlot is a user's slot between the middleware and the connection.
+type pendingSlot struct {
+	slot  *limit.Slot
+	timer *time.Timer
 }
 
 // limitSocket runs once a socket is connected: its user slot is kept
@@ -172,11 +188,11 @@ func (s *Server) limitUserSockets(sock *socketio.Socket) error {
 func (s *Server) limitSocket(sock *socketio.Socket) {
 	l := s.limits
 	if v, ok := l.pending.LoadAndDelete(sock); ok {
-		slot := v.(*limit.Slot)
-		slot.Confirm()
-		sock.OnDisconnect(func(socketio.DisconnectReason) { slot.Release() })
+		ps := v.(*pendingSlot)
+		ps.timer.Stop()
+		sock.OnDisconnect(func(socketio.DisconnectReason) { ps.slot.Release() })
 		if !sock.Connected() {
-			slot.Release() // gone before the handler was registered
+			ps.slot.Release() // gone before the handler was registered
 		}
 	}
 	if l.cfg.eventRate.Unlimited() {
