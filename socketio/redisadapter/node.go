@@ -261,6 +261,9 @@ func (n *Node) receive(ps *redis.PubSub, work, answers chan *redis.Message, stop
 		}
 		backoff = 50 * time.Millisecond
 		n.setSub(true, nil)
+		if !n.pubUp.Load() {
+			n.probePub(ctx) // a quiet node has no publication to tell it
+		}
 		m, ok := msg.(*redis.Message)
 		if !ok {
 			continue
@@ -394,6 +397,14 @@ func (n *Node) send(batch []publication) {
 		_, err = pipe.Exec(ctx)
 	}
 	n.setPub(err == nil, err, len(batch))
+}
+
+// probePub checks with a PING that commands go through again.
+func (n *Node) probePub(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, n.opts.RequestsTimeout)
+	defer cancel()
+	err := n.client.Ping(ctx).Err()
+	n.setPub(err == nil, err, 0)
 }
 
 // setPub records whether Redis took the node's last command.

@@ -194,3 +194,15 @@ func TestRedisDown(t *testing.T) {
 		t.Fatal("Ping without Redis succeeded")
 	}
 }
+
+// TestQuietNodeBecomesHealthy: a node whose last publication failed is
+// healthy again once Redis answers, without publishing anything.
+func TestQuietNodeBecomesHealthy(t *testing.T) {
+	t.Parallel()
+	rdb, key := newRedis(t)
+	a := startNode(t, key, nodeConfig{opts: &Options{HealthCheckInterval: 50 * time.Millisecond}})
+	waitNodes(t, rdb, key, "/", 1)
+	eventually(t, a.node.Healthy, "healthy")
+	a.node.setPub(false, errors.New("test: publication failed"), 1)
+	eventually(t, a.node.Healthy, "healthy again without publishing")
+}
