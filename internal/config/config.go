@@ -191,6 +191,12 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	numbers := fs.String("number-departments", getenv("KIN_NUMBER_DEPARTMENTS"), "our numbers and their departments, +1555…=sales,… (KIN_NUMBER_DEPARTMENTS)")
 	parseLimits := limitFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			var usage strings.Builder
+			fs.SetOutput(&usage)
+			fs.PrintDefaults()
+			return c, fmt.Errorf("usage: kinrt serve [flags]; the environment sets their defaults\n%s", usage.String())
+		}
 		return c, fmt.Errorf("flags: %w", err)
 	}
 	if err := parseLimits(&c); err != nil {

@@ -131,3 +131,16 @@ func TestLoadLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadHelp(t *testing.T) {
+	t.Parallel()
+	_, err := Load([]string{"-h"}, env(nil))
+	if err == nil {
+		t.Fatal("-h: no error")
+	}
+	for _, want := range []string{"usage: kinrt serve", "-max-connections", `(KIN_CONNECT_RATE) (default "20/s:100")`, "-read-header-timeout", "KIN_TRUSTED_PROXIES"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("-h does not mention %q:\n%s", want, err)
+		}
+	}
+}

@@ -15,7 +15,7 @@ import (
 func limitFlags(fs *flag.FlagSet, getenv func(string) string) func(*Config) error {
 	d, dt := DefaultLimits, DefaultTimeouts
 	text := func(name, env, def, usage string) func() (string, string) {
-		v := fs.String(name, firstNonEmpty(getenv(env), def), usage+" ("+env+", default "+def+")")
+		v := fs.String(name, firstNonEmpty(getenv(env), def), usage+" ("+env+")")
 		return func() (string, string) { return env, *v }
 	}
 	ints := []func() (string, string){
