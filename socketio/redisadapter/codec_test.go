@@ -25,7 +25,7 @@ const notepackBroadcast = "93a86e6f64652d75696483a47479706502a46461746199a26576c
 
 func TestDecodeNotepackBroadcast(t *testing.T) {
 	b, _ := hex.DecodeString(notepackBroadcast)
-	m, err := decodeBroadcast(b)
+	m, err := decodeBroadcast(b, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,6 +35,9 @@ func TestDecodeNotepackBroadcast(t *testing.T) {
 	}
 	if m.uid != "node-uid" || m.packet.Type != parser.BinaryEvent || m.packet.Namespace != "/" {
 		t.Fatalf("message %+v", m)
+	}
+	if _, err := decodeBroadcast(b, "node-uid"); !errors.Is(err, errOwn) {
+		t.Fatalf("own message: %v", err)
 	}
 	if len(m.packet.Attachments) != 2 || !bytes.Equal(m.packet.Attachments[0], []byte{1, 2}) || !bytes.Equal(m.packet.Attachments[1], []byte{9}) {
 		t.Fatalf("attachments %v", m.packet.Attachments)
@@ -83,7 +86,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.data, err)
 		}
-		m, err := decodeBroadcast(b)
+		m, err := decodeBroadcast(b, "")
 		if err != nil {
 			t.Fatalf("%s: decode: %v", c.data, err)
 		}
@@ -110,12 +113,12 @@ func TestDecodeHostileMessages(t *testing.T) {
 		"93a082a46461746191c7ffff01a36e7370a12f80",             // huge ext
 	} {
 		b, _ := hex.DecodeString(h)
-		if _, err := decodeBroadcast(b); err == nil {
+		if _, err := decodeBroadcast(b, ""); err == nil {
 			t.Errorf("%s decoded", h)
 		}
 	}
 	deep := bytes.Repeat([]byte{0x91}, 10000)
-	if _, err := decodeBroadcast(append([]byte{0x93, 0xa0, 0x81, 0xa4, 'd', 'a', 't', 'a'}, deep...)); err == nil {
+	if _, err := decodeBroadcast(append([]byte{0x93, 0xa0, 0x81, 0xa4, 'd', 'a', 't', 'a'}, deep...), ""); err == nil {
 		t.Error("deep nesting decoded")
 	}
 }
@@ -131,7 +134,7 @@ func FuzzDecodeMessages(f *testing.F) {
 	f.Add([]byte(`{"uid":"x","type":5,"requestId":"r","opts":{"rooms":["a",1],"except":[]}}`))
 	f.Add([]byte(`{"requestId":"r","sockets":[{"id":"s","handshake":{"headers":{"a":["b"]}},"rooms":["s"],"data":{}}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if m, err := decodeBroadcast(b); err == nil {
+		if m, err := decodeBroadcast(b, ""); err == nil {
 			if !json.Valid(m.packet.Data) {
 				t.Fatalf("invalid JSON %q from %x", m.packet.Data, b)
 			}
@@ -174,7 +177,7 @@ func FuzzJSONRoundTrip(f *testing.F) {
 			}
 			t.Fatalf("encode %q: %v", data, err)
 		}
-		m, err := decodeBroadcast(b)
+		m, err := decodeBroadcast(b, "")
 		if err != nil {
 			t.Fatalf("decode of %q: %v", data, err)
 		}
@@ -236,7 +239,7 @@ func BenchmarkDecodeBroadcast(b *testing.B) {
 	b.SetBytes(int64(len(msg)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := decodeBroadcast(msg); err != nil {
+		if _, err := decodeBroadcast(msg, ""); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -72,12 +72,15 @@ func (a *Adapter) onBroadcast(channel string, payload []byte) {
 			return
 		}
 	}
-	m, err := decodeBroadcast(payload)
+	m, err := decodeBroadcast(payload, a.node.uid)
+	if errors.Is(err, errOwn) {
+		return
+	}
 	if err != nil {
 		a.node.opts.Logger.Debug("redisadapter: malformed broadcast dropped", "nsp", a.nsp.Name(), "err", err)
 		return
 	}
-	if m.uid == a.node.uid || m.packet.Namespace != a.nsp.Name() {
+	if m.packet.Namespace != a.nsp.Name() {
 		return
 	}
 	if m.opts.Offset != "" && a.rec != nil {

@@ -201,9 +201,13 @@ type broadcastMsg struct {
 
 var errNotEvent = errors.New("redisadapter: not an event packet")
 
-// decodeBroadcast decodes [uid, packet, opts]. Any input is safe: a
-// malformed message is an error.
-func decodeBroadcast(b []byte) (*broadcastMsg, error) {
+// errOwn is returned by decodeBroadcast for a message of the node itself.
+var errOwn = errors.New("redisadapter: own message")
+
+// decodeBroadcast decodes [uid, packet, opts]; a message whose uid is own
+// stops there with errOwn (every node gets its own broadcasts back). Any
+// input is safe: a malformed message is an error.
+func decodeBroadcast(b []byte, own string) (*broadcastMsg, error) {
 	m := newMsgpackReader(b)
 	n, err := m.d.DecodeArrayLen()
 	if err != nil {
@@ -215,6 +219,9 @@ func decodeBroadcast(b []byte) (*broadcastMsg, error) {
 	var msg broadcastMsg
 	if msg.uid, err = m.anyString(); err != nil {
 		return nil, err
+	}
+	if own != "" && msg.uid == own {
+		return nil, errOwn
 	}
 	if msg.packet, err = m.packet(); err != nil {
 		return nil, err
