@@ -14,6 +14,7 @@ import (
 
 	"github.com/kin-comms/kinrt/internal/auth"
 	"github.com/kin-comms/kinrt/internal/config"
+	"github.com/kin-comms/kinrt/internal/events"
 	"github.com/kin-comms/kinrt/internal/limit"
 	"github.com/kin-comms/kinrt/internal/twilio"
 )
@@ -401,5 +402,35 @@ func TestConnectAttemptsPerSession(t *testing.T) {
 	}
 	if msg := other.connect(limToken(t, srv.Verifier().Mint, "ann")); msg != "" {
 		t.Fatalf("another session: %q", msg)
+	}
+}
+
+// TestMaxConnectionsNodeClient: what the real socket.io-client sees when
+// the node is full: connect_error, while the client already in goes on.
+func TestMaxConnectionsNodeClient(t *testing.T) {
+	srv, hs := startServer(t, func(c *config.Config) { c.MaxConnections = 1 })
+	first, results := startClients(t, hs.URL, []clientSpec{{Name: "first", Auth: map[string]string{"token": limToken(t, srv.Verifier().Mint, "ann")}}})
+	if string(results["first"]) != `"ok"` {
+		t.Fatalf("first: %s", results["first"])
+	}
+	_, results = startClients(t, hs.URL, []clientSpec{
+		{Name: "polling", Auth: map[string]string{"token": limToken(t, srv.Verifier().Mint, "bob")}},
+		{Name: "websocket", Auth: map[string]string{"token": limToken(t, srv.Verifier().Mint, "bob")}, Transports: []string{"websocket"}},
+	})
+	for name, want := range map[string]string{"polling": "xhr poll error", "websocket": "websocket error"} {
+		var res struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(results[name], &res) != nil || res.Error != want {
+			t.Errorf("%s client at capacity: %s, want connect_error %q", name, results[name], want)
+		}
+	}
+	// The client already in still gets events: the end marker reaches it.
+	end := events.SystemNotification{Level: "info", Message: endMarker, Target: events.Target{Kind: events.TargetAll}}
+	if err := srv.Broadcaster().BroadcastSystemNotification(context.Background(), end); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := first.received()["first"]; !ok {
+		t.Fatal("the client already connected is gone")
 	}
 }
