@@ -1,9 +1,6 @@
 package limit
 
-import (
-	"sync"
-	"time"
-)
+import "sync"
 
 // Slots counts what each key holds at once (a user's connections) and
 // refuses more than Max. The zero Max is unlimited.
@@ -20,23 +17,14 @@ func NewSlots(max int) *Slots { return &Slots{max: max, n: make(map[string]int)}
 func (s *Slots) Max() int { return s.max }
 
 // Acquire takes a slot of key, or returns nil when key holds Max already.
-// Release the slot when done; a slot not confirmed within hold is
-// released by itself (hold <= 0: never), so that an operation abandoned
-// between Acquire and Confirm does not leak it.
-func (s *Slots) Acquire(key string, hold time.Duration) *Slot {
+func (s *Slots) Acquire(key string) *Slot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.max > 0 && s.n[key] >= s.max {
 		return nil
 	}
 	s.n[key]++
-	sl := &Slot{s: s, key: key}
-	if hold > 0 {
-		sl.mu.Lock() // the timer may fire before the assignment
-		sl.timer = time.AfterFunc(hold, sl.expire)
-		sl.mu.Unlock()
-	}
-	return sl
+	return &Slot{s: s, key: key}
 }
 
 // Held returns the slots key holds.
@@ -46,57 +34,23 @@ func (s *Slots) Held(key string) int {
 	return s.n[key]
 }
 
-func (s *Slots) release(key string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.n[key] <= 1 {
-		delete(s.n, key)
-		return
-	}
-	s.n[key]--
-}
-
 // Slot is one slot of a key.
 type Slot struct {
-	s         *Slots
-	key       string
-	timer     *time.Timer
-	mu        sync.Mutex
-	confirmed bool
-	released  bool
+	s    *Slots
+	key  string
+	once sync.Once
 }
-
-// Confirm keeps the slot until Release. It reports false if the slot was
-// already released (its hold expired, or Release was called).
-func (sl *Slot) Confirm() bool {
-	sl.mu.Lock()
-	defer sl.mu.Unlock()
-	if sl.released {
-		return false
-	}
-	sl.confirmed = true
-	if sl.timer != nil {
-		sl.timer.Stop()
-	}
-	return true
-}
-
-// expire releases a slot that was never confirmed.
-func (sl *Slot) expire() { sl.release(true) }
 
 // Release gives the slot back; later calls do nothing.
-func (sl *Slot) Release() { sl.release(false) }
-
-func (sl *Slot) release(onlyUnconfirmed bool) {
-	sl.mu.Lock()
-	if sl.released || (onlyUnconfirmed && sl.confirmed) {
-		sl.mu.Unlock()
-		return
-	}
-	sl.released = true
-	if sl.timer != nil {
-		sl.timer.Stop()
-	}
-	sl.mu.Unlock()
-	sl.s.release(sl.key)
+func (sl *Slot) Release() {
+	sl.once.Do(func() {
+		s := sl.s
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.n[sl.key] <= 1 {
+			delete(s.n, sl.key) // the map holds only keys in use
+			return
+		}
+		s.n[sl.key]--
+	})
 }

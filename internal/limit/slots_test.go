@@ -1,21 +1,21 @@
 package limit
 
 import (
+	"sync"
 	"testing"
-	"time"
 )
 
 func TestSlots(t *testing.T) {
 	t.Parallel()
 	s := NewSlots(2)
-	a1, a2 := s.Acquire("ann", 0), s.Acquire("ann", 0)
+	a1, a2 := s.Acquire("ann"), s.Acquire("ann")
 	if a1 == nil || a2 == nil {
 		t.Fatal("two slots of two refused")
 	}
-	if s.Acquire("ann", 0) != nil {
+	if s.Acquire("ann") != nil {
 		t.Fatal("a third slot of two given")
 	}
-	if s.Acquire("bob", 0) == nil {
+	if s.Acquire("bob") == nil {
 		t.Fatal("another key refused")
 	}
 	a1.Release()
@@ -23,37 +23,39 @@ func TestSlots(t *testing.T) {
 	if s.Held("ann") != 1 {
 		t.Fatalf("held %d after a release, want 1", s.Held("ann"))
 	}
-	if s.Acquire("ann", 0) == nil {
+	if s.Acquire("ann") == nil {
 		t.Fatal("a released slot was not given again")
 	}
-	if u := NewSlots(0); u.Acquire("x", 0) == nil || u.Acquire("x", 0) == nil {
+	if u := NewSlots(0); u.Acquire("x") == nil || u.Acquire("x") == nil {
 		t.Fatal("unlimited slots refused")
 	}
 }
 
-func TestSlotHold(t *testing.T) {
+func TestSlotsConcurrent(t *testing.T) {
 	t.Parallel()
-	s := NewSlots(1)
-	sl := s.Acquire("ann", time.Millisecond)
-	deadline := time.Now().Add(5 * time.Second)
-	for s.Held("ann") != 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("an unconfirmed slot was never released")
-		}
-		time.Sleep(time.Millisecond)
+	s := NewSlots(3)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var got []*Slot
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if sl := s.Acquire("ann"); sl != nil {
+				mu.Lock()
+				got = append(got, sl)
+				mu.Unlock()
+			}
+		}()
 	}
-	if sl.Confirm() {
-		t.Fatal("Confirm succeeded on an expired slot")
+	wg.Wait()
+	if len(got) != 3 {
+		t.Fatalf("50 concurrent acquires of 3 slots: %d given", len(got))
 	}
-	kept := s.Acquire("ann", time.Hour)
-	if !kept.Confirm() {
-		t.Fatal("Confirm failed on a fresh slot")
+	for _, sl := range got {
+		sl.Release()
 	}
-	if s.Acquire("ann", 0) != nil {
-		t.Fatal("a confirmed slot was not counted")
-	}
-	kept.Release()
-	if s.Held("ann") != 0 {
-		t.Fatal("Release of a confirmed slot did not give it back")
+	if s.Held("ann") != 0 || len(s.n) != 0 {
+		t.Fatalf("after releasing all: held %d, %d keys kept", s.Held("ann"), len(s.n))
 	}
 }

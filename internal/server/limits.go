@@ -158,7 +158,7 @@ func (s *Server) limitUserSockets(sock *socketio.Socket) error {
 		return nil
 	}
 	l := s.limits
-	slot := l.users.Acquire(p.UserID, 0)
+	slot := l.users.Acquire(p.UserID)
 	if slot == nil {
 		l.refused.WithLabelValues("connections_per_user").Inc()
 		s.log.Info("socket refused: too many connections", "user", p.UserID, "max", l.users.Max())
