@@ -419,15 +419,29 @@ func (n *Node) setPub(up bool, err error, messages int) {
 }
 
 // serverCount returns the number of nodes subscribed to a request channel
-// (PUBSUB NUMSUB), this one included; 1 when Redis does not answer.
+// (PUBSUB NUMSUB), this one included; 1 when Redis does not answer. On a
+// Redis Cluster, each subscriber is counted by the server it is connected
+// to: the counts of all are summed, as the Node adapter does.
 func (n *Node) serverCount(ctx context.Context, channel string) int {
 	ctx, cancel := context.WithTimeout(ctx, n.opts.RequestsTimeout)
 	defer cancel()
-	res, err := n.client.PubSubNumSub(ctx, channel).Result()
-	if err != nil || res[channel] < 1 {
+	var total atomic.Int64
+	var err error
+	if cc, ok := n.client.(*redis.ClusterClient); ok {
+		err = cc.ForEachShard(ctx, func(ctx context.Context, c *redis.Client) error {
+			res, err := c.PubSubNumSub(ctx, channel).Result()
+			total.Add(res[channel])
+			return err
+		})
+	} else {
+		var res map[string]int64
+		res, err = n.client.PubSubNumSub(ctx, channel).Result()
+		total.Store(res[channel])
+	}
+	if err != nil || total.Load() < 1 {
 		return 1
 	}
-	return int(res[channel])
+	return int(total.Load())
 }
 
 func newRequestID() string {
