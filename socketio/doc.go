@@ -47,7 +47,8 @@
 //
 // Rooms and broadcasts go through each namespace's Adapter. NewMemoryAdapter
 // serves a single node; a cluster adapter (Options.NewAdapter) implements
-// the same interface over a message bus.
+// the same interface over a message bus: package redisadapter is one on
+// Redis, in the wire format of Node's @socket.io/redis-adapter.
 //
 // # Connection state recovery
 //
