@@ -74,7 +74,8 @@ func NewNode(client redis.UniversalClient, opts *Options) *Node {
 }
 
 // NewAdapter returns the Adapter of namespace n; it fits
-// socketio.Options.NewAdapter.
+// socketio.Options.NewAdapter. A Node serves one socketio.Server: give
+// each server of a process a Node of its own.
 func (n *Node) NewAdapter(nsp *socketio.Namespace) socketio.Adapter {
 	a := newAdapter(n, nsp)
 	n.register(a)
