@@ -87,6 +87,18 @@ type Rejoiner interface {
 	Rejoin(id string, rooms []string, since string, send func(since []*parser.Packet))
 }
 
+// SessionKeeper is implemented by an Adapter that stores the session of
+// every connected socket while it is connected, not only when it
+// disconnects (PersistSession), so that its client can recover on another
+// node even when this one dies without a word. KeepSession is called once
+// the connection handlers have run and again whenever the socket's rooms
+// or data change; DropSession when the socket ends for good (a disconnect
+// that allows no recovery). Neither may block for long.
+type SessionKeeper interface {
+	KeepSession(s *Session)
+	DropSession(pid string)
+}
+
 // RemoteSocket describes a socket found by FetchSockets, on this node or
 // another one.
 type RemoteSocket struct {

@@ -200,6 +200,7 @@ func (c *client) connect(p *parser.Packet) {
 	for _, fn := range onConnection {
 		fn(s)
 	}
+	s.startKeeping()
 }
 
 type connectReply struct {

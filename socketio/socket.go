@@ -52,6 +52,7 @@ type Socket struct {
 	data         any
 	added        bool     // added to its namespace: rooms go to the adapter
 	joining      []string // rooms joined before (by middleware)
+	keeping      bool     // its session is with a SessionKeeper adapter
 }
 
 // ID returns the socket's id, which is also the name of its own room.
@@ -88,8 +89,9 @@ func (s *Socket) Data() any {
 // connection state recovery.
 func (s *Socket) SetData(v any) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.data = v
+	s.mu.Unlock()
+	s.keepSession()
 }
 
 // On registers the handler of an event, replacing any earlier one.
@@ -127,6 +129,7 @@ func (s *Socket) Join(rooms ...string) {
 	}
 	s.mu.Unlock()
 	s.nsp.adapter.AddAll(s.id, rooms)
+	s.keepSession()
 }
 
 // Leave removes the socket from room.
@@ -139,6 +142,32 @@ func (s *Socket) Leave(room string) {
 	}
 	s.mu.Unlock()
 	s.nsp.adapter.Del(s.id, room)
+	s.keepSession()
+}
+
+// startKeeping hands the socket's session to a SessionKeeper adapter,
+// once the connection handlers have run, and again at every change.
+func (s *Socket) startKeeping() {
+	if _, ok := s.nsp.adapter.(SessionKeeper); !ok || s.pid == "" {
+		return
+	}
+	s.mu.Lock()
+	s.keeping = s.connected
+	s.mu.Unlock()
+	s.keepSession()
+}
+
+// keepSession gives a SessionKeeper adapter the socket's current session.
+func (s *Socket) keepSession() {
+	s.mu.Lock()
+	keeping, data := s.keeping && s.connected, s.data
+	s.mu.Unlock()
+	if !keeping {
+		return
+	}
+	if k, ok := s.nsp.adapter.(SessionKeeper); ok {
+		k.KeepSession(&Session{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: data})
+	}
 }
 
 // Rooms returns the socket's rooms, its own included.
@@ -335,10 +364,14 @@ func (s *Socket) onClose(reason DisconnectReason) {
 	s.acks = nil
 	handlers := s.onDisconnect
 	data := s.data
+	keeping := s.keeping
+	s.keeping = false
 	s.mu.Unlock()
 
 	if s.nsp.server.opts.Recovery != nil && reason.Recoverable() {
 		s.nsp.adapter.PersistSession(&Session{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: data})
+	} else if k, ok := s.nsp.adapter.(SessionKeeper); ok && keeping {
+		k.DropSession(s.pid)
 	}
 	s.nsp.adapter.DelAll(s.id)
 	s.nsp.remove(s)

@@ -61,9 +61,6 @@ func run(args []string) error {
 	if cfg.Demo {
 		log.Warn("DEMO MODE: generated session secret, demo settings; never use this in production")
 	}
-	if cfg.RedisURL != "" {
-		return errors.New("REDIS_URL: the cluster adapter is not available yet; unset it to run a single node")
-	}
 	srv, err := server.New(cfg, log)
 	if err != nil {
 		return err

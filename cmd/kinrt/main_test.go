@@ -16,7 +16,8 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 		{[]string{"serve"}, "NEXTAUTH_SECRET"},
 		{[]string{"serve", "--demo", "--addr", "nohost"}, "--addr"},
 		{[]string{"serve", "--demo", "--database-url", "mysql://x"}, "DATABASE_URL"},
-		{[]string{"serve", "--demo", "--redis-url", "redis://127.0.0.1:6379"}, "REDIS_URL"},
+		{[]string{"serve", "--demo", "--redis-url", "http://127.0.0.1:6379"}, "REDIS_URL"},
+		{[]string{"serve", "--demo", "--redis-url", "redis://127.0.0.1:1"}, "cannot reach Redis"},
 		{[]string{"token", "--user", "u1"}, "--role"},
 		{[]string{"token", "--user", "u1", "--role", "agent"}, "NEXTAUTH_SECRET"},
 	}

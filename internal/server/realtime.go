@@ -41,14 +41,24 @@ func (s *Server) newRealtime() *socketio.Server {
 			CORS:         &engineio.CORS{AllowedOrigins: s.cfg.AllowedOrigins, AllowCredentials: true},
 			Logger:       s.log,
 		},
-		Recovery:  &socketio.RecoveryOptions{MaxDisconnectionDuration: 2 * time.Minute},
-		OnDeliver: func(nsp string, n int) { s.metrics.deliveries.WithLabelValues(nsp).Add(float64(n)) },
-		Logger:    s.log,
+		Recovery:   &socketio.RecoveryOptions{MaxDisconnectionDuration: 2 * time.Minute},
+		NewAdapter: s.newAdapter(),
+		OnDeliver:  func(nsp string, n int) { s.metrics.deliveries.WithLabelValues(nsp).Add(float64(n)) },
+		Logger:     s.log,
 	})
 	io.Use(s.limitConnectAttempts) // before the cost of a token check
 	io.Use(s.authenticate)
 	io.OnConnection(s.onConnection)
 	return io
+}
+
+// newAdapter is the cluster's Redis adapter, or nil (the in-memory one)
+// on a single node.
+func (s *Server) newAdapter() func(*socketio.Namespace) socketio.Adapter {
+	if s.cluster == nil {
+		return nil
+	}
+	return s.cluster.node.NewAdapter
 }
 
 // checkOrigin accepts requests without Origin (non-browser clients, which

@@ -36,7 +36,10 @@ type Presence interface {
 	Close()
 }
 
-var _ Presence = (*presence.Tracker)(nil)
+var (
+	_ Presence = (*presence.Tracker)(nil)
+	_ Presence = (*presence.RedisTracker)(nil)
+)
 
 // PresenceGrace is how long a user whose last connection closed still
 // counts as present: a page reload does not flicker to offline.
@@ -52,6 +55,7 @@ type Server struct {
 	metrics     *metrics
 	store       store.Store
 	presence    Presence
+	cluster     *cluster // nil on a single node
 	mux         *http.ServeMux
 	ready       atomic.Bool
 	limits      *limits
@@ -63,13 +67,20 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	var cl *cluster // first: a cluster it cannot join leaves no files behind
+	if cfg.RedisURL != "" {
+		if cl, err = openCluster(cfg.RedisURL, cfg.RedisPrefix, log); err != nil {
+			return nil, err
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	st, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
+		_ = cl.close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, verifier: v, store: st, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, log: log, verifier: v, store: st, cluster: cl, mux: http.NewServeMux()}
 	s.metrics = &metrics{} // filled below; realtime's hooks read it lazily
 	s.io = s.newRealtime()
 	*s.metrics = *newMetrics(s.io)
@@ -77,8 +88,18 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	s.broadcaster = events.NewBroadcaster(namespaceEmitter{s.io.Of("/")})
 	s.broadcaster.Observe(func(e events.Event) { s.metrics.events.WithLabelValues(e.EventName()).Inc() })
 	s.broadcaster.Observe(s.recordActivity)
-	s.presence = presence.NewTracker(s.broadcaster, PresenceGrace)
+	if s.cluster != nil {
+		ttl := cfg.PresenceTTL
+		if ttl <= 0 {
+			ttl = 30 * time.Second
+		}
+		s.presence = s.cluster.presence(cfg.RedisPrefix, s.broadcaster, ttl, log)
+	} else {
+		s.presence = presence.NewTracker(s.broadcaster, PresenceGrace)
+	}
 	if err := s.webhooks(); err != nil {
+		s.presence.Close()
+		_ = s.cluster.close()
 		_ = st.Close()
 		return nil, err
 	}
@@ -95,7 +116,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if !s.ready.Load() || s.store.Ping(ctx) != nil {
+		if !s.ready.Load() || !s.cluster.ready() || s.store.Ping(ctx) != nil {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
 			return
 		}
@@ -150,8 +171,15 @@ func (s *Server) Drain(ctx context.Context) error {
 	return err
 }
 
-// Close releases the store. Call it once no request is in flight.
-func (s *Server) Close() error { return s.store.Close() }
+// Close releases the store and the connection to the cluster. Call it
+// once no request is in flight.
+func (s *Server) Close() error {
+	err := s.store.Close()
+	if cerr := s.cluster.close(); err == nil {
+		err = cerr
+	}
+	return err
+}
 
 // Shutdown drains and closes, for callers that own no HTTP server.
 func (s *Server) Shutdown(ctx context.Context) error {

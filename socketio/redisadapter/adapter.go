@@ -26,6 +26,7 @@ type Adapter struct {
 	joinMu sync.RWMutex // read: delivering a logged packet; write: Rejoin
 	skipMu sync.Mutex
 	skip   map[string]*skipped // offset -> sockets that got it on recovery
+	keep   keeper              // sessions of connected sockets (keep.go)
 
 	closeOnce sync.Once
 }

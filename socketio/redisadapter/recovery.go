@@ -122,6 +122,9 @@ type storedSession struct {
 	PID   string          `json:"pid"`
 	Rooms []string        `json:"rooms"`
 	Data  json.RawMessage `json:"data,omitempty"`
+	// Live is the node whose socket this session is, while it is
+	// connected (keep.go); empty once it disconnected.
+	Live string `json:"live,omitempty"`
 }
 
 // PersistSession stores s in Redis for MaxDisconnectionDuration, before it
@@ -132,21 +135,8 @@ func (a *Adapter) PersistSession(s *socketio.Session) {
 	if a.rec == nil {
 		return
 	}
-	st := storedSession{SID: s.SID, PID: s.PID, Rooms: s.Rooms}
-	if s.Data != nil {
-		b, err := json.Marshal(s.Data)
-		if err != nil {
-			a.node.opts.Logger.Warn("redisadapter: session data is not JSON; kept without it", "nsp", a.nsp.Name(), "err", err)
-		} else {
-			st.Data = b
-		}
-	}
-	b, _ := json.Marshal(st)
-	ctx, cancel := a.rec.ctx()
-	defer cancel()
-	if err := a.node.client.Set(ctx, a.rec.sessionPrefix+s.PID, b, a.rec.maxAge).Err(); err != nil {
-		a.node.opts.Logger.Warn("redisadapter: persist session", "nsp", a.nsp.Name(), "err", err)
-	}
+	a.forget(s.PID)
+	a.writeSession(s, "")
 }
 
 // RestoreSession takes the session of pid out of Redis when the stream
@@ -157,7 +147,6 @@ func (a *Adapter) RestoreSession(pid, offset string) (*socketio.Session, error) 
 	}
 	ctx, cancel := a.rec.ctx()
 	defer cancel()
-	key := a.rec.sessionPrefix + pid
 	// The offset first: a session whose packets are gone stays unused.
 	msgs, err := a.node.client.XRange(ctx, a.rec.stream, offset, offset).Result()
 	if err != nil {
@@ -170,11 +159,8 @@ func (a *Adapter) RestoreSession(pid, offset string) (*socketio.Session, error) 
 	if len(msgs) == 0 {
 		return nil, nil
 	}
-	b, err := a.node.client.GetDel(ctx, key).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, nil
-	}
-	if err != nil {
+	b, err := a.takeSession(ctx, pid)
+	if err != nil || b == nil {
 		return nil, err
 	}
 	var st storedSession

@@ -12,7 +12,8 @@
 //       "reconnects":{"a":{"recovered":n,"fresh":m}}}
 //      once every connected client received endCount (default 1)
 //      system_notifications whose message is endMarker (the markers are
-//      left out; a cluster test sends one per node), then exits 0.
+//      left out; a cluster test sends one per node), or, without
+//      reconnect, was disconnected; then exits 0.
 // Any other failure: a line {"type":"error","error":...} and exit 1.
 import { io } from "socket.io-client";
 import { createInterface } from "node:readline";
@@ -58,12 +59,22 @@ await Promise.all(
         let done = false;
         s.onAny((event, payload) => {
           if (event === "system_notification" && payload?.message === spec.endMarker) {
-            if (++markers[c.name] === (spec.endCount ?? 1) && ++ended === connectedCount) endResolve();
+            if (++markers[c.name] === (spec.endCount ?? 1)) finish();
             return;
           }
           received[c.name].push([event, payload]);
         });
         reconnects[c.name] = { recovered: 0, fresh: 0 };
+        let finished = false;
+        const finish = () => {
+          if (finished) return;
+          finished = true;
+          if (++ended === connectedCount) endResolve();
+        };
+        // A client that cannot reconnect is done when it is disconnected.
+        s.on("disconnect", () => {
+          if (!c.reconnect && results[c.name] === "ok") finish();
+        });
         s.on("connect", () => {
           if (done) {
             reconnects[c.name][s.recovered ? "recovered" : "fresh"]++;

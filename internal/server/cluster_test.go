@@ -1,0 +1,180 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/kin-comms/kinrt/internal/auth"
+	"github.com/kin-comms/kinrt/internal/config"
+	"github.com/kin-comms/kinrt/internal/events"
+	"github.com/kin-comms/kinrt/internal/server"
+	"github.com/kin-comms/kinrt/internal/testenv"
+)
+
+// clusterNode is one node of a test cluster.
+type clusterNode struct {
+	srv *server.Server
+	hs  *httptest.Server
+}
+
+// startCluster runs n nodes of the service in this process, sharing one
+// PostgreSQL schema and one Redis under a prefix of the test's own.
+func startCluster(t *testing.T, n int, mutate func(*config.Config)) []clusterNode {
+	t.Helper()
+	db := testenv.PostgresSchema(t)
+	redisURL := testenv.RedisURL(t)
+	prefix := "kin-test-" + testenv.RandomID()
+	nodes := make([]clusterNode, n)
+	for i := range nodes {
+		srv, hs := startServer(t, func(c *config.Config) {
+			c.DatabaseURL = db
+			c.RedisURL = redisURL
+			c.RedisPrefix = prefix
+			if mutate != nil {
+				mutate(c)
+			}
+		})
+		nodes[i] = clusterNode{srv, hs}
+	}
+	return nodes
+}
+
+// TestClusterRoutingRandomized is the randomized routing test on three
+// nodes: sockets spread over them (a user's two tabs on two nodes), events
+// published on random nodes, every socket receives exactly what the policy
+// allows it, once each.
+func TestClusterRoutingRandomized(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 11))
+	nodes := startCluster(t, 3, nil)
+	urls := []string{nodes[0].hs.URL, nodes[1].hs.URL, nodes[2].hs.URL}
+
+	users := randomUsers(rng, 18)
+	specs, owner := clientsFor(t, nodes[0].srv.Verifier(), users, urls)
+	nc, results := startClientsN(t, urls[0], specs, len(nodes))
+	for name, r := range results {
+		if string(r) != `"ok"` {
+			t.Fatalf("%s did not connect: %s", name, r)
+		}
+	}
+	var published []events.Event
+	ctx := context.Background()
+	for i := 0; i < 200; i++ {
+		e := randomEvent(rng, users, i)
+		if err := nodes[rng.IntN(len(nodes))].srv.Broadcaster().Publish(ctx, e); err != nil {
+			t.Fatalf("publish %s: %v", e.EventName(), err)
+		}
+		published = append(published, e)
+	}
+	// Each node sends an end marker after its events (a node's messages
+	// keep their order), and the clients stop after the last.
+	end := events.SystemNotification{Level: "info", Message: endMarker, Target: events.Target{Kind: events.TargetAll}}
+	for _, n := range nodes {
+		if err := n.srv.Broadcaster().BroadcastSystemNotification(ctx, end); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := nc.received()
+	total := checkRouting(t, specs, owner, published, got, false)
+	t.Logf("%d sockets on 3 nodes, %d events published, %d deliveries checked", len(specs), len(published), total)
+}
+
+// TestClusterPresence: two tabs of one user on two nodes count once, on
+// every node; the user goes offline once, when both are gone.
+func TestClusterPresence(t *testing.T) {
+	nodes := startCluster(t, 2, nil)
+	admin := auth.Principal{UserID: "ada", Name: "Ada", Role: "admin", Expires: time.Now().Add(time.Hour)}
+	ann := auth.Principal{UserID: "ann", Name: "Ann", Role: "agent", Department: "sales", Expires: time.Now().Add(time.Hour)}
+	adminTok, _ := nodes[0].srv.Verifier().Mint(admin, time.Hour)
+	annTok, _ := nodes[0].srv.Verifier().Mint(ann, time.Hour)
+
+	watcher := dialRaw(t, nodes[0].hs.URL, nil)
+	if _, ok := watcher.connect(map[string]string{"token": adminTok}); !ok {
+		t.Fatal("admin refused")
+	}
+	presenceOf := func(want string) {
+		t.Helper()
+		for {
+			name, payload, _ := watcher.event()
+			var p events.UserPresenceUpdated
+			_ = json.Unmarshal(payload, &p)
+			if name != "user_presence_updated" || p.UserID != "ann" {
+				continue
+			}
+			if p.Status != want {
+				t.Fatalf("ann is %q, want %q", p.Status, want)
+			}
+			return
+		}
+	}
+	tab1 := dialRaw(t, nodes[0].hs.URL, nil)
+	if _, ok := tab1.connect(map[string]string{"token": annTok}); !ok {
+		t.Fatal("ann refused on node 0")
+	}
+	presenceOf("online")
+	tab2 := dialRaw(t, nodes[1].hs.URL, nil)
+	if _, ok := tab2.connect(map[string]string{"token": annTok}); !ok {
+		t.Fatal("ann refused on node 1")
+	}
+	for _, n := range nodes {
+		list := presenceList(t, n.hs.URL, adminTok)
+		count := 0
+		for _, e := range list {
+			if e.UserID == "ann" {
+				count++
+				if e.Status != "online" {
+					t.Fatalf("ann on %s: %+v", n.hs.URL, e)
+				}
+			}
+		}
+		if count != 1 {
+			t.Fatalf("ann listed %d times on %s", count, n.hs.URL)
+		}
+	}
+	tab1.close()
+	tab2.close()
+	presenceOf("offline")
+	// An event after it from the other node, then nothing about ann in
+	// between: one offline event only.
+	note := events.SystemNotification{Level: "info", Message: "after", Target: events.Target{Kind: events.TargetUser, Value: "ada"}}
+	if err := nodes[1].srv.Broadcaster().BroadcastSystemNotification(context.Background(), note); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		name, payload, _ := watcher.event()
+		var p struct {
+			UserID, Message string
+		}
+		_ = json.Unmarshal(payload, &p)
+		if name == "user_presence_updated" && p.UserID == "ann" {
+			t.Fatalf("a second presence event for ann: %s", payload)
+		}
+		if name == "system_notification" && p.Message == "after" {
+			break
+		}
+	}
+}
+
+func presenceList(t *testing.T, base, token string) []struct{ UserID, Status string } {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/api/presence", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Items []struct{ UserID, Status string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /api/presence: %d %v", resp.StatusCode, err)
+	}
+	return body.Items
+}

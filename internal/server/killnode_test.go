@@ -1,0 +1,150 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/kin-comms/kinrt/internal/auth"
+	"github.com/kin-comms/kinrt/internal/testenv"
+)
+
+const internalKey = "internal-key-for-tests-0123456789"
+
+// publishInternal publishes an event through a node's internal API.
+func publishInternal(t *testing.T, base, typ string, data any) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"type": typ, "data": data})
+	req, _ := http.NewRequest("POST", base+"/api/internal/events", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+internalKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("publish %s on %s: %d", typ, base, resp.StatusCode)
+	}
+}
+
+// TestClusterNodeKilled runs three kinrt processes on one Redis and one
+// PostgreSQL, and SIGKILLs the node of a client: the client reconnects
+// through the load balancer to another node and recovers every event it
+// missed, once each and in order; a user whose only connection was on the
+// dead node goes offline after the presence TTL, once; the user who
+// reconnected never does.
+func TestClusterNodeKilled(t *testing.T) {
+	requireNode(t)
+	env := []string{
+		"NEXTAUTH_SECRET=" + testSecret,
+		"DATABASE_URL=" + testenv.PostgresSchema(t),
+		"REDIS_URL=" + testenv.RedisURL(t),
+		"KIN_REDIS_PREFIX=kin-test-" + testenv.RandomID(),
+		"KIN_INTERNAL_API_KEY=" + internalKey,
+		"KIN_PRESENCE_TTL=4s",
+		"SOCKET_IO_CORS_ORIGIN=https://app.example",
+	}
+	a, b, c := startKinrt(t, env), startKinrt(t, env), startKinrt(t, env)
+	lb := startProxy(t, a.URL)
+
+	v := mustVerifier(t)
+	exp := time.Now().Add(time.Hour)
+	ann := auth.Principal{UserID: "ann", Name: "Ann", Role: "agent", Department: "sales", Expires: exp}
+	carl := auth.Principal{UserID: "carl", Name: "Carl", Role: "agent", Department: "sales", Expires: exp}
+	ada := auth.Principal{UserID: "ada", Name: "Ada", Role: "admin", Expires: exp}
+	tok := func(p auth.Principal) map[string]string {
+		s, err := v.Mint(p, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return map[string]string{"token": s}
+	}
+	specs := []clientSpec{
+		// Ann reaches node A through the load balancer and reconnects.
+		{Name: "ann", Auth: tok(ann), URL: lb.URL(), Transports: []string{"websocket"}, Reconnect: true},
+		// Carl is on node A only.
+		{Name: "carl", Auth: tok(carl), URL: a.URL, Transports: []string{"websocket"}},
+		// Ada watches from node C.
+		{Name: "ada", Auth: tok(ada), URL: c.URL, Transports: []string{"websocket"}},
+	}
+	nc, results := startClients(t, c.URL, specs)
+	for name, r := range results {
+		if string(r) != `"ok"` {
+			t.Fatalf("%s did not connect: %s", name, r)
+		}
+	}
+	note := func(node *kinrtProcess, i int) {
+		publishInternal(t, node.URL, "system_notification", map[string]any{
+			"level": "info", "message": fmt.Sprintf("n%d", i), "target": map[string]string{"kind": "user", "value": "ann"},
+		})
+	}
+	for i := 0; i < 5; i++ {
+		note(b, i)
+	}
+	a.kill()
+	lb.setTarget(b.URL)
+	for i := 5; i < 10; i++ {
+		note(b, i) // while Ann is away or back: missed or live
+	}
+	// Carl's node is gone: offline once the TTL has run out.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		status := ""
+		for _, e := range presenceList(t, c.URL, tok(ada)["token"]) {
+			if e.UserID == "carl" {
+				status = e.Status
+			}
+		}
+		if status == "offline" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("carl is still %q", status)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	publishInternal(t, c.URL, "system_notification", map[string]any{
+		"level": "info", "message": endMarker, "target": map[string]string{"kind": "all"},
+	})
+	got := nc.received()
+
+	var annGot []string
+	for _, ev := range got["ann"] {
+		var p struct{ Message string }
+		_ = json.Unmarshal(ev[1], &p)
+		if p.Message != "" {
+			annGot = append(annGot, p.Message)
+		}
+	}
+	want := []string{"n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9"}
+	if fmt.Sprint(annGot) != fmt.Sprint(want) {
+		t.Errorf("ann received %v, want %v", annGot, want)
+	}
+	if r := nc.reconnects["ann"]; r.Recovered != 1 || r.Fresh != 0 {
+		t.Errorf("ann's reconnects: %+v, want one recovered", r)
+	}
+	offline := map[string]int{}
+	for _, ev := range got["ada"] {
+		var p struct{ UserID, Status string }
+		_ = json.Unmarshal(ev[1], &p)
+		if string(ev[0]) == `"user_presence_updated"` && p.Status == "offline" {
+			offline[p.UserID]++
+		}
+	}
+	if offline["carl"] != 1 || offline["ann"] != 0 {
+		t.Errorf("offline events seen by ada: %v, want carl once and ann never", offline)
+	}
+}
+
+func mustVerifier(t *testing.T) *auth.Verifier {
+	t.Helper()
+	v, err := auth.NewVerifier(auth.Options{Secrets: []string{testSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
