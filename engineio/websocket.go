@@ -24,6 +24,7 @@ type wsConn struct {
 	fd        int             // the socket's descriptor, -1 if not a socket
 	br        *bufio.Reader   // the pooled read buffer, held only while data is buffered
 	wmu       sync.Mutex
+	wdeadline time.Time // the write deadline set on nc, under wmu
 	closeOnce sync.Once
 
 	// guarded by the server's poller
@@ -76,7 +77,7 @@ func (ws *wsConn) writeControl(op byte, data []byte, timeout time.Duration) erro
 	msg := append(appendFrameHeader(b[:0], op, len(data)), data...)
 	ws.wmu.Lock()
 	defer ws.wmu.Unlock()
-	_ = ws.nc.SetWriteDeadline(time.Now().Add(timeout))
+	ws.setWriteDeadlineLocked(timeout)
 	_, err := ws.nc.Write(msg)
 	return err
 }
@@ -88,8 +89,21 @@ func (ws *wsConn) writeFrames(frames []frame, timeout time.Duration) error {
 	b.build(frames)
 	ws.wmu.Lock()
 	defer ws.wmu.Unlock()
-	_ = ws.nc.SetWriteDeadline(time.Now().Add(timeout))
+	ws.setWriteDeadlineLocked(timeout)
 	return b.writeTo(ws.nc)
+}
+
+// setWriteDeadlineLocked makes the next write end within timeout, and not
+// sooner than timeout/2: the deadline (a timer in the runtime) is moved
+// only when half of it has passed, not for every batch of a busy
+// connection.
+func (ws *wsConn) setWriteDeadlineLocked(timeout time.Duration) {
+	now := time.Now()
+	if ws.wdeadline.Sub(now) >= timeout/2 && !ws.wdeadline.After(now.Add(timeout)) {
+		return
+	}
+	ws.wdeadline = now.Add(timeout)
+	_ = ws.nc.SetWriteDeadline(ws.wdeadline)
 }
 
 // readLoop delivers the packets of an open WebSocket connection until it
