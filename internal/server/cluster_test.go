@@ -178,3 +178,66 @@ func presenceList(t *testing.T, base, token string) []struct{ UserID, Status str
 	}
 	return body.Items
 }
+
+// TestClusterRoutingUnderReconnects is the randomized routing test on
+// three nodes while the network between clients and nodes fails twice:
+// every client reconnects, recovers, and has received exactly what the
+// policy allows it, once each.
+func TestClusterRoutingUnderReconnects(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 13))
+	nodes := startCluster(t, 3, nil)
+	proxies := make([]*tcpProxy, len(nodes))
+	urls := make([]string, len(nodes))
+	for i, n := range nodes {
+		proxies[i] = startProxy(t, n.hs.URL)
+		urls[i] = proxies[i].URL()
+	}
+	users := randomUsers(rng, 15)
+	specs, owner := clientsFor(t, nodes[0].srv.Verifier(), users, urls)
+	for i := range specs {
+		specs[i].Reconnect = true
+	}
+	nc, results := startClientsN(t, urls[0], specs, len(nodes))
+	for name, r := range results {
+		if string(r) != `"ok"` {
+			t.Fatalf("%s did not connect: %s", name, r)
+		}
+	}
+	var published []events.Event
+	ctx := context.Background()
+	for i := 0; i < 300; i++ {
+		switch i {
+		case 100:
+			proxies[0].drop()
+		case 200:
+			proxies[1].drop()
+			proxies[2].drop()
+		}
+		e := randomEvent(rng, users, i)
+		if err := nodes[rng.IntN(len(nodes))].srv.Broadcaster().Publish(ctx, e); err != nil {
+			t.Fatalf("publish %s: %v", e.EventName(), err)
+		}
+		published = append(published, e)
+	}
+	end := events.SystemNotification{Level: "info", Message: endMarker, Target: events.Target{Kind: events.TargetAll}}
+	for _, n := range nodes {
+		if err := n.srv.Broadcaster().BroadcastSystemNotification(ctx, end); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := nc.received()
+	total := checkRouting(t, specs, owner, published, got, false)
+	recovered := 0
+	for name, r := range nc.reconnects {
+		if r.Fresh != 0 {
+			t.Errorf("%s reconnected without recovery %d times", name, r.Fresh)
+		}
+		recovered += r.Recovered
+	}
+	if recovered < len(specs) {
+		t.Errorf("%d recoveries for %d sockets: the drops did not cut every client", recovered, len(specs))
+	}
+	t.Logf("%d sockets, %d recoveries, %d events published, %d deliveries checked", len(specs), recovered, len(published), total)
+}

@@ -156,6 +156,16 @@ func startProxy(t *testing.T, target string) *tcpProxy {
 	return p
 }
 
+// drop closes every connection going through the proxy, as a network
+// failure between clients and their node would.
+func (p *tcpProxy) drop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		_ = c.Close()
+	}
+}
+
 // URL is the proxy's http:// URL.
 func (p *tcpProxy) URL() string { return "http://" + p.ln.Addr().String() }
 
