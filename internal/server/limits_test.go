@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -433,4 +436,69 @@ func TestMaxConnectionsNodeClient(t *testing.T) {
 	if _, ok := first.received()["first"]; !ok {
 		t.Fatal("the client already connected is gone")
 	}
+}
+
+var webhookFlood = flag.Int("webhook.flood", 300, "TestForgedWebhookFlood: forged webhooks sent")
+
+// TestForgedWebhookFlood: a flood of forged webhooks from one address,
+// with the default budgets, is refused (403 within the per-IP budget, 429
+// beyond) while signed webhooks sent at the same time from the same
+// address are all answered 2xx and stored.
+func TestForgedWebhookFlood(t *testing.T) {
+	t.Parallel()
+	srv, hs := startServer(t, func(c *config.Config) { c.PublicURL = "https://cc.example.com" })
+	tw := twilioClient{t: t, base: hs.URL, public: "https://cc.example.com"}
+	forged, signed := *webhookFlood, 30
+	var mu sync.Mutex
+	count := map[int]int{}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < forged; i += 8 {
+				f := form("MessageSid", "SMforged"+strconv.Itoa(i), "From", customer, "To", salesNumber, "Body", "x", "NumMedia", "0")
+				status, _, _ := limDo(t, http.MethodPost, hs.URL+"/api/webhooks/twilio/sms", strings.NewReader(f.Encode()), http.Header{
+					"Content-Type": {"application/x-www-form-urlencoded"}, "X-Twilio-Signature": {"forged"},
+				})
+				mu.Lock()
+				count[status]++
+				mu.Unlock()
+			}
+		}()
+	}
+	var signedOK atomic.Int64
+	for i := range signed {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := form("MessageSid", "SMreal"+strconv.Itoa(i), "From", customer, "To", salesNumber, "Body", "real", "NumMedia", "0")
+			status, _, _ := limDo(t, http.MethodPost, hs.URL+"/api/webhooks/twilio/sms", strings.NewReader(f.Encode()), http.Header{
+				"Content-Type":       {"application/x-www-form-urlencoded"},
+				"X-Twilio-Signature": {twilio.Sign(twilioToken, tw.public+"/api/webhooks/twilio/sms", f)},
+			})
+			if status == http.StatusOK {
+				signedOK.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if signedOK.Load() != int64(signed) {
+		t.Fatalf("%d of %d signed webhooks answered 200 during the flood", signedOK.Load(), signed)
+	}
+	for i := range signed {
+		if _, err := srv.Store().Messages().Get(context.Background(), "SMreal"+strconv.Itoa(i)); err != nil {
+			t.Fatalf("signed webhook %d not stored: %v", i, err)
+		}
+	}
+	budget := config.DefaultLimits.WebhookRejectRate
+	maxForbidden := budget.Burst + int(elapsed.Seconds()*budget.PerSecond) + 1
+	if count[http.StatusForbidden] < budget.Burst || count[http.StatusForbidden] > maxForbidden ||
+		count[http.StatusForbidden]+count[http.StatusTooManyRequests] != forged {
+		t.Fatalf("forged webhooks: %v in %v, want %d..%d answered 403 and the rest 429", count, elapsed, budget.Burst, maxForbidden)
+	}
+	t.Logf("%d forged webhooks in %v: %d answered 403, %d answered 429; %d signed ones sent meanwhile all answered 200 and stored",
+		forged, elapsed, count[http.StatusForbidden], count[http.StatusTooManyRequests], signed)
 }
