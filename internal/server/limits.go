@@ -53,7 +53,7 @@ type limits struct {
 	mu         sync.Mutex
 	handshakes int // handshakes between the capacity check and their session
 
-	pending sync.Map // *socketio.Socket → *limit.Slot, from middleware to connection
+	pending sync.Map // *socketio.Socket → *pendingSlot, from middleware to connection
 
 	refused *prometheus.CounterVec
 }
