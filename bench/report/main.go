@@ -27,8 +27,28 @@ type record struct {
 	Result   json.RawMessage `json:"result"`
 }
 
-// servers in table order: ours first, the reference second.
+// servers in table order: ours first, the reference second, then ours
+// before the optimizations when the run included it (bench/run --before).
 var servers = []string{"kinrt", "node"}
+
+// hasBefore reports whether the results include the "before" server.
+var hasBefore bool
+
+// beforeCols returns the extra columns of the "before" server: its value
+// and ours / before.
+func beforeCols(v map[string][]float64, format string) string {
+	if !hasBefore {
+		return ""
+	}
+	return fmt.Sprintf(" "+format+" | %s |", mean(v["before"]), ratio(mean(v["kinrt"]), mean(v["before"])))
+}
+
+func beforeHead(name string) (string, string) {
+	if !hasBefore {
+		return "", ""
+	}
+	return fmt.Sprintf(" before %s | kinrt / before |", name), "---|---|"
+}
 
 func main() {
 	in := flag.String("in", "", "results (JSON lines)")
@@ -41,9 +61,20 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	for _, r := range recs {
+		if r.Server == "before" {
+			hasBefore = true
+		}
+	}
+	if hasBefore {
+		servers = append(servers, "before")
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", *title)
 	fmt.Fprintf(&b, "Written by `bench/run` (bench/report); ours is `kinrt` (bench/server), the reference is Node's socket.io 4.8.4 (bench/node). Each point ran twice, each time on a fresh server; the tables give the mean of the runs and each run.\n\n")
+	if hasBefore {
+		fmt.Fprintf(&b, "`before` is bench/server built from our code before the optimizations of issue 8 (`bench/run --before REV`), measured in the same run.\n\n")
+	}
 	fmt.Fprintf(&b, "## Machine\n\n%s\n\n## Commands\n\n%s\n\n", *machine, *commands)
 	idleSection(&b, recs, *out)
 	echoSection(&b, recs, *out)
@@ -99,6 +130,15 @@ func clientCounts(recs []record, scenario string) []int {
 	return out
 }
 
+// values returns the means of v in the order of servers.
+func values(v map[string][]float64) []float64 {
+	out := make([]float64, len(servers))
+	for i, s := range servers {
+		out[i] = mean(v[s])
+	}
+	return out
+}
+
 func mean(xs []float64) float64 {
 	if len(xs) == 0 {
 		return 0
@@ -132,7 +172,8 @@ func idleSection(b *strings.Builder, recs []record, dir string) {
 	}
 	fmt.Fprintf(b, "## Idle WebSocket connections: server RSS per connection\n\n")
 	fmt.Fprintf(b, "VmRSS of the server process after all clients connected and a few seconds passed, divided by the clients (in brackets: (RSS − RSS before connecting) / clients). Lower is better; the ratio is ours / Node's.\n\n")
-	fmt.Fprintf(b, "| clients | kinrt KiB/conn | node KiB/conn | ratio | kinrt runs | node runs |\n|---|---|---|---|---|---|\n")
+	bh, bs := beforeHead("KiB/conn")
+	fmt.Fprintf(b, "| clients | kinrt KiB/conn | node KiB/conn | ratio | kinrt runs | node runs |%s\n|---|---|---|---|---|---|%s\n", bh, bs)
 	var bars []bar
 	for _, n := range counts {
 		v := map[string][]float64{}
@@ -143,10 +184,10 @@ func idleSection(b *strings.Builder, recs []record, dir string) {
 				d[s] = append(d[s], r.DeltaConnKiB)
 			}
 		}
-		fmt.Fprintf(b, "| %d | %.1f (%.1f) | %.1f (%.1f) | %s | %s | %s |\n", n,
+		fmt.Fprintf(b, "| %d | %.1f (%.1f) | %.1f (%.1f) | %s | %s | %s |%s\n", n,
 			mean(v["kinrt"]), mean(d["kinrt"]), mean(v["node"]), mean(d["node"]),
-			ratio(mean(v["kinrt"]), mean(v["node"])), each(v["kinrt"], "%.1f"), each(v["node"], "%.1f"))
-		bars = append(bars, bar{label: fmt.Sprintf("%d conns", n), values: []float64{mean(v["kinrt"]), mean(v["node"])}})
+			ratio(mean(v["kinrt"]), mean(v["node"])), each(v["kinrt"], "%.1f"), each(v["node"], "%.1f"), beforeCols(v, "%.1f"))
+		bars = append(bars, bar{label: fmt.Sprintf("%d conns", n), values: values(v)})
 	}
 	fmt.Fprintf(b, "\n![idle](idle.svg)\n\n")
 	writeSVG(filepath.Join(dir, "idle.svg"), barChart("Idle: server RSS per connection (KiB, lower is better)", bars))
@@ -159,22 +200,24 @@ func echoSection(b *strings.Builder, recs []record, dir string) {
 	}
 	fmt.Fprintf(b, "## Echo with ack, closed loop\n\n")
 	fmt.Fprintf(b, "Each client sends `bench:echo` with an ack and the next one when the ack arrives. The ratio is ours / Node's round trips/s.\n\n")
-	fmt.Fprintf(b, "| clients | kinrt rt/s | node rt/s | ratio | kinrt p50 / p99 ms | node p50 / p99 ms | kinrt runs | node runs |\n|---|---|---|---|---|---|---|---|\n")
+	bh, bs := beforeHead("rt/s")
+	fmt.Fprintf(b, "| clients | kinrt rt/s | node rt/s | ratio | kinrt p50 / p99 ms | node p50 / p99 ms | kinrt runs | node runs | kinrt / node CPU µs per rt |%s\n|---|---|---|---|---|---|---|---|---|%s\n", bh, bs)
 	var bars []bar
 	for _, n := range counts {
-		rt, p50, p99 := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
+		rt, p50, p99, cpu := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
 		for _, s := range servers {
 			for _, r := range pick[load.EchoResult](recs, "echo", s, n) {
+				cpu[s] = append(cpu[s], r.ServerCPUus)
 				rt[s] = append(rt[s], r.PerSec)
 				p50[s] = append(p50[s], r.P50ms)
 				p99[s] = append(p99[s], r.P99ms)
 			}
 		}
-		fmt.Fprintf(b, "| %d | %.0f | %.0f | %s | %.2f / %.2f | %.2f / %.2f | %s | %s |\n", n,
+		fmt.Fprintf(b, "| %d | %.0f | %.0f | %s | %.2f / %.2f | %.2f / %.2f | %s | %s | %.1f / %.1f |%s\n", n,
 			mean(rt["kinrt"]), mean(rt["node"]), ratio(mean(rt["kinrt"]), mean(rt["node"])),
 			mean(p50["kinrt"]), mean(p99["kinrt"]), mean(p50["node"]), mean(p99["node"]),
-			each(rt["kinrt"], "%.0f"), each(rt["node"], "%.0f"))
-		bars = append(bars, bar{label: fmt.Sprintf("%d clients", n), values: []float64{mean(rt["kinrt"]), mean(rt["node"])}})
+			each(rt["kinrt"], "%.0f"), each(rt["node"], "%.0f"), mean(cpu["kinrt"]), mean(cpu["node"]), beforeCols(rt, "%.0f"))
+		bars = append(bars, bar{label: fmt.Sprintf("%d clients", n), values: values(rt)})
 	}
 	fmt.Fprintf(b, "\n![echo](echo.svg)\n\n")
 	writeSVG(filepath.Join(dir, "echo.svg"), barChart("Echo: round trips/s (higher is better)", bars))
@@ -187,17 +230,23 @@ func fanoutSection(b *strings.Builder, recs []record, dir string) {
 	}
 	fmt.Fprintf(b, "## Fan-out to one room\n\n")
 	fmt.Fprintf(b, "A controller client asks for broadcasts to the room at a rate that grows by steps until the p99 latency (from the timestamp in the payload to its arrival) passes the bound or a delivery is missing. The table gives the highest deliveries/s of a step within the bound; the ratio is ours / Node's.\n\n")
-	fmt.Fprintf(b, "| clients | p99 bound | kinrt deliveries/s | node deliveries/s | ratio | kinrt p99 ms | node p99 ms | kinrt runs | node runs |\n|---|---|---|---|---|---|---|---|---|\n")
+	bh, bs := beforeHead("deliveries/s")
+	fmt.Fprintf(b, "| clients | p99 bound | kinrt deliveries/s | node deliveries/s | ratio | kinrt p99 ms | node p99 ms | kinrt runs | node runs | kinrt / node CPU µs per delivery |%s\n|---|---|---|---|---|---|---|---|---|---|%s\n", bh, bs)
 	type single struct{ p99 map[string][]float64 }
 	singles := map[int]single{}
 	for _, n := range counts {
-		best, p99 := map[string][]float64{}, map[string][]float64{}
+		best, p99, cpu := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
 		var bound float64
 		var series []series
 		sg := single{p99: map[string][]float64{}}
 		for _, s := range servers {
 			for i, r := range pick[load.FanoutResult](recs, "fanout", s, n) {
 				best[s] = append(best[s], r.Best)
+				for _, st := range r.Steps { // the server's CPU at its best step
+					if st.WithinBound && st.Deliveries == r.Best {
+						cpu[s] = append(cpu[s], st.ServerCPUus)
+					}
+				}
 				p99[s] = append(p99[s], r.BestP99ms)
 				bound = r.BoundMs
 				var pts [][2]float64
@@ -213,9 +262,10 @@ func fanoutSection(b *strings.Builder, recs []record, dir string) {
 		if len(sg.p99) > 0 {
 			singles[n] = sg
 		}
-		fmt.Fprintf(b, "| %d | %.0f ms | %.0f | %.0f | %s | %.1f | %.1f | %s | %s |\n", n, bound,
+		fmt.Fprintf(b, "| %d | %.0f ms | %.0f | %.0f | %s | %.1f | %.1f | %s | %s | %.2f / %.2f |%s\n", n, bound,
 			mean(best["kinrt"]), mean(best["node"]), ratio(mean(best["kinrt"]), mean(best["node"])),
-			mean(p99["kinrt"]), mean(p99["node"]), each(best["kinrt"], "%.0f"), each(best["node"], "%.0f"))
+			mean(p99["kinrt"]), mean(p99["node"]), each(best["kinrt"], "%.0f"), each(best["node"], "%.0f"),
+			mean(cpu["kinrt"]), mean(cpu["node"]), beforeCols(best, "%.0f"))
 		name := fmt.Sprintf("fanout-%d.svg", n)
 		writeSVG(filepath.Join(dir, name), lineChart(fmt.Sprintf("Fan-out to %d clients: p99 latency (ms) against offered deliveries/s", n), series, bound))
 		defer fmt.Fprintf(b, "![fan-out to %d](%s)\n\n", n, name)
@@ -223,18 +273,19 @@ func fanoutSection(b *strings.Builder, recs []record, dir string) {
 	fmt.Fprintf(b, "\n")
 	if len(singles) > 0 {
 		fmt.Fprintf(b, "One broadcast per second (latency of a whole broadcast to every client):\n\n")
-		fmt.Fprintf(b, "| clients | kinrt p99 ms | node p99 ms | ratio | kinrt runs | node runs |\n|---|---|---|---|---|---|\n")
+		bh, bs := beforeHead("p99 ms")
+		fmt.Fprintf(b, "| clients | kinrt p99 ms | node p99 ms | ratio | kinrt runs | node runs |%s\n|---|---|---|---|---|---|%s\n", bh, bs)
 		for _, n := range counts {
 			sg, ok := singles[n]
 			if !ok {
 				continue
 			}
 			k, nd := sg.p99["kinrt"], sg.p99["node"]
-			fmt.Fprintf(b, "| %d | %.1f | %.1f | %s | %s | %s |\n", n, mean(k), mean(nd), ratio(mean(k), mean(nd)), each(k, "%.1f"), each(nd, "%.1f"))
+			fmt.Fprintf(b, "| %d | %.1f | %.1f | %s | %s | %s |%s\n", n, mean(k), mean(nd), ratio(mean(k), mean(nd)), each(k, "%.1f"), each(nd, "%.1f"), beforeCols(sg.p99, "%.1f"))
 		}
 		fmt.Fprintf(b, "\n")
 	}
-	fmt.Fprintf(b, "Every step of every run (deliveries/s offered → p99 ms, missing):\n\n")
+	fmt.Fprintf(b, "Every step of every run (deliveries/s offered → p99 ms (server CPU µs per delivery), missing):\n\n")
 	for _, n := range counts {
 		for _, s := range servers {
 			for i, r := range pick[load.FanoutResult](recs, "fanout", s, n) {
@@ -244,7 +295,7 @@ func fanoutSection(b *strings.Builder, recs []record, dir string) {
 					if st.Missing > 0 {
 						mark = fmt.Sprintf(", %d missing", st.Missing)
 					}
-					parts = append(parts, fmt.Sprintf("%.0fk → %.1f%s", st.Rate*float64(n)/1000, st.P99ms, mark))
+					parts = append(parts, fmt.Sprintf("%.0fk → %.1f (%.1f µs)%s", st.Rate*float64(n)/1000, st.P99ms, st.ServerCPUus, mark))
 				}
 				fmt.Fprintf(b, "- %d clients, %s run %d: %s\n", n, s, i+1, strings.Join(parts, "; "))
 			}

@@ -10,11 +10,11 @@ import (
 
 // A tiny SVG writer: bar charts and log-log line charts, no dependency.
 
-var colors = map[string]string{"kinrt": "#1f77b4", "node": "#d62728"}
+var colors = map[string]string{"kinrt": "#1f77b4", "node": "#d62728", "before": "#9aa7b1"}
 
 type bar struct {
 	label  string
-	values []float64 // kinrt, node
+	values []float64 // in the order of servers
 }
 
 type series struct {
@@ -77,7 +77,7 @@ func barChart(title string, bars []bar) string {
 		fmt.Fprintf(b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/><text x="%d" y="%.1f" text-anchor="end">%s</text>`+"\n", left, y, width-right, y, left-6, y+4, short(v))
 	}
 	group := plotW / float64(max(len(bars), 1))
-	bw := group / 3
+	bw := group / float64(len(servers)+1)
 	for i, br := range bars {
 		x0 := float64(left) + group*float64(i) + bw/2
 		for j, v := range br.values {
@@ -88,7 +88,11 @@ func barChart(title string, bars []bar) string {
 		}
 		fmt.Fprintf(b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", x0+bw, height-bottom+18, esc(br.label))
 	}
-	legend(b, servers, []string{colors["kinrt"], colors["node"]})
+	var cols []string
+	for _, s := range servers {
+		cols = append(cols, colors[s])
+	}
+	legend(b, servers, cols)
 	b.WriteString("</svg>\n")
 	return b.String()
 }
