@@ -58,6 +58,7 @@ func simulateCmd(args []string) error {
 	numbers := fs.String("numbers", "sales=+15550001111,support=+15550002222", "department=number,… of our Twilio numbers")
 	rate := fs.Float64("rate", 1, "sequences per second")
 	duration := fs.Duration("duration", time.Minute, "how long to run")
+	apiToken := fs.String("api-token", os.Getenv("KIN_SIMULATE_API_TOKEN"), "a session token of an admin (kinrt token): SMS conversations get replies sent through the service's API, and their status callbacks (KIN_SIMULATE_API_TOKEN)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,7 +73,7 @@ func simulateCmd(args []string) error {
 		}
 		nums[dept] = num
 	}
-	sim, err := simulate.New(simulate.Config{Target: *target, PublicURL: *public, AuthToken: *token, Numbers: nums, Workers: demoWorkers()})
+	sim, err := simulate.New(simulate.Config{Target: *target, PublicURL: *public, AuthToken: *token, Numbers: nums, Workers: demoWorkers(), APIToken: *apiToken})
 	if err != nil {
 		return err
 	}

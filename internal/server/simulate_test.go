@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,5 +63,66 @@ func TestSimulatorTraffic(t *testing.T) {
 		if !seen[name] {
 			t.Errorf("no %s in the simulated traffic: %v", name, seen)
 		}
+	}
+}
+
+// TestSimulatorReplies: with an API token, the simulator answers SMS
+// conversations through the service (which sends through the fake
+// Twilio) and delivers the replies' status callbacks, duplicated and out
+// of order; every reply ends in a final status, never back at "sent".
+func TestSimulatorReplies(t *testing.T) {
+	e := newRestEnv(t)
+	admin := e.mint(auth.Principal{UserID: "ada", Role: "admin"})
+	sim, err := simulate.New(simulate.Config{
+		Target: e.hs.URL, PublicURL: restPublicURL, AuthToken: restToken,
+		Numbers:       map[string]string{"sales": salesNumber, "support": supportNumber},
+		DuplicateRate: 0.5, APIToken: admin,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	sent := func() int {
+		n := 0
+		for _, r := range e.tw.Requests() {
+			if r.Method == "POST" && strings.HasSuffix(r.Path, "/Messages.json") {
+				n++
+			}
+		}
+		return n
+	}
+	for i := 0; i < 200 && sent() < 5; i++ {
+		if err := sim.Sequence(ctx); err != nil {
+			t.Fatalf("sequence %d: %v", i, err)
+		}
+	}
+	if sent() < 5 {
+		t.Fatalf("%d replies sent through Twilio", sent())
+	}
+	var convs struct {
+		Items []struct{ ID string }
+	}
+	e.expect("GET", "/api/conversations?limit=200", admin, "", 200, "").json(t, &convs)
+	final := 0
+	for _, c := range convs.Items {
+		var msgs struct {
+			Items []struct{ SID, Direction, Status, SentBy string }
+		}
+		e.expect("GET", "/api/conversations/"+c.ID+"/messages?limit=200", admin, "", 200, "").json(t, &msgs)
+		for _, m := range msgs.Items {
+			if m.Direction != "outbound" {
+				continue
+			}
+			if m.Status != "delivered" && m.Status != "undelivered" {
+				t.Errorf("reply %s ended %q", m.SID, m.Status)
+			}
+			if m.SentBy != "ada" {
+				t.Errorf("reply %s sent by %q", m.SID, m.SentBy)
+			}
+			final++
+		}
+	}
+	if final != sent() {
+		t.Fatalf("%d replies stored, %d sent", final, sent())
 	}
 }

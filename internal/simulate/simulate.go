@@ -6,11 +6,13 @@
 package simulate
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
@@ -46,12 +48,20 @@ type Config struct {
 	// DuplicateRate is the share of webhooks delivered twice (Twilio
 	// retries). Default 0.1.
 	DuplicateRate float64
+	// APIToken, when set, is a session token (of a user who sees every
+	// department) the simulator replies to SMS conversations with, through
+	// the service's REST API, which sends them through Twilio; the
+	// simulator then delivers the replies' status callbacks as Twilio
+	// would, with duplicates and out-of-order ones. A service that cannot
+	// send (no Twilio credentials, 503) gets no more replies.
+	APIToken string
 }
 
-// Simulator sends webhook sequences.
+// Simulator sends webhook sequences. It is not safe for concurrent use.
 type Simulator struct {
-	cfg Config
-	rng *mrand.Rand
+	cfg       Config
+	rng       *mrand.Rand
+	noReplies bool // the service cannot send SMS
 }
 
 // New returns a Simulator.
@@ -97,10 +107,12 @@ func (s *Simulator) Run(ctx context.Context, rate float64) (int, error) {
 	}
 }
 
-// step is one webhook of a sequence.
+// step is one webhook of a sequence, or (with then) an action whose
+// outcome decides the next webhooks.
 type step struct {
 	path string
 	form url.Values
+	then func(ctx context.Context) ([]step, error)
 }
 
 // Sequence sends one randomly chosen sequence.
@@ -116,7 +128,21 @@ func (s *Simulator) Sequence(ctx context.Context) error {
 	default:
 		steps = s.taskOffer()
 	}
+	return s.sendAll(ctx, steps)
+}
+
+func (s *Simulator) sendAll(ctx context.Context, steps []step) error {
 	for _, st := range steps {
+		if st.then != nil {
+			more, err := st.then(ctx)
+			if err != nil {
+				return err
+			}
+			if err := s.sendAll(ctx, more); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := s.send(ctx, st); err != nil {
 			return err
 		}
@@ -181,10 +207,10 @@ func (s *Simulator) voicemailCall() []step {
 	}
 	dur := strconv.Itoa(5 + s.rng.IntN(60))
 	return []step{
-		{"/api/webhooks/twilio/voice", base("CallStatus", "ringing", "CallerName", callerNames[s.rng.IntN(len(callerNames))])},
-		{"/api/webhooks/twilio/recording?kind=voicemail", base("RecordingSid", s.sid("RE"), "RecordingStatus", "completed",
+		{path: "/api/webhooks/twilio/voice", form: base("CallStatus", "ringing", "CallerName", callerNames[s.rng.IntN(len(callerNames))])},
+		{path: "/api/webhooks/twilio/recording?kind=voicemail", form: base("RecordingSid", s.sid("RE"), "RecordingStatus", "completed",
 			"RecordingUrl", "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE0", "RecordingDuration", dur, "RecordingSource", "RecordVerb")},
-		{"/api/webhooks/twilio/status", base("CallStatus", "completed", "SequenceNumber", "1", "CallDuration", dur)},
+		{path: "/api/webhooks/twilio/status", form: base("CallStatus", "completed", "SequenceNumber", "1", "CallDuration", dur)},
 	}
 }
 
@@ -199,9 +225,9 @@ func (s *Simulator) answeredCall() []step {
 		return v
 	}
 	steps := []step{
-		{"/api/webhooks/twilio/voice", base("CallStatus", "ringing")},
-		{"/api/webhooks/twilio/status", base("CallStatus", "in-progress", "SequenceNumber", "1")},
-		{"/api/webhooks/twilio/status", base("CallStatus", "completed", "SequenceNumber", "2", "CallDuration", strconv.Itoa(30+s.rng.IntN(300)))},
+		{path: "/api/webhooks/twilio/voice", form: base("CallStatus", "ringing")},
+		{path: "/api/webhooks/twilio/status", form: base("CallStatus", "in-progress", "SequenceNumber", "1")},
+		{path: "/api/webhooks/twilio/status", form: base("CallStatus", "completed", "SequenceNumber", "2", "CallDuration", strconv.Itoa(30+s.rng.IntN(300)))},
 	}
 	if s.rng.IntN(3) == 0 { // out of order: completed overtakes in-progress
 		steps[1], steps[2] = steps[2], steps[1]
@@ -217,12 +243,105 @@ func (s *Simulator) smsConversation() []step {
 	n := 1 + s.rng.IntN(3)
 	steps := make([]step, n)
 	for i := range steps {
-		steps[i] = step{"/api/webhooks/twilio/sms", url.Values{
+		steps[i] = step{path: "/api/webhooks/twilio/sms", form: url.Values{
 			"MessageSid": {s.sid("SM")}, "From": {from}, "To": {number}, "Body": {smsBodies[s.rng.IntN(len(smsBodies))]},
 			"NumMedia": {"0"}, "SmsStatus": {"received"},
 		}}
 	}
+	if s.cfg.APIToken != "" && !s.noReplies {
+		steps = append(steps, step{then: func(ctx context.Context) ([]step, error) { return s.reply(ctx, number, from) }})
+	}
 	return steps
+}
+
+var replyBodies = []string{"Thanks for your message, we'll call you back today.", "Yes, it shipped this morning.", "We're open 9 to 5, Monday to Friday."}
+
+// reply answers the conversation of our number and customer through the
+// service's API and returns the status callbacks Twilio would send for
+// the reply: sent, then delivered (or undelivered), sometimes the other
+// way round.
+func (s *Simulator) reply(ctx context.Context, number, customer string) ([]step, error) {
+	var list struct {
+		Items []struct {
+			ID             string `json:"id"`
+			OurNumber      string `json:"ourNumber"`
+			CustomerNumber string `json:"customerNumber"`
+		} `json:"items"`
+	}
+	if status, err := s.api(ctx, http.MethodGet, "/api/conversations", nil, &list); err != nil || status != http.StatusOK {
+		return nil, fmt.Errorf("simulate: GET /api/conversations: %d %v", status, err)
+	}
+	id := ""
+	for _, c := range list.Items {
+		if c.OurNumber == number && c.CustomerNumber == customer {
+			id = c.ID
+		}
+	}
+	if id == "" {
+		return nil, fmt.Errorf("simulate: the conversation of %s and %s is not in GET /api/conversations", number, customer)
+	}
+	var sent struct {
+		SID string `json:"sid"`
+	}
+	body := map[string]string{"body": replyBodies[s.rng.IntN(len(replyBodies))]}
+	status, err := s.api(ctx, http.MethodPost, "/api/conversations/"+url.PathEscape(id)+"/messages", body, &sent)
+	if err != nil {
+		return nil, err
+	}
+	if status == http.StatusServiceUnavailable {
+		s.noReplies = true // the service has no Twilio account to send with
+		return nil, nil
+	}
+	if status != http.StatusCreated || sent.SID == "" {
+		return nil, fmt.Errorf("simulate: sending a reply answered %d", status)
+	}
+	callback := func(st string, kv ...string) step {
+		f := url.Values{"MessageSid": {sent.SID}, "SmsSid": {sent.SID}, "MessageStatus": {st}, "SmsStatus": {st}, "From": {number}, "To": {customer}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			f.Set(kv[i], kv[i+1])
+		}
+		return step{path: "/api/webhooks/twilio/message-status", form: f}
+	}
+	steps := []step{callback("sent"), callback("delivered")}
+	if s.rng.IntN(8) == 0 {
+		steps[1] = callback("undelivered", "ErrorCode", "30003")
+	}
+	if s.rng.IntN(3) == 0 { // the final status overtakes "sent"
+		steps[0], steps[1] = steps[1], steps[0]
+	}
+	return steps, nil
+}
+
+// api calls the service's REST API with the simulator's token and decodes
+// a 2xx JSON answer into out.
+func (s *Simulator) api(ctx context.Context, method, path string, body, out any) (int, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, s.cfg.Target+path, rd)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+s.cfg.APIToken)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := s.cfg.Client.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("simulate: %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 == 2 && out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			return resp.StatusCode, fmt.Errorf("simulate: %s %s: %w", method, path, err)
+		}
+	}
+	return resp.StatusCode, nil
 }
 
 func (s *Simulator) taskOffer() []step {
@@ -241,14 +360,14 @@ func (s *Simulator) taskOffer() []step {
 		for i := 0; i+1 < len(kv); i += 2 {
 			f.Set(kv[i], kv[i+1])
 		}
-		return step{"/api/webhooks/taskrouter", f}
+		return step{path: "/api/webhooks/taskrouter", form: f}
 	}
 	steps := []step{ev("reservation.created", 1, "TaskAssignmentStatus", "reserved")}
 	if s.rng.IntN(4) == 0 {
 		return append(steps, ev("reservation.timeout", 2))
 	}
 	activity := func(name string, v int) step {
-		return step{"/api/webhooks/taskrouter", url.Values{"EventType": {"worker.activity.update"}, "Sid": {s.sid("EV")},
+		return step{path: "/api/webhooks/taskrouter", form: url.Values{"EventType": {"worker.activity.update"}, "Sid": {s.sid("EV")},
 			"WorkerSid": {w.SID}, "WorkerName": {w.Name}, "WorkerAttributes": {string(wattrs)},
 			"WorkerActivityName": {name}, "WorkerActivitySid": {"WA" + strings.ToLower(name)},
 			"WorkerVersion": {strconv.FormatInt(at+int64(v), 10)}, "TimestampMs": {strconv.FormatInt(at+int64(v), 10)}}}
