@@ -502,3 +502,68 @@ func TestForgedWebhookFlood(t *testing.T) {
 	t.Logf("%d forged webhooks in %v: %d answered 403, %d answered 429; %d signed ones sent meanwhile all answered 200 and stored",
 		forged, elapsed, count[http.StatusForbidden], count[http.StatusTooManyRequests], signed)
 }
+
+var connectFlood = flag.Int("connect.flood", 300, "TestConnectionFlood: WebSocket sessions attempted")
+
+// TestConnectionFlood: N WebSocket sessions attempted at once from one
+// address: with the default per-IP budget, the burst gets in and the rest
+// get 429; with the budget off and a node capacity, exactly the capacity
+// gets in (each with its open packet) and the rest get 503.
+func TestConnectionFlood(t *testing.T) {
+	t.Parallel()
+	n := *connectFlood
+	flood := func(base string) (map[int]int, []*websocket.Conn, time.Duration) {
+		var mu sync.Mutex
+		count := map[int]int{}
+		var in []*websocket.Conn
+		var wg sync.WaitGroup
+		start := time.Now()
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				conn, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/socket.io/?EIO=4&transport=websocket", nil)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					count[http.StatusSwitchingProtocols]++
+					in = append(in, conn)
+					t.Cleanup(func() { _ = conn.Close() })
+				case resp != nil:
+					count[resp.StatusCode]++
+				default:
+					count[0]++
+				}
+			}()
+		}
+		wg.Wait()
+		return count, in, time.Since(start)
+	}
+
+	_, hs := startServer(t, nil)
+	count, _, elapsed := flood(hs.URL)
+	rate := config.DefaultLimits.ConnectRate
+	maxIn := rate.Burst + int(elapsed.Seconds()*rate.PerSecond) + 1
+	if got := count[http.StatusSwitchingProtocols]; got < min(n, rate.Burst) || got > maxIn || got+count[http.StatusTooManyRequests] != n {
+		t.Fatalf("default budget: %v in %v, want %d..%d in and the rest 429", count, elapsed, rate.Burst, maxIn)
+	}
+	t.Logf("default budget, %d sessions attempted in %v: %d in, %d answered 429", n, elapsed, count[http.StatusSwitchingProtocols], count[http.StatusTooManyRequests])
+
+	capacity := n * 2 / 3
+	srv, hs2 := startServer(t, func(c *config.Config) { c.ConnectRate, c.MaxConnections = limit.Rate{}, capacity })
+	count, in, elapsed := flood(hs2.URL)
+	if count[http.StatusSwitchingProtocols] != capacity || count[http.StatusServiceUnavailable] != n-capacity {
+		t.Fatalf("capacity %d: %v", capacity, count)
+	}
+	if got := srv.Realtime().Engine().Len(); got != capacity {
+		t.Fatalf("capacity %d: the node holds %d sessions", capacity, got)
+	}
+	for _, conn := range in {
+		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, open, err := conn.ReadMessage(); err != nil || !strings.HasPrefix(string(open), "0{") {
+			t.Fatalf("a session let in: %q, %v", open, err)
+		}
+	}
+	t.Logf("capacity %d, %d sessions attempted in %v: %d in, %d answered 503", capacity, n, elapsed, count[http.StatusSwitchingProtocols], count[http.StatusServiceUnavailable])
+}
