@@ -241,3 +241,69 @@ func TestClusterRoutingUnderReconnects(t *testing.T) {
 	}
 	t.Logf("%d sockets, %d recoveries, %d events published, %d deliveries checked", len(specs), recovered, len(published), total)
 }
+
+// TestClusterDrain: a node drains (SIGTERM) while events go on; it stops
+// being ready and refuses new sessions, and its clients, disconnected in
+// batches, reconnect through the load balancer to the other node and
+// recover there: every event reaches every client once.
+func TestClusterDrain(t *testing.T) {
+	nodes := startCluster(t, 2, nil)
+	a, b := nodes[0], nodes[1]
+	lb := startProxy(t, a.hs.URL)
+	users := randomUsers(rand.New(rand.NewPCG(1, 2)), 30)
+	specs, owner := clientsFor(t, a.srv.Verifier(), users, []string{lb.URL()})
+	for i := range specs {
+		specs[i].Reconnect = true
+	}
+	nc, results := startClientsN(t, lb.URL(), specs, 1)
+	for name, r := range results {
+		if string(r) != `"ok"` {
+			t.Fatalf("%s did not connect: %s", name, r)
+		}
+	}
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(3, 4))
+	var published []events.Event
+	publish := func(n clusterNode, count int) {
+		for i := 0; i < count; i++ {
+			e := randomEvent(rng, users, len(published))
+			if err := n.srv.Broadcaster().Publish(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+			published = append(published, e)
+		}
+	}
+	publish(a, 50)
+	lb.setTarget(b.hs.URL) // the load balancer follows /readyz
+	drained := make(chan error, 1)
+	go func() {
+		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		drained <- a.srv.Drain(dctx)
+	}()
+	waitReady(t, a.hs.URL, http.StatusServiceUnavailable)
+	if resp, err := http.Get(a.hs.URL + "/socket.io/?EIO=4&transport=polling"); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("a new session on the draining node: %v %v", resp.StatusCode, err)
+	} else {
+		resp.Body.Close()
+	}
+	publish(b, 50)
+	if err := <-drained; err != nil {
+		t.Fatalf("Drain: %v", err)
+	}
+	publish(b, 50)
+	end := events.SystemNotification{Level: "info", Message: endMarker, Target: events.Target{Kind: events.TargetAll}}
+	if err := b.srv.Broadcaster().BroadcastSystemNotification(ctx, end); err != nil {
+		t.Fatal(err)
+	}
+	got := nc.received()
+	checkRouting(t, specs, owner, published, got, false)
+	for name, r := range nc.reconnects {
+		if r.Recovered != 1 || r.Fresh != 0 {
+			t.Errorf("%s: %+v, want one recovery", name, r)
+		}
+	}
+	if n := a.srv.Realtime().Engine().Len(); n != 0 {
+		t.Errorf("%d connections left on the drained node", n)
+	}
+}

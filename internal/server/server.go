@@ -58,6 +58,7 @@ type Server struct {
 	cluster     *cluster // nil on a single node
 	mux         *http.ServeMux
 	ready       atomic.Bool
+	draining    atomic.Bool
 	limits      *limits
 }
 
@@ -109,7 +110,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 }
 
 func (s *Server) routes() {
-	s.mux.Handle("/socket.io/", s.io)
+	s.mux.Handle("/socket.io/", s.refuseWhileDraining(s.io))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -158,18 +159,6 @@ func (s *Server) Broadcaster() *events.Broadcaster { return s.broadcaster }
 
 // Verifier returns the session verifier.
 func (s *Server) Verifier() *auth.Verifier { return s.verifier }
-
-// Drain is the first stage of a shutdown: /readyz fails, then every client
-// is disconnected (with a reason that lets it reconnect elsewhere and, with
-// recovery, get its state back), waiting until ctx is done at most. HTTP
-// requests in flight (webhooks) still work: stop the HTTP server next,
-// then Close.
-func (s *Server) Drain(ctx context.Context) error {
-	s.ready.Store(false)
-	err := s.io.Shutdown(ctx)
-	s.presence.Close()
-	return err
-}
 
 // Close releases the store and the connection to the cluster. Call it
 // once no request is in flight.
