@@ -80,10 +80,12 @@ func (k *Keyed) Allow(key string) (ok bool, retryAfter time.Duration) {
 	if k == nil || k.rate.Unlimited() {
 		return true, 0
 	}
-	now := k.now()
 	sh := &k.shards[maphash.String(k.seed, key)%shards]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
+	// The time is read under the lock: a rate.Limiter given an earlier
+	// time than its last one counts that interval's refill twice.
+	now := k.now()
 	b := sh.buckets[key]
 	if b == nil {
 		sh.makeRoom(now, k.idle, k.perShard)

@@ -3,6 +3,7 @@ package limit
 import (
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -173,4 +174,32 @@ func BenchmarkKeyedManyKeys(b *testing.B) {
 			i += 7919
 		}
 	})
+}
+
+// TestKeyedConcurrentRefill: many goroutines on one key over a stretch of
+// time get no more than the burst plus the refill of that stretch (a
+// limiter fed times out of order would give more).
+func TestKeyedConcurrentRefill(t *testing.T) {
+	t.Parallel()
+	r := Rate{PerSecond: 20, Burst: 100}
+	k := NewKeyed(r, nil)
+	var allowed atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Since(start) < 300*time.Millisecond {
+				if ok, _ := k.Allow("10.0.0.1"); ok {
+					allowed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	limit := int64(r.Burst) + int64(time.Since(start).Seconds()*r.PerSecond) + 1
+	if got := allowed.Load(); got < int64(r.Burst) || got > limit {
+		t.Fatalf("%d allowed in %v, want %d..%d", got, time.Since(start), r.Burst, limit)
+	}
 }

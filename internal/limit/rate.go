@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -85,7 +86,8 @@ func take(l *rate.Limiter, now time.Time) (bool, time.Duration) {
 // Bucket is one token bucket. The zero Bucket and a nil *Bucket allow
 // everything.
 type Bucket struct {
-	l *rate.Limiter
+	mu sync.Mutex // orders the times given to l (see Keyed.Allow)
+	l  *rate.Limiter
 }
 
 // NewBucket returns a bucket of r (full).
@@ -101,5 +103,7 @@ func (b *Bucket) Allow() (ok bool, retryAfter time.Duration) {
 	if b == nil || b.l == nil {
 		return true, 0
 	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	return take(b.l, time.Now())
 }
