@@ -20,9 +20,12 @@ import (
 type wsConn struct {
 	srv       *Server
 	nc        net.Conn
-	raw       syscall.RawConn // nc's socket, to wait for data without a buffer; nil if not a socket
-	fd        int             // the socket's descriptor, -1 if not a socket
-	br        *bufio.Reader   // the pooled read buffer, held only while data is buffered
+	raw       syscall.RawConn       // nc's socket, to wait for data without a buffer; nil if not a socket
+	fd        int                   // the socket's descriptor, -1 if not a socket
+	br        *bufio.Reader         // the pooled read buffer, held only while data is buffered
+	readyFn   func(fd uintptr) bool // waitIdle's readiness check (readyFunc)
+	waited    bool                  // readyFn has peeked once
+	ready     bool                  // waitIdle saw data: readMessage need not wait
 	wmu       sync.Mutex
 	wdeadline time.Time // the write deadline set on nc, under wmu
 	closeOnce sync.Once
@@ -50,6 +53,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*wsConn, error
 	}
 	if ws.raw != nil {
 		_ = ws.raw.Control(func(fd uintptr) { ws.fd = int(fd) })
+		ws.readyFn = ws.readyFunc()
 	}
 	return ws, nil
 }

@@ -57,9 +57,24 @@ func (ws *wsConn) waitIdle() bool {
 		return false
 	}
 	_ = ws.nc.SetReadDeadline(time.Now().Add(ws.srv.opts.idleAfter))
-	err := ws.raw.Read(peekReady)
+	ws.waited = false
+	err := ws.raw.Read(ws.readyFn)
 	_ = ws.nc.SetReadDeadline(time.Time{})
+	ws.ready = err == nil
 	return errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// readyFunc returns the readiness check of waitIdle: a peek, then, once
+// the poller has said the socket is readable, yes without another system
+// call (a rare spurious wake-up costs one read that waits, buffer held).
+func (ws *wsConn) readyFunc() func(fd uintptr) bool {
+	return func(fd uintptr) bool {
+		if ws.waited {
+			return true
+		}
+		ws.waited = true
+		return peekReady(fd)
+	}
 }
 
 // peekReady reports whether fd can be read without blocking.
@@ -74,9 +89,12 @@ func peekReady(fd uintptr) bool {
 // and a close (then returns errWSClosed) on the way.
 func (ws *wsConn) readMessage() (op byte, data []byte, err error) {
 	if ws.br == nil {
-		if err := ws.waitReadable(); err != nil {
-			return 0, nil, err
+		if !ws.ready { // waitIdle has not just seen data
+			if err := ws.waitReadable(); err != nil {
+				return 0, nil, err
+			}
 		}
+		ws.ready = false
 		ws.br = ws.srv.getReader(ws.nc)
 	}
 	op, data, err = ws.readFrames(ws.br)
