@@ -56,6 +56,7 @@ func main() {
 	machine := flag.String("machine", "", "machine description (markdown)")
 	commands := flag.String("commands", "", "commands run (markdown)")
 	title := flag.String("title", "Benchmark results", "heading")
+	notes := flag.String("notes", "", "markdown file appended at the end")
 	flag.Parse()
 	recs, err := read(*in)
 	if err != nil {
@@ -76,10 +77,18 @@ func main() {
 		fmt.Fprintf(&b, "`before` is bench/server built from our code before the optimizations of issue 8 (`bench/run --before REV`), measured in the same run.\n\n")
 	}
 	fmt.Fprintf(&b, "## Machine\n\n%s\n\n## Commands\n\n%s\n\n", *machine, *commands)
+	targetsSection(&b, recs)
 	idleSection(&b, recs, *out)
 	echoSection(&b, recs, *out)
 	fanoutSection(&b, recs, *out)
 	errorsSection(&b, recs)
+	if *notes != "" {
+		extra, err := os.ReadFile(*notes)
+		if err != nil {
+			log.Fatal(err)
+		}
+		b.Write(extra)
+	}
 	if err := os.WriteFile(filepath.Join(*out, "RESULTS.md"), []byte(b.String()), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -314,4 +323,74 @@ func errorsSection(b *strings.Builder, recs []record) {
 	if len(errs) > 0 {
 		fmt.Fprintf(b, "## Failed runs\n\n%s\n\n", strings.Join(errs, "\n"))
 	}
+}
+
+// targetsSection compares the run with the targets of issue 8.
+func targetsSection(b *strings.Builder, recs []record) {
+	var rows []string
+	row := func(target, measured string, met bool) {
+		mark := "not met"
+		if met {
+			mark = "met"
+		}
+		rows = append(rows, fmt.Sprintf("| %s | %s | %s |", target, measured, mark))
+	}
+	fan := func(n int) (k, nd float64) {
+		var kk, nn []float64
+		for _, r := range pick[load.FanoutResult](recs, "fanout", "kinrt", n) {
+			kk = append(kk, r.Best)
+		}
+		for _, r := range pick[load.FanoutResult](recs, "fanout", "node", n) {
+			nn = append(nn, r.Best)
+		}
+		return mean(kk), mean(nn)
+	}
+	for _, n := range []int{1000, 10000} {
+		if k, nd := fan(n); k > 0 {
+			row(fmt.Sprintf("fan-out to %d: ≥ 4× Node's deliveries/s within the bound", n),
+				fmt.Sprintf("%.0f vs %.0f: %s", k, nd, ratio(k, nd)), nd > 0 && k >= 4*nd)
+		}
+	}
+	var ks, ns []float64
+	for _, r := range pick[load.FanoutResult](recs, "fanout", "kinrt", 10000) {
+		if r.Single != nil {
+			ks = append(ks, r.Single.P99ms)
+		}
+	}
+	for _, r := range pick[load.FanoutResult](recs, "fanout", "node", 10000) {
+		if r.Single != nil {
+			ns = append(ns, r.Single.P99ms)
+		}
+	}
+	if len(ks) > 0 && len(ns) > 0 {
+		row("one broadcast/s to 10,000: p99 ≤ 0.6× Node's", fmt.Sprintf("%.0f ms vs %.0f ms: %s", mean(ks), mean(ns), ratio(mean(ks), mean(ns))), mean(ks) <= 0.6*mean(ns))
+	}
+	var ke, ne, kp, np []float64
+	for _, r := range pick[load.EchoResult](recs, "echo", "kinrt", 100) {
+		ke, kp = append(ke, r.PerSec), append(kp, r.P99ms)
+	}
+	for _, r := range pick[load.EchoResult](recs, "echo", "node", 100) {
+		ne, np = append(ne, r.PerSec), append(np, r.P99ms)
+	}
+	if len(ke) > 0 && len(ne) > 0 {
+		row("echo, 100 clients: ≥ 2× Node's round trips/s at ≤ Node's p99",
+			fmt.Sprintf("%.0f vs %.0f rt/s: %s; p99 %.0f vs %.0f ms", mean(ke), mean(ne), ratio(mean(ke), mean(ne)), mean(kp), mean(np)),
+			mean(ke) >= 2*mean(ne) && mean(kp) <= mean(np))
+	}
+	for _, n := range clientCounts(recs, "idle") {
+		var k, nd []float64
+		for _, r := range pick[load.IdleResult](recs, "idle", "kinrt", n) {
+			k = append(k, r.PerConnKiB)
+		}
+		for _, r := range pick[load.IdleResult](recs, "idle", "node", n) {
+			nd = append(nd, r.PerConnKiB)
+		}
+		if len(k) > 0 && len(nd) > 0 {
+			row(fmt.Sprintf("idle at %d: RSS/conn ≤ 0.6× Node's", n), fmt.Sprintf("%.1f vs %.1f KiB: %s", mean(k), mean(nd), ratio(mean(k), mean(nd))), mean(k) <= 0.6*mean(nd))
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "## Targets of issue 8 in this run\n\n| target | measured (ours vs Node) | |\n|---|---|---|\n%s\n\n", strings.Join(rows, "\n"))
 }
