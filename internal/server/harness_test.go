@@ -34,7 +34,7 @@ func requireNode(t *testing.T) string {
 }
 
 // startServer runs the service on a random port.
-func startServer(t *testing.T, mutate func(*config.Config)) (*server.Server, *httptest.Server) {
+func startServer(t testing.TB, mutate func(*config.Config)) (*server.Server, *httptest.Server) {
 	t.Helper()
 	cfg, err := config.Load(nil, func(k string) string {
 		if k == "NEXTAUTH_SECRET" {
