@@ -20,7 +20,7 @@ func TestDrainPlan(t *testing.T) {
 		{45, time.Second, 20, 90 * time.Millisecond / 19, 90 * time.Millisecond, []int{3, 3, 3, 3, 3, 2}},
 		{10000, 10 * time.Second, 20, 10 * time.Second / 19, 10 * time.Second, []int{500, 500}},
 		{10000, time.Second, 20, time.Second / 19, time.Second, []int{500}}, // a short deadline wins
-		{50, 0, 1, 0, 0, []int{50}}, // no time left: all at once
+		{50, 0, 1, 0, 0, []int{50}},                                         // no time left: all at once
 	}
 	for _, tt := range tests {
 		sizes, pause := drainPlan(tt.n, tt.window)
