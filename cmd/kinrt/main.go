@@ -27,6 +27,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/kin-comms/kinrt/internal/auth"
 	"github.com/kin-comms/kinrt/internal/config"
 	"github.com/kin-comms/kinrt/internal/server"
@@ -58,6 +60,9 @@ func run(args []string) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	// go-redis reports every failed dial; the service logs an outage once
+	// (and when it ends), so those go to debug.
+	redis.SetLogger(redisLog{log})
 	if cfg.Demo {
 		log.Warn("DEMO MODE: generated session secret, demo settings; never use this in production")
 	}
@@ -157,4 +162,11 @@ func migrate(args []string) error {
 	}
 	fmt.Fprintln(os.Stderr, "kinrt migrate: the database is up to date")
 	return nil
+}
+
+// redisLog passes go-redis's own messages to the service's log, at debug.
+type redisLog struct{ log *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
