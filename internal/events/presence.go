@@ -19,6 +19,10 @@ type UserPresenceUpdated struct {
 	Department string    `json:"department"`
 	Status     string    `json:"status" ts:"'online' | 'away' | 'busy' | 'offline'"`
 	LastSeenAt time.Time `json:"lastSeenAt"`
+	// Version orders a user's presence changes: each change has a higher
+	// one than the last. Nodes of a cluster publish concurrently, so their
+	// events may arrive out of order; a client keeps the highest version.
+	Version int64 `json:"version,omitempty"`
 }
 
 // EventName returns "user_presence_updated".

@@ -23,6 +23,9 @@ type Entry struct {
 	Department string    `json:"department"`
 	Status     string    `json:"status"`
 	LastSeenAt time.Time `json:"lastSeenAt"`
+	// Version grows with every change of Status (see
+	// events.UserPresenceUpdated.Version).
+	Version int64 `json:"version"`
 }
 
 // Publisher sends presence events (events.Broadcaster fits).
@@ -74,6 +77,9 @@ func (t *Tracker) Connect(p auth.Principal) {
 	}
 	changed := u.entry.Status != u.chosen
 	u.entry.Status = u.chosen
+	if changed {
+		u.entry.Version++
+	}
 	e := u.entry
 	t.mu.Unlock()
 	if changed {
@@ -106,6 +112,7 @@ func (t *Tracker) goOffline(userID string, u *user) {
 	}
 	u.offline = nil
 	u.entry.Status = events.PresenceOffline
+	u.entry.Version++
 	e := u.entry
 	t.mu.Unlock()
 	t.publish(e)
@@ -127,8 +134,9 @@ func (t *Tracker) SetStatus(p auth.Principal, status string) (Entry, error) {
 	}
 	u.chosen = status
 	changed := u.conns > 0 && u.entry.Status != status
-	if u.conns > 0 {
+	if changed {
 		u.entry.Status = status
+		u.entry.Version++
 	}
 	e := u.entry
 	t.mu.Unlock()
@@ -172,5 +180,6 @@ func (t *Tracker) Close() {
 func (t *Tracker) publish(e Entry) {
 	_ = t.pub.BroadcastUserPresenceUpdated(context.Background(), events.UserPresenceUpdated{
 		UserID: e.UserID, Name: e.Name, Role: e.Role, Department: e.Department, Status: e.Status, LastSeenAt: e.LastSeenAt,
+		Version: e.Version,
 	})
 }

@@ -46,7 +46,7 @@ func TestTabsCountOnce(t *testing.T) {
 	defer tr.Close()
 
 	tr.Connect(ann)
-	if e := pub.next(t); e.Status != "online" || e.UserID != "u1" || e.Department != "sales" {
+	if e := pub.next(t); e.Status != "online" || e.UserID != "u1" || e.Department != "sales" || e.Version != 1 {
 		t.Fatalf("first connection: %+v", e)
 	}
 	tr.Connect(ann) // second tab
@@ -56,7 +56,7 @@ func TestTabsCountOnce(t *testing.T) {
 		t.Fatalf("list with one tab left: %+v", l)
 	}
 	tr.Disconnect("u1")
-	if e := pub.next(t); e.Status != "offline" {
+	if e := pub.next(t); e.Status != "offline" || e.Version != 2 {
 		t.Fatalf("last tab gone: %+v", e)
 	}
 	pub.none(t)

@@ -87,7 +87,8 @@ func (t *RedisTracker) connsKey(user string) string { return t.opts.Prefix + ":c
 func (t *RedisTracker) userKey(user string) string  { return t.opts.Prefix + ":user:" + user }
 func (t *RedisTracker) usersKey() string            { return t.opts.Prefix + ":users" }
 
-// Each script answers {changed, name, role, department, status, lastSeen}:
+// Each script answers {changed, name, role, department, status, lastSeen,
+// version}:
 // changed is 1 when this call moved the user's visible status, and the
 // caller then publishes it. Times are Unix milliseconds.
 
@@ -107,10 +108,11 @@ local chosen = redis.call('HGET', KEYS[2], 'chosen') or 'online'
 local changed = 0
 if redis.call('HGET', KEYS[2], 'status') ~= chosen then
   redis.call('HSET', KEYS[2], 'status', chosen)
+  redis.call('HINCRBY', KEYS[2], 'version', 1)
   changed = 1
 end
-local e = redis.call('HMGET', KEYS[2], 'name', 'role', 'department', 'status', 'lastSeen')
-return {changed, e[1], e[2], e[3], e[4], e[5]}
+local e = redis.call('HMGET', KEYS[2], 'name', 'role', 'department', 'status', 'lastSeen', 'version')
+return {changed, e[1], e[2], e[3], e[4], e[5], e[6]}
 `)
 
 // checkScript drops expired connections and takes a user with none left
@@ -124,10 +126,11 @@ local changed = 0
 local status = redis.call('HGET', KEYS[2], 'status')
 if status and status ~= 'offline' and redis.call('ZCARD', KEYS[1]) == 0 then
   redis.call('HSET', KEYS[2], 'status', 'offline')
+  redis.call('HINCRBY', KEYS[2], 'version', 1)
   changed = 1
 end
-local e = redis.call('HMGET', KEYS[2], 'name', 'role', 'department', 'status', 'lastSeen')
-return {changed, e[1], e[2], e[3], e[4], e[5]}
+local e = redis.call('HMGET', KEYS[2], 'name', 'role', 'department', 'status', 'lastSeen', 'version')
+return {changed, e[1], e[2], e[3], e[4], e[5], e[6]}
 `)
 
 // statusScript sets the status a user chose; it shows while they have a
@@ -142,10 +145,11 @@ redis.call('HSET', KEYS[2], 'chosen', ARGV[1])
 local changed = 0
 if redis.call('ZCARD', KEYS[1]) > 0 and redis.call('HGET', KEYS[2], 'status') ~= ARGV[1] then
   redis.call('HSET', KEYS[2], 'status', ARGV[1])
+  redis.call('HINCRBY', KEYS[2], 'version', 1)
   changed = 1
 end
-local e = redis.call('HMGET', KEYS[2], 'name', 'role', 'department', 'status', 'lastSeen')
-return {changed, e[1], e[2], e[3], e[4], e[5]}
+local e = redis.call('HMGET', KEYS[2], 'name', 'role', 'department', 'status', 'lastSeen', 'version')
+return {changed, e[1], e[2], e[3], e[4], e[5], e[6]}
 `)
 
 func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
@@ -272,7 +276,7 @@ func (t *RedisTracker) outcome(userID string, res []any, err error, op string) {
 }
 
 func (t *RedisTracker) outcomeEntry(userID string, res []any) (Entry, bool) {
-	if len(res) != 6 {
+	if len(res) != 7 {
 		return Entry{}, false
 	}
 	changed, _ := res[0].(int64)
@@ -280,13 +284,14 @@ func (t *RedisTracker) outcomeEntry(userID string, res []any) (Entry, bool) {
 	if changed == 1 {
 		_ = t.pub.BroadcastUserPresenceUpdated(context.Background(), events.UserPresenceUpdated{
 			UserID: e.UserID, Name: e.Name, Role: e.Role, Department: e.Department, Status: e.Status, LastSeenAt: e.LastSeenAt,
+			Version: e.Version,
 		})
 	}
 	return e, changed == 1
 }
 
-// entryOf reads name, role, department, status, lastSeen (ms) from a
-// script or HMGET reply; missing fields are nil.
+// entryOf reads name, role, department, status, lastSeen (ms) and
+// version from a script or HMGET reply; missing fields are nil.
 func entryOf(userID string, f []any) Entry {
 	str := func(i int) string {
 		s, _ := f[i].(string)
@@ -295,6 +300,9 @@ func entryOf(userID string, f []any) Entry {
 	e := Entry{UserID: userID, Name: str(0), Role: str(1), Department: str(2), Status: str(3)}
 	if n, err := strconv.ParseInt(str(4), 10, 64); err == nil {
 		e.LastSeenAt = time.UnixMilli(n).UTC()
+	}
+	if len(f) > 5 {
+		e.Version, _ = strconv.ParseInt(str(5), 10, 64)
 	}
 	return e
 }
@@ -335,7 +343,7 @@ func (t *RedisTracker) list(keep func(Entry) bool) ([]Entry, error) {
 	pipe := t.rdb.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(users))
 	for i, u := range users {
-		cmds[i] = pipe.HMGet(ctx, t.userKey(u), "name", "role", "department", "status", "lastSeen")
+		cmds[i] = pipe.HMGet(ctx, t.userKey(u), "name", "role", "department", "status", "lastSeen", "version")
 	}
 	if len(users) > 0 {
 		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
@@ -345,7 +353,7 @@ func (t *RedisTracker) list(keep func(Entry) bool) ([]Entry, error) {
 	out := make([]Entry, 0, len(users))
 	for i, u := range users {
 		f, err := cmds[i].Result()
-		if err != nil || len(f) != 5 || f[3] == nil {
+		if err != nil || len(f) != 6 || f[3] == nil {
 			continue
 		}
 		if e := entryOf(u, f); keep == nil || keep(e) {

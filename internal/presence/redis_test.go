@@ -259,21 +259,35 @@ func TestRedisConcurrentChurn(t *testing.T) {
 			n.graceOverNow(t, p.UserID)
 		}
 	}
-	// Redis decides each change once: per user, as many online as
-	// offline events (the nodes publish them concurrently, so their
-	// order on the channel is not Redis's), and every user ends offline.
-	balance := map[string]int{}
+	// Redis decides each change once: per user, versions 1..n each once
+	// (the nodes publish concurrently, so the channel's order is not
+	// Redis's, but the versions are), alternating online and offline, and
+	// the highest is offline.
+	byVersion := map[string]map[int64]string{}
 	for len(c.pub) > 0 {
-		switch e := <-c.pub; e.Status {
-		case events.PresenceOnline:
-			balance[e.UserID]++
-		case events.PresenceOffline:
-			balance[e.UserID]--
+		e := <-c.pub
+		if byVersion[e.UserID] == nil {
+			byVersion[e.UserID] = map[int64]string{}
 		}
+		if _, dup := byVersion[e.UserID][e.Version]; dup {
+			t.Fatalf("%s: version %d published twice", e.UserID, e.Version)
+		}
+		byVersion[e.UserID][e.Version] = e.Status
 	}
 	for _, p := range users {
-		if balance[p.UserID] != 0 {
-			t.Errorf("%s: %d more online than offline events", p.UserID, balance[p.UserID])
+		vs := byVersion[p.UserID]
+		n := int64(len(vs))
+		for v := int64(1); v <= n; v++ {
+			want := events.PresenceOnline
+			if v%2 == 0 {
+				want = events.PresenceOffline
+			}
+			if vs[v] != want {
+				t.Errorf("%s: version %d is %q, want %q (versions %v)", p.UserID, v, vs[v], want, vs)
+			}
+		}
+		if n == 0 || n%2 != 0 {
+			t.Errorf("%s: %d changes, want an even number ending offline", p.UserID, n)
 		}
 	}
 	for _, e := range c.nodes[0].List(nil) {

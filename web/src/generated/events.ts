@@ -167,6 +167,7 @@ export interface UserPresenceUpdated extends EventMeta {
   department: string;
   status: 'online' | 'away' | 'busy' | 'offline';
   lastSeenAt: string;
+  version?: number;
 }
 
 export interface SystemNotification extends EventMeta {

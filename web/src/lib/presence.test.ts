@@ -54,6 +54,23 @@ describe("presenceReducer", () => {
     expect(byId).toEqual({ a: "offline", b: "online", new: "online" });
   });
 
+  it("ignores an event of an older change that arrives late", () => {
+    // Two nodes published online (version 3) and offline (version 4); 4 came first.
+    let s = presenceReducer(initialPresence, { type: "update", user: { ...u("a", "offline"), version: 4 } });
+    s = presenceReducer(s, { type: "update", user: { ...u("a", "online"), version: 3 } });
+    expect(presenceList(s)[0]).toMatchObject({ status: "offline", version: 4 });
+    s = presenceReducer(s, { type: "update", user: { ...u("a", "busy"), version: 5 } });
+    expect(presenceList(s)[0]).toMatchObject({ status: "busy", version: 5 });
+  });
+
+  it("keeps a user's later version over an older snapshot's", () => {
+    let s = presenceReducer(initialPresence, { type: "update", user: { ...u("a", "away"), version: 7 } });
+    s = presenceReducer(s, { type: "snapshot", items: [{ ...u("a", "online"), version: 6 }], requestedAt: s.seq });
+    expect(presenceList(s)[0]).toMatchObject({ status: "away", version: 7 });
+    s = presenceReducer(s, { type: "snapshot", items: [{ ...u("a", "offline"), version: 8 }], requestedAt: s.seq });
+    expect(presenceList(s)[0]).toMatchObject({ status: "offline", version: 8 });
+  });
+
   it("drops users missing from a newer snapshot", () => {
     let s = presenceReducer(initialPresence, { type: "update", user: u("gone", "online") });
     s = presenceReducer(s, { type: "snapshot", items: [u("a", "online")], requestedAt: s.seq });

@@ -13,6 +13,8 @@ export interface PresenceUser {
   department: string;
   status: PresenceStatus;
   lastSeenAt: string;
+  /** Orders a user's changes (events from several nodes may arrive out of order); absent from older servers. */
+  version?: number;
 }
 
 export interface PresenceState {
@@ -45,6 +47,7 @@ export function parsePresenceUser(raw: unknown): PresenceUser | null {
     status: r.status as PresenceStatus,
     lastSeenAt: typeof r.lastSeenAt === "string" ? r.lastSeenAt : "",
   };
+  if (typeof r.version === "number" && Number.isFinite(r.version) && r.version > 0) u.version = r.version;
   if (typeof r.name === "string" && r.name !== "") u.name = r.name;
   if (typeof r.role === "string" && r.role !== "") u.role = r.role;
   return u;
@@ -53,8 +56,10 @@ export function parsePresenceUser(raw: unknown): PresenceUser | null {
 /**
  * The team's presence. A snapshot (GET /api/presence) replaces the list,
  * except for the users updated live after it was requested: the snapshot is
- * older than those. An update (user_presence_updated, or PUT /api/presence/me's
- * answer) upserts one user.
+ * older than those, and for the users it holds at an older version. An update
+ * (user_presence_updated, or PUT /api/presence/me's answer) upserts one user,
+ * unless the user is already at a later version: the nodes of a cluster
+ * publish concurrently, so a late event can carry an older change.
  */
 export function presenceReducer(state: PresenceState, action: PresenceAction): PresenceState {
   switch (action.type) {
@@ -62,13 +67,14 @@ export function presenceReducer(state: PresenceState, action: PresenceAction): P
       const users: PresenceState["users"] = {};
       for (const item of action.items) users[item.userId] = { ...item, seq: action.requestedAt };
       for (const [id, u] of Object.entries(state.users)) {
-        if (u.seq > action.requestedAt) users[id] = u;
+        if (u.seq > action.requestedAt || newer(u, users[id])) users[id] = u;
       }
       return { ...state, users, loaded: true };
     }
     case "update": {
-      const seq = state.seq + 1;
       const prev = state.users[action.user.userId];
+      if (prev && newer(prev, action.user)) return state; // a late event of an older change
+      const seq = state.seq + 1;
       const merged = { ...prev, ...action.user, seq };
       // Keep known name and role when an update leaves them out.
       if (!action.user.name && prev?.name) merged.name = prev.name;
@@ -76,6 +82,11 @@ export function presenceReducer(state: PresenceState, action: PresenceAction): P
       return { ...state, seq, users: { ...state.users, [action.user.userId]: merged } };
     }
   }
+}
+
+/** Whether a is a later change of the user than b, by their versions (when both have one). */
+function newer(a: PresenceUser, b: PresenceUser | undefined): boolean {
+  return b !== undefined && a.version !== undefined && b.version !== undefined && a.version > b.version;
 }
 
 const RANK: Record<PresenceStatus, number> = { online: 0, busy: 1, away: 2, offline: 3 };
