@@ -4,6 +4,8 @@ package httpjson
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 )
 
@@ -23,4 +25,15 @@ func Write(w http.ResponseWriter, status int, v any) {
 // Error answers {"error": message} with status.
 func Error(w http.ResponseWriter, status int, message string) {
 	Write(w, status, map[string]string{"error": message})
+}
+
+// DecodeError answers a request body that json could not decode: 413 when
+// it passed the http.MaxBytesReader limit, else 400 with message.
+func DecodeError(w http.ResponseWriter, err error, message string) {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		Error(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", tooLarge.Limit))
+		return
+	}
+	Error(w, http.StatusBadRequest, message)
 }

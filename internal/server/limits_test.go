@@ -357,11 +357,11 @@ func TestBodyLimits(t *testing.T) {
 	}()}, "Content-Type": {"application/json"}}
 	big := `{"level":"info","title":"t","message":"` + strings.Repeat("x", 20<<10) + `","target":{"kind":"all"}}`
 	status, body, _ := limDo(t, http.MethodPost, hs.URL+"/api/notifications", strings.NewReader(big), admin)
-	if status != http.StatusBadRequest || !strings.Contains(body, "too large") {
+	if status != http.StatusRequestEntityTooLarge || !strings.Contains(body, "16384 bytes") {
 		t.Fatalf("20 KiB notification (cap 16 KiB): %d %s", status, body)
 	}
 	status, body, _ = limDo(t, http.MethodPut, hs.URL+"/api/presence/me", strings.NewReader(`{"status":"`+strings.Repeat("x", 5<<10)+`"}`), admin)
-	if status != http.StatusBadRequest {
+	if status != http.StatusRequestEntityTooLarge || !strings.Contains(body, "4096 bytes") {
 		t.Fatalf("5 KiB presence (cap 4 KiB): %d %s", status, body)
 	}
 	// Engine.IO POST bodies are capped by MaxPayload (1 MB): 413.

@@ -22,7 +22,7 @@ func (s *Server) postNotification(w http.ResponseWriter, r *http.Request, p auth
 	d := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10))
 	d.DisallowUnknownFields()
 	if err := d.Decode(&n); err != nil {
-		writeError(w, http.StatusBadRequest, "body must be {\"level\", \"title\", \"message\", \"target\": {\"kind\", \"value\"}}: "+err.Error())
+		writeDecodeError(w, err, "body must be {\"level\", \"title\", \"message\", \"target\": {\"kind\", \"value\"}}: "+err.Error())
 		return
 	}
 	n.Meta = events.Meta{} // the server stamps them

@@ -53,7 +53,7 @@ func (s *Server) putMyPresence(w http.ResponseWriter, r *http.Request, p auth.Pr
 		Status string `json:"status"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10)).Decode(&body); err != nil {
-		writeError(w, http.StatusBadRequest, `body must be {"status": "online" | "away" | "busy"}`)
+		writeDecodeError(w, err, `body must be {"status": "online" | "away" | "busy"}`)
 		return
 	}
 	e, err := s.presence.SetStatus(p, body.Status)
