@@ -65,7 +65,7 @@ func TestNoSecretInLogs(t *testing.T) {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	log.Info("listening", "config", cfg.Redacted()) // as kinrt serve does
-	cfg.RedisURL = ""                                // no cluster for the rest
+	cfg.RedisURL = ""                               // no cluster for the rest
 	cfg.DatabaseURL = "sqlite:" + t.TempDir() + "/kin.db"
 	cfg.PublicURL = "https://cc.example.com"
 	cfg.NumberDepartments = map[string]string{salesNumber: "sales"}
