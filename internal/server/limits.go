@@ -253,8 +253,10 @@ func (s *Server) limitAPI(w http.ResponseWriter, r *http.Request, next http.Hand
 		next.ServeHTTP(w, r)
 		return
 	}
-	if p, err := s.verifier.FromRequest(r); err == nil {
+	p, err := s.verifier.FromRequest(r)
+	if err == nil {
 		key = "user:" + p.UserID
+		r = r.WithContext(withSession(r.Context(), p)) // authed reads it, not the token again
 	} else {
 		key = "ip:" + l.proxies.ClientIP(r)
 	}
