@@ -5,6 +5,9 @@
 //	load -scenario idle   -clients 10000 -pid PID
 //	load -scenario fanout -clients 1000 -bound 100ms
 //	load -scenario echo   -clients 100 -duration 10s
+//	load -scenario webhook -clients 10000 -rate 200 -duration 10s   (against kinrt serve;
+//	     NEXTAUTH_SECRET, TWILIO_AUTH_TOKEN, KIN_PUBLIC_URL and
+//	     KIN_NUMBER_DEPARTMENTS as the server's)
 package main
 
 import (
@@ -15,6 +18,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -25,7 +29,7 @@ func main() {
 	var (
 		addr      = flag.String("addr", "127.0.0.1:39002", "server address")
 		sources   = flag.String("sources", "127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4", "local source IPs, comma-separated")
-		scenario  = flag.String("scenario", "fanout", "idle, fanout or echo")
+		scenario  = flag.String("scenario", "fanout", "idle, fanout, echo or webhook")
 		clients   = flag.Int("clients", 1000, "clients")
 		pid       = flag.Int("pid", 0, "server process: its VmRSS (idle) and CPU time (fanout, echo) are read")
 		settle    = flag.Duration("settle", 3*time.Second, "idle: wait before reading the RSS")
@@ -35,11 +39,26 @@ func main() {
 		factor    = flag.Float64("factor", 1.5, "fanout: rate growth per step")
 		maxSteps  = flag.Int("max-steps", 20, "fanout: steps at most")
 		single    = flag.Duration("single", 0, "fanout: first hold 1 broadcast/s this long")
-		duration  = flag.Duration("duration", 5*time.Second, "echo: measured duration")
+		duration  = flag.Duration("duration", 5*time.Second, "echo, webhook: measured duration")
+		rate      = flag.Float64("rate", 200, "webhook: webhooks/s")
+		admins    = flag.Int("admins", 0, "webhook: admin clients besides -clients")
+		numbers   = flag.String("numbers", os.Getenv("KIN_NUMBER_DEPARTMENTS"), "webhook: our numbers and their departments, +1555…=sales,…")
+		publicURL = flag.String("public-url", os.Getenv("KIN_PUBLIC_URL"), "webhook: the server's public URL (default http://ADDR)")
 		label     = flag.String("label", "", "server label copied to the output")
 		rep       = flag.Int("rep", 1, "repetition number copied to the output")
+		cpuprof   = flag.String("cpuprofile", "", "write the load generator's CPU profile to this file")
 	)
 	flag.Parse()
+	if *cpuprof != "" {
+		f, err := os.Create(*cpuprof)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	t := load.Target{Addr: *addr}
@@ -60,10 +79,24 @@ func main() {
 		})
 	case "echo":
 		res, err = load.Echo(ctx, t, load.EchoConfig{Clients: *clients, Duration: *duration, PID: *pid})
+	case "webhook":
+		secret := os.Getenv("NEXTAUTH_SECRET")
+		if secret == "" {
+			secret = os.Getenv("AUTH_SECRET")
+		}
+		res, err = load.Webhook(ctx, t, load.WebhookConfig{
+			Clients: *clients, Admins: *admins, Numbers: *numbers, Rate: *rate, Duration: *duration,
+			Secret: secret, AuthToken: os.Getenv("TWILIO_AUTH_TOKEN"), PublicURL: *publicURL, PID: *pid,
+		})
 	default:
 		err = fmt.Errorf("unknown scenario %q", *scenario)
 	}
 	if err != nil {
+		pprof.StopCPUProfile()
+		if res != nil {
+			b, _ := json.Marshal(res)
+			log.Printf("partial result: %s", b)
+		}
 		log.Fatal(err)
 	}
 	out, _ := json.Marshal(map[string]any{

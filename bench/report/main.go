@@ -81,6 +81,7 @@ func main() {
 	idleSection(&b, recs, *out)
 	echoSection(&b, recs, *out)
 	fanoutSection(&b, recs, *out)
+	webhookSection(&b, recs, *out)
 	errorsSection(&b, recs)
 	if *notes != "" {
 		extra, err := os.ReadFile(*notes)
@@ -389,8 +390,53 @@ func targetsSection(b *strings.Builder, recs []record) {
 			row(fmt.Sprintf("idle at %d: RSS/conn ≤ 0.6× Node's", n), fmt.Sprintf("%.1f vs %.1f KiB: %s", mean(k), mean(nd), ratio(mean(k), mean(nd))), mean(k) <= 0.6*mean(nd))
 		}
 	}
+	if ws := pick[load.WebhookResult](recs, "webhook", "kinrt", 10000); len(ws) > 0 {
+		var p99, missing, failed []float64
+		for _, r := range ws {
+			p99, missing, failed = append(p99, r.P99ms), append(missing, float64(r.Missing)), append(failed, float64(r.Failed))
+		}
+		met := mean(p99) < 150 && mean(missing) == 0 && mean(failed) == 0
+		row(fmt.Sprintf("webhook to browser, 10,000 clients, %.0f webhooks/s: every event delivered, p99 < 150 ms", ws[0].Rate),
+			fmt.Sprintf("p99 %.0f ms (runs %s); %.0f deliveries missing, %.0f webhooks failed per run (ours only)", mean(p99), each(p99, "%.0f"), mean(missing), mean(failed)), met)
+	}
 	if len(rows) == 0 {
 		return
 	}
 	fmt.Fprintf(b, "## Targets of issue 8 in this run\n\n| target | measured (ours vs Node) | |\n|---|---|---|\n%s\n\n", strings.Join(rows, "\n"))
+}
+
+func webhookSection(b *strings.Builder, recs []record, dir string) {
+	counts := clientCounts(recs, "webhook")
+	if len(counts) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "## Webhook to browser (kinrt serve)\n\n")
+	fmt.Fprintf(b, "`kinrt serve` (cmd/kinrt, SQLite in a fresh temporary directory, the rate and connection limits off) with the clients connected as KIN users (session tokens minted with the server's secret) spread over 5 departments, and signed Twilio SMS webhooks at a fixed rate to the numbers of random departments. Each webhook's `message_received` and `conversation_updated` must reach every client of its department; the latency runs from the webhook's sending to the event's arrival (matched by messageSid, and by the body in the conversation's preview). Ours only: there is no Node counterpart. Expected deliveries/s = webhooks/s × 2 events × clients per department.\n\n")
+	fmt.Fprintf(b, "| clients | webhooks/s | expected deliveries/s | received deliveries/s | p50 / p99 ms | missing | failed webhooks | webhook answer p50 / p99 ms | runs p99 ms | server / load CPU µs per delivery | connect s |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+	var bars []bar
+	for _, n := range counts {
+		rs := pick[load.WebhookResult](recs, "webhook", "kinrt", n)
+		if len(rs) == 0 {
+			continue
+		}
+		var rate, exp, got, p50, p99, miss, fail, h50, h99, scpu, lcpu, conn []float64
+		for _, r := range rs {
+			rate = append(rate, r.Rate)
+			exp = append(exp, float64(r.Expected)/float64(max(r.Webhooks, 1))*r.Rate)
+			got = append(got, r.Deliveries)
+			p50, p99 = append(p50, r.P50ms), append(p99, r.P99ms)
+			miss, fail = append(miss, float64(r.Missing)), append(fail, float64(r.Failed))
+			h50, h99 = append(h50, r.HTTPP50ms), append(h99, r.HTTPP99ms)
+			scpu, lcpu = append(scpu, r.ServerCPUus), append(lcpu, r.LoadCPUus)
+			conn = append(conn, r.ConnectSecs)
+		}
+		fmt.Fprintf(b, "| %d | %.0f | %.0f | %.0f | %.1f / %.1f | %.0f | %.0f | %.1f / %.1f | %s | %.2f / %.2f | %.0f |\n", n,
+			mean(rate), mean(exp), mean(got), mean(p50), mean(p99), mean(miss), mean(fail), mean(h50), mean(h99),
+			each(p99, "%.0f"), mean(scpu), mean(lcpu), mean(conn))
+		vals := make([]float64, len(servers))
+		vals[0] = mean(p99)
+		bars = append(bars, bar{label: fmt.Sprintf("%d clients", n), values: vals})
+	}
+	fmt.Fprintf(b, "\n![webhook](webhook.svg)\n\n")
+	writeSVG(filepath.Join(dir, "webhook.svg"), barChart("Webhook to browser: p99 ms from webhook sent to event received (lower is better; ours only)", bars))
 }

@@ -34,9 +34,10 @@ type pool struct {
 	lost    atomic.Int64 // read loops that ended with an error
 }
 
-// connect opens n clients, at most 64 handshakes at a time; setup is
-// called on each before its read loop starts.
-func connect(ctx context.Context, t Target, n int, auth string, setup func(i int, c *Client)) (*pool, error) {
+// connect opens n clients, at most 64 handshakes at a time, client i with
+// the CONNECT auth auth(i) (auth nil: none); setup is called on each before
+// its read loop starts.
+func connect(ctx context.Context, t Target, n int, auth func(i int) string, setup func(i int, c *Client)) (*pool, error) {
 	p := &pool{clients: make([]*Client, n)}
 	var (
 		next  atomic.Int64
@@ -55,9 +56,13 @@ func connect(ctx context.Context, t Target, n int, auth string, setup func(i int
 				}
 				var c *Client
 				var err error
+				a := ""
+				if auth != nil {
+					a = auth(i)
+				}
 				for try := 0; try < 3; try++ {
 					dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-					c, err = Dial(dctx, t.Addr, t.source(i), auth)
+					c, err = Dial(dctx, t.Addr, t.source(i), a)
 					cancel()
 					if err == nil || ctx.Err() != nil {
 						break

@@ -65,7 +65,7 @@ func Echo(ctx context.Context, t Target, cfg EchoConfig) (*EchoResult, error) {
 		})
 	}
 	states := make([]*state, cfg.Clients)
-	p, err := connect(ctx, t, cfg.Clients, "", func(i int, c *Client) {
+	p, err := connect(ctx, t, cfg.Clients, nil, func(i int, c *Client) {
 		s := &state{c: c}
 		states[i] = s
 		c.OnAck = func(id uint64, data []byte) {

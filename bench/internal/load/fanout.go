@@ -105,7 +105,7 @@ func Fanout(ctx context.Context, t Target, cfg FanoutConfig) (*FanoutResult, err
 		cfg.Pad = 64
 	}
 	f := &fanout{cfg: cfg, start: time.Now(), pad: strings.Repeat("x", cfg.Pad)}
-	p, err := connect(ctx, t, cfg.Clients, "", func(_ int, c *Client) {
+	p, err := connect(ctx, t, cfg.Clients, nil, func(_ int, c *Client) {
 		warm := false
 		c.OnEvent = func(data []byte) { f.onEvent(data, &warm) }
 	})

@@ -38,7 +38,7 @@ func Idle(ctx context.Context, t Target, cfg IdleConfig) (*IdleResult, error) {
 		return nil, err
 	}
 	start := time.Now()
-	p, err := connect(ctx, t, cfg.Clients, "", nil)
+	p, err := connect(ctx, t, cfg.Clients, nil, nil)
 	if err != nil {
 		return nil, err
 	}
