@@ -5,7 +5,7 @@
 //	load -scenario idle   -clients 10000 -pid PID
 //	load -scenario fanout -clients 1000 -bound 100ms
 //	load -scenario echo   -clients 100 -duration 10s
-//	load -scenario webhook -clients 10000 -rate 200 -duration 10s   (against kinrt serve;
+//	load -scenario webhook -clients 10000 -rates 50,100,200 -duration 10s   (against kinrt serve;
 //	     NEXTAUTH_SECRET, TWILIO_AUTH_TOKEN, KIN_PUBLIC_URL and
 //	     KIN_NUMBER_DEPARTMENTS as the server's)
 package main
@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,7 +41,8 @@ func main() {
 		maxSteps  = flag.Int("max-steps", 20, "fanout: steps at most")
 		single    = flag.Duration("single", 0, "fanout: first hold 1 broadcast/s this long")
 		duration  = flag.Duration("duration", 5*time.Second, "echo, webhook: measured duration")
-		rate      = flag.Float64("rate", 200, "webhook: webhooks/s")
+		rates     = flag.String("rates", "200", "webhook: webhooks/s of each step, comma-separated")
+		whBound   = flag.Duration("webhook-bound", 150*time.Millisecond, "webhook: p99 bound of a step")
 		admins    = flag.Int("admins", 0, "webhook: admin clients besides -clients")
 		numbers   = flag.String("numbers", os.Getenv("KIN_NUMBER_DEPARTMENTS"), "webhook: our numbers and their departments, +1555…=sales,…")
 		publicURL = flag.String("public-url", os.Getenv("KIN_PUBLIC_URL"), "webhook: the server's public URL (default http://ADDR)")
@@ -84,8 +86,16 @@ func main() {
 		if secret == "" {
 			secret = os.Getenv("AUTH_SECRET")
 		}
+		var rs []float64
+		for _, r := range strings.Split(*rates, ",") {
+			v, perr := strconv.ParseFloat(strings.TrimSpace(r), 64)
+			if perr != nil {
+				log.Fatalf("-rates: %v", perr)
+			}
+			rs = append(rs, v)
+		}
 		res, err = load.Webhook(ctx, t, load.WebhookConfig{
-			Clients: *clients, Admins: *admins, Numbers: *numbers, Rate: *rate, Duration: *duration,
+			Clients: *clients, Admins: *admins, Numbers: *numbers, Rates: rs, Duration: *duration, Bound: *whBound,
 			Secret: secret, AuthToken: os.Getenv("TWILIO_AUTH_TOKEN"), PublicURL: *publicURL, PID: *pid,
 		})
 	default:

@@ -391,13 +391,22 @@ func targetsSection(b *strings.Builder, recs []record) {
 		}
 	}
 	if ws := pick[load.WebhookResult](recs, "webhook", "kinrt", 10000); len(ws) > 0 {
-		var p99, missing, failed []float64
+		var p99, missing, failed, best []float64
 		for _, r := range ws {
-			p99, missing, failed = append(p99, r.P99ms), append(missing, float64(r.Missing)), append(failed, float64(r.Failed))
+			best = append(best, r.BestRate)
+			for _, st := range r.Steps {
+				if st.Rate == 200 {
+					p99, missing, failed = append(p99, st.P99ms), append(missing, float64(st.Missing)), append(failed, float64(st.Failed))
+				}
+			}
 		}
-		met := mean(p99) < 150 && mean(missing) == 0 && mean(failed) == 0
-		row(fmt.Sprintf("webhook to browser, 10,000 clients, %.0f webhooks/s: every event delivered, p99 < 150 ms", ws[0].Rate),
-			fmt.Sprintf("p99 %.0f ms (runs %s); %.0f deliveries missing, %.0f webhooks failed per run (ours only)", mean(p99), each(p99, "%.0f"), mean(missing), mean(failed)), met)
+		measured := "no step at 200 webhooks/s"
+		if len(p99) > 0 {
+			measured = fmt.Sprintf("at 200/s: p99 %s ms, %s deliveries missing, %s webhooks failed", each(p99, "%.0f"), each(missing, "%.0f"), each(failed, "%.0f"))
+		}
+		measured += fmt.Sprintf("; highest rate within the bound: %s webhooks/s (ours only)", each(best, "%.0f"))
+		row("webhook to browser, 10,000 clients, 200 webhooks/s: every event delivered, p99 < 150 ms", measured,
+			len(p99) > 0 && mean(p99) < 150 && mean(missing) == 0 && mean(failed) == 0)
 	}
 	if len(rows) == 0 {
 		return
@@ -411,32 +420,26 @@ func webhookSection(b *strings.Builder, recs []record, dir string) {
 		return
 	}
 	fmt.Fprintf(b, "## Webhook to browser (kinrt serve)\n\n")
-	fmt.Fprintf(b, "`kinrt serve` (cmd/kinrt, SQLite in a fresh temporary directory, the rate and connection limits off) with the clients connected as KIN users (session tokens minted with the server's secret) spread over 5 departments, and signed Twilio SMS webhooks at a fixed rate to the numbers of random departments. Each webhook's `message_received` and `conversation_updated` must reach every client of its department; the latency runs from the webhook's sending to the event's arrival (matched by messageSid, and by the body in the conversation's preview). Ours only: there is no Node counterpart. Expected deliveries/s = webhooks/s × 2 events × clients per department.\n\n")
-	fmt.Fprintf(b, "| clients | webhooks/s | expected deliveries/s | received deliveries/s | p50 / p99 ms | missing | failed webhooks | webhook answer p50 / p99 ms | runs p99 ms | server / load CPU µs per delivery | connect s |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(b, "`kinrt serve` (cmd/kinrt, SQLite in a fresh temporary directory, the rate and connection limits off) with the clients connected as KIN users (session tokens minted with the server's secret) spread over 5 departments, then signed Twilio SMS webhooks to the numbers of random departments at rates that grow by steps. Each webhook's `message_received` and `conversation_updated` must reach every client of its department; the latency runs from the webhook's sending to the event's arrival (matched by messageSid, and by the body in the conversation's preview). Ours only: there is no Node counterpart. Expected deliveries/s = webhooks/s × 2 events × clients per department. A step is within the bound when its p99 is under it and nothing is missing or failed.\n\n")
+	fmt.Fprintf(b, "| clients | webhooks/s | expected deliveries/s | received deliveries/s | p50 / p99 ms | missing | failed webhooks | webhook answer p50 / p99 ms | server / load CPU µs per delivery | run |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	var bars []bar
 	for _, n := range counts {
 		rs := pick[load.WebhookResult](recs, "webhook", "kinrt", n)
-		if len(rs) == 0 {
-			continue
+		var best []float64
+		for i, r := range rs {
+			best = append(best, r.BestRate)
+			for _, st := range r.Steps {
+				fmt.Fprintf(b, "| %d | %.0f | %.0f | %.0f | %.1f / %.1f | %d | %d | %.1f / %.1f | %.2f / %.2f | %d (bound %.0f ms, connect %.0f s) |\n", n,
+					st.Rate, float64(st.Expected)/float64(max(st.Webhooks, 1))*st.Rate, st.Deliveries, st.P50ms, st.P99ms,
+					st.Missing, st.Failed, st.HTTPP50ms, st.HTTPP99ms, st.ServerCPUus, st.LoadCPUus, i+1, r.BoundMs, r.ConnectSecs)
+			}
 		}
-		var rate, exp, got, p50, p99, miss, fail, h50, h99, scpu, lcpu, conn []float64
-		for _, r := range rs {
-			rate = append(rate, r.Rate)
-			exp = append(exp, float64(r.Expected)/float64(max(r.Webhooks, 1))*r.Rate)
-			got = append(got, r.Deliveries)
-			p50, p99 = append(p50, r.P50ms), append(p99, r.P99ms)
-			miss, fail = append(miss, float64(r.Missing)), append(fail, float64(r.Failed))
-			h50, h99 = append(h50, r.HTTPP50ms), append(h99, r.HTTPP99ms)
-			scpu, lcpu = append(scpu, r.ServerCPUus), append(lcpu, r.LoadCPUus)
-			conn = append(conn, r.ConnectSecs)
+		if len(rs) > 0 {
+			vals := make([]float64, len(servers))
+			vals[0] = mean(best)
+			bars = append(bars, bar{label: fmt.Sprintf("%d clients", n), values: vals})
 		}
-		fmt.Fprintf(b, "| %d | %.0f | %.0f | %.0f | %.1f / %.1f | %.0f | %.0f | %.1f / %.1f | %s | %.2f / %.2f | %.0f |\n", n,
-			mean(rate), mean(exp), mean(got), mean(p50), mean(p99), mean(miss), mean(fail), mean(h50), mean(h99),
-			each(p99, "%.0f"), mean(scpu), mean(lcpu), mean(conn))
-		vals := make([]float64, len(servers))
-		vals[0] = mean(p99)
-		bars = append(bars, bar{label: fmt.Sprintf("%d clients", n), values: vals})
 	}
 	fmt.Fprintf(b, "\n![webhook](webhook.svg)\n\n")
-	writeSVG(filepath.Join(dir, "webhook.svg"), barChart("Webhook to browser: p99 ms from webhook sent to event received (lower is better; ours only)", bars))
+	writeSVG(filepath.Join(dir, "webhook.svg"), barChart("Webhook to browser: highest webhooks/s with p99 within the bound (ours only)", bars))
 }

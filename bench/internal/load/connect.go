@@ -60,13 +60,16 @@ func connect(ctx context.Context, t Target, n int, auth func(i int) string, setu
 				if auth != nil {
 					a = auth(i)
 				}
-				for try := 0; try < 3; try++ {
+				// A server busy with the connection storm (the service's
+				// presence events) may let a dial time out: retry.
+				for try := 0; try < 5; try++ {
 					dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 					c, err = Dial(dctx, t.Addr, t.source(i), a)
 					cancel()
 					if err == nil || ctx.Err() != nil {
 						break
 					}
+					time.Sleep(time.Duration(try+1) * 200 * time.Millisecond)
 				}
 				if err != nil {
 					errMu.Lock()

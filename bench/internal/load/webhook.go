@@ -21,11 +21,11 @@ import (
 
 // WebhookConfig is the webhook-to-browser scenario against `kinrt serve`:
 // Clients KIN users connected over the departments of Numbers (and Admins
-// admins), then signed Twilio SMS webhooks at Rate per second to the
-// numbers of random departments. Each webhook's message_received and
-// conversation_updated must reach every client of its department and
-// every admin; the latency runs from the webhook's sending to the event's
-// arrival.
+// admins), then signed Twilio SMS webhooks to the numbers of random
+// departments, at each rate of Rates in turn. Each webhook's
+// message_received and conversation_updated must reach every client of
+// its department and every admin; the latency runs from the webhook's
+// sending to the event's arrival.
 type WebhookConfig struct {
 	Clients int
 	// Admins are extra clients with the admin role, who get every event.
@@ -33,13 +33,16 @@ type WebhookConfig struct {
 	// Numbers maps our numbers to departments, as KIN_NUMBER_DEPARTMENTS
 	// does: "+15550000001=sales,+15550000002=support".
 	Numbers string
-	// Rate is the webhooks per second. Default 200.
-	Rate float64
-	// Duration is how long the measured webhooks are sent, after a
-	// warm-up of a fifth of it (at least one second). Default 10s.
+	// Rates are the webhooks per second of each step, in order. Default
+	// 200 only. Two failed steps in a row skip to the last rate.
+	Rates []float64
+	// Duration is how long each step sends, after a warm-up at the first
+	// rate for a fifth of it (at least one second). Default 10s.
 	Duration time.Duration
-	// Webhooks, when > 0, replaces the duration: exactly this many
-	// measured webhooks, without warm-up (for tests).
+	// Bound is the p99 a step must stay under. Default 150ms.
+	Bound time.Duration
+	// Webhooks, when > 0, replaces the duration: one step of exactly this
+	// many webhooks at the first rate, without warm-up (for tests).
 	Webhooks int
 	// Secret is the service's NEXTAUTH_SECRET: the clients' session
 	// tokens are minted with it.
@@ -51,16 +54,14 @@ type WebhookConfig struct {
 	PID int
 }
 
-// WebhookResult is what the webhook scenario measured.
-type WebhookResult struct {
-	Clients int     `json:"clients"`
-	Admins  int     `json:"admins"`
-	Rate    float64 `json:"rate"` // webhooks/s asked for
-	// Webhooks sent in the measured part, and those not answered 2xx.
+// WebhookStep is one rate of the webhook scenario.
+type WebhookStep struct {
+	Rate float64 `json:"rate"` // webhooks/s
+	// Webhooks sent, and those not answered 2xx.
 	Webhooks uint64 `json:"webhooks"`
 	Failed   uint64 `json:"failed"`
-	// Deliveries of the measured webhooks' events expected (two events to
-	// every client of the department and every admin), received, and not
+	// Deliveries expected (two events to every client of the department
+	// and every admin, failed webhooks included), received, and not
 	// arrived when the drain window ended.
 	Expected   uint64  `json:"expected"`
 	Received   uint64  `json:"received"`
@@ -71,15 +72,27 @@ type WebhookResult struct {
 	P99ms float64 `json:"p99_ms"`
 	MaxMs float64 `json:"max_ms"`
 	// The webhooks' response time.
-	HTTPP50ms float64 `json:"http_p50_ms"`
-	HTTPP99ms float64 `json:"http_p99_ms"`
-	// ConnectSecs is the time to connect every client.
-	ConnectSecs float64 `json:"connect_secs"`
-	Lost        int64   `json:"lost"`
+	HTTPP50ms   float64 `json:"http_p50_ms"`
+	HTTPP99ms   float64 `json:"http_p99_ms"`
+	WithinBound bool    `json:"within_bound"`
 	// CPU microseconds per delivery of the load generator and the server
 	// (the server's includes the webhooks' own work).
 	LoadCPUus   float64 `json:"load_cpu_us"`
 	ServerCPUus float64 `json:"server_cpu_us,omitempty"`
+}
+
+// WebhookResult is what the webhook scenario measured.
+type WebhookResult struct {
+	Clients int           `json:"clients"`
+	Admins  int           `json:"admins"`
+	BoundMs float64       `json:"bound_ms"`
+	Steps   []WebhookStep `json:"steps"`
+	// BestRate is the highest webhooks/s of a step within the bound with
+	// nothing missing or failed.
+	BestRate float64 `json:"best_rate"`
+	// ConnectSecs is the time to connect every client.
+	ConnectSecs float64 `json:"connect_secs"`
+	Lost        int64   `json:"lost"`
 }
 
 type department struct {
@@ -87,19 +100,25 @@ type department struct {
 	clients      int // its clients, admins not included
 }
 
-type webhook struct {
-	cfg     WebhookConfig
-	addr    string
-	start   time.Time
-	depts   []department
-	first   uint64         // the first measured webhook
-	sentAt  []atomic.Int64 // by webhook number: time since start when sent (0: not sent)
-	recv    atomic.Uint64  // deliveries of measured webhooks
-	stray   atomic.Uint64  // deliveries of webhooks not sent (should stay 0)
+const maxWebhookSteps = 32
+
+type webhookPhase struct {
+	recv    atomic.Uint64
+	failed  atomic.Uint64
 	hist    Hist
 	httpLat Hist
-	failed  atomic.Uint64
-	events  atomic.Uint64 // every event received, presence included
+}
+
+type webhook struct {
+	cfg    WebhookConfig
+	addr   string
+	start  time.Time
+	depts  []department
+	sentAt []atomic.Int64 // by webhook number: time since start when sent (0: not sent)
+	phase  []uint8        // by webhook number: its step + 1 (0: warm-up); written before sentAt
+	phases [maxWebhookSteps + 1]webhookPhase
+	stray  atomic.Uint64 // deliveries of webhooks not sent (should stay 0)
+	events atomic.Uint64 // every event received, presence included
 }
 
 // parseNumbers parses "+1555…=sales,…" in a stable order.
@@ -118,11 +137,22 @@ func parseNumbers(s string) ([]department, error) {
 
 // Webhook runs the webhook-to-browser scenario.
 func Webhook(ctx context.Context, t Target, cfg WebhookConfig) (*WebhookResult, error) {
-	if cfg.Rate <= 0 {
-		cfg.Rate = 200
+	if len(cfg.Rates) == 0 {
+		cfg.Rates = []float64{200}
+	}
+	if len(cfg.Rates) > maxWebhookSteps {
+		cfg.Rates = cfg.Rates[:maxWebhookSteps]
+	}
+	for _, r := range cfg.Rates {
+		if r <= 0 {
+			return nil, fmt.Errorf("load: webhook rate %v", r)
+		}
 	}
 	if cfg.Duration <= 0 {
 		cfg.Duration = 10 * time.Second
+	}
+	if cfg.Bound <= 0 {
+		cfg.Bound = 150 * time.Millisecond
 	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + t.Addr
@@ -131,16 +161,21 @@ func Webhook(ctx context.Context, t Target, cfg WebhookConfig) (*WebhookResult, 
 	if err != nil {
 		return nil, err
 	}
-	warm := 0
-	measured := cfg.Webhooks
-	if measured <= 0 {
-		warm = int(cfg.Rate * max(cfg.Duration/5, time.Second).Seconds())
-		measured = int(cfg.Rate * cfg.Duration.Seconds())
+	// The webhooks' numbers: the warm-up's, then each step's.
+	bounds := []int{0}
+	if cfg.Webhooks > 0 {
+		cfg.Rates = cfg.Rates[:1]
+		bounds = append(bounds, 0, cfg.Webhooks)
+	} else {
+		bounds = append(bounds, int(cfg.Rates[0]*max(cfg.Duration/5, time.Second).Seconds()))
+		for _, r := range cfg.Rates {
+			bounds = append(bounds, bounds[len(bounds)-1]+max(1, int(r*cfg.Duration.Seconds())))
+		}
 	}
-	total := warm + measured
+	total := bounds[len(bounds)-1]
 	w := &webhook{
-		cfg: cfg, start: time.Now(), depts: depts, first: uint64(warm),
-		sentAt: make([]atomic.Int64, total), addr: t.Addr,
+		cfg: cfg, addr: t.Addr, start: time.Now(), depts: depts,
+		sentAt: make([]atomic.Int64, total), phase: make([]uint8, total),
 	}
 	v, err := auth.NewVerifier(auth.Options{Secrets: []string{cfg.Secret}})
 	if err != nil {
@@ -170,7 +205,7 @@ func Webhook(ctx context.Context, t Target, cfg WebhookConfig) (*WebhookResult, 
 		return nil, err
 	}
 	defer p.close()
-	res := &WebhookResult{Clients: cfg.Clients, Admins: cfg.Admins, Rate: cfg.Rate, ConnectSecs: time.Since(t0).Seconds()}
+	res := &WebhookResult{Clients: cfg.Clients, Admins: cfg.Admins, BoundMs: ms(cfg.Bound), ConnectSecs: time.Since(t0).Seconds()}
 	// The presence events of the connection storm drain first: until no
 	// event came for a second (at most a minute).
 	for last, end := w.events.Load(), time.Now().Add(time.Minute); time.Now().Before(end); {
@@ -191,33 +226,55 @@ func Webhook(ctx context.Context, t Target, cfg WebhookConfig) (*WebhookResult, 
 		},
 	}
 	defer client.CloseIdleConnections()
-	if err := w.send(ctx, client, 0, warm); err != nil {
+	if err := w.send(ctx, client, 0, bounds[0], bounds[1], cfg.Rates[0]); err != nil {
 		return nil, err
 	}
-	cpu := startCPU(cfg.PID)
-	t1 := time.Now()
-	if err := w.send(ctx, client, warm, total); err != nil {
-		return nil, err
+	failed := 0
+	for k := 0; k < len(cfg.Rates); k++ {
+		rate := cfg.Rates[k]
+		from, to := bounds[k+1], bounds[k+2]
+		cpu := startCPU(cfg.PID)
+		t1 := time.Now()
+		if err := w.send(ctx, client, k+1, from, to, rate); err != nil {
+			return nil, err
+		}
+		window := time.Since(t1)
+		// Every webhook counts, answered or not: a failed one's events
+		// are missing unless they came anyway.
+		var expected uint64
+		for i := from; i < to; i++ {
+			expected += 2 * uint64(w.depts[w.deptOf(i)].clients+cfg.Admins)
+		}
+		ph := &w.phases[k+1]
+		waitFor(max(3*cfg.Bound, 3*time.Second), func() bool { return ph.recv.Load() >= expected })
+		recv := ph.recv.Load()
+		s := WebhookStep{
+			Rate: rate, Webhooks: uint64(to - from), Failed: ph.failed.Load(),
+			Expected: expected, Received: recv, Deliveries: float64(recv) / window.Seconds(),
+			P50ms: ms(ph.hist.Quantile(0.5)), P99ms: ms(ph.hist.Quantile(0.99)), MaxMs: ms(ph.hist.Quantile(1)),
+			HTTPP50ms: ms(ph.httpLat.Quantile(0.5)), HTTPP99ms: ms(ph.httpLat.Quantile(0.99)),
+		}
+		if recv < expected {
+			s.Missing = expected - recv
+		}
+		s.LoadCPUus, s.ServerCPUus = cpu.perEvent(recv)
+		s.WithinBound = s.Missing == 0 && s.Failed == 0 && s.P99ms < ms(cfg.Bound)
+		res.Steps = append(res.Steps, s)
+		if s.WithinBound {
+			failed = 0
+			res.BestRate = max(res.BestRate, rate)
+		} else {
+			failed++
+		}
+		if p.lost.Load() > 0 || ctx.Err() != nil {
+			break
+		}
+		// Two failed steps in a row end the ramp, but for its last rate
+		// (the target's), which is always measured.
+		if failed == 2 && k < len(cfg.Rates)-2 {
+			k = len(cfg.Rates) - 2
+		}
 	}
-	// Every webhook counts, answered or not: a failed one's events are
-	// missing unless they came anyway.
-	var expected uint64
-	for i := warm; i < total; i++ {
-		expected += 2 * uint64(w.depts[w.deptOf(i)].clients+cfg.Admins)
-	}
-	window := time.Since(t1)
-	waitFor(3*time.Second, func() bool { return w.recv.Load() >= expected })
-	recv := w.recv.Load()
-	res.Webhooks = uint64(measured)
-	res.Failed = w.failed.Load()
-	res.Expected, res.Received = expected, recv
-	if recv < expected {
-		res.Missing = expected - recv
-	}
-	res.Deliveries = float64(recv) / window.Seconds()
-	res.P50ms, res.P99ms, res.MaxMs = ms(w.hist.Quantile(0.5)), ms(w.hist.Quantile(0.99)), ms(w.hist.Quantile(1))
-	res.HTTPP50ms, res.HTTPP99ms = ms(w.httpLat.Quantile(0.5)), ms(w.httpLat.Quantile(0.99))
-	res.LoadCPUus, res.ServerCPUus = cpu.perEvent(recv)
 	res.Lost = p.lost.Load()
 	if s := w.stray.Load(); s > 0 {
 		return res, fmt.Errorf("load: %d deliveries of webhooks never sent", s)
@@ -225,9 +282,9 @@ func Webhook(ctx context.Context, t Target, cfg WebhookConfig) (*WebhookResult, 
 	return res, nil
 }
 
-// send sends webhooks from..to-1 at the configured rate, each in its own
-// goroutine (at most 256 at a time), and waits for their answers.
-func (w *webhook) send(ctx context.Context, client *http.Client, from, to int) error {
+// send sends webhooks from..to-1 of phase ph at rate per second, each in
+// its own goroutine (at most 256 at a time), and waits for their answers.
+func (w *webhook) send(ctx context.Context, client *http.Client, ph, from, to int, rate float64) error {
 	sem := make(chan struct{}, 256)
 	var wg sync.WaitGroup
 	t0 := time.Now()
@@ -235,7 +292,7 @@ func (w *webhook) send(ctx context.Context, client *http.Client, from, to int) e
 		if ctx.Err() != nil {
 			break
 		}
-		next := t0.Add(time.Duration(float64(i-from) / w.cfg.Rate * float64(time.Second)))
+		next := t0.Add(time.Duration(float64(i-from) / rate * float64(time.Second)))
 		if d := time.Until(next); d > 0 {
 			time.Sleep(d)
 		}
@@ -243,7 +300,7 @@ func (w *webhook) send(ctx context.Context, client *http.Client, from, to int) e
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			w.post(ctx, client, i)
+			w.post(ctx, client, ph, i)
 		}()
 	}
 	wg.Wait()
@@ -255,7 +312,7 @@ func (w *webhook) messageSid(i int) string { return fmt.Sprintf("SM%032x", i) }
 // post sends webhook i: an SMS from a customer (one of 1,000, so that
 // conversations are reused) to a random department's number, with
 // "bench <i>" as its body.
-func (w *webhook) post(ctx context.Context, client *http.Client, i int) {
+func (w *webhook) post(ctx context.Context, client *http.Client, ph, i int) {
 	d := w.deptOf(i)
 	const path = "/api/webhooks/twilio/sms"
 	form := url.Values{
@@ -264,28 +321,27 @@ func (w *webhook) post(ctx context.Context, client *http.Client, i int) {
 		"AccountSid": {"AC00000000000000000000000000000000"}, "ApiVersion": {"2010-04-01"},
 	}
 	body := form.Encode()
+	pp := &w.phases[ph]
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+w.addr+path, strings.NewReader(body))
 	if err != nil {
-		w.failed.Add(1)
+		pp.failed.Add(1)
 		return
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("X-Twilio-Signature", twilio.Sign(w.cfg.AuthToken, w.cfg.PublicURL+path, form))
 	sent := time.Since(w.start)
+	w.phase[i] = uint8(ph)
 	w.sentAt[i].Store(int64(sent))
 	resp, err := client.Do(req)
 	if err != nil {
-		w.failed.Add(1)
+		pp.failed.Add(1)
 		return
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if uint64(i) >= w.first {
-		w.httpLat.Add(time.Since(w.start) - sent)
-	}
+	pp.httpLat.Add(time.Since(w.start) - sent)
 	if resp.StatusCode/100 != 2 {
-		w.failed.Add(1)
-		return
+		pp.failed.Add(1)
 	}
 }
 
@@ -340,11 +396,9 @@ func (w *webhook) onEvent(data []byte) {
 		w.stray.Add(1)
 		return
 	}
-	if i < w.first {
-		return
-	}
-	w.recv.Add(1)
-	w.hist.Add(time.Since(w.start) - time.Duration(sent))
+	pp := &w.phases[w.phase[i]] // written before sentAt
+	pp.recv.Add(1)
+	pp.hist.Add(time.Since(w.start) - time.Duration(sent))
 }
 
 func parseHex(b []byte) (uint64, bool) {

@@ -48,14 +48,17 @@ func TestWebhook(t *testing.T) {
 	}()
 
 	res, err := Webhook(context.Background(), Target{Addr: addr}, WebhookConfig{
-		Clients: 6, Admins: 1, Numbers: env["KIN_NUMBER_DEPARTMENTS"], Rate: 100, Webhooks: 9,
+		Clients: 6, Admins: 1, Numbers: env["KIN_NUMBER_DEPARTMENTS"], Rates: []float64{100}, Webhooks: 9, Bound: time.Hour,
 		Secret: env["NEXTAUTH_SECRET"], AuthToken: env["TWILIO_AUTH_TOKEN"],
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Each webhook: two events to the department's two clients and the admin.
-	if res.Webhooks != 9 || res.Failed != 0 || res.Expected != 9*2*3 || res.Received != res.Expected || res.Missing != 0 || res.Lost != 0 {
+	if len(res.Steps) != 1 || res.Lost != 0 || res.BestRate != 100 {
 		t.Fatalf("result %+v", res)
+	}
+	if s := res.Steps[0]; s.Webhooks != 9 || s.Failed != 0 || s.Expected != 9*2*3 || s.Received != s.Expected || s.Missing != 0 {
+		t.Fatalf("step %+v", s)
 	}
 }
