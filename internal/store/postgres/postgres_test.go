@@ -2,9 +2,7 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"net/url"
 	"os"
@@ -13,22 +11,17 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, for the harness
 	"go.uber.org/goleak"
 
 	"github.com/kin-comms/kinrt/internal/store"
 	"github.com/kin-comms/kinrt/internal/store/postgres"
 	"github.com/kin-comms/kinrt/internal/store/storetest"
+	"github.com/kin-comms/kinrt/internal/testenv"
 )
-
-// defaultDSN is the test server when KIN_TEST_POSTGRES is not set.
-const defaultDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if admin != nil {
-		_ = admin.Close()
-	}
+	testenv.ClosePostgres()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			println("goleak:", err.Error())
@@ -38,72 +31,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-var (
-	adminOnce sync.Once
-	admin     *sql.DB
-	adminErr  error
-)
+// server is the test PostgreSQL (KIN_TEST_POSTGRES, or the local one).
+func server(t testing.TB) *sql.DB { return testenv.Postgres(t) }
 
-func dsn() string {
-	if v := os.Getenv("KIN_TEST_POSTGRES"); v != "" {
-		return v
-	}
-	return defaultDSN
-}
-
-// server returns a connection to the test server, or fails the test when
-// CI is set and skips it otherwise if the server cannot be reached.
-func server(t testing.TB) *sql.DB {
-	t.Helper()
-	adminOnce.Do(func() {
-		db, err := sql.Open("pgx", dsn())
-		if err != nil {
-			adminErr = err
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := db.PingContext(ctx); err != nil {
-			_ = db.Close()
-			adminErr = err
-			return
-		}
-		admin = db
-	})
-	if adminErr != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("PostgreSQL at KIN_TEST_POSTGRES (or %s) unreachable, and CI is set: %v", defaultDSN, adminErr)
-		}
-		t.Skipf("PostgreSQL unreachable (set KIN_TEST_POSTGRES; CI fails instead of skipping): %v", adminErr)
-	}
-	return admin
-}
-
-// newSchema creates a schema of its own for the test, dropped at its end,
-// and returns the URL that uses it.
-func newSchema(t testing.TB) string {
-	t.Helper()
-	db := server(t)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "kin_test_" + hex.EncodeToString(b[:])
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := db.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(dsn())
-	if err != nil {
-		t.Fatalf("KIN_TEST_POSTGRES: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// newSchema creates a schema of the test's own and returns its URL.
+func newSchema(t testing.TB) string { return testenv.PostgresSchema(t) }
 
 func TestSuite(t *testing.T) {
 	server(t)
