@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kin-comms/kinrt/internal/siotest"
 	"github.com/kin-comms/kinrt/socketio"
 )
 
@@ -26,10 +27,10 @@ func cluster(t *testing.T, n int, cfg nodeConfig) []*testNode {
 func TestBroadcastRoomsExceptAcrossNodes(t *testing.T) {
 	t.Parallel()
 	nodes := cluster(t, 3, nodeConfig{})
-	a1 := dial(t, nodes[0], "join=r", nil)
-	b1 := dial(t, nodes[1], "join=r", nil)
-	b2 := dial(t, nodes[1], "join=r,x", nil)
-	c1 := dial(t, nodes[2], "", nil)
+	a1 := siotest.Dial(t, nodes[0].ts.URL, "join=r", nil)
+	b1 := siotest.Dial(t, nodes[1].ts.URL, "join=r", nil)
+	b2 := siotest.Dial(t, nodes[1].ts.URL, "join=r,x", nil)
+	c1 := siotest.Dial(t, nodes[2].ts.URL, "", nil)
 
 	if err := nodes[0].io.To("r").Except("x").Emit("hello", 1); err != nil {
 		t.Fatal(err)
@@ -39,44 +40,44 @@ func TestBroadcastRoomsExceptAcrossNodes(t *testing.T) {
 	if err := nodes[0].io.Emit("marker"); err != nil {
 		t.Fatal(err)
 	}
-	a1.expectEvent("hello", 1)
-	b1.expectEvent("hello", 1)
-	for _, c := range []*client{a1, b1, b2, c1} {
-		c.expectEvent("marker", nil)
+	a1.ExpectEvent("hello", 1)
+	b1.ExpectEvent("hello", 1)
+	for _, c := range []*siotest.Client{a1, b1, b2, c1} {
+		c.ExpectEvent("marker", nil)
 	}
 }
 
 func TestBroadcastOneRoomChannelAndBinary(t *testing.T) {
 	t.Parallel()
 	nodes := cluster(t, 2, nodeConfig{})
-	b1 := dial(t, nodes[1], "join=solo", nil)
-	b2 := dial(t, nodes[1], "", nil)
+	b1 := siotest.Dial(t, nodes[1].ts.URL, "join=solo", nil)
+	b2 := siotest.Dial(t, nodes[1].ts.URL, "", nil)
 	if err := nodes[0].io.To("solo").Emit("bin", []byte{1, 2, 3}, map[string]any{"k": []byte("x")}); err != nil {
 		t.Fatal(err)
 	}
 	if err := nodes[0].io.Emit("marker"); err != nil {
 		t.Fatal(err)
 	}
-	head := b1.next()
+	head := b1.Next()
 	want := `452-["bin",{"_placeholder":true,"num":0},{"k":{"_placeholder":true,"num":1}}]`
 	if head != want {
 		t.Fatalf("got %q, want %q", head, want)
 	}
-	if f := b1.next(); f != "<bin>\x01\x02\x03" {
+	if f := b1.Next(); f != "<bin>\x01\x02\x03" {
 		t.Fatalf("attachment 0: %q", f)
 	}
-	if f := b1.next(); f != "<bin>x" {
+	if f := b1.Next(); f != "<bin>x" {
 		t.Fatalf("attachment 1: %q", f)
 	}
-	b1.expectEvent("marker", nil)
-	b2.expectEvent("marker", nil)
+	b1.ExpectEvent("marker", nil)
+	b2.ExpectEvent("marker", nil)
 }
 
 func TestLocalAndVolatileFlags(t *testing.T) {
 	t.Parallel()
 	nodes := cluster(t, 2, nodeConfig{})
-	a1 := dial(t, nodes[0], "", nil)
-	b1 := dial(t, nodes[1], "", nil)
+	a1 := siotest.Dial(t, nodes[0].ts.URL, "", nil)
+	b1 := siotest.Dial(t, nodes[1].ts.URL, "", nil)
 	if err := nodes[0].io.Of("/").Local().Emit("here"); err != nil {
 		t.Fatal(err)
 	}
@@ -86,20 +87,20 @@ func TestLocalAndVolatileFlags(t *testing.T) {
 	if err := nodes[0].io.Emit("marker"); err != nil {
 		t.Fatal(err)
 	}
-	a1.expectEvent("here", nil)
-	a1.expectEvent("vol", nil)
-	a1.expectEvent("marker", nil)
-	b1.expectEvent("vol", nil) // "here" stayed on node 0
-	b1.expectEvent("marker", nil)
+	a1.ExpectEvent("here", nil)
+	a1.ExpectEvent("vol", nil)
+	a1.ExpectEvent("marker", nil)
+	b1.ExpectEvent("vol", nil) // "here" stayed on node 0
+	b1.ExpectEvent("marker", nil)
 }
 
 func TestBroadcastWithAckAcrossNodes(t *testing.T) {
 	t.Parallel()
 	nodes := cluster(t, 3, nodeConfig{})
-	dialAck(t, nodes[0], "join=r", nil, `["a"]`)
-	dialAck(t, nodes[1], "join=r", nil, `[{"b":1}]`)
-	dialAck(t, nodes[1], "join=r", nil, `["b2"]`)
-	dialAck(t, nodes[2], "", nil, `["not in r"]`)
+	siotest.Dial(t, nodes[0].ts.URL, "join=r", nil, siotest.AckWith(`["a"]`))
+	siotest.Dial(t, nodes[1].ts.URL, "join=r", nil, siotest.AckWith(`[{"b":1}]`))
+	siotest.Dial(t, nodes[1].ts.URL, "join=r", nil, siotest.AckWith(`["b2"]`))
+	siotest.Dial(t, nodes[2].ts.URL, "", nil, siotest.AckWith(`["not in r"]`))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	start := time.Now()
@@ -129,9 +130,9 @@ func TestFetchSocketsAcrossNodes(t *testing.T) {
 		})
 	}
 	nodes := cluster(t, 3, nodeConfig{setup: setup})
-	a1 := dial(t, nodes[0], "join=r&who=a1", nil)
-	b1 := dial(t, nodes[1], "join=r&who=b1", nil)
-	c1 := dial(t, nodes[2], "who=c1", nil)
+	a1 := siotest.Dial(t, nodes[0].ts.URL, "join=r&who=a1", nil)
+	b1 := siotest.Dial(t, nodes[1].ts.URL, "join=r&who=b1", nil)
+	c1 := siotest.Dial(t, nodes[2].ts.URL, "who=c1", nil)
 
 	all, err := nodes[0].io.Of("/").FetchSockets(context.Background())
 	if err != nil {
@@ -148,10 +149,10 @@ func TestFetchSocketsAcrossNodes(t *testing.T) {
 	for _, s := range inR {
 		byID[s.ID] = s
 	}
-	if len(byID) != 2 || byID[a1.sid].ID == "" || byID[b1.sid].ID == "" {
+	if len(byID) != 2 || byID[a1.SID()].ID == "" || byID[b1.SID()].ID == "" {
 		t.Fatalf("sockets in r: %+v", inR)
 	}
-	rb := byID[b1.sid]
+	rb := byID[b1.SID()]
 	if rb.Local != nil || !slices.Contains(rb.Rooms, "r") || rb.Handshake.Query.Get("who") != "b1" {
 		t.Fatalf("remote socket %+v", rb)
 	}
@@ -164,29 +165,29 @@ func TestFetchSocketsAcrossNodes(t *testing.T) {
 func TestSocketsJoinLeaveDisconnectAcrossNodes(t *testing.T) {
 	t.Parallel()
 	nodes := cluster(t, 2, nodeConfig{})
-	a1 := dial(t, nodes[0], "", nil)
-	b1 := dial(t, nodes[1], "join=r", nil)
-	b2 := dial(t, nodes[1], "", nil)
+	a1 := siotest.Dial(t, nodes[0].ts.URL, "", nil)
+	b1 := siotest.Dial(t, nodes[1].ts.URL, "join=r", nil)
+	b2 := siotest.Dial(t, nodes[1].ts.URL, "", nil)
 	hasRoom := func(n *testNode, sid, room string) bool {
 		return slices.Contains(n.io.Of("/").Adapter().Rooms(sid), room)
 	}
 
 	nodes[0].io.To("r").SocketsJoin("joined")
-	eventually(t, func() bool { return hasRoom(nodes[1], b1.sid, "joined") }, "b1 joined")
-	if hasRoom(nodes[1], b2.sid, "joined") || hasRoom(nodes[0], a1.sid, "joined") {
+	eventually(t, func() bool { return hasRoom(nodes[1], b1.SID(), "joined") }, "b1 joined")
+	if hasRoom(nodes[1], b2.SID(), "joined") || hasRoom(nodes[0], a1.SID(), "joined") {
 		t.Fatal("a socket outside r joined")
 	}
 	nodes[0].io.To("joined").SocketsLeave("r")
-	eventually(t, func() bool { return !hasRoom(nodes[1], b1.sid, "r") }, "b1 left r")
+	eventually(t, func() bool { return !hasRoom(nodes[1], b1.SID(), "r") }, "b1 left r")
 
-	nodes[0].io.To(b2.sid).DisconnectSockets(false)
-	if f := b2.next(); f != "41" {
+	nodes[0].io.To(b2.SID()).DisconnectSockets(false)
+	if f := b2.Next(); f != "41" {
 		t.Fatalf("b2 got %q, want a DISCONNECT", f)
 	}
 	if err := nodes[0].io.Emit("marker"); err != nil {
 		t.Fatal(err)
 	}
-	b1.expectEvent("marker", nil)
+	b1.ExpectEvent("marker", nil)
 }
 
 func TestServerSideEmit(t *testing.T) {
@@ -244,11 +245,11 @@ func TestRequestFromHandlerOnReceivingGoroutine(t *testing.T) {
 	a := startNode(t, key, nodeConfig{})
 	b = startNode(t, key, nodeConfig{setup: setup})
 	waitNodes(t, rdb, key, "/", 2)
-	dial(t, a, "", nil)
-	dial(t, a, "", nil)
-	victim := dial(t, b, "victim=1", nil)
+	siotest.Dial(t, a.ts.URL, "", nil)
+	siotest.Dial(t, a.ts.URL, "", nil)
+	victim := siotest.Dial(t, b.ts.URL, "victim=1", nil)
 	start := time.Now()
-	a.io.To(victim.sid).DisconnectSockets(false)
+	a.io.To(victim.SID()).DisconnectSockets(false)
 	select {
 	case n := <-fetched:
 		if n != 2 || time.Since(start) > 2*time.Second {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kin-comms/kinrt/engineio"
+	"github.com/kin-comms/kinrt/internal/siotest"
 	"github.com/kin-comms/kinrt/socketio"
 )
 
@@ -56,18 +57,18 @@ func TestRecoveryOnAnotherNode(t *testing.T) {
 	rdb, _ := newRedis(t)
 	a, b := nodes[0], nodes[1]
 
-	c := dial(t, a, "join=r", nil)
-	if c.pid == "" {
+	c := siotest.Dial(t, a.ts.URL, "join=r", nil)
+	if c.PID() == "" {
 		t.Fatal("no pid: recovery is off")
 	}
 	if err := b.io.To("r").Emit("e1", 1); err != nil {
 		t.Fatal(err)
 	}
-	offset := offsetOf(t, c.expectEvent("e1", 1))
-	sid := c.sid
-	c.close() // a transport close: recoverable
+	offset := offsetOf(t, c.ExpectEvent("e1", 1))
+	sid := c.SID()
+	c.Close() // a transport close: recoverable
 	eventually(t, func() bool {
-		return rdb.Exists(context.Background(), key+"-session#/#"+c.pid).Val() == 1
+		return rdb.Exists(context.Background(), key+"-session#/#"+c.PID()).Val() == 1
 	}, "session stored")
 
 	if err := b.io.To("r").Emit("e2", 2); err != nil { // missed, from the other node
@@ -83,12 +84,12 @@ func TestRecoveryOnAnotherNode(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	c2 := dial(t, b, "", map[string]string{"pid": c.pid, "offset": offset})
-	if c2.sid != sid {
-		t.Fatalf("sid %q after recovery, want %q", c2.sid, sid)
+	c2 := siotest.Dial(t, b.ts.URL, "", map[string]string{"pid": c.PID(), "offset": offset})
+	if c2.SID() != sid {
+		t.Fatalf("sid %q after recovery, want %q", c2.SID(), sid)
 	}
-	c2.expectEvent("e2", 2)
-	last := offsetOf(t, c2.expectEvent("e3", 3))
+	c2.ExpectEvent("e2", 2)
+	last := offsetOf(t, c2.ExpectEvent("e3", 3))
 	var s *socketio.Socket
 	select {
 	case s = <-recovered:
@@ -108,13 +109,13 @@ func TestRecoveryOnAnotherNode(t *testing.T) {
 	if err := a.io.Emit("marker"); err != nil {
 		t.Fatal(err)
 	}
-	if o := offsetOf(t, c2.expectEvent("live", 6)); !streamLess(last, o) {
+	if o := offsetOf(t, c2.ExpectEvent("live", 6)); !streamLess(last, o) {
 		t.Fatalf("offset %s not after %s", o, last)
 	}
-	c2.expectEvent("marker", nil)
+	c2.ExpectEvent("marker", nil)
 	// The session was used: it cannot be restored twice.
-	c3 := dial(t, b, "", map[string]string{"pid": c.pid, "offset": offset})
-	if c3.sid == sid {
+	c3 := siotest.Dial(t, b.ts.URL, "", map[string]string{"pid": c.PID(), "offset": offset})
+	if c3.SID() == sid {
 		t.Fatal("session restored twice")
 	}
 }
@@ -122,12 +123,12 @@ func TestRecoveryOnAnotherNode(t *testing.T) {
 func TestRecoveryUnknownOffsetOrSession(t *testing.T) {
 	t.Parallel()
 	nodes, _ := recoveryCluster(t, 1, nil)
-	c := dial(t, nodes[0], "", map[string]string{"pid": "nope", "offset": "0-1"})
-	if c.sid == "" {
+	c := siotest.Dial(t, nodes[0].ts.URL, "", map[string]string{"pid": "nope", "offset": "0-1"})
+	if c.SID() == "" {
 		t.Fatal("no sid")
 	}
-	c2 := dial(t, nodes[0], "", map[string]string{"pid": c.pid, "offset": "not-an-id"})
-	if c2.sid == c.sid {
+	c2 := siotest.Dial(t, nodes[0].ts.URL, "", map[string]string{"pid": c.PID(), "offset": "not-an-id"})
+	if c2.SID() == c.SID() {
 		t.Fatal("recovered with a bad offset")
 	}
 }
@@ -139,14 +140,14 @@ func TestRecoveryNoLossNoDuplicate(t *testing.T) {
 	nodes, key := recoveryCluster(t, 2, nil)
 	rdb, _ := newRedis(t)
 	a, b := nodes[0], nodes[1]
-	c := dial(t, a, "", nil)
+	c := siotest.Dial(t, a.ts.URL, "", nil)
 	if err := a.io.Emit("n", 0); err != nil {
 		t.Fatal(err)
 	}
-	offset := offsetOf(t, c.expectEvent("n", 0))
-	c.close()
+	offset := offsetOf(t, c.ExpectEvent("n", 0))
+	c.Close()
 	eventually(t, func() bool {
-		return rdb.Exists(context.Background(), key+"-session#/#"+c.pid).Val() == 1
+		return rdb.Exists(context.Background(), key+"-session#/#"+c.PID()).Val() == 1
 	}, "session stored")
 
 	const total = 300
@@ -157,14 +158,14 @@ func TestRecoveryNoLossNoDuplicate(t *testing.T) {
 			_ = a.io.Emit("n", i)
 		}
 	}()
-	c2 := dial(t, b, "", map[string]string{"pid": c.pid, "offset": offset})
-	if c2.sid != c.sid {
+	c2 := siotest.Dial(t, b.ts.URL, "", map[string]string{"pid": c.PID(), "offset": offset})
+	if c2.SID() != c.SID() {
 		t.Fatal("not recovered")
 	}
 	<-done
 	prev := offset
 	for i := 1; i <= total; i++ {
-		args := c2.expectEvent("n", i)
+		args := c2.ExpectEvent("n", i)
 		o := offsetOf(t, args)
 		if !streamLess(prev, o) {
 			t.Fatalf("offset %s after %s", o, prev)
@@ -174,24 +175,24 @@ func TestRecoveryNoLossNoDuplicate(t *testing.T) {
 	if err := a.io.Emit("marker"); err != nil {
 		t.Fatal(err)
 	}
-	c2.expectEvent("marker", nil)
+	c2.ExpectEvent("marker", nil)
 }
 
 func TestShutdownLeavesSessionsInRedis(t *testing.T) {
 	t.Parallel()
 	nodes, key := recoveryCluster(t, 1, nil)
 	rdb, _ := newRedis(t)
-	c := dial(t, nodes[0], "join=r", nil)
+	c := siotest.Dial(t, nodes[0].ts.URL, "join=r", nil)
 	nodes[0].stop()
-	b, err := rdb.Get(context.Background(), key+"-session#/#"+c.pid).Bytes()
+	b, err := rdb.Get(context.Background(), key+"-session#/#"+c.PID()).Bytes()
 	if err != nil {
 		t.Fatalf("session after shutdown: %v", err)
 	}
 	var st storedSession
-	if err := json.Unmarshal(b, &st); err != nil || st.SID != c.sid || !slices.Contains(st.Rooms, "r") {
+	if err := json.Unmarshal(b, &st); err != nil || st.SID != c.SID() || !slices.Contains(st.Rooms, "r") {
 		t.Fatalf("session %s (%v)", b, err)
 	}
-	if ttl := rdb.PTTL(context.Background(), key+"-session#/#"+c.pid).Val(); ttl <= 0 || ttl > time.Minute {
+	if ttl := rdb.PTTL(context.Background(), key+"-session#/#"+c.PID()).Val(); ttl <= 0 || ttl > time.Minute {
 		t.Fatalf("ttl %v", ttl)
 	}
 }
@@ -223,8 +224,8 @@ func TestSlowClientClosedDuringBroadcast(t *testing.T) {
 	}})
 	b := startNode(t, key, nodeConfig{recovery: rec})
 	waitNodes(t, rdb, key, "/", 2)
-	slow := dial(t, a, "join=r", nil)
-	watcher := dial(t, b, "join=watchers", nil)
+	slow := siotest.Dial(t, a.ts.URL, "join=r", nil)
+	watcher := siotest.Dial(t, b.ts.URL, "join=watchers", nil)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -235,5 +236,5 @@ func TestSlowClientClosedDuringBroadcast(t *testing.T) {
 	case <-time.After(waitTimeout):
 		t.Fatal("broadcast deadlocked")
 	}
-	watcher.expectEvent("left", slow.sid)
+	watcher.ExpectEvent("left", slow.SID())
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/kin-comms/kinrt/internal/siotest"
 )
 
 // TestDeadNodeDoesNotHangRequests: a subscriber that never answers is
@@ -26,8 +28,8 @@ func TestDeadNodeDoesNotHangRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitNodes(t, rdb, key, "/", 3)
-	a1 := dialAck(t, a, "", nil, `["a"]`)
-	b1 := dialAck(t, b, "", nil, `["b"]`)
+	a1 := siotest.Dial(t, a.ts.URL, "", nil, siotest.AckWith(`["a"]`))
+	b1 := siotest.Dial(t, b.ts.URL, "", nil, siotest.AckWith(`["b"]`))
 
 	start := time.Now()
 	sockets, err := a.io.Of("/").FetchSockets(context.Background())
@@ -98,8 +100,8 @@ func TestConnectionKilledHeals(t *testing.T) {
 	a := startNode(t, key, nodeConfig{client: victim, opts: &Options{Logger: logs, HealthCheckInterval: 200 * time.Millisecond}})
 	b := startNode(t, key, nodeConfig{})
 	waitNodes(t, rdb, key, "/", 2)
-	a1 := dial(t, a, "", nil)
-	b1 := dial(t, b, "", nil)
+	a1 := siotest.Dial(t, a.ts.URL, "", nil)
+	b1 := siotest.Dial(t, b.ts.URL, "", nil)
 	eventually(t, a.node.Healthy, "node healthy")
 
 	killed := killClients(t, rdb, opts.ClientName)
@@ -110,7 +112,7 @@ func TestConnectionKilledHeals(t *testing.T) {
 	if err := a.io.Emit("local", 1); err != nil { // whatever the state of Redis
 		t.Fatal(err)
 	}
-	a1.expectEvent("local", 1)
+	a1.ExpectEvent("local", 1)
 
 	eventually(t, a.node.Healthy, "node healthy again")
 	waitNodes(t, rdb, key, "/", 2)
@@ -120,14 +122,14 @@ func TestConnectionKilledHeals(t *testing.T) {
 	if err := b.io.Emit("across", 2); err != nil {
 		t.Fatal(err)
 	}
-	a1.expectEvent("across", 2)
+	a1.ExpectEvent("across", 2)
 	if err := a.io.Emit("back", 3); err != nil {
 		t.Fatal(err)
 	}
 	// b1 gets its own node's "across", maybe "local" (if a could publish
 	// it while cut off), and "back", which must cross.
 	for i := 0; ; i++ {
-		args, _ := b1.event()
+		args, _ := b1.Event()
 		if string(args[0]) == `"back"` {
 			break
 		}
@@ -172,11 +174,11 @@ func TestRedisDown(t *testing.T) {
 	down := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
 	t.Cleanup(func() { _ = down.Close() })
 	a := startNode(t, "down-"+t.Name(), nodeConfig{client: down, opts: &Options{RequestsTimeout: 300 * time.Millisecond, HealthCheckInterval: 100 * time.Millisecond}})
-	a1 := dialAck(t, a, "join=r", nil, `["ok"]`)
+	a1 := siotest.Dial(t, a.ts.URL, "join=r", nil, siotest.AckWith(`["ok"]`))
 	if err := a.io.To("r").Emit("still", 1); err != nil {
 		t.Fatal(err)
 	}
-	a1.expectEvent("still", 1)
+	a1.ExpectEvent("still", 1)
 	sockets, err := a.io.Of("/").FetchSockets(context.Background())
 	if err != nil || len(sockets) != 1 {
 		t.Fatalf("sockets %d, err %v", len(sockets), err)
@@ -186,7 +188,7 @@ func TestRedisDown(t *testing.T) {
 	if acks, err := a.io.To("r").EmitWithAck(ctx, "q"); err != nil || len(acks) != 1 {
 		t.Fatalf("acks %d, err %v", len(acks), err)
 	}
-	a1.expectEvent("q", nil)
+	a1.ExpectEvent("q", nil)
 	if a.node.Healthy() {
 		t.Fatal("healthy without Redis")
 	}

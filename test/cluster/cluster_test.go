@@ -22,12 +22,16 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
+	"github.com/kin-comms/kinrt/internal/siotest"
 	"github.com/kin-comms/kinrt/internal/testenv"
 	"github.com/kin-comms/kinrt/socketio"
 	"github.com/kin-comms/kinrt/socketio/redisadapter"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// waitTimeout bounds every wait of the tests (and of their raw clients).
+const waitTimeout = 15 * time.Second
 
 var npmPackages = []string{
 	filepath.Join("node_modules", "socket.io"),
@@ -236,9 +240,9 @@ func (p *nodeProc) do(cmd map[string]any) json.RawMessage {
 
 func TestBroadcastsCrossBothWays(t *testing.T) {
 	e := newEnv(t)
-	g1 := dial(t, e.goURL, "join=r", nil)
-	n1 := dial(t, e.nodeURL, "join=r", nil)
-	n2 := dial(t, e.nodeURL, "join=x", nil)
+	g1 := siotest.Dial(t, e.goURL, "join=r", nil, siotest.Timeout(waitTimeout))
+	n1 := siotest.Dial(t, e.nodeURL, "join=r", nil, siotest.Timeout(waitTimeout))
+	n2 := siotest.Dial(t, e.nodeURL, "join=x", nil, siotest.Timeout(waitTimeout))
 
 	// Go -> clients on Node, binary included, rooms and except honoured.
 	if err := e.goIO.To("r").Emit("fromGo", 1, []byte{1, 2}, map[string]any{"s": "é", "f": 1.5, "n": nil}); err != nil {
@@ -247,8 +251,8 @@ func TestBroadcastsCrossBothWays(t *testing.T) {
 	if err := e.goIO.Of("/").Except("r").Emit("notR"); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []*client{g1, n1} {
-		head := c.next()
+	for _, c := range []*siotest.Client{g1, n1} {
+		head := c.Next()
 		want := `451-["fromGo",1,{"_placeholder":true,"num":0},{"f":1.5,"n":null,"s":"é"}]`
 		if c == n1 { // Node's socket.io encodes the members in the order they came
 			var got []any
@@ -261,38 +265,38 @@ func TestBroadcastsCrossBothWays(t *testing.T) {
 		} else if head != want {
 			t.Fatalf("go client got %q, want %q", head, want)
 		}
-		if f := c.next(); f != "<bin>\x01\x02" {
+		if f := c.Next(); f != "<bin>\x01\x02" {
 			t.Fatalf("attachment %q", f)
 		}
 	}
-	n2.expectEvent("notR", nil)
+	n2.ExpectEvent("notR", nil)
 
 	// Node -> clients on Go.
 	e.js.do(map[string]any{"op": "emit", "to": []string{"r"}, "event": "fromNode", "args": []any{map[string]any{"$bin": []int{5, 6}}, "x"}})
-	for _, c := range []*client{g1, n1} {
-		if head := c.next(); head != `451-["fromNode",{"_placeholder":true,"num":0},"x"]` {
+	for _, c := range []*siotest.Client{g1, n1} {
+		if head := c.Next(); head != `451-["fromNode",{"_placeholder":true,"num":0},"x"]` {
 			t.Fatalf("got %q", head)
 		}
-		if f := c.next(); f != "<bin>\x05\x06" {
+		if f := c.Next(); f != "<bin>\x05\x06" {
 			t.Fatalf("attachment %q", f)
 		}
 	}
 	e.js.do(map[string]any{"op": "emit", "except": []string{"r"}, "event": "nodeNotR", "args": []any{}})
-	n2.expectEvent("nodeNotR", nil)
+	n2.ExpectEvent("nodeNotR", nil)
 	// Exactly once: the next event of everyone is the marker.
 	if err := e.goIO.Emit("marker"); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []*client{g1, n1, n2} {
-		c.expectEvent("marker", nil)
+	for _, c := range []*siotest.Client{g1, n1, n2} {
+		c.ExpectEvent("marker", nil)
 	}
 }
 
 func TestFetchSocketsAndSocketsJoinAcrossGoAndNode(t *testing.T) {
 	e := newEnv(t)
-	g1 := dial(t, e.goURL, "join=r&who=g1", nil)
-	n1 := dial(t, e.nodeURL, "join=r&who=n1", nil)
-	n2 := dial(t, e.nodeURL, "who=n2", nil)
+	g1 := siotest.Dial(t, e.goURL, "join=r&who=g1", nil, siotest.Timeout(waitTimeout))
+	n1 := siotest.Dial(t, e.nodeURL, "join=r&who=n1", nil, siotest.Timeout(waitTimeout))
+	n2 := siotest.Dial(t, e.nodeURL, "who=n2", nil, siotest.Timeout(waitTimeout))
 
 	// From Go: the Node node's sockets, with rooms and data.
 	sockets, err := e.goIO.To("r").FetchSockets(context.Background())
@@ -302,7 +306,7 @@ func TestFetchSocketsAndSocketsJoinAcrossGoAndNode(t *testing.T) {
 	var ids []string
 	for _, s := range sockets {
 		ids = append(ids, s.ID)
-		if s.ID == n1.sid {
+		if s.ID == n1.SID() {
 			if !slices.Contains(s.Rooms, "r") || s.Handshake == nil || s.Handshake.Query.Get("who") != "n1" {
 				t.Fatalf("n1 as fetched: %+v", s)
 			}
@@ -312,7 +316,7 @@ func TestFetchSocketsAndSocketsJoinAcrossGoAndNode(t *testing.T) {
 		}
 	}
 	sort.Strings(ids)
-	want := []string{g1.sid, n1.sid}
+	want := []string{g1.SID(), n1.SID()}
 	sort.Strings(want)
 	if !slices.Equal(ids, want) {
 		t.Fatalf("fetched %v, want %v", ids, want)
@@ -329,7 +333,7 @@ func TestFetchSocketsAndSocketsJoinAcrossGoAndNode(t *testing.T) {
 	}
 	found := false
 	for _, s := range fetched {
-		if s.ID == g1.sid {
+		if s.ID == g1.SID() {
 			found = slices.Contains(s.Rooms, "r") && s.Data["who"] == "g1"
 		}
 	}
@@ -339,10 +343,10 @@ func TestFetchSocketsAndSocketsJoinAcrossGoAndNode(t *testing.T) {
 
 	// socketsJoin from Go reaches Node's sockets, and from Node Go's.
 	e.goIO.To("r").SocketsJoin("joined-go")
-	e.js.do(map[string]any{"op": "join", "to": []string{n2.sid}, "rooms": []string{"joined-node"}})
-	e.js.do(map[string]any{"op": "join", "to": []string{g1.sid}, "rooms": []string{"joined-node"}})
+	e.js.do(map[string]any{"op": "join", "to": []string{n2.SID()}, "rooms": []string{"joined-node"}})
+	e.js.do(map[string]any{"op": "join", "to": []string{g1.SID()}, "rooms": []string{"joined-node"}})
 	deadline := time.Now().Add(waitTimeout)
-	for !slices.Contains(e.goIO.Of("/").Adapter().Rooms(g1.sid), "joined-node") {
+	for !slices.Contains(e.goIO.Of("/").Adapter().Rooms(g1.SID()), "joined-node") {
 		if time.Now().After(deadline) {
 			t.Fatal("g1 did not join the room Node asked for")
 		}
@@ -365,26 +369,26 @@ func TestFetchSocketsAndSocketsJoinAcrossGoAndNode(t *testing.T) {
 	if err := json.Unmarshal(e.js.do(map[string]any{"op": "allRooms"}), &rooms); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"joined-go", "joined-node", g1.sid, n1.sid} {
+	for _, want := range []string{"joined-go", "joined-node", g1.SID(), n1.SID()} {
 		if !slices.Contains(rooms, want) {
 			t.Fatalf("allRooms %v lacks %s", rooms, want)
 		}
 	}
 	// Broadcast to the joined rooms from the other side.
 	e.js.do(map[string]any{"op": "emit", "to": []string{"joined-go"}, "event": "jg", "args": []any{}})
-	g1.expectEvent("jg", nil)
-	n1.expectEvent("jg", nil)
+	g1.ExpectEvent("jg", nil)
+	n1.ExpectEvent("jg", nil)
 	if err := e.goIO.To("joined-node").Emit("jn"); err != nil {
 		t.Fatal(err)
 	}
-	g1.expectEvent("jn", nil)
-	n2.expectEvent("jn", nil)
+	g1.ExpectEvent("jn", nil)
+	n2.ExpectEvent("jn", nil)
 }
 
 func TestAcksAndServerSideEmitAcrossGoAndNode(t *testing.T) {
 	e := newEnv(t)
-	dialAck(t, e.goURL, "join=r", nil, `["from go client"]`)
-	dialAck(t, e.nodeURL, "join=r", nil, `[{"node":"client"}]`)
+	siotest.Dial(t, e.goURL, "join=r", nil, siotest.Timeout(waitTimeout), siotest.AckWith(`["from go client"]`))
+	siotest.Dial(t, e.nodeURL, "join=r", nil, siotest.Timeout(waitTimeout), siotest.AckWith(`[{"node":"client"}]`))
 
 	// Go asks, a Go client and a Node client answer.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -453,9 +457,9 @@ func recvSSE(t *testing.T, ch chan *redisadapter.ServerEvent) *redisadapter.Serv
 
 func TestEmitterReachesGoClients(t *testing.T) {
 	e := newEnv(t)
-	g1 := dial(t, e.goURL, "join=r", nil)
-	g2 := dial(t, e.goURL, "", nil)
-	n1 := dial(t, e.nodeURL, "join=r", nil)
+	g1 := siotest.Dial(t, e.goURL, "join=r", nil, siotest.Timeout(waitTimeout))
+	g2 := siotest.Dial(t, e.goURL, "", nil, siotest.Timeout(waitTimeout))
+	n1 := siotest.Dial(t, e.nodeURL, "join=r", nil, siotest.Timeout(waitTimeout))
 
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
@@ -463,25 +467,25 @@ func TestEmitterReachesGoClients(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "ok") {
 		t.Fatalf("emitter.mjs: %v\n%s", err, out)
 	}
-	for _, c := range []*client{g1, n1} {
-		if head := c.next(); head != `451-["emitted",{"kind":"room"},{"_placeholder":true,"num":0}]` {
+	for _, c := range []*siotest.Client{g1, n1} {
+		if head := c.Next(); head != `451-["emitted",{"kind":"room"},{"_placeholder":true,"num":0}]` {
 			t.Fatalf("got %q", head)
 		}
-		if f := c.next(); f != "<bin>\x07\x08\x09" {
+		if f := c.Next(); f != "<bin>\x07\x08\x09" {
 			t.Fatalf("attachment %q", f)
 		}
 	}
-	for _, c := range []*client{g1, g2, n1} {
-		c.expectEvent("emitted", map[string]string{"kind": "all"})
+	for _, c := range []*siotest.Client{g1, g2, n1} {
+		c.ExpectEvent("emitted", map[string]string{"kind": "all"})
 	}
 	deadline := time.Now().Add(waitTimeout)
-	for !slices.Contains(e.goIO.Of("/").Adapter().Rooms(g1.sid), "from-emitter") {
+	for !slices.Contains(e.goIO.Of("/").Adapter().Rooms(g1.SID()), "from-emitter") {
 		if time.Now().After(deadline) {
 			t.Fatal("the emitter's socketsJoin did not reach the Go node")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if slices.Contains(e.goIO.Of("/").Adapter().Rooms(g2.sid), "from-emitter") {
+	if slices.Contains(e.goIO.Of("/").Adapter().Rooms(g2.SID()), "from-emitter") {
 		t.Fatal("g2 (not in r) joined")
 	}
 	ev := recvSSE(t, e.sse)
