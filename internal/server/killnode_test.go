@@ -2,11 +2,14 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/kin-comms/kinrt/internal/auth"
 	"github.com/kin-comms/kinrt/internal/testenv"
@@ -39,11 +42,12 @@ func publishInternal(t *testing.T, base, typ string, data any) {
 // reconnected never does.
 func TestClusterNodeKilled(t *testing.T) {
 	requireNode(t)
+	redisURL, prefix := testenv.RedisURL(t), "kin-test-"+testenv.RandomID()
 	env := []string{
 		"NEXTAUTH_SECRET=" + testSecret,
 		"DATABASE_URL=" + testenv.PostgresSchema(t),
-		"REDIS_URL=" + testenv.RedisURL(t),
-		"KIN_REDIS_PREFIX=kin-test-" + testenv.RandomID(),
+		"REDIS_URL=" + redisURL,
+		"KIN_REDIS_PREFIX=" + prefix,
 		"KIN_INTERNAL_API_KEY=" + internalKey,
 		"KIN_PRESENCE_TTL=4s",
 		"SOCKET_IO_CORS_ORIGIN=https://app.example",
@@ -85,13 +89,33 @@ func TestClusterNodeKilled(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		note(b, i)
 	}
+	// The three sessions are in Redis (a node keeps a socket's session
+	// there once its connection handlers have run): a crash before that
+	// is one no node can recover from.
+	opts, err := redis.ParseURL(redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		keys, err := rdb.Keys(context.Background(), prefix+"-session#/#*").Result()
+		if err == nil && len(keys) == len(specs) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sessions in Redis: %v %v", keys, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	a.kill()
 	lb.setTarget(b.URL)
 	for i := 5; i < 10; i++ {
 		note(b, i) // while Ann is away or back: missed or live
 	}
 	// Carl's node is gone: offline once the TTL has run out.
-	deadline := time.Now().Add(20 * time.Second)
+	deadline = time.Now().Add(20 * time.Second)
 	for {
 		status := ""
 		for _, e := range presenceList(t, c.URL, tok(ada)["token"]) {
