@@ -24,6 +24,7 @@ var (
 	errUnsupportedEIO   = requestError{http.StatusBadRequest, 5, "Unsupported protocol version"}
 	errTooLarge         = requestError{http.StatusRequestEntityTooLarge, 3, "Payload too large"}
 	errShuttingDown     = requestError{http.StatusServiceUnavailable, 3, "Server shutting down"}
+	errAtCapacity       = requestError{http.StatusServiceUnavailable, 3, "Server at capacity, try again later"}
 )
 
 func (e requestError) with(message string) requestError {

@@ -215,3 +215,32 @@ func TestWebSocketOnlyRefusesPolling(t *testing.T) {
 		t.Fatal("websocket handshake failed")
 	}
 }
+
+// TestMaxConnections: MaxConnections sessions get in over either
+// transport, the next handshake is answered 503 before any upgrade, and a
+// closed session frees its place.
+func TestMaxConnections(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{opts: &Options{MaxConnections: 2}})
+	first := h.openPolling()
+	h.openWS()
+	status, body, hdr := h.do(context.Background(), http.MethodGet, "EIO=4&transport=polling", nil, nil)
+	if status != http.StatusServiceUnavailable || body != `{"code":3,"message":"Server at capacity, try again later"}` || hdr.Get("Retry-After") != "5" {
+		t.Fatalf("polling at capacity: %d %q Retry-After %q, want 503 with the capacity error", status, body, hdr.Get("Retry-After"))
+	}
+	if _, resp, err := h.dial("EIO=4&transport=websocket", nil); err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("WebSocket dial at capacity: %v, %v; want refused with 503", resp, err)
+	}
+	if got := h.srv.CapacityRefusals(); got != 2 {
+		t.Fatalf("CapacityRefusals() = %d, want 2", got)
+	}
+	if got := h.srv.Len(); got != 2 {
+		t.Fatalf("Len() = %d after the refusals, want 2", got)
+	}
+	h.conn(first.SID).Close(ReasonForcedClose)
+	eventually(t, func() bool { return h.srv.Len() == 1 }, "the closed session to be removed")
+	h.openPolling() // its place is free again
+	if got := h.srv.CapacityRefusals(); got != 2 {
+		t.Fatalf("CapacityRefusals() = %d after a free place was taken, want 2", got)
+	}
+}

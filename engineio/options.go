@@ -38,6 +38,12 @@ type Options struct {
 	// ReasonSlowConsumer; volatile messages are dropped instead.
 	// Default 4 MiB.
 	MaxBufferedBytes int
+	// MaxConnections caps the sessions open at once, counting handshakes
+	// in progress. A handshake beyond it is answered 503
+	// {"code":3,"message":"Server at capacity, try again later"} with
+	// Retry-After: 5, before any upgrade, and counted by
+	// Server.CapacityRefusals. Default 0: no cap.
+	MaxConnections int
 	// WriteTimeout bounds one write to a connection's transport.
 	// Default 10s.
 	WriteTimeout time.Duration

@@ -40,10 +40,12 @@ type Server struct {
 	conns   map[string]*Conn
 	closing bool
 	drained chan struct{} // closed when closing and conns is empty
+	pending int           // handshakes holding a place under MaxConnections
 
-	slowConsumers atomic.Int64
-	readers       sync.Pool // *bufio.Reader of WebSocketBufferSize
-	poll          *poller   // idle WebSocket connections, without their goroutine
+	slowConsumers    atomic.Int64
+	capacityRefusals atomic.Int64
+	readers          sync.Pool // *bufio.Reader of WebSocketBufferSize
+	poll             *poller   // idle WebSocket connections, without their goroutine
 }
 
 // NewServer returns a server that hands each new connection to h.
@@ -79,6 +81,36 @@ func (s *Server) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return len(s.conns)
+}
+
+// CapacityRefusals returns how many handshakes were refused because
+// MaxConnections sessions were open since the server started.
+func (s *Server) CapacityRefusals() int64 { return s.capacityRefusals.Load() }
+
+// reserve holds a place for a new session under MaxConnections; add or
+// release gives it back.
+func (s *Server) reserve() bool {
+	if s.opts.MaxConnections <= 0 {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.conns)+s.pending >= s.opts.MaxConnections {
+		s.capacityRefusals.Add(1)
+		return false
+	}
+	s.pending++
+	return true
+}
+
+// release gives back the place of a handshake that opened no session.
+func (s *Server) release() {
+	if s.opts.MaxConnections <= 0 {
+		return
+	}
+	s.mu.Lock()
+	s.pending--
+	s.mu.Unlock()
 }
 
 // SlowConsumers returns how many connections were closed because their
@@ -162,10 +194,16 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport Tra
 			return
 		}
 	}
+	if !s.reserve() {
+		w.Header().Set("Retry-After", "5")
+		errAtCapacity.write(w)
+		return
+	}
 	var ws *wsConn
 	if transport == WebSocket {
 		var err error
 		if ws, err = s.upgrade(w, r); err != nil {
+			s.release()
 			return
 		}
 	}
@@ -226,6 +264,9 @@ func (s *Server) openPacket(sid string, transport Transport) []byte {
 func (s *Server) add(c *Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.opts.MaxConnections > 0 {
+		s.pending-- // the place reserved by handshake
+	}
 	if s.closing {
 		return false
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kin-comms/kinrt/engineio"
 	"github.com/kin-comms/kinrt/internal/limit"
 	"github.com/kin-comms/kinrt/internal/twilio"
 	"github.com/kin-comms/kinrt/socketio"
@@ -20,7 +21,6 @@ import (
 
 // The messages clients get when a limit refuses them.
 const (
-	msgNodeFull          = "Server at capacity, try again later"
 	msgConnectRate       = "too many connection attempts"
 	msgTooManyConns      = "too many connections"
 	msgTooManyEvents     = "too many events"
@@ -50,16 +50,12 @@ type limits struct {
 	users   *limit.Slots // sockets per user
 	hooks   *twilio.Verifier
 
-	mu         sync.Mutex
-	handshakes int // handshakes between the capacity check and their session
-
 	pending sync.Map // *socketio.Socket → *pendingSlot, from middleware to connection
 
 	refused *prometheus.CounterVec
 }
 
 type limitsConfig struct {
-	maxConns  int
 	eventRate limit.Rate
 }
 
@@ -68,7 +64,7 @@ type limitsConfig struct {
 func (s *Server) newLimits() *limits {
 	c := s.cfg.Limits
 	l := &limits{
-		cfg:     limitsConfig{maxConns: c.MaxConnections, eventRate: c.EventRate},
+		cfg:     limitsConfig{eventRate: c.EventRate},
 		proxies: c.TrustedProxies,
 		connect: limit.NewKeyed(c.ConnectRate, nil),
 		api:     limit.NewKeyed(c.APIRate, nil),
@@ -84,7 +80,7 @@ func (s *Server) newLimits() *limits {
 	if s.cfg.TwilioAuthToken != "" {
 		l.hooks, _ = twilio.NewVerifier(s.cfg.TwilioAuthToken, s.cfg.PublicURL)
 	}
-	s.metrics.registry.MustRegister(l.refused)
+	s.metrics.registry.MustRegister(limitedCollector{l.refused, s.io.Engine()})
 	s.io.Use(s.limitUserSockets)
 	s.io.OnConnection(s.limitSocket)
 	return l
@@ -110,7 +106,7 @@ func (s *Server) limitHTTP(next http.Handler) http.Handler {
 }
 
 // limitHandshake refuses a new Engine.IO session over the client IP's
-// rate (429) or over the node's capacity (503).
+// rate (429); the engine refuses one over the node's capacity (503).
 func (s *Server) limitHandshake(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	l := s.limits
 	if ok, retry := l.connect.Allow(l.proxies.ClientIP(r)); !ok {
@@ -118,25 +114,29 @@ func (s *Server) limitHandshake(w http.ResponseWriter, r *http.Request, next htt
 		writeEngineError(w, http.StatusTooManyRequests, msgConnectRate, retry)
 		return
 	}
-	if l.cfg.maxConns <= 0 {
-		next.ServeHTTP(w, r)
-		return
-	}
-	l.mu.Lock()
-	if s.io.Engine().Len()+l.handshakes >= l.cfg.maxConns {
-		l.mu.Unlock()
-		l.refused.WithLabelValues("max_connections").Inc()
-		writeEngineError(w, http.StatusServiceUnavailable, msgNodeFull, 5*time.Second)
-		return
-	}
-	l.handshakes++ // the session is counted by Len() once ServeHTTP returns
-	l.mu.Unlock()
-	defer func() {
-		l.mu.Lock()
-		l.handshakes--
-		l.mu.Unlock()
-	}()
-	next.ServeHTTP(w, r)
+	next.ServeHTTP(w, r) // the engine refuses sessions over MaxConnections
+}
+
+// limitedCollector exports refused (kinrt_limited_total) with the
+// engine's capacity refusals as its max_connections series.
+type limitedCollector struct {
+	refused *prometheus.CounterVec
+	engine  *engineio.Server
+}
+
+var maxConnectionsDesc = prometheus.NewDesc("kinrt_limited_total",
+	"Requests, connections and sockets refused or closed by a limit, by limit.",
+	nil, prometheus.Labels{"limit": "max_connections"})
+
+// Describe sends nothing: the collector is unchecked, since the vector
+// and the constant series share one metric name.
+func (limitedCollector) Describe(chan<- *prometheus.Desc) {}
+
+// Collect sends the vector's series and the max_connections one.
+func (c limitedCollector) Collect(ch chan<- prometheus.Metric) {
+	c.refused.Collect(ch)
+	ch <- prometheus.MustNewConstMetric(maxConnectionsDesc, prometheus.CounterValue,
+		float64(c.engine.CapacityRefusals()))
 }
 
 // limitConnectAttempts is the namespace middleware before authenticate:

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -556,14 +557,20 @@ func TestConnectionFlood(t *testing.T) {
 	if count[http.StatusSwitchingProtocols] != capacity || count[http.StatusServiceUnavailable] != n-capacity {
 		t.Fatalf("capacity %d: %v", capacity, count)
 	}
-	if got := srv.Realtime().Engine().Len(); got != capacity {
-		t.Fatalf("capacity %d: the node holds %d sessions", capacity, got)
-	}
+	// The 101 is written before the session is registered; its open
+	// packet only after, so count the sessions once every one has it.
 	for _, conn := range in {
 		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 		if _, open, err := conn.ReadMessage(); err != nil || !strings.HasPrefix(string(open), "0{") {
 			t.Fatalf("a session let in: %q, %v", open, err)
 		}
+	}
+	if got := srv.Realtime().Engine().Len(); got != capacity {
+		t.Fatalf("capacity %d: the node holds %d sessions", capacity, got)
+	}
+	want := fmt.Sprintf(`kinrt_limited_total{limit="max_connections"} %d`, n-capacity)
+	if status, metrics, _ := limDo(t, http.MethodGet, hs2.URL+"/metrics", nil, nil); status != http.StatusOK || !strings.Contains(metrics, want) {
+		t.Errorf("metrics: %d, no %s", status, want)
 	}
 	t.Logf("capacity %d, %d sessions attempted in %v: %d in, %d answered 503", capacity, n, elapsed, count[http.StatusSwitchingProtocols], count[http.StatusServiceUnavailable])
 }

@@ -38,8 +38,10 @@ func (s *Server) newRealtime() *socketio.Server {
 			CheckOrigin:  s.checkOrigin,
 			PingInterval: s.cfg.PingInterval, // zero: the engine's default
 			PingTimeout:  s.cfg.PingTimeout,
-			CORS:         &engineio.CORS{AllowedOrigins: s.cfg.AllowedOrigins, AllowCredentials: true},
-			Logger:       s.log,
+			// Exact under concurrency: handshakes in flight hold a place.
+			MaxConnections: s.cfg.Limits.MaxConnections,
+			CORS:           &engineio.CORS{AllowedOrigins: s.cfg.AllowedOrigins, AllowCredentials: true},
+			Logger:         s.log,
 		},
 		Recovery:   &socketio.RecoveryOptions{MaxDisconnectionDuration: 2 * time.Minute},
 		NewAdapter: s.newAdapter(),
