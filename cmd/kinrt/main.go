@@ -22,6 +22,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -80,6 +82,15 @@ func run(args []string) error {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
+	if cfg.PprofAddr != "" {
+		pln, err := net.Listen("tcp", cfg.PprofAddr)
+		if err != nil {
+			return fmt.Errorf("KIN_PPROF_ADDR: %w", err)
+		}
+		defer pln.Close()
+		go func() { _ = (&http.Server{Handler: pprofHandler(), ReadHeaderTimeout: 10 * time.Second}).Serve(pln) }()
+		log.Info("serving runtime profiles", "addr", pln.Addr().String())
+	}
 	log.Info("listening", "addr", ln.Addr().String(), "config", cfg.Redacted())
 	if cfg.Demo {
 		log.Warn("DEMO MODE: sign in at " + cfg.PublicURL + "/signin")
@@ -103,6 +114,17 @@ func run(args []string) error {
 		err = cerr
 	}
 	return err
+}
+
+// pprofHandler serves net/http/pprof's profiles under /debug/pprof/.
+func pprofHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }
 
 // token prints a session token for a user.

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -18,6 +21,7 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 		{[]string{"serve", "--demo", "--database-url", "mysql://x"}, "DATABASE_URL"},
 		{[]string{"serve", "--demo", "--redis-url", "http://127.0.0.1:6379"}, "REDIS_URL"},
 		{[]string{"serve", "--demo", "--redis-url", "redis://127.0.0.1:1"}, "cannot reach Redis"},
+		{[]string{"serve", "--demo", "--pprof-addr", "6060"}, "KIN_PPROF_ADDR"},
 		{[]string{"token", "--user", "u1"}, "--role"},
 		{[]string{"token", "--user", "u1", "--role", "agent"}, "NEXTAUTH_SECRET"},
 	}
@@ -38,5 +42,23 @@ func TestMigrate(t *testing.T) {
 	}
 	if err := run([]string{"migrate", "--database-url", "mysql://nope"}); err == nil {
 		t.Error("migrate accepted a bad database URL")
+	}
+}
+
+// TestPprofHandler: the profiles are served on their own handler (for
+// --pprof-addr), the public one has none of them.
+func TestPprofHandler(t *testing.T) {
+	ts := httptest.NewServer(pprofHandler())
+	defer ts.Close()
+	for path, want := range map[string]string{"/debug/pprof/": "goroutine", "/debug/pprof/goroutine?debug=1": "goroutine profile:"} {
+		resp, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s: %d, body without %q", path, resp.StatusCode, want)
+		}
 	}
 }
