@@ -2,10 +2,10 @@ package server_test
 
 import (
 	"context"
-	"fmt"
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
