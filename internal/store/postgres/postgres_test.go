@@ -111,3 +111,12 @@ func BenchmarkCallStatusWebhook(b *testing.B) {
 	defer st.Close()
 	storetest.BenchmarkCallStatus(b, st)
 }
+
+func BenchmarkSMSWebhook(b *testing.B) {
+	st, err := store.Open(context.Background(), newSchema(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	storetest.BenchmarkSMSWebhook(b, st)
+}

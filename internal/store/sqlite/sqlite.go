@@ -129,6 +129,9 @@ func dialect() sqldb.Dialect {
 		Migrations: migrations,
 		MigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`,
+		// modernc.org/sqlite parses and plans a statement at every
+		// unprepared call.
+		PrepareStatements: true,
 	}
 }
 

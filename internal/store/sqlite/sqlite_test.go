@@ -139,6 +139,15 @@ func BenchmarkCallStatusWebhook(b *testing.B) {
 	storetest.BenchmarkCallStatus(b, st)
 }
 
+func BenchmarkSMSWebhook(b *testing.B) {
+	st, err := store.Open(context.Background(), fileURL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	storetest.BenchmarkSMSWebhook(b, st)
+}
+
 // A database migrated by a newer program is refused, not written to.
 func TestOpenRefusesANewerSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "kin.db")

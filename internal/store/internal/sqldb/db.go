@@ -30,6 +30,10 @@ type Dialect struct {
 	// MigrationLock, if not empty, runs first in the migration transaction
 	// so that concurrent processes migrate one at a time.
 	MigrationLock string
+	// PrepareStatements keeps the repositories' statements prepared, each
+	// once per connection (see stmtCache), for a driver that would
+	// otherwise parse and plan a statement at every call.
+	PrepareStatements bool
 }
 
 // maxAttempts bounds the runs of a transaction that meets transient
@@ -41,6 +45,12 @@ type DB struct {
 	writer *sql.DB
 	reader *sql.DB
 	d      Dialect
+	// wstmts and rstmts are the statements prepared on writer and on
+	// reader (the same cache if the pools are), or nil if the dialect
+	// prepares none.
+	wstmts, rstmts *stmtCache
+	// rq is the querier of reads outside transactions.
+	rq querier
 }
 
 var _ store.Store = (*DB)(nil)
@@ -50,6 +60,14 @@ var _ store.Store = (*DB)(nil)
 // the migrations. It takes ownership of both pools, also on error.
 func New(ctx context.Context, writer, reader *sql.DB, d Dialect) (*DB, error) {
 	db := &DB{writer: writer, reader: reader, d: d}
+	if d.PrepareStatements {
+		db.wstmts = newStmtCache(writer, maxStmts)
+		db.rstmts = db.wstmts
+		if reader != writer {
+			db.rstmts = newStmtCache(reader, maxStmts)
+		}
+	}
+	db.rq = newStmtQuerier(db.rstmts, nil, reader)
 	if err := db.Migrate(ctx); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -58,6 +76,9 @@ func New(ctx context.Context, writer, reader *sql.DB, d Dialect) (*DB, error) {
 }
 
 func (db *DB) exec() exec { return exec{db: db} }
+
+// txQuerier returns the querier of tx, a write transaction.
+func (db *DB) txQuerier(tx *sql.Tx) querier { return newStmtQuerier(db.wstmts, tx, db.writer) }
 
 // Calls returns the calls.
 func (db *DB) Calls() store.Calls { return calls{db.exec()} }
@@ -93,7 +114,7 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	}
 	var fnErr error
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		fnErr = fn(txRecords{exec{db: db, tx: tx}})
+		fnErr = fn(txRecords{exec{db: db, tx: db.txQuerier(tx)}})
 		return fnErr
 	})
 	if err != nil && err != fnErr { // fn's own error is returned as is
@@ -110,9 +131,16 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the pools.
+// Close closes the prepared statements, then the pools.
 func (db *DB) Close() error {
-	err := db.writer.Close()
+	var err error
+	if db.wstmts != nil {
+		err = db.wstmts.close()
+	}
+	if db.rstmts != nil && db.rstmts != db.wstmts {
+		err = errors.Join(err, db.rstmts.close())
+	}
+	err = errors.Join(err, db.writer.Close())
 	if db.reader != db.writer {
 		err = errors.Join(err, db.reader.Close())
 	}
@@ -127,6 +155,9 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	backoff := 2 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		err := db.once(ctx, fn)
+		if db.wstmts != nil {
+			db.wstmts.flush(ctx) // the queries first seen in the transaction
+		}
 		if err == nil || attempt == maxAttempts || !db.d.Retryable(err) {
 			return err
 		}

@@ -27,21 +27,22 @@ type scanner interface{ Scan(dest ...any) error }
 // reader pool (reads) of its own.
 type exec struct {
 	db *DB
-	tx *sql.Tx
+	// tx is the querier of the caller's transaction (nil if none).
+	tx querier
 }
 
 func (e exec) write(ctx context.Context, fn func(q querier) error) error {
 	if e.tx != nil {
 		return fn(e.tx)
 	}
-	return e.db.inTx(ctx, func(tx *sql.Tx) error { return fn(tx) })
+	return e.db.inTx(ctx, func(tx *sql.Tx) error { return fn(e.db.txQuerier(tx)) })
 }
 
 func (e exec) read(ctx context.Context, fn func(q querier) error) error {
 	if e.tx != nil {
 		return fn(e.tx)
 	}
-	return fn(e.db.reader)
+	return fn(e.db.rq)
 }
 
 // t returns the stored value of a time.
