@@ -51,7 +51,8 @@ type Conn struct {
 
 	// websocket
 	ws      *wsConn
-	writing bool // a writer goroutine is running
+	writing bool     // on its flusher's list, or its own writer is running
+	flusher *flusher // writes its WebSocket queue
 	probe   *wsConn
 
 	// heartbeat
@@ -149,12 +150,12 @@ func (c *Conn) sendControlLocked(t packetType, data []byte) {
 }
 
 // kickLocked makes the transport write what is queued: it wakes a waiting
-// polling GET, or starts the WebSocket writer.
+// polling GET, or puts the WebSocket connection on its flusher's list.
 func (c *Conn) kickLocked() {
 	if c.transport == WebSocket {
 		if !c.writing && c.ws != nil {
 			c.writing = true
-			go c.ws.writeLoop(c)
+			c.flusher.add(c)
 		}
 		return
 	}

@@ -42,6 +42,8 @@ type Server struct {
 	drained chan struct{} // closed when closing and conns is empty
 	pending int           // handshakes holding a place under MaxConnections
 
+	flushers []flusher // write the WebSocket connections' queues
+
 	slowConsumers    atomic.Int64
 	capacityRefusals atomic.Int64
 	readers          sync.Pool // *bufio.Reader of WebSocketBufferSize
@@ -57,6 +59,7 @@ func NewServer(h Handler, opts *Options) *Server {
 		drained: make(chan struct{}),
 		poll:    newPoller(),
 	}
+	s.flushers = newFlushers()
 	size := s.opts.WebSocketBufferSize
 	s.readers.New = func() any { return bufio.NewReaderSize(nil, size) }
 	s.upgrader = websocket.Upgrader{
@@ -213,6 +216,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport Tra
 		req:       cloneRequest(r),
 		transport: transport,
 		wake:      make(chan struct{}, 1),
+		flusher:   s.flusherFor(),
 	}
 	c.pushLocked(frame{typ: packetOpen, data: s.openPacket(c.id, transport)})
 	c.queued = len(c.queue[0].data) + 1

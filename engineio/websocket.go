@@ -149,25 +149,30 @@ func readCloseReason(err error) CloseReason {
 	return ReasonTransportClose
 }
 
-// writeLoop writes what is queued until the queue is empty, then exits;
-// enqueue starts it again. Each round writes everything queued at once.
-func (ws *wsConn) writeLoop(c *Conn) {
+// writeLoop writes frames (taken from c's queue), then what is queued,
+// until the queue is empty; then it exits, and the next message goes to
+// c's flusher again. It is the writer of a connection that needs one of
+// its own: a slow client, a close handshake.
+func (ws *wsConn) writeLoop(c *Conn, frames []frame, hold *[]frame) {
 	timeout := c.srv.opts.WriteTimeout
 	for {
-		c.mu.Lock()
-		if c.ws != ws || c.state == stateClosed {
-			c.writing = false
+		var reason CloseReason
+		if frames == nil {
+			c.mu.Lock()
+			if c.ws != ws || c.state == stateClosed {
+				c.writing = false
+				c.mu.Unlock()
+				return
+			}
+			frames, hold = c.takeLocked()
+			if len(frames) == 0 {
+				c.writing = false
+				c.mu.Unlock()
+				return
+			}
+			reason = c.closeReason
 			c.mu.Unlock()
-			return
 		}
-		frames, hold := c.takeLocked()
-		if len(frames) == 0 {
-			c.writing = false
-			c.mu.Unlock()
-			return
-		}
-		reason := c.closeReason
-		c.mu.Unlock()
 
 		closing := false
 		for i, f := range frames {
@@ -183,6 +188,7 @@ func (ws *wsConn) writeLoop(c *Conn) {
 			}
 		}
 		recycleQueue(frames, hold)
+		frames, hold = nil, nil
 		if closing {
 			ws.closeGracefully(timeout)
 			c.terminate(reason)

@@ -30,9 +30,11 @@ const maxPooledBatch = 64 << 10
 
 // wsBatch is the encoded form of some queued frames, ready for one write.
 type wsBatch struct {
-	buf []byte      // headers and inlined payloads
-	iov net.Buffers // runs of buf and large payloads, in order
-	out net.Buffers // the copy of iov that writev consumes
+	buf  []byte      // headers and inlined payloads
+	iov  net.Buffers // runs of buf and large payloads, in order
+	out  net.Buffers // the copy of iov that writev consumes
+	n    int         // bytes in iov
+	vecs []syscallIovec
 }
 
 var batches = sync.Pool{New: func() any { return new(wsBatch) }}
@@ -41,7 +43,8 @@ func getBatch() *wsBatch { return batches.Get().(*wsBatch) }
 
 func putBatch(b *wsBatch) {
 	clear(b.iov)
-	b.iov, b.out = b.iov[:0], nil
+	clear(b.vecs)
+	b.iov, b.out, b.vecs, b.n = b.iov[:0], nil, b.vecs[:0], 0
 	if cap(b.buf) > maxPooledBatch {
 		b.buf = nil
 	}
@@ -96,7 +99,14 @@ func (b *wsBatch) build(frames []frame) {
 		b.iov = append(b.iov, buf[run:])
 	}
 	b.buf = buf
+	b.n = 0
+	for _, p := range b.iov {
+		b.n += len(p)
+	}
 }
+
+// size returns the bytes of the batch.
+func (b *wsBatch) size() int { return b.n }
 
 // writeTo writes the batch: one write, or one writev when large payloads
 // are referenced.

@@ -166,19 +166,40 @@ func (a *MemoryAdapter) selectSockets(opts *BroadcastOptions) *[]*Socket {
 		}
 		return out
 	}
-	var seen map[string]struct{}
-	if len(opts.Rooms) > 1 {
-		seen = make(map[string]struct{})
+	// Several rooms: the largest first, as it is; a socket of another
+	// room is skipped when it is in the largest or in a room before its
+	// own. No set of the sockets seen is built: the usual broadcast (a
+	// department and the admins) checks only the few sockets of the small
+	// room.
+	rooms := opts.Rooms
+	big := 0
+	for i, r := range rooms {
+		if len(a.rooms[r]) > len(a.rooms[rooms[big]]) {
+			big = i
+		}
 	}
-	for _, r := range opts.Rooms {
-		for id, s := range a.rooms[r] {
-			if seen != nil {
-				if _, dup := seen[id]; dup {
-					continue
-				}
-				seen[id] = struct{}{}
+	for id, s := range a.rooms[rooms[big]] {
+		if !excluded(id) {
+			*out = append(*out, s)
+		}
+	}
+	inEarlier := func(id string, i int) bool {
+		if _, ok := a.rooms[rooms[big]][id]; ok {
+			return true
+		}
+		for _, r := range rooms[:i] {
+			if _, ok := a.rooms[r][id]; ok {
+				return true
 			}
-			if !excluded(id) {
+		}
+		return false
+	}
+	for i, r := range rooms {
+		if i == big {
+			continue
+		}
+		for id, s := range a.rooms[r] {
+			if !inEarlier(id, i) && !excluded(id) {
 				*out = append(*out, s)
 			}
 		}

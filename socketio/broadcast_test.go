@@ -110,7 +110,8 @@ func TestRoomsJoinLeave(t *testing.T) {
 
 func TestBroadcastTargets(t *testing.T) {
 	t.Parallel()
-	// Clients 0..4; rooms: a = {0,1}, b = {1,2}, c = {3}; 4 in none.
+	// Clients 0..4; rooms: a = {0,1}, b = {1,2}, c = {3}, d = {0,1,2,3};
+	// 4 in none.
 	tests := []struct {
 		name string
 		emit func(cl *cluster) error
@@ -121,6 +122,10 @@ func TestBroadcastTargets(t *testing.T) {
 		{"To one room", func(cl *cluster) error { return cl.srv.io.To("a").Emit("m") }, []int{0, 1}},
 		{"To union once", func(cl *cluster) error { return cl.srv.io.To("a", "b").Emit("m") }, []int{0, 1, 2}},
 		{"To chained", func(cl *cluster) error { return cl.srv.io.To("a").To("b").In("a").Emit("m") }, []int{0, 1, 2}},
+		{"To small room then largest", func(cl *cluster) error { return cl.srv.io.To("c", "d").Emit("m") }, []int{0, 1, 2, 3}},
+		{"To rooms repeated", func(cl *cluster) error { return cl.srv.io.To("b", "a", "b", "c").Emit("m") }, []int{0, 1, 2, 3}},
+		{"To unknown and largest", func(cl *cluster) error { return cl.srv.io.To("zzz", "d", "a").Emit("m") }, []int{0, 1, 2, 3}},
+		{"To rooms Except", func(cl *cluster) error { return cl.srv.io.To("c", "d").Except("a").Emit("m") }, []int{2, 3}},
 		{"In", func(cl *cluster) error { return cl.srv.io.Of("/").In("c").Emit("m") }, []int{3}},
 		{"To own id room", func(cl *cluster) error { return cl.srv.io.To(cl.sockets[4].ID()).Emit("m") }, []int{4}},
 		{"To unknown room", func(cl *cluster) error { return cl.srv.io.To("zzz").Emit("m") }, nil},
@@ -142,6 +147,9 @@ func TestBroadcastTargets(t *testing.T) {
 			cl.sockets[1].Join("a", "b")
 			cl.sockets[2].Join("b")
 			cl.sockets[3].Join("c")
+			for _, s := range cl.sockets[:4] {
+				s.Join("d")
+			}
 			if err := tt.emit(cl); err != nil {
 				t.Fatal(err)
 			}
