@@ -29,21 +29,14 @@ func NewBroadcaster(e Emitter) *Broadcaster {
 // publishing starts.
 func (b *Broadcaster) Observe(fn func(Event)) { b.observers = append(b.observers, fn) }
 
-// Publish validates e, stamps its id and time when they are empty, and
-// emits it to its rooms.
+// Publish validates e, stamps its id and time when they are empty (see
+// Stamp), emits it to its rooms and calls the observers.
 func (b *Broadcaster) Publish(ctx context.Context, e Event) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := e.Validate(); err != nil {
-		return fmt.Errorf("events: %s: %w", e.EventName(), err)
-	}
-	m := e.meta()
-	if m.OccurredAt.IsZero() {
-		m.OccurredAt = b.now().UTC()
-	}
-	if m.ID == "" {
-		m.ID = NewID(m.OccurredAt)
+	if err := stamp(e, b.now); err != nil {
+		return err
 	}
 	if err := b.emitter.EmitTo(e.Rooms(), e.EventName(), e); err != nil {
 		return fmt.Errorf("events: emit %s: %w", e.EventName(), err)

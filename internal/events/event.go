@@ -3,6 +3,7 @@ package events
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"strconv"
 	"time"
 )
@@ -30,9 +31,39 @@ type Meta struct {
 	ID string `json:"id"`
 	// OccurredAt is when the event happened.
 	OccurredAt time.Time `json:"occurredAt"`
+	// journaled is set once the event's activity entry was written in
+	// the transaction that made it (see MarkJournaled); never sent.
+	journaled bool
 }
 
 func (m *Meta) meta() *Meta { return m }
+
+// MarkJournaled records that e's activity entry was already written, in
+// the same transaction as the records the event reports, so that the
+// activity log's observer does not write it again.
+func MarkJournaled(e Event) { e.meta().journaled = true }
+
+// Journaled reports whether MarkJournaled was called on e.
+func Journaled(e Event) bool { return e.meta().journaled }
+
+// Stamp validates e and sets its id and time when they are empty, as
+// Publish does; Publish keeps what Stamp set. Call it to know an event's
+// id before publishing it (to write its activity entry in a transaction).
+func Stamp(e Event) error { return stamp(e, time.Now) }
+
+func stamp(e Event, now func() time.Time) error {
+	if err := e.Validate(); err != nil {
+		return fmt.Errorf("events: %s: %w", e.EventName(), err)
+	}
+	m := e.meta()
+	if m.OccurredAt.IsZero() {
+		m.OccurredAt = now().UTC()
+	}
+	if m.ID == "" {
+		m.ID = NewID(m.OccurredAt)
+	}
+	return nil
+}
 
 // EventID returns the event's id.
 func (m *Meta) EventID() string { return m.ID }

@@ -151,3 +151,69 @@ func TestNewIDsAreUnique(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+// TestStampThenPublish: Stamp gives the id and time Publish then keeps,
+// refuses what Publish refuses, and the journaled mark is never sent.
+func TestStampThenPublish(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	cases := []struct {
+		name     string
+		event    Event
+		wantErr  bool
+		wantID   string // "" means any fresh id
+		wantTime time.Time
+		journal  bool
+	}{
+		{name: "fresh", event: &CallIncoming{CallSID: "CA1", From: "+1", To: "+2", Department: "sales"}},
+		{name: "journaled", event: &CallIncoming{CallSID: "CA1", From: "+1", To: "+2", Department: "sales"}, journal: true},
+		{name: "id and time kept", event: &CallIncoming{Meta: Meta{ID: "given", OccurredAt: at}, CallSID: "CA1", From: "+1", To: "+2", Department: "sales"},
+			wantID: "given", wantTime: at},
+		{name: "invalid", event: &CallIncoming{}, wantErr: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := Stamp(c.event)
+			if (err != nil) != c.wantErr {
+				t.Fatalf("Stamp: %v, want error %v", err, c.wantErr)
+			}
+			if c.wantErr {
+				var fe *FieldError
+				if !errors.As(err, &fe) || c.event.EventID() != "" {
+					t.Errorf("Stamp of an invalid event: %v, id %q", err, c.event.EventID())
+				}
+				return
+			}
+			id, when := c.event.EventID(), c.event.EventTime()
+			if id == "" || when.IsZero() || (c.wantID != "" && id != c.wantID) || (!c.wantTime.IsZero() && !when.Equal(c.wantTime)) {
+				t.Fatalf("stamped id %q time %v, want %q %v", id, when, c.wantID, c.wantTime)
+			}
+			if Journaled(c.event) {
+				t.Fatal("journaled before MarkJournaled")
+			}
+			if c.journal {
+				MarkJournaled(c.event)
+				if !Journaled(c.event) {
+					t.Fatal("MarkJournaled did not mark")
+				}
+			}
+			rec := &recorder{}
+			b := NewBroadcaster(rec)
+			var observed []bool
+			b.Observe(func(e Event) { observed = append(observed, Journaled(e)) })
+			if err := b.Publish(context.Background(), c.event); err != nil {
+				t.Fatal(err)
+			}
+			if c.event.EventID() != id || !c.event.EventTime().Equal(when) {
+				t.Errorf("Publish changed the stamp: %q %v, was %q %v", c.event.EventID(), c.event.EventTime(), id, when)
+			}
+			if !slices.Equal(observed, []bool{c.journal}) {
+				t.Errorf("observers saw journaled=%v, want [%v]", observed, c.journal)
+			}
+			raw, _ := json.Marshal(rec.got[0].payload)
+			if strings.Contains(strings.ToLower(string(raw)), "journal") || !strings.Contains(string(raw), `"id":"`+id+`"`) {
+				t.Errorf("payload %s", raw)
+			}
+		})
+	}
+}

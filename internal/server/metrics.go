@@ -14,6 +14,9 @@ type metrics struct {
 	deliveries   *prometheus.CounterVec
 	disconnects  *prometheus.CounterVec
 	authFailures *prometheus.CounterVec
+	// activityDropped counts the activity entries the activity writer
+	// dropped: its queue was full, or it had closed.
+	activityDropped prometheus.Counter
 }
 
 func newMetrics(io *socketio.Server) *metrics {
@@ -31,12 +34,15 @@ func newMetrics(io *socketio.Server) *metrics {
 		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kinrt_auth_failures_total", Help: "Refused authentications, by transport (socket or api).",
 		}, []string{"via"}),
+		activityDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kinrt_activity_dropped_total", Help: "Activity log entries dropped: the writer's queue was full (or closed).",
+		}),
 	}
 	nsp := io.Of("/")
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.events, m.deliveries, m.disconnects, m.authFailures,
+		m.events, m.deliveries, m.disconnects, m.authFailures, m.activityDropped,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kinrt_connections", Help: "Open Engine.IO connections.",
 		}, func() float64 { return float64(io.Engine().Len()) }),

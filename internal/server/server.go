@@ -5,7 +5,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -60,6 +59,7 @@ type Server struct {
 	ready       atomic.Bool
 	draining    atomic.Bool
 	limits      *limits
+	activity    *activityWriter
 }
 
 // New builds the service from cfg: it opens (and migrates) the store.
@@ -88,6 +88,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	s.limits = s.newLimits()
 	s.broadcaster = events.NewBroadcaster(namespaceEmitter{s.io.Of("/")})
 	s.broadcaster.Observe(func(e events.Event) { s.metrics.events.WithLabelValues(e.EventName()).Inc() })
+	s.activity = newActivityWriter(st, log, s.metrics.activityDropped)
 	s.broadcaster.Observe(s.recordActivity)
 	if s.cluster != nil {
 		ttl := cfg.PresenceTTL
@@ -100,6 +101,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	}
 	if err := s.webhooks(); err != nil {
 		s.presence.Close()
+		s.activity.close()
 		_ = s.cluster.close()
 		_ = st.Close()
 		return nil, err
@@ -160,9 +162,10 @@ func (s *Server) Broadcaster() *events.Broadcaster { return s.broadcaster }
 // Verifier returns the session verifier.
 func (s *Server) Verifier() *auth.Verifier { return s.verifier }
 
-// Close releases the store and the connection to the cluster. Call it
-// once no request is in flight.
+// Close writes the activity entries still queued, then releases the store
+// and the connection to the cluster. Call it once no request is in flight.
 func (s *Server) Close() error {
+	s.activity.close()
 	err := s.store.Close()
 	if cerr := s.cluster.close(); err == nil {
 		err = cerr
@@ -198,24 +201,11 @@ func (s *Server) webhooks() error {
 	wh, err := twilio.NewWebhooks(twilio.Config{
 		AuthToken: s.cfg.TwilioAuthToken, PublicURL: s.cfg.PublicURL,
 		NumberDepartments: s.cfg.NumberDepartments, WorkflowSID: s.cfg.WorkflowSID,
+		ActivityEntry: activityEntry,
 	}, s.store, s.broadcaster, s.log)
 	if err != nil {
 		return err
 	}
 	wh.Register(s.mux)
 	return nil
-}
-
-// recordActivity appends every emitted event to the activity log, which
-// the activity feed and reconnecting clients read.
-func (s *Server) recordActivity(e events.Event) {
-	payload, err := json.Marshal(e)
-	if err == nil {
-		_, err = s.store.Activity().Append(context.Background(), store.ActivityEntry{
-			ID: e.EventID(), Type: e.EventName(), Rooms: e.Rooms(), Payload: payload, OccurredAt: e.EventTime(),
-		})
-	}
-	if err != nil {
-		s.log.Error("activity log", "event", e.EventName(), "err", err)
-	}
 }

@@ -3,13 +3,14 @@ package twilio
 import (
 	"context"
 	"errors"
-	"github.com/kin-comms/kinrt/internal/httpjson"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/kin-comms/kinrt/internal/events"
+	"github.com/kin-comms/kinrt/internal/httpjson"
 	"github.com/kin-comms/kinrt/internal/store"
 )
 
@@ -33,6 +34,13 @@ type Config struct {
 	// Greeting is what the voicemail flow says. Default: a short
 	// apology.
 	Greeting string
+	// ActivityEntry turns an event into its entry of the activity log.
+	// When set, each webhook stamps its events (events.Stamp), appends
+	// their entries in its own transaction and marks them journaled
+	// (events.MarkJournaled), so that the entries commit with the records
+	// and the publisher's observers need not write them again. When nil,
+	// the events are published unjournaled.
+	ActivityEntry func(events.Event) (store.ActivityEntry, error)
 }
 
 // Webhooks serves Twilio's and TaskRouter's webhooks: verify, store, then
@@ -82,7 +90,8 @@ var noContent = reply{status: http.StatusNoContent}
 type webhook func(ctx context.Context, tx store.Tx, r *http.Request, f Form) (reply, []events.Event, error)
 
 // serve verifies, checks the required parameters, runs w in a transaction
-// and emits its events after the commit.
+// that also journals its events (see journal) and emits them after the
+// commit.
 func (h *Webhooks) serve(w webhook, required ...string) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
 		f, err := h.verifier.Read(rw, r)
@@ -109,6 +118,10 @@ func (h *Webhooks) serve(w webhook, required ...string) http.HandlerFunc {
 		err = h.store.WithTx(r.Context(), func(tx store.Tx) error {
 			var err error
 			rep, emit, err = w(r.Context(), tx, r, f) // run again on a retry: nothing leaks out
+			if err != nil {
+				return err
+			}
+			emit, err = h.journal(r.Context(), tx, emit)
 			return err
 		})
 		if err != nil {
@@ -121,6 +134,7 @@ func (h *Webhooks) serve(w webhook, required ...string) http.HandlerFunc {
 			writeError(rw, http.StatusInternalServerError, "could not store the webhook")
 			return
 		}
+		// Back to back: their activity entries are already stored.
 		for _, e := range emit {
 			if err := h.pub.Publish(context.WithoutCancel(r.Context()), e); err != nil {
 				h.log.Error("emit", "event", e.EventName(), "err", err)
@@ -128,6 +142,34 @@ func (h *Webhooks) serve(w webhook, required ...string) http.HandlerFunc {
 		}
 		writeReply(rw, rep)
 	}
+}
+
+// journal stamps the events of a webhook and appends their activity
+// entries in its transaction tx, marking them journaled. An event that
+// does not validate is logged and left out, as Publish would refuse it;
+// it does not fail the webhook, whose records are good. journal returns
+// the events to publish once tx has committed.
+func (h *Webhooks) journal(ctx context.Context, tx store.Tx, emit []events.Event) ([]events.Event, error) {
+	if h.cfg.ActivityEntry == nil {
+		return emit, nil
+	}
+	out := make([]events.Event, 0, len(emit))
+	for _, e := range emit {
+		if err := events.Stamp(e); err != nil {
+			h.log.Error("emit", "event", e.EventName(), "err", err)
+			continue
+		}
+		entry, err := h.cfg.ActivityEntry(e)
+		if err != nil {
+			return nil, fmt.Errorf("activity entry of %s: %w", e.EventName(), err)
+		}
+		if _, err := tx.Activity().Append(ctx, entry); err != nil {
+			return nil, fmt.Errorf("activity entry of %s: %w", e.EventName(), err)
+		}
+		events.MarkJournaled(e)
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 // badInput is a webhook whose parameters are unusable (400).
