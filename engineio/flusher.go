@@ -113,12 +113,15 @@ func (c *Conn) flush(f *flusher) {
 	}
 	b := getBatch()
 	b.build(frames)
+	c.srv.countWrite(len(frames))
 	n, err := b.tryWrite(ws.raw)
 	switch {
 	case err != nil:
 		ws.wmu.Unlock()
 		putBatch(b)
-		c.terminate(ReasonTransportError)
+		// Not on the flusher: closing runs the application's close
+		// handlers, which may wait (a store, Redis).
+		go c.terminate(ReasonTransportError)
 		return
 	case n < b.size():
 		// The socket is full: the rest waits, with the write timeout, on

@@ -107,6 +107,13 @@ func TestWebSocketManyWriters(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	// Every frame was counted (each session's open packet too), in
+	// fewer writes than frames or as many, never more.
+	writes, frames := h.srv.WebSocketWrites()
+	if frames != clients*(each+1) || writes < clients || writes > frames {
+		t.Errorf("WebSocketWrites() = %d writes, %d frames; want %d frames in %d to %d writes",
+			writes, frames, clients*(each+1), clients, frames)
+	}
 }
 
 func TestSkipBytes(t *testing.T) {

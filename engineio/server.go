@@ -46,8 +46,10 @@ type Server struct {
 
 	slowConsumers    atomic.Int64
 	capacityRefusals atomic.Int64
-	readers          sync.Pool // *bufio.Reader of WebSocketBufferSize
-	poll             *poller   // idle WebSocket connections, without their goroutine
+	wsWrites         atomic.Int64 // batches written to WebSocket connections
+	wsFrames         atomic.Int64 // frames in them
+	readers          sync.Pool    // *bufio.Reader of WebSocketBufferSize
+	poll             *poller      // idle WebSocket connections, without their goroutine
 }
 
 // NewServer returns a server that hands each new connection to h.
@@ -89,6 +91,21 @@ func (s *Server) Len() int {
 // CapacityRefusals returns how many handshakes were refused because
 // MaxConnections sessions were open since the server started.
 func (s *Server) CapacityRefusals() int64 { return s.capacityRefusals.Load() }
+
+// WebSocketWrites returns how many writes the server made to WebSocket
+// connections since it started, and how many frames they carried: each
+// write carries what a connection had queued, so frames/writes is how
+// much the writes coalesce (1 when lightly loaded, more as the load
+// rises).
+func (s *Server) WebSocketWrites() (writes, frames int64) {
+	return s.wsWrites.Load(), s.wsFrames.Load()
+}
+
+// countWrite counts one write of n frames.
+func (s *Server) countWrite(n int) {
+	s.wsWrites.Add(1)
+	s.wsFrames.Add(int64(n))
+}
 
 // reserve holds a place for a new session under MaxConnections; add or
 // release gives it back.

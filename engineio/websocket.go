@@ -91,6 +91,7 @@ func (ws *wsConn) writeFrames(frames []frame, timeout time.Duration) error {
 	b := getBatch()
 	defer putBatch(b)
 	b.build(frames)
+	ws.srv.countWrite(len(frames))
 	ws.wmu.Lock()
 	defer ws.wmu.Unlock()
 	ws.setWriteDeadlineLocked(timeout)

@@ -220,8 +220,14 @@ func (c *client) restore(nsp *Namespace, auth json.RawMessage) *Session {
 	session, err := nsp.adapter.RestoreSession(*a.PID, *a.Offset)
 	if err != nil {
 		c.server.opts.Logger.Warn("socketio: restore session", "err", err)
-		return nil
+		session = nil
 	}
+	if session != nil {
+		c.server.recovered.Add(1)
+	} else {
+		c.server.refused.Add(1)
+	}
+	c.server.opts.Logger.Debug("socketio: session recovery", "sid", c.conn.ID(), "nsp", nsp.name, "recovered", session != nil)
 	return session
 }
 

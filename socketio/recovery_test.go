@@ -240,6 +240,9 @@ func TestRecoveryRestoresSession(t *testing.T) {
 			if d := s2.Data(); d != "alice" {
 				t.Errorf("Data() = %v", d)
 			}
+			if rec, ref := rs.io.Recoveries(); rec != 1 || ref != 0 {
+				t.Errorf("Recoveries() = %d recovered, %d refused; want 1, 0", rec, ref)
+			}
 			rooms := s2.Rooms()
 			for _, r := range []string{s.ID(), "r1", "r2"} {
 				if !slices.Contains(rooms, r) {
@@ -325,6 +328,14 @@ func TestRecoveryFreshSession(t *testing.T) {
 			}
 			if n := rs.mwRuns.Load(); n != 2 {
 				t.Errorf("middleware ran %d times, want 2", n)
+			}
+			// A CONNECT without a pid and an offset asks for nothing.
+			wantRefused := int64(1)
+			if tt.name == "no offset" || tt.name == "pid not a string" {
+				wantRefused = 0
+			}
+			if rec, ref := rs.io.Recoveries(); rec != 0 || ref != wantRefused {
+				t.Errorf("Recoveries() = %d recovered, %d refused; want 0, %d", rec, ref, wantRefused)
 			}
 			recoveryMarker(t, s2)
 			if rest := untilEvent(t, c2, "marker"); len(rest) != 0 {

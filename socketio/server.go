@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kin-comms/kinrt/engineio"
@@ -20,6 +21,16 @@ type Server struct {
 	mu      sync.RWMutex
 	nsps    map[string]*Namespace
 	parents []*Namespace
+
+	recovered, refused atomic.Int64 // CONNECTs that asked to recover a session
+}
+
+// Recoveries returns how many CONNECT packets asked to recover a session
+// (connection state recovery) since the server started: recovered, with
+// the socket's rooms and missed packets back, or refused (unknown or
+// expired session, offset gone, an error), the socket starting afresh.
+func (s *Server) Recoveries() (recovered, refused int64) {
+	return s.recovered.Load(), s.refused.Load()
 }
 
 // NewServer returns a server with the namespace "/".

@@ -81,6 +81,8 @@ func TestInternalAPI(t *testing.T) {
 		`kinrt_deliveries_total{namespace="/"} 3`, // the agent's own presence, the support call, the end marker
 		`kinrt_events_emitted_total{type="user_presence_updated"} 1`,
 		`kinrt_auth_failures_total{via="internal-api"} 2`,
+		"\nkinrt_websocket_writes_total ", "\nkinrt_websocket_frames_written_total ",
+		`kinrt_recoveries_total{result="recovered"} 0`, `kinrt_recoveries_total{result="refused"} 0`,
 	} {
 		if !strings.Contains(m, want) {
 			t.Errorf("metrics lack %q:\n%s", want, grepLines(m, "kinrt_"))

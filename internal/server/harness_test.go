@@ -51,7 +51,11 @@ func startServer(t testing.TB, mutate func(*config.Config)) (*server.Server, *ht
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var logTo io.Writer = io.Discard
+	if os.Getenv("KIN_TEST_LOG") != "" { // the servers' debug log, to debug a test
+		logTo = os.Stderr
+	}
+	log := slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := server.New(cfg, log)
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +80,10 @@ type clientSpec struct {
 	URL string `json:"url,omitempty"`
 	// Reconnect lets the client reconnect (and recover) after a drop.
 	Reconnect bool `json:"reconnect,omitempty"`
+	// WaitUpgrade counts the client connected only once it has upgraded
+	// from polling to WebSocket: a test that cuts connections then cuts
+	// steady ones, not an upgrade halfway through.
+	WaitUpgrade bool `json:"waitUpgrade,omitempty"`
 }
 
 // reconnectCount is how often a client reconnected, by outcome.

@@ -49,6 +49,18 @@ func newMetrics(io *socketio.Server) *metrics {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "kinrt_slow_consumer_disconnects_total", Help: "Connections closed because the client did not read fast enough.",
 		}, func() float64 { return float64(io.Engine().SlowConsumers()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "kinrt_websocket_writes_total", Help: "Writes to WebSocket connections; each carries what the connection had queued.",
+		}, func() float64 { w, _ := io.Engine().WebSocketWrites(); return float64(w) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "kinrt_websocket_frames_written_total", Help: "WebSocket frames written; divided by kinrt_websocket_writes_total, how much the writes coalesce.",
+		}, func() float64 { _, f := io.Engine().WebSocketWrites(); return float64(f) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "kinrt_recoveries_total", Help: "Reconnections that asked to recover their session, by result.", ConstLabels: prometheus.Labels{"result": "recovered"},
+		}, func() float64 { r, _ := io.Recoveries(); return float64(r) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "kinrt_recoveries_total", Help: "Reconnections that asked to recover their session, by result.", ConstLabels: prometheus.Labels{"result": "refused"},
+		}, func() float64 { _, r := io.Recoveries(); return float64(r) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kinrt_sockets", Help: "Connected sockets.", ConstLabels: prometheus.Labels{"namespace": "/"},
 		}, func() float64 { return float64(nsp.Len()) }),

@@ -2,7 +2,8 @@
 // (internal/server). Driven over stdin/stdout, one JSON object per line.
 //
 // In:  {"url": "...", "clients": [{"name": "a", "auth": {...}?, "headers": {...}?,
-//        "transports": ["websocket"]?, "url": "..."?, "reconnect": true?}],
+//        "transports": ["websocket"]?, "url": "..."?, "reconnect": true?,
+//        "waitUpgrade": true?}],
 //        "endMarker": "...", "endCount": n?}
 //      A client's own url overrides the spec's; with reconnect, the client
 //      reconnects quickly (and recovers its session when the server can).
@@ -81,9 +82,14 @@ await Promise.all(
             return;
           }
           done = true;
-          results[c.name] = "ok";
-          connectedCount++;
-          resolve();
+          const ready = () => {
+            results[c.name] = "ok";
+            connectedCount++;
+            resolve();
+          };
+          // waitUpgrade: connected once on WebSocket, not while polling.
+          if (c.waitUpgrade && s.io.engine.transport.name !== "websocket") s.io.engine.once("upgrade", ready);
+          else ready();
         });
         s.on("connect_error", (err) => {
           if (done) return;
