@@ -22,8 +22,11 @@ type Adapter struct {
 	pmu     sync.Mutex
 	pending map[string]*pending // requests waiting for answers, by id
 
-	seqMu  sync.Mutex   // a logged broadcast of this node: append to the stream, deliver, publish
-	joinMu sync.RWMutex // read: delivering a logged packet; write: Rejoin
+	seqMu  sync.Mutex // a logged broadcast of this node: append to the stream, deliver, publish
+	ownMu  sync.Mutex
+	own    map[string]*ownBroadcast // this node's logged broadcasts not back yet, by offset
+	echoed map[string]struct{}      // those back before awaitOwn registered them
+	joinMu sync.RWMutex             // read: delivering a logged packet; write: Rejoin
 	skipMu sync.Mutex
 	skip   map[string]*skipped // offset -> sockets that got it on recovery
 	keep   keeper              // sessions of connected sockets (keep.go)
@@ -44,6 +47,8 @@ func newAdapter(n *Node, nsp *socketio.Namespace) *Adapter {
 		ch:      newChannels(n.opts.Key, nsp.Name(), n.uid),
 		pending: make(map[string]*pending),
 		skip:    make(map[string]*skipped),
+		own:     make(map[string]*ownBroadcast),
+		echoed:  make(map[string]struct{}),
 	}
 	if r := nsp.Server().RecoveryOptions(); r != nil {
 		a.rec = newRecovery(n, nsp.Name(), r.MaxDisconnectionDuration)
@@ -68,10 +73,32 @@ func (a *Adapter) Rooms(id string) []string { return a.local.Rooms(id) }
 
 // Broadcast delivers p to this node's sockets and publishes it for the
 // others (unless opts.Local). With recovery on, a non-volatile event
-// without ack is first appended to the namespace's stream, and its entry
-// id goes out as the packet's last argument, the same on every node.
+// without ack is appended to the namespace's stream and published in one
+// step, its entry id going out as the packet's last argument, the same on
+// every node; this node delivers it when the message comes back, in the
+// stream's order (so Broadcast returns before the local delivery).
 func (a *Adapter) Broadcast(p *parser.Packet, opts *socketio.BroadcastOptions) {
-	if a.rec != nil && loggable(p, opts) && a.node.reachable() {
+	if a.rec != nil && loggable(p, opts) && !opts.Local && a.node.reachable() {
+		// Appended and published in one step; delivered here when the
+		// message comes back, in the stream's order with the other
+		// nodes' broadcasts, so that a client's last offset says exactly
+		// what it has (docs: "Recovery and concurrent publishers").
+		parts, err := encodeBroadcastParts(a.node.uid, p, opts)
+		if err == nil {
+			var offset string
+			offset, err = a.rec.appendAndPublish(p, opts, a.broadcastChannel(opts), parts)
+			if err == nil {
+				a.awaitOwn(offset, p, opts)
+				return
+			}
+			a.node.setPub(false, err, 1)
+		}
+		a.node.opts.Logger.Warn("redisadapter: append to the recovery stream failed; broadcast sent without offset", "nsp", a.nsp.Name(), "err", err)
+		a.publishBroadcast(p, opts, "")
+		a.local.Deliver(p, opts)
+		return
+	}
+	if a.rec != nil && loggable(p, opts) && a.node.reachable() { // opts.Local: this node only
 		a.seqMu.Lock()
 		offset, err := a.rec.append(p, opts)
 		if err == nil {
@@ -104,11 +131,68 @@ func (a *Adapter) publishBroadcast(p *parser.Packet, opts *socketio.BroadcastOpt
 		a.node.opts.Logger.Warn("redisadapter: encode broadcast", "nsp", a.nsp.Name(), "err", err)
 		return
 	}
-	channel := a.ch.broadcast
+	a.node.publish(a.broadcastChannel(opts), msg)
+}
+
+// broadcastChannel is the channel of a broadcast: the room's own for one
+// room (as Node's adapter does), the namespace's otherwise.
+func (a *Adapter) broadcastChannel(opts *socketio.BroadcastOptions) string {
 	if len(opts.Rooms) == 1 {
-		channel += opts.Rooms[0] + "#"
+		return a.ch.broadcast + opts.Rooms[0] + "#"
 	}
-	a.node.publish(channel, msg)
+	return a.ch.broadcast
+}
+
+// ownEchoWait is how long a logged broadcast of this node waits for its
+// message to come back from Redis before it is delivered here anyway (the
+// subscription was cut): late, and maybe out of the stream's order.
+const ownEchoWait = 2 * time.Second
+
+// ownBroadcast is a logged broadcast of this node whose message has not
+// come back yet.
+type ownBroadcast struct {
+	packet *parser.Packet // with its offset
+	opts   socketio.BroadcastOptions
+	timer  *time.Timer
+}
+
+// awaitOwn waits for the message of this node's broadcast at offset to
+// come back (onBroadcast delivers it then), or delivers it after
+// ownEchoWait.
+func (a *Adapter) awaitOwn(offset string, p *parser.Packet, opts *socketio.BroadcastOptions) {
+	a.ownMu.Lock()
+	defer a.ownMu.Unlock()
+	if _, back := a.echoed[offset]; back { // came back first
+		delete(a.echoed, offset)
+		return
+	}
+	o := &ownBroadcast{packet: withOffset(p, offset), opts: *opts}
+	o.timer = time.AfterFunc(ownEchoWait, func() {
+		if a.claimOwn(offset, false) {
+			a.node.opts.Logger.Warn("redisadapter: own broadcast did not come back from Redis; delivered here anyway", "nsp", a.nsp.Name(), "offset", offset)
+			a.selectLogged(o.packet, &o.opts, offset)()
+		}
+	})
+	a.own[offset] = o
+}
+
+// claimOwn reports whether the broadcast at offset is still to be
+// delivered here, and marks it delivered. echo is true when its message
+// came back, which may be before awaitOwn registered it.
+func (a *Adapter) claimOwn(offset string, echo bool) bool {
+	a.ownMu.Lock()
+	defer a.ownMu.Unlock()
+	o, ok := a.own[offset]
+	if !ok {
+		if !echo {
+			return false // delivered by its echo
+		}
+		a.echoed[offset] = struct{}{}
+		return true
+	}
+	delete(a.own, offset)
+	o.timer.Stop()
+	return true
 }
 
 // selectLogged selects the sockets a packet of the stream goes to,

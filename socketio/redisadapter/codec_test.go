@@ -265,3 +265,32 @@ func TestCompactInts(t *testing.T) {
 		t.Fatalf("got %s", got)
 	}
 }
+
+// TestEncodeBroadcastParts: the parts joined around an entry id, as the
+// append-and-publish script joins them, are the message encodeBroadcast
+// writes for that offset, for ids short and long (fixstr and str8).
+func TestEncodeBroadcastParts(t *testing.T) {
+	p := &parser.Packet{Type: parser.Event, Namespace: "/", Data: []byte(`["ev",{"a":"` + offsetMarker[:5] + `"},2]`)}
+	opts := &socketio.BroadcastOptions{Rooms: []string{"r1", "r2"}, Except: []string{"x"}}
+	parts, err := encodeBroadcastParts("uid-1", p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"1732580000000-0", "1732580000000-123456789012345678901234"} {
+		var enc []byte
+		if len(id) < 32 {
+			enc = append([]byte{0xa0 | byte(len(id))}, id...)
+		} else {
+			enc = append([]byte{0xd9, byte(len(id))}, id...)
+		}
+		joined := bytes.Join([][]byte{parts[0], parts[1], parts[2]}, enc)
+		want, _ := encodeBroadcast("uid-1", withOffset(p, id), opts, id)
+		if !bytes.Equal(joined, want) {
+			t.Fatalf("id %s: joined parts differ from the message", id)
+		}
+		m, err := decodeBroadcast(joined, "uid-1")
+		if err != nil || !m.own || m.opts.Offset != id || string(m.packet.Data) != `["ev",{"a":"`+offsetMarker[:5]+`"},2,"`+id+`"]` {
+			t.Fatalf("id %s: decoded %+v, %v", id, m, err)
+		}
+	}
+}

@@ -41,7 +41,14 @@
 // decodes into an any. Every non-volatile event without ack is appended
 // to a Redis stream of its namespace by the node that sends it, and the
 // entry id, as the event's last argument, is the client's offset; the
-// node that restores the session reads the stream after it. Events from
+// node that restores the session reads the stream after it. The append
+// and the publication are one step (a Lua script), so the broadcasts of
+// all nodes are published in the stream's order, and a node delivers its
+// own broadcasts when their message comes back from Redis, in that same
+// order: every socket gets the logged events in increasing offsets, which
+// is what makes a client's last offset an exact account of what it has.
+// (Should its own message not come back within two seconds, the
+// subscription being cut, a node delivers it anyway, late.) Events from
 // Node.js nodes and the emitter carry no offset: they are not recovered.
 //
 // # Concurrency

@@ -38,8 +38,8 @@ func (r *recovery) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), r.node.opts.RequestsTimeout)
 }
 
-// append adds p to the stream and returns its entry id.
-func (r *recovery) append(p *parser.Packet, opts *socketio.BroadcastOptions) (string, error) {
+// entryValues are the fields of p's stream entry.
+func entryValues(p *parser.Packet, opts *socketio.BroadcastOptions) []any {
 	values := make([]any, 0, 6+2*len(p.Attachments))
 	rooms, _ := json.Marshal(nonNil(opts.Rooms))
 	except, _ := json.Marshal(nonNil(opts.Except))
@@ -47,15 +47,53 @@ func (r *recovery) append(p *parser.Packet, opts *socketio.BroadcastOptions) (st
 	for i, a := range p.Attachments {
 		values = append(values, "a"+strconv.Itoa(i), string(a))
 	}
-	args := &redis.XAddArgs{Stream: r.stream, Values: values, Approx: true}
+	return values
+}
+
+// trim returns how the stream is trimmed: MAXLEN or MINID, and its value.
+func (r *recovery) trim() (string, string) {
 	if max := r.node.opts.StreamMaxLen; max > 0 {
-		args.MaxLen = max
+		return "MAXLEN", strconv.FormatInt(max, 10)
+	}
+	return "MINID", strconv.FormatInt(time.Now().Add(-r.maxAge).UnixMilli(), 10)
+}
+
+// append adds p to the stream and returns its entry id.
+func (r *recovery) append(p *parser.Packet, opts *socketio.BroadcastOptions) (string, error) {
+	args := &redis.XAddArgs{Stream: r.stream, Values: entryValues(p, opts), Approx: true}
+	if kind, v := r.trim(); kind == "MAXLEN" {
+		args.MaxLen = r.node.opts.StreamMaxLen
 	} else {
-		args.MinID = strconv.FormatInt(time.Now().Add(-r.maxAge).UnixMilli(), 10)
+		args.MinID = v
 	}
 	ctx, cancel := r.ctx()
 	defer cancel()
 	return r.node.client.XAdd(ctx, args).Result()
+}
+
+// appendPublishScript appends a broadcast to the stream and publishes its
+// message, completed with the entry id (msgpack: a str) where
+// encodeBroadcastParts left it out, in one step: the messages of all nodes
+// then go out in the stream's order, and every node, which gets its own
+// back too, delivers them in that order.
+var appendPublishScript = redis.NewScript(`
+local id = redis.call('XADD', KEYS[1], ARGV[5], '~', ARGV[6], '*', unpack(ARGV, 7))
+local n = string.len(id)
+local enc
+if n < 32 then enc = string.char(160 + n) .. id else enc = string.char(217, n) .. id end
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. enc .. ARGV[3] .. enc .. ARGV[4])
+return id
+`)
+
+// appendAndPublish adds p to the stream and publishes on channel its
+// message (parts from encodeBroadcastParts) with the entry id, which it
+// returns.
+func (r *recovery) appendAndPublish(p *parser.Packet, opts *socketio.BroadcastOptions, channel string, parts [3][]byte) (string, error) {
+	kind, v := r.trim()
+	args := append([]any{channel, parts[0], parts[1], parts[2], kind, v}, entryValues(p, opts)...)
+	ctx, cancel := r.ctx()
+	defer cancel()
+	return appendPublishScript.Run(ctx, r.node.client, []string{r.stream}, args...).Text()
 }
 
 func nonNil(s []string) []string {

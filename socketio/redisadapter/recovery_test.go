@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -237,4 +238,46 @@ func TestSlowClientClosedDuringBroadcast(t *testing.T) {
 		t.Fatal("broadcast deadlocked")
 	}
 	watcher.ExpectEvent("left", slow.SID())
+}
+
+// TestDeliveryInStreamOrder: two nodes broadcast back to back at the same
+// time; the clients of all three nodes get every broadcast once, in the
+// stream's order (increasing offsets), the publishing nodes' own clients
+// too, so that a client's last offset says exactly what it has.
+func TestDeliveryInStreamOrder(t *testing.T) {
+	t.Parallel()
+	nodes, _ := recoveryCluster(t, 3, nil)
+	clients := make([]*siotest.Client, len(nodes))
+	for i, n := range nodes {
+		clients[i] = siotest.Dial(t, n.ts.URL, "", nil)
+	}
+	const each = 200
+	var wg sync.WaitGroup
+	for _, n := range nodes[:2] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				if err := n.io.Emit("n", i); err != nil {
+					t.Errorf("Emit: %v", err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, c := range clients {
+		prev := "0-0"
+		for range 2 * each {
+			args, _ := c.Event()
+			if string(args[0]) != `"n"` {
+				t.Fatalf("client on node %d: event %s", i, args[0])
+			}
+			o := offsetOf(t, args)
+			if !streamLess(prev, o) {
+				t.Fatalf("client on node %d: offset %s after %s", i, o, prev)
+			}
+			prev = o
+		}
+	}
 }

@@ -67,8 +67,14 @@ func (a *Adapter) onMessage(channel string, broadcast bool, payload []byte) {
 // onBroadcast delivers another node's broadcast to this node's sockets.
 func (a *Adapter) onBroadcast(channel string, payload []byte) {
 	if room, ok := strings.CutPrefix(channel, a.ch.broadcast); ok && room != "" {
-		// key#nsp#room#: nothing to do without a socket in the room
+		// key#nsp#room#: nothing to do without a socket in the room, but
+		// to note that our own broadcast came back
 		if room = strings.TrimSuffix(room, "#"); a.local.RoomSize(room) == 0 {
+			if a.rec != nil && messageUID(payload) == a.node.uid {
+				if m, err := decodeBroadcast(payload, a.node.uid); err == nil && m.own {
+					a.claimOwn(m.opts.Offset, true)
+				}
+			}
 			return
 		}
 	}
@@ -81,6 +87,9 @@ func (a *Adapter) onBroadcast(channel string, payload []byte) {
 		return
 	}
 	if m.packet.Namespace != a.nsp.Name() {
+		return
+	}
+	if m.own && (a.rec == nil || !a.claimOwn(m.opts.Offset, true)) {
 		return
 	}
 	if m.opts.Offset != "" && a.rec != nil {

@@ -2,6 +2,8 @@ package redisadapter
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -137,6 +139,33 @@ func encodeBroadcast(uid string, p *parser.Packet, opts *socketio.BroadcastOptio
 	return buf.Bytes(), nil
 }
 
+// encodeBroadcastParts is encodeBroadcast of p, logged, before its offset
+// is known: the message is parts[0] + id + parts[1] + id + parts[2], where
+// id is the stream entry id encoded as a msgpack str (the offset is the
+// packet's last argument and the options' last value). The
+// append-and-publish script joins them.
+func encodeBroadcastParts(uid string, p *parser.Packet, opts *socketio.BroadcastOptions) ([3][]byte, error) {
+	var parts [3][]byte
+	b, err := encodeBroadcast(uid, withOffset(p, offsetMarker), opts, offsetMarker)
+	if err != nil {
+		return parts, err
+	}
+	enc := append([]byte{0xa0 | byte(len(offsetMarker))}, offsetMarker...)
+	i, j := bytes.Index(b, enc), bytes.LastIndex(b, enc)
+	if i < 0 || j <= i || bytes.Count(b, enc) != 2 {
+		return parts, errors.New("redisadapter: offset marker not found once in each place")
+	}
+	return [3][]byte{b[:i], b[i+len(enc) : j], b[j+len(enc):]}, nil
+}
+
+// offsetMarker stands for the offset in encodeBroadcastParts: random, so
+// that no payload holds it; shorter than 32 bytes (a msgpack fixstr).
+var offsetMarker = func() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}()
+
 // encodePacket writes {type, data, nsp} of an event.
 func encodePacket(e *msgpack.Encoder, w *bytes.Buffer, p *parser.Packet) error {
 	_ = e.EncodeMapLen(3)
@@ -197,11 +226,13 @@ type broadcastMsg struct {
 	uid    string
 	packet *parser.Packet
 	opts   wireOpts
+	own    bool // a logged broadcast of the node itself
 }
 
 var errNotEvent = errors.New("redisadapter: not an event packet")
 
-// errOwn is returned by decodeBroadcast for a message of the node itself.
+// errOwn is returned by decodeBroadcast for a message of the node itself
+// that is not a logged broadcast.
 var errOwn = errors.New("redisadapter: own message")
 
 // decodeBroadcast decodes [uid, packet, opts]; a message whose uid is own
@@ -221,7 +252,16 @@ func decodeBroadcast(b []byte, own string) (*broadcastMsg, error) {
 		return nil, err
 	}
 	if own != "" && msg.uid == own {
-		return nil, errOwn
+		// Our own broadcast back: only a logged one (its offset last) is
+		// of use, delivered here in the stream's order (Broadcast).
+		if msg.packet, err = m.packet(); err != nil {
+			return nil, err
+		}
+		if err := m.opts(&msg.opts); err != nil || msg.opts.Offset == "" {
+			return nil, errOwn
+		}
+		msg.own = true
+		return &msg, nil
 	}
 	if msg.packet, err = m.packet(); err != nil {
 		return nil, err
@@ -230,6 +270,17 @@ func decodeBroadcast(b []byte, own string) (*broadcastMsg, error) {
 		return nil, err
 	}
 	return &msg, nil
+}
+
+// messageUID returns the uid a broadcast message starts with ("" if it
+// does not), without decoding the rest.
+func messageUID(b []byte) string {
+	m := newMsgpackReader(b)
+	if n, err := m.d.DecodeArrayLen(); err != nil || n < 3 {
+		return ""
+	}
+	uid, _ := m.anyString()
+	return uid
 }
 
 // anyString reads a string, or anything else as "".
