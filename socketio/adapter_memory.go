@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -18,9 +19,12 @@ import (
 type MemoryAdapter struct {
 	nsp *Namespace
 
-	mu    sync.RWMutex
-	rooms map[string]map[string]*Socket // room -> id -> socket
-	sids  map[string]map[string]struct{}
+	mu sync.RWMutex
+	// rooms holds every room but the sockets' own: a socket's own room
+	// (named by its id) is its member's own flag, which saves two maps
+	// per socket.
+	rooms   map[string]map[string]*Socket // room -> id -> socket
+	members map[string]*member            // socket id -> its rooms
 
 	ackID atomic.Uint64
 
@@ -54,9 +58,45 @@ func NewMemoryAdapter(n *Namespace) *MemoryAdapter {
 	return &MemoryAdapter{
 		nsp:      n,
 		rooms:    make(map[string]map[string]*Socket),
-		sids:     make(map[string]map[string]struct{}),
+		members:  make(map[string]*member),
 		sessions: make(map[string]*storedSession),
 		prefix:   base64.RawURLEncoding.EncodeToString(b[:]) + "-",
+	}
+}
+
+// member is a socket of the adapter and its rooms.
+type member struct {
+	s     *Socket
+	rooms []string // in the order joined, its own room included while in it
+	own   bool     // in its own room
+}
+
+// inRoom reports whether socket id is in room r.
+func (a *MemoryAdapter) inRoom(id, r string) bool {
+	if r == id {
+		m := a.members[id]
+		return m != nil && m.own
+	}
+	_, ok := a.rooms[r][id]
+	return ok
+}
+
+// roomSize is RoomSize with a.mu held.
+func (a *MemoryAdapter) roomSize(r string) int {
+	n := len(a.rooms[r])
+	if m := a.members[r]; m != nil && m.own {
+		n++
+	}
+	return n
+}
+
+// eachIn calls fn for each socket in room r.
+func (a *MemoryAdapter) eachIn(r string, fn func(id string, s *Socket)) {
+	if m := a.members[r]; m != nil && m.own {
+		fn(r, m.s)
+	}
+	for id, s := range a.rooms[r] {
+		fn(id, s)
 	}
 }
 
@@ -68,19 +108,26 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	set := a.sids[id]
-	if set == nil {
-		set = make(map[string]struct{}, len(rooms))
-		a.sids[id] = set
+	m := a.members[id]
+	if m == nil {
+		m = &member{s: s, rooms: make([]string, 0, len(rooms))}
+		a.members[id] = m
 	}
 	for _, r := range rooms {
-		set[r] = struct{}{}
-		m := a.rooms[r]
-		if m == nil {
-			m = make(map[string]*Socket, 1)
-			a.rooms[r] = m
+		if slices.Contains(m.rooms, r) {
+			continue
 		}
-		m[id] = s
+		m.rooms = append(m.rooms, r)
+		if r == id {
+			m.own = true
+			continue
+		}
+		set := a.rooms[r]
+		if set == nil {
+			set = make(map[string]*Socket, 1)
+			a.rooms[r] = set
+		}
+		set[id] = s
 	}
 }
 
@@ -88,8 +135,14 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 func (a *MemoryAdapter) Del(id, room string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if set := a.sids[id]; set != nil {
-		delete(set, room)
+	if m := a.members[id]; m != nil {
+		if i := slices.Index(m.rooms, room); i >= 0 {
+			m.rooms = slices.Delete(m.rooms, i, i+1)
+		}
+		if room == id {
+			m.own = false
+			return
+		}
 	}
 	a.delRoomLocked(id, room)
 }
@@ -107,21 +160,24 @@ func (a *MemoryAdapter) delRoomLocked(id, room string) {
 func (a *MemoryAdapter) DelAll(id string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for r := range a.sids[id] {
-		a.delRoomLocked(id, r)
+	if m := a.members[id]; m != nil {
+		for _, r := range m.rooms {
+			if r != id {
+				a.delRoomLocked(id, r)
+			}
+		}
 	}
-	delete(a.sids, id)
+	delete(a.members, id)
 }
 
 // Rooms returns the rooms of socket id.
 func (a *MemoryAdapter) Rooms(id string) []string {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	out := make([]string, 0, len(a.sids[id]))
-	for r := range a.sids[id] {
-		out = append(out, r)
+	if m := a.members[id]; m != nil {
+		return slices.Clone(m.rooms)
 	}
-	return out
+	return []string{}
 }
 
 // Len returns the number of rooms with local sockets, the sockets' own
@@ -129,14 +185,20 @@ func (a *MemoryAdapter) Rooms(id string) []string {
 func (a *MemoryAdapter) Len() int {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	return len(a.rooms)
+	n := len(a.rooms)
+	for id, m := range a.members {
+		if _, also := a.rooms[id]; m.own && !also {
+			n++
+		}
+	}
+	return n
 }
 
 // RoomSize returns the number of local sockets in room.
 func (a *MemoryAdapter) RoomSize(room string) int {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	return len(a.rooms[room])
+	return a.roomSize(room)
 }
 
 var socketSlices = sync.Pool{New: func() any { s := make([]*Socket, 0, 64); return &s }}
@@ -149,19 +211,16 @@ func (a *MemoryAdapter) selectSockets(opts *BroadcastOptions) *[]*Socket {
 	defer a.mu.RUnlock()
 	excluded := func(id string) bool {
 		for _, r := range opts.Except {
-			if _, ok := a.rooms[r][id]; ok {
+			if a.inRoom(id, r) {
 				return true
 			}
 		}
 		return false
 	}
 	if len(opts.Rooms) == 0 {
-		for id, set := range a.sids {
-			_ = set
+		for id, m := range a.members {
 			if !excluded(id) {
-				if s := a.anySocket(id); s != nil {
-					*out = append(*out, s)
-				}
+				*out = append(*out, m.s)
 			}
 		}
 		return out
@@ -174,48 +233,32 @@ func (a *MemoryAdapter) selectSockets(opts *BroadcastOptions) *[]*Socket {
 	rooms := opts.Rooms
 	big := 0
 	for i, r := range rooms {
-		if len(a.rooms[r]) > len(a.rooms[rooms[big]]) {
+		if a.roomSize(r) > a.roomSize(rooms[big]) {
 			big = i
 		}
 	}
-	for id, s := range a.rooms[rooms[big]] {
+	a.eachIn(rooms[big], func(id string, s *Socket) {
 		if !excluded(id) {
 			*out = append(*out, s)
 		}
-	}
-	inEarlier := func(id string, i int) bool {
-		if _, ok := a.rooms[rooms[big]][id]; ok {
-			return true
-		}
-		for _, r := range rooms[:i] {
-			if _, ok := a.rooms[r][id]; ok {
-				return true
-			}
-		}
-		return false
-	}
+	})
 	for i, r := range rooms {
 		if i == big {
 			continue
 		}
-		for id, s := range a.rooms[r] {
-			if !inEarlier(id, i) && !excluded(id) {
-				*out = append(*out, s)
+		a.eachIn(r, func(id string, s *Socket) {
+			if a.inRoom(id, rooms[big]) || excluded(id) {
+				return
 			}
-		}
+			for _, earlier := range rooms[:i] {
+				if a.inRoom(id, earlier) {
+					return
+				}
+			}
+			*out = append(*out, s)
+		})
 	}
 	return out
-}
-
-// anySocket returns the socket of id through its own room.
-func (a *MemoryAdapter) anySocket(id string) *Socket {
-	if s := a.rooms[id][id]; s != nil {
-		return s
-	}
-	for r := range a.sids[id] {
-		return a.rooms[r][id]
-	}
-	return a.nsp.Socket(id) // in no room at all
 }
 
 func putSockets(p *[]*Socket) {

@@ -599,3 +599,40 @@ func TestOnDeliverAndAdapterLen(t *testing.T) {
 		t.Fatalf("adapter Len() = %d, want 3 own rooms", n)
 	}
 }
+
+// TestOwnRoomJoinedByAnother: a socket's own room is kept apart from the
+// other rooms, yet a second socket may join a room named by the first
+// one's id: both are in it, counted once as a room, and each leaves it
+// on its own.
+func TestOwnRoomJoinedByAnother(t *testing.T) {
+	t.Parallel()
+	cl := newCluster(t, 3, nil, dialConfig{})
+	ad := cl.srv.io.Of("/").Adapter().(*MemoryAdapter)
+	a, b := cl.sockets[0], cl.sockets[1]
+	rooms0 := ad.Len()
+	b.Join(a.ID())
+	if n := ad.RoomSize(a.ID()); n != 2 {
+		t.Fatalf("RoomSize(a's id) = %d, want 2", n)
+	}
+	if n := ad.Len(); n != rooms0 {
+		t.Fatalf("Len() = %d after b joined a's room, want %d (the same rooms)", n, rooms0)
+	}
+	if err := cl.srv.io.To(a.ID()).Emit("m"); err != nil {
+		t.Fatal(err)
+	}
+	cl.expectReceived(t, `42["m"]`, 0, 1)
+	a.Leave(a.ID())
+	if n := ad.RoomSize(a.ID()); n != 1 {
+		t.Fatalf("RoomSize(a's id) = %d after a left it, want 1", n)
+	}
+	if err := cl.srv.io.To(a.ID()).Except(b.ID()).Emit("m2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.srv.io.To(a.ID(), cl.sockets[2].ID()).Emit("m3"); err != nil {
+		t.Fatal(err)
+	}
+	got := cl.received(t)
+	if !slices.Equal(got[0], nil) || !slices.Equal(got[1], []string{`42["m3"]`}) || !slices.Equal(got[2], []string{`42["m3"]`}) {
+		t.Fatalf("received %q; want nothing for a, m3 for b and c", got)
+	}
+}

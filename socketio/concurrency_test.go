@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -154,12 +155,23 @@ func TestConcurrentEmitsAndRooms(t *testing.T) {
 			ad.mu.RLock()
 			for room, members := range ad.rooms {
 				for id, s := range members {
-					if _, ok := ad.sids[id][room]; !ok {
+					if m := ad.members[id]; m == nil || !slices.Contains(m.rooms, room) {
 						t.Errorf("room %q has %q, which does not list it", room, id)
 					}
 					if s.ID() != id {
 						t.Errorf("room %q maps %q to socket %q", room, id, s.ID())
 					}
+				}
+			}
+			// And every member lists only rooms that have it.
+			for id, m := range ad.members {
+				for _, room := range m.rooms {
+					if !ad.inRoom(id, room) {
+						t.Errorf("%q lists room %q, which does not have it", id, room)
+					}
+				}
+				if m.s.ID() != id {
+					t.Errorf("member %q is socket %q", id, m.s.ID())
 				}
 			}
 			ad.mu.RUnlock()

@@ -44,7 +44,7 @@ type Socket struct {
 
 	mu           sync.Mutex
 	connected    bool
-	handlers     map[string]func(*Event)
+	handlers     []eventHandler // a few per socket: a slice is smaller than a map
 	anyHandlers  []func(*Event)
 	onDisconnect []func(DisconnectReason)
 	acks         map[uint64]func(Args, error)
@@ -98,10 +98,29 @@ func (s *Socket) SetData(v any) {
 func (s *Socket) On(event string, fn func(e *Event)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.handlers == nil {
-		s.handlers = make(map[string]func(*Event))
+	for i := range s.handlers {
+		if s.handlers[i].event == event {
+			s.handlers[i].fn = fn
+			return
+		}
 	}
-	s.handlers[event] = fn
+	s.handlers = append(s.handlers, eventHandler{event, fn})
+}
+
+// eventHandler is the handler of one event name.
+type eventHandler struct {
+	event string
+	fn    func(*Event)
+}
+
+// handler returns the handler of event, or nil; s.mu is held.
+func (s *Socket) handler(event string) func(*Event) {
+	for _, h := range s.handlers {
+		if h.event == event {
+			return h.fn
+		}
+	}
+	return nil
 }
 
 // OnAny registers a handler called for every event, before its own.
@@ -324,7 +343,7 @@ func (s *Socket) onEvent(p *parser.Packet) error {
 	}
 	e := &Event{Name: name, Args: Args{raw: raw[1:], attachments: p.Attachments}, socket: s, id: p.ID, hasID: p.HasID}
 	s.mu.Lock()
-	h := s.handlers[name]
+	h := s.handler(name)
 	anyh := s.anyHandlers
 	s.mu.Unlock()
 	for _, fn := range anyh {
