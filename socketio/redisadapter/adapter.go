@@ -22,14 +22,15 @@ type Adapter struct {
 	pmu     sync.Mutex
 	pending map[string]*pending // requests waiting for answers, by id
 
-	seqMu  sync.Mutex // a logged broadcast of this node: append to the stream, deliver, publish
-	ownMu  sync.Mutex
-	own    map[string]*ownBroadcast // this node's logged broadcasts not back yet, by offset
-	echoed map[string]struct{}      // those back before awaitOwn registered them
-	joinMu sync.RWMutex             // read: delivering a logged packet; write: Rejoin
-	skipMu sync.Mutex
-	skip   map[string]*skipped // offset -> sockets that got it on recovery
-	keep   keeper              // sessions of connected sockets (keep.go)
+	seqMu    sync.Mutex // a logged broadcast of this node: append to the stream, deliver, publish
+	ownMu    sync.Mutex
+	own      map[string]*ownBroadcast // this node's logged broadcasts not back yet, by offset
+	echoed   map[string]time.Time     // those back before awaitOwn registered them
+	echoWait time.Duration            // ownEchoWait; tests shorten it
+	joinMu   sync.RWMutex             // read: delivering a logged packet; write: Rejoin
+	skipMu   sync.Mutex
+	skip     map[string]*skipped // offset -> sockets that got it on recovery
+	keep     keeper              // sessions of connected sockets (keep.go)
 
 	closeOnce sync.Once
 }
@@ -41,14 +42,15 @@ var (
 
 func newAdapter(n *Node, nsp *socketio.Namespace) *Adapter {
 	a := &Adapter{
-		node:    n,
-		nsp:     nsp,
-		local:   socketio.NewMemoryAdapter(nsp),
-		ch:      newChannels(n.opts.Key, nsp.Name(), n.uid),
-		pending: make(map[string]*pending),
-		skip:    make(map[string]*skipped),
-		own:     make(map[string]*ownBroadcast),
-		echoed:  make(map[string]struct{}),
+		node:     n,
+		nsp:      nsp,
+		local:    socketio.NewMemoryAdapter(nsp),
+		ch:       newChannels(n.opts.Key, nsp.Name(), n.uid),
+		pending:  make(map[string]*pending),
+		skip:     make(map[string]*skipped),
+		own:      make(map[string]*ownBroadcast),
+		echoed:   make(map[string]time.Time),
+		echoWait: ownEchoWait,
 	}
 	if r := nsp.Server().RecoveryOptions(); r != nil {
 		a.rec = newRecovery(n, nsp.Name(), r.MaxDisconnectionDuration)
@@ -148,17 +150,23 @@ func (a *Adapter) broadcastChannel(opts *socketio.BroadcastOptions) string {
 // subscription was cut): late, and maybe out of the stream's order.
 const ownEchoWait = 2 * time.Second
 
+// ownForget is how long the adapter remembers a broadcast delivered
+// without its echo (so that a late echo does not deliver it again), or an
+// echo that came before the broadcast was registered.
+const ownForget = time.Minute
+
 // ownBroadcast is a logged broadcast of this node whose message has not
-// come back yet.
+// come back yet, or was delivered without it (late).
 type ownBroadcast struct {
 	packet *parser.Packet // with its offset
 	opts   socketio.BroadcastOptions
 	timer  *time.Timer
+	late   bool // delivered without its echo
 }
 
 // awaitOwn waits for the message of this node's broadcast at offset to
-// come back (onBroadcast delivers it then), or delivers it after
-// ownEchoWait.
+// come back (onBroadcast delivers it then), or delivers it after the echo
+// wait.
 func (a *Adapter) awaitOwn(offset string, p *parser.Packet, opts *socketio.BroadcastOptions) {
 	a.ownMu.Lock()
 	defer a.ownMu.Unlock()
@@ -166,33 +174,53 @@ func (a *Adapter) awaitOwn(offset string, p *parser.Packet, opts *socketio.Broad
 		delete(a.echoed, offset)
 		return
 	}
-	o := &ownBroadcast{packet: withOffset(p, offset), opts: *opts}
-	o.timer = time.AfterFunc(ownEchoWait, func() {
-		if a.claimOwn(offset, false) {
-			a.node.opts.Logger.Warn("redisadapter: own broadcast did not come back from Redis; delivered here anyway", "nsp", a.nsp.Name(), "offset", offset)
-			a.selectLogged(o.packet, &o.opts, offset)()
+	if len(a.echoed) > 1024 { // echoes of broadcasts that failed on their way back
+		now := time.Now()
+		for k, at := range a.echoed {
+			if now.Sub(at) > ownForget {
+				delete(a.echoed, k)
+			}
 		}
-	})
+	}
+	o := &ownBroadcast{packet: withOffset(p, offset), opts: *opts}
+	o.timer = time.AfterFunc(a.echoWait, func() { a.deliverLate(offset, o) })
 	a.own[offset] = o
 }
 
-// claimOwn reports whether the broadcast at offset is still to be
-// delivered here, and marks it delivered. echo is true when its message
-// came back, which may be before awaitOwn registered it.
-func (a *Adapter) claimOwn(offset string, echo bool) bool {
+// deliverLate delivers a broadcast whose echo did not come in time.
+func (a *Adapter) deliverLate(offset string, o *ownBroadcast) {
+	a.ownMu.Lock()
+	if a.own[offset] != o || o.late {
+		a.ownMu.Unlock()
+		return
+	}
+	o.late = true
+	o.timer = time.AfterFunc(ownForget, func() {
+		a.ownMu.Lock()
+		if a.own[offset] == o {
+			delete(a.own, offset)
+		}
+		a.ownMu.Unlock()
+	})
+	a.ownMu.Unlock()
+	a.node.opts.Logger.Warn("redisadapter: own broadcast did not come back from Redis; delivered here anyway", "nsp", a.nsp.Name(), "offset", offset)
+	a.selectLogged(o.packet, &o.opts, offset)()
+}
+
+// claimOwn is called when this node's broadcast at offset comes back from
+// Redis: it reports whether to deliver it here now (false when it was
+// delivered late already).
+func (a *Adapter) claimOwn(offset string) bool {
 	a.ownMu.Lock()
 	defer a.ownMu.Unlock()
 	o, ok := a.own[offset]
-	if !ok {
-		if !echo {
-			return false // delivered by its echo
-		}
-		a.echoed[offset] = struct{}{}
+	if !ok { // back before awaitOwn registered it
+		a.echoed[offset] = time.Now()
 		return true
 	}
 	delete(a.own, offset)
 	o.timer.Stop()
-	return true
+	return !o.late
 }
 
 // selectLogged selects the sockets a packet of the stream goes to,

@@ -13,6 +13,7 @@ import (
 	"github.com/kin-comms/kinrt/engineio"
 	"github.com/kin-comms/kinrt/internal/siotest"
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/parser"
 )
 
 func recoveryCluster(t *testing.T, n int, setup func(io *socketio.Server)) ([]*testNode, string) {
@@ -278,6 +279,60 @@ func TestDeliveryInStreamOrder(t *testing.T) {
 				t.Fatalf("client on node %d: offset %s after %s", i, o, prev)
 			}
 			prev = o
+		}
+	}
+}
+
+// TestOwnBroadcastEcho: a node's logged broadcast is delivered to its own
+// clients once, whatever becomes of its message coming back from Redis:
+// back in time (the usual case, by Emit), back before the broadcast was
+// registered, not back in time (delivered late, and a late echo then
+// delivers nothing), or never back.
+func TestOwnBroadcastEcho(t *testing.T) {
+	t.Parallel()
+	nodes, _ := recoveryCluster(t, 1, nil)
+	n := nodes[0]
+	c := siotest.Dial(t, n.ts.URL, "join=r", nil)
+	ad := n.io.Of("/").Adapter().(*Adapter)
+	ad.ownMu.Lock()
+	ad.echoWait = 20 * time.Millisecond
+	ad.ownMu.Unlock()
+	opts := &socketio.BroadcastOptions{Rooms: []string{"r"}}
+	packet := func(name string) *parser.Packet {
+		return &parser.Packet{Type: parser.Event, Namespace: "/", Data: []byte(`["` + name + `"]`)}
+	}
+
+	// Not back in time: delivered late, with its offset; the late echo
+	// delivers nothing.
+	ad.awaitOwn("1-1", packet("late"), opts)
+	if args := c.ExpectEvent("late", nil); offsetOf(t, args) != "1-1" {
+		t.Fatalf("late delivery %s", args)
+	}
+	if ad.claimOwn("1-1") {
+		t.Fatal("the late echo would deliver the broadcast again")
+	}
+	// Back before it was registered: the echo delivers it (claimOwn says
+	// so), and awaitOwn then leaves it.
+	if !ad.claimOwn("2-1") {
+		t.Fatal("an early echo would not deliver the broadcast")
+	}
+	ad.awaitOwn("2-1", packet("early"), opts)
+	// Never back: delivered late, once.
+	ad.awaitOwn("3-1", packet("lost"), opts)
+	c.ExpectEvent("lost", nil)
+	// The usual case, and nothing else came: the next event is Emit's.
+	if err := n.io.To("r").Emit("marker"); err != nil {
+		t.Fatal(err)
+	}
+	c.ExpectEvent("marker", nil)
+	ad.ownMu.Lock()
+	defer ad.ownMu.Unlock()
+	if len(ad.echoed) != 0 {
+		t.Errorf("echoes remembered: %v", ad.echoed)
+	}
+	for off, o := range ad.own {
+		if !o.late {
+			t.Errorf("broadcast %s still waits for its echo", off)
 		}
 	}
 }

@@ -72,7 +72,7 @@ func (a *Adapter) onBroadcast(channel string, payload []byte) {
 		if room = strings.TrimSuffix(room, "#"); a.local.RoomSize(room) == 0 {
 			if a.rec != nil && messageUID(payload) == a.node.uid {
 				if m, err := decodeBroadcast(payload, a.node.uid); err == nil && m.own {
-					a.claimOwn(m.opts.Offset, true)
+					a.claimOwn(m.opts.Offset)
 				}
 			}
 			return
@@ -89,7 +89,7 @@ func (a *Adapter) onBroadcast(channel string, payload []byte) {
 	if m.packet.Namespace != a.nsp.Name() {
 		return
 	}
-	if m.own && (a.rec == nil || !a.claimOwn(m.opts.Offset, true)) {
+	if m.own && (a.rec == nil || !a.claimOwn(m.opts.Offset)) {
 		return
 	}
 	if m.opts.Offset != "" && a.rec != nil {
