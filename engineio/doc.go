@@ -19,10 +19,14 @@
 // All methods of Server and Conn are safe for concurrent use. The messages
 // of one connection reach its Receiver one at a time, in order. Send never
 // blocks on the network: each connection has a queue capped at
-// Options.MaxBufferedBytes, written by the polling GET that is waiting or by
-// a writer goroutine that runs only while a WebSocket connection has
-// something to write. A connection that does not keep up is closed with
-// ReasonSlowConsumer rather than slowing down the sender.
+// Options.MaxBufferedBytes, written by the polling GET that is waiting or,
+// for WebSocket, by one of a few flusher goroutines (one per GOMAXPROCS),
+// which write each connection's whole queue in one non-blocking write, so
+// that writes carry more messages as the load rises. A connection whose
+// socket buffer is full gets a writer goroutine of its own until its queue
+// is empty; one that does not keep up is closed with ReasonSlowConsumer
+// rather than slowing down the sender. Idle WebSocket connections hold no
+// goroutine (on Linux, their reader waits on the server's epoll).
 //
 // # Security
 //
