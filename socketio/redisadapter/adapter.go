@@ -22,7 +22,6 @@ type Adapter struct {
 	pmu     sync.Mutex
 	pending map[string]*pending // requests waiting for answers, by id
 
-	seqMu    sync.Mutex // a logged broadcast of this node: append to the stream, deliver, publish
 	ownMu    sync.Mutex
 	own      map[string]*ownBroadcast // this node's logged broadcasts not back yet, by offset
 	echoed   map[string]time.Time     // those back before awaitOwn registered them
@@ -80,47 +79,47 @@ func (a *Adapter) Rooms(id string) []string { return a.local.Rooms(id) }
 // every node; this node delivers it when the message comes back, in the
 // stream's order (so Broadcast returns before the local delivery).
 func (a *Adapter) Broadcast(p *parser.Packet, opts *socketio.BroadcastOptions) {
-	if a.rec != nil && loggable(p, opts) && !opts.Local && a.node.reachable() {
-		// Appended and published in one step; delivered here when the
-		// message comes back, in the stream's order with the other
-		// nodes' broadcasts, so that a client's last offset says exactly
-		// what it has (docs: "Recovery and concurrent publishers").
-		parts, err := encodeBroadcastParts(a.node.uid, p, opts)
+	if a.rec != nil && loggable(p, opts) && a.node.reachable() {
+		err := a.logBroadcast(p, opts)
 		if err == nil {
-			var offset string
-			offset, err = a.rec.appendAndPublish(p, opts, a.broadcastChannel(opts), parts)
-			if err == nil {
-				a.awaitOwn(offset, p, opts)
-				return
-			}
-			a.node.setPub(false, err, 1)
-		}
-		a.node.opts.Logger.Warn("redisadapter: append to the recovery stream failed; broadcast sent without offset", "nsp", a.nsp.Name(), "err", err)
-		a.publishBroadcast(p, opts, "")
-		a.local.Deliver(p, opts)
-		return
-	}
-	if a.rec != nil && loggable(p, opts) && a.node.reachable() { // opts.Local: this node only
-		a.seqMu.Lock()
-		offset, err := a.rec.append(p, opts)
-		if err == nil {
-			q := withOffset(p, offset)
-			send := a.selectLogged(q, opts, offset)
-			if !opts.Local {
-				a.publishBroadcast(q, opts, offset)
-			}
-			a.seqMu.Unlock()
-			send() // outside the locks: it may run disconnect handlers
 			return
 		}
-		a.seqMu.Unlock()
-		a.node.setPub(false, err, 1) // the next broadcasts do not wait for Redis
 		a.node.opts.Logger.Warn("redisadapter: append to the recovery stream failed; broadcast sent without offset", "nsp", a.nsp.Name(), "err", err)
 	}
 	if !opts.Local {
 		a.publishBroadcast(p, opts, "")
 	}
 	a.local.Deliver(p, opts)
+}
+
+// logBroadcast appends p to the stream and publishes it in one step (the
+// messages of all nodes then go out in the stream's order); this node
+// delivers it when the message comes back, in that order with the other
+// nodes' broadcasts, so that a client's last offset says exactly what it
+// has (docs/cluster.md, "Recovery and concurrent publishers"). A Local
+// broadcast is appended only, and delivered at once.
+func (a *Adapter) logBroadcast(p *parser.Packet, opts *socketio.BroadcastOptions) error {
+	var (
+		offset string
+		err    error
+	)
+	if opts.Local {
+		if offset, err = a.rec.append(p, opts); err == nil {
+			a.selectLogged(withOffset(p, offset), opts, offset)() // it may run disconnect handlers: no lock held
+		}
+	} else {
+		var parts [3][]byte
+		if parts, err = encodeBroadcastParts(a.node.uid, p, opts); err != nil {
+			return err
+		}
+		if offset, err = a.rec.appendAndPublish(p, opts, a.broadcastChannel(opts), parts); err == nil {
+			a.awaitOwn(offset, p, opts)
+		}
+	}
+	if err != nil {
+		a.node.setPub(false, err, 1) // the next broadcasts do not wait for Redis
+	}
+	return err
 }
 
 func loggable(p *parser.Packet, opts *socketio.BroadcastOptions) bool {
