@@ -122,6 +122,9 @@ func (s *Server) authenticate(sock *socketio.Socket) error {
 		return errUnauthorized
 	}
 	sock.SetData(&socketData{Principal: p})
+	// The user's rooms are joined before the CONNECT reply: an event for
+	// them published as soon as the client sees "connect" reaches it.
+	sock.Join(UserRooms(p)...)
 	return nil
 }
 
@@ -180,7 +183,6 @@ func (s *Server) onConnection(sock *socketio.Socket) {
 		sock.Disconnect(true)
 		return
 	}
-	sock.Join(UserRooms(p)...)
 	s.presence.Connect(p)
 	expiry := time.AfterFunc(time.Until(p.Expires), func() {
 		s.log.Debug("session expired", "user", p.UserID)
