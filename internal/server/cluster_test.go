@@ -65,24 +65,10 @@ func TestClusterRoutingRandomized(t *testing.T) {
 		}
 	}
 	var published []events.Event
-	ctx := context.Background()
 	for i := 0; i < 200; i++ {
-		e := randomEvent(rng, users, i)
-		if err := nodes[rng.IntN(len(nodes))].srv.Broadcaster().Publish(ctx, e); err != nil {
-			t.Fatalf("publish %s: %v", e.EventName(), err)
-		}
-		published = append(published, e)
+		published = append(published, publishRandom(t, rng, nodes, users, i))
 	}
-	// Each node sends an end marker after its events (a node's messages
-	// keep their order), and the clients stop after the last.
-	end := events.SystemNotification{Level: "info", Message: endMarker, Target: events.Target{Kind: events.TargetAll}}
-	for _, n := range nodes {
-		if err := n.srv.Broadcaster().BroadcastSystemNotification(ctx, end); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got := nc.received()
-	total := checkRouting(t, specs, owner, published, got, false)
+	total := endAndCheck(t, nodes, nc, specs, owner, published)
 	t.Logf("%d sockets on 3 nodes, %d events published, %d deliveries checked", len(specs), len(published), total)
 }
 
@@ -231,7 +217,6 @@ func TestClusterRoutingUnderReconnects(t *testing.T) {
 		}
 	}
 	var published []events.Event
-	ctx := context.Background()
 	for i := 0; i < 300; i++ {
 		switch i {
 		case 100:
@@ -239,20 +224,9 @@ func TestClusterRoutingUnderReconnects(t *testing.T) {
 		case 200:
 			drop(1, 2)
 		}
-		e := randomEvent(rng, users, i)
-		if err := nodes[rng.IntN(len(nodes))].srv.Broadcaster().Publish(ctx, e); err != nil {
-			t.Fatalf("publish %s: %v", e.EventName(), err)
-		}
-		published = append(published, e)
+		published = append(published, publishRandom(t, rng, nodes, users, i))
 	}
-	end := events.SystemNotification{Level: "info", Message: endMarker, Target: events.Target{Kind: events.TargetAll}}
-	for _, n := range nodes {
-		if err := n.srv.Broadcaster().BroadcastSystemNotification(ctx, end); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got := nc.received()
-	total := checkRouting(t, specs, owner, published, got, false)
+	total := endAndCheck(t, nodes, nc, specs, owner, published)
 	recovered := 0
 	for name, r := range nc.reconnects {
 		if r.Fresh != 0 {
@@ -264,6 +238,31 @@ func TestClusterRoutingUnderReconnects(t *testing.T) {
 		t.Errorf("%d recoveries for %d sockets: the drops did not cut every client", recovered, len(specs))
 	}
 	t.Logf("%d sockets, %d recoveries, %d events published, %d deliveries checked", len(specs), recovered, len(published), total)
+}
+
+// publishRandom publishes random event i on a random node.
+func publishRandom(t *testing.T, rng *rand.Rand, nodes []clusterNode, users []auth.Principal, i int) events.Event {
+	t.Helper()
+	e := randomEvent(rng, users, i)
+	if err := nodes[rng.IntN(len(nodes))].srv.Broadcaster().Publish(context.Background(), e); err != nil {
+		t.Fatalf("publish %s: %v", e.EventName(), err)
+	}
+	return e
+}
+
+// endAndCheck has each node send an end marker after its events (a node's
+// messages keep their order; the clients stop after the last one), then
+// checks what every client received against the routing policy, and
+// returns the deliveries checked.
+func endAndCheck(t *testing.T, nodes []clusterNode, nc *nodeClients, specs []clientSpec, owner map[string]auth.Principal, published []events.Event) int {
+	t.Helper()
+	end := events.SystemNotification{Level: "info", Message: endMarker, Target: events.Target{Kind: events.TargetAll}}
+	for _, n := range nodes {
+		if err := n.srv.Broadcaster().BroadcastSystemNotification(context.Background(), end); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return checkRouting(t, specs, owner, published, nc.received(), false)
 }
 
 // recoveries counts the CONNECTs that asked to recover a session on the
@@ -327,12 +326,7 @@ func TestClusterDrain(t *testing.T) {
 		t.Fatalf("Drain: %v", err)
 	}
 	publish(b, 50)
-	end := events.SystemNotification{Level: "info", Message: endMarker, Target: events.Target{Kind: events.TargetAll}}
-	if err := b.srv.Broadcaster().BroadcastSystemNotification(ctx, end); err != nil {
-		t.Fatal(err)
-	}
-	got := nc.received()
-	checkRouting(t, specs, owner, published, got, false)
+	endAndCheck(t, []clusterNode{b}, nc, specs, owner, published)
 	for name, r := range nc.reconnects {
 		if r.Recovered != 1 || r.Fresh != 0 {
 			t.Errorf("%s: %+v, want one recovery", name, r)
