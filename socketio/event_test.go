@@ -104,6 +104,36 @@ func TestEventRawArgs(t *testing.T) {
 	}
 }
 
+// TestEventNames covers the event name's lookup: a plain name is matched
+// without decoding, any other is decoded as JSON first.
+func TestEventNames(t *testing.T) {
+	t.Parallel()
+	type hit struct{ handler, name string }
+	hits := make(chan hit, 1)
+	names := []string{"plain", "é", `a"b`, "tab\\tx", "5"}
+	srv := echoServer(t, func(s *Socket) {
+		for _, n := range names {
+			s.On(n, func(e *Event) { hits <- hit{n, e.Name} })
+		}
+	})
+	c, _ := srv.dialConnected(t, dialConfig{})
+	for _, tc := range []struct{ lit, want string }{
+		{`"plain"`, "plain"},
+		{`"pl\u0061in"`, "plain"}, // escaped: decoded, then matched
+		{`"é"`, "é"},
+		{`"\u00e9"`, "é"},
+		{`"a\"b"`, `a"b`},
+		{`"tab\\tx"`, "tab\\tx"},
+		{`5`, "5"}, // numeric, as the reference accepts
+	} {
+		c.send(`42[` + tc.lit + `,1]`)
+		h := recv(t, hits, tc.lit)
+		if h.handler != tc.want || h.name != tc.want {
+			t.Errorf("%s: handler %q got Name %q, want %q", tc.lit, h.handler, h.name, tc.want)
+		}
+	}
+}
+
 type point struct {
 	X, Y int
 	Tags []string `json:"tags"`

@@ -123,6 +123,29 @@ func (s *Socket) handler(event string) func(*Event) {
 	return nil
 }
 
+// handlerFor looks up the handler of an event whose name is the JSON
+// string lit, when lit is a plain string (printable ASCII, no escapes)
+// that some handler is registered for: then its name is the registered
+// one, without decoding or allocating. ok is false otherwise, and the
+// caller decodes the name. s.mu is held.
+func (s *Socket) handlerFor(lit []byte) (name string, fn func(*Event), ok bool) {
+	if len(lit) < 2 || lit[0] != '"' || lit[len(lit)-1] != '"' {
+		return "", nil, false
+	}
+	b := lit[1 : len(lit)-1]
+	for _, c := range b {
+		if c < 0x20 || c >= 0x7f || c == '\\' || c == '"' {
+			return "", nil, false
+		}
+	}
+	for _, h := range s.handlers {
+		if h.event == string(b) {
+			return h.event, h.fn, true
+		}
+	}
+	return "", nil, false
+}
+
 // OnAny registers a handler called for every event, before its own.
 func (s *Socket) OnAny(fn func(e *Event)) {
 	s.mu.Lock()
@@ -336,16 +359,20 @@ func (s *Socket) onEvent(p *parser.Packet) error {
 	if err != nil || len(raw) == 0 {
 		return parser.ErrInvalidPacket
 	}
-	var name string
-	if err := json.Unmarshal(raw[0], &name); err != nil {
-		// The reference accepts numeric event names.
-		name = string(raw[0])
-	}
-	e := &Event{Name: name, Args: Args{raw: raw[1:], attachments: p.Attachments}, socket: s, id: p.ID, hasID: p.HasID}
 	s.mu.Lock()
-	h := s.handler(name)
+	name, h, ok := s.handlerFor(raw[0])
 	anyh := s.anyHandlers
 	s.mu.Unlock()
+	if !ok {
+		if err := json.Unmarshal(raw[0], &name); err != nil {
+			// The reference accepts numeric event names.
+			name = string(raw[0])
+		}
+		s.mu.Lock()
+		h = s.handler(name)
+		s.mu.Unlock()
+	}
+	e := &Event{Name: name, Args: Args{raw: raw[1:], attachments: p.Attachments}, socket: s, id: p.ID, hasID: p.HasID}
 	for _, fn := range anyh {
 		fn(e)
 	}
