@@ -2,11 +2,25 @@
 // Engine.IO v4 WebSocket, written to stay light, and the scenarios that
 // bench/load runs with them.
 //
-// A client reads RFC 6455 frames from its TCP connection itself, through
-// one bufio.Reader: a frame that fits in the reader's buffer is handed to
-// the scenario where it lies in the buffer (no copy, no allocation per
-// message, no JSON decoding). The WebSocket upgrade is done by hand too, so
-// no WebSocket library sits on the read path.
+// A client parses RFC 6455 frames itself, from its own read buffer: a
+// message is handed to the scenario where it lies in the buffer (no copy,
+// no allocation per message, no JSON decoding), and a frame longer than
+// the buffer grows it. The WebSocket upgrade is done by hand too, so no
+// WebSocket library sits on the read path.
+//
+// On Linux the pool's clients have no goroutine each: after the handshake
+// a client's socket is taken from Go's netpoller and served by a reactor,
+// one goroutine per GOMAXPROCS waiting on its own epoll instance
+// (level-triggered). For each ready socket a reactor does one read(2) and
+// handles every whole frame it completed, so a message costs about one
+// system call; a goroutine per client cost a wake-up, the read and a
+// second read returning EAGAIN, which made the load generator as slow as
+// the server it measured when each client receives one frame at a time.
+// The callbacks run on the reactor goroutine and may write: writes go to
+// the socket under the client's lock, waiting for POLLOUT when it is full.
+// Only the reactor closes a socket it serves (Close shuts it down), so a
+// reused descriptor number is never read. Other systems, and the
+// controllers that Dial alone, run Client.Run on a goroutine.
 package load
 
 import (
@@ -29,8 +43,8 @@ import (
 	"time"
 )
 
-// readBufferSize is each client's read buffer: a frame at most this long
-// (header included) is read without a copy.
+// readBufferSize is the size of each client's read buffer to start with;
+// a longer frame grows it (up to maxFrame).
 const readBufferSize = 4096
 
 // maxMessage is the longest message a client accepts.
@@ -48,27 +62,32 @@ const (
 
 // Client is one Socket.IO client on the main namespace.
 type Client struct {
-	conn   net.Conn
-	br     *bufio.Reader
+	// sock is the connection: the net.Conn, or once a reactor serves the
+	// client a non-blocking socket only that reactor reads and closes.
+	sock   io.ReadWriteCloser
 	closed atomic.Bool
 
-	frag   []byte // a fragmented or oversized message being assembled
+	in   []byte // received bytes: c.in[r:w] is not parsed yet
+	r, w int
+
+	frag   []byte // a fragmented message being assembled
 	inFrag bool   // frag holds the start of a fragmented message
 
 	wmu  sync.Mutex
 	wbuf []byte // the frame being written, under wmu
 	msg  []byte // WriteBuilt's message, under wmu
 
-	// OnEvent is called from the read loop for each EVENT packet with its
-	// JSON data; the bytes are only valid during the call.
+	// OnEvent is called from the read loop (or the reactor) for each EVENT
+	// packet with its JSON data; the bytes are only valid during the call.
 	OnEvent func(data []byte)
-	// OnAck is called from the read loop for each ACK packet.
+	// OnAck is called like OnEvent for each ACK packet.
 	OnAck func(id uint64, data []byte)
 }
 
 // Dial connects a client from source address src (empty: any) to the server
 // at addr (host:port) and completes the Socket.IO CONNECT with auth (a JSON
-// object, or empty). The caller must start Run.
+// object, or empty). The caller must start Run (a pool hands its clients
+// to a reactor instead).
 func Dial(ctx context.Context, addr, src, auth string) (*Client, error) {
 	nd := net.Dialer{Timeout: 10 * time.Second}
 	if src != "" {
@@ -78,11 +97,11 @@ func Dial(ctx context.Context, addr, src, auth string) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{conn: conn, br: bufio.NewReaderSize(conn, readBufferSize)}
+	c := &Client{sock: conn, in: make([]byte, readBufferSize)}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
-	if err := c.upgrade(addr); err != nil {
+	if err := c.upgrade(conn, addr); err != nil {
 		conn.Close()
 		return nil, err
 	}
@@ -124,19 +143,20 @@ func Dial(ctx context.Context, addr, src, auth string) (*Client, error) {
 const acceptGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 // upgrade does the WebSocket opening handshake (RFC 6455 section 4.1).
-func (c *Client) upgrade(addr string) error {
+func (c *Client) upgrade(conn net.Conn, addr string) error {
 	var k [16]byte
 	_, _ = rand.Read(k[:])
 	key := base64.StdEncoding.EncodeToString(k[:])
 	req := "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: " + addr +
 		"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
 		"\r\nSec-WebSocket-Version: 13\r\n\r\n"
-	if _, err := io.WriteString(c.conn, req); err != nil {
+	if _, err := io.WriteString(conn, req); err != nil {
 		return err
 	}
 	// A 101 answer has no body: ReadResponse reads the head only, and
-	// whatever the server sent after it stays in c.br.
-	resp, err := http.ReadResponse(c.br, nil)
+	// whatever the server sent after it, still in br, goes to c.in.
+	br := bufio.NewReaderSize(conn, len(c.in))
+	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
 		return fmt.Errorf("load: websocket handshake: %w", err)
 	}
@@ -147,99 +167,9 @@ func (c *Client) upgrade(addr string) error {
 	if resp.Header.Get("Sec-WebSocket-Accept") != base64.StdEncoding.EncodeToString(sum[:]) {
 		return errors.New("load: websocket handshake: bad Sec-WebSocket-Accept")
 	}
+	rest, _ := br.Peek(br.Buffered())
+	c.w = copy(c.in, rest)
 	return nil
-}
-
-var errClosed = errors.New("load: closed by the server")
-
-// next returns the next text or binary message. Pings are answered and
-// pongs skipped. The bytes are valid until the next call.
-func (c *Client) next() ([]byte, error) {
-	for {
-		h, err := c.br.Peek(2)
-		if err != nil {
-			return nil, err
-		}
-		fin, op := h[0]&0x80 != 0, h[0]&0x0f
-		if h[0]&0x70 != 0 {
-			return nil, errors.New("load: websocket frame with RSV bits")
-		}
-		if h[1]&0x80 != 0 {
-			return nil, errors.New("load: masked server frame")
-		}
-		n, hl := uint64(h[1]&0x7f), 2
-		switch n {
-		case 126:
-			if h, err = c.br.Peek(4); err != nil {
-				return nil, err
-			}
-			n, hl = uint64(binary.BigEndian.Uint16(h[2:])), 4
-		case 127:
-			if h, err = c.br.Peek(10); err != nil {
-				return nil, err
-			}
-			n, hl = binary.BigEndian.Uint64(h[2:]), 10
-		}
-		if n > maxMessage || (op >= opClose && (n > 125 || !fin)) {
-			return nil, fmt.Errorf("load: websocket frame of %d bytes, opcode %d", n, op)
-		}
-		var p []byte
-		big := false // p is in c.frag, after what it held
-		if total := hl + int(n); total <= c.br.Size() {
-			// The frame fits in the buffer: Peek makes it whole there,
-			// and Discard (with total buffered) reads nothing, so p stays
-			// valid until the next Peek.
-			if p, err = c.br.Peek(total); err != nil {
-				return nil, err
-			}
-			p = p[hl:]
-			_, _ = c.br.Discard(total)
-		} else {
-			_, _ = c.br.Discard(hl)
-			start := 0
-			if op == opContinuation {
-				start = len(c.frag)
-			}
-			c.frag = append(c.frag[:start], make([]byte, n)...)
-			if _, err := io.ReadFull(c.br, c.frag[start:]); err != nil {
-				return nil, err
-			}
-			p, big = c.frag[start:], true
-		}
-		switch op {
-		case opText, opBinary:
-			if c.inFrag {
-				return nil, errors.New("load: websocket data frame inside a fragmented message")
-			}
-			if fin {
-				return p, nil
-			}
-			if !big {
-				c.frag = append(c.frag[:0], p...)
-			}
-			c.inFrag = true
-		case opContinuation:
-			if !c.inFrag {
-				return nil, errors.New("load: websocket continuation without a start")
-			}
-			if !big {
-				c.frag = append(c.frag, p...)
-			}
-			if fin {
-				c.inFrag = false
-				return c.frag, nil
-			}
-		case opPing:
-			if err := c.writeFrame(opPong, p); err != nil {
-				return nil, err
-			}
-		case opPong:
-		case opClose:
-			return nil, errClosed
-		default:
-			return nil, fmt.Errorf("load: websocket opcode %d", op)
-		}
-	}
 }
 
 // writeFrame sends one masked frame (clients must mask, RFC 6455 5.3).
@@ -269,7 +199,7 @@ func (c *Client) writeFrameLocked(op byte, p []byte) error {
 		b[start+i] ^= key[i&3]
 	}
 	c.wbuf = b
-	_, err := c.conn.Write(b)
+	_, err := c.sock.Write(b)
 	return err
 }
 
@@ -292,10 +222,7 @@ func (c *Client) Run() error {
 	for {
 		msg, err := c.next()
 		if err != nil {
-			if c.closed.Load() || errors.Is(err, errClosed) || errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			return err
+			return c.ended(err)
 		}
 		c.handle(msg)
 	}
@@ -327,10 +254,11 @@ func (c *Client) handle(msg []byte) {
 	}
 }
 
-// Close closes the connection.
+// Close closes the connection (a reactor's socket is shut down, and the
+// reactor closes it). It is safe to call from any goroutine.
 func (c *Client) Close() {
 	c.closed.Store(true)
-	_ = c.conn.Close()
+	_ = c.sock.Close()
 }
 
 // leadingUint parses the decimal digits at the start of b.

@@ -29,16 +29,19 @@ func (t Target) source(i int) string {
 
 // pool is a set of connected clients whose read loops run.
 type pool struct {
-	clients []*Client
-	wg      sync.WaitGroup
-	lost    atomic.Int64 // read loops that ended with an error
+	clients  []*Client
+	reactors []*reactor // serve the clients; none: a goroutine each
+	next     atomic.Uint32
+	wg       sync.WaitGroup // clients not finished
+	lost     atomic.Int64   // clients that ended with an error
 }
 
 // connect opens n clients, at most 64 handshakes at a time, client i with
 // the CONNECT auth auth(i) (auth nil: none); setup is called on each before
-// its read loop starts.
+// its read loop starts (on a reactor when there are some).
 func connect(ctx context.Context, t Target, n int, auth func(i int) string, setup func(i int, c *Client)) (*pool, error) {
 	p := &pool{clients: make([]*Client, n)}
+	p.reactors = newReactors(p)
 	var (
 		next  atomic.Int64
 		errMu sync.Mutex
@@ -84,13 +87,7 @@ func connect(ctx context.Context, t Target, n int, auth func(i int) string, setu
 				if setup != nil {
 					setup(i, c)
 				}
-				p.wg.Add(1)
-				go func() {
-					defer p.wg.Done()
-					if c.Run() != nil {
-						p.lost.Add(1)
-					}
-				}()
+				p.start(c)
 			}
 		}()
 	}
@@ -102,7 +99,22 @@ func connect(ctx context.Context, t Target, n int, auth func(i int) string, setu
 	return p, nil
 }
 
-// close closes every client and waits for the read loops.
+// run starts c's read loop on a goroutine of its own.
+func (p *pool) run(c *Client) {
+	p.wg.Add(1)
+	go func() { p.finish(c.Run()) }()
+}
+
+// finish records the end of a client, err nil when it ended normally.
+func (p *pool) finish(err error) {
+	if err != nil {
+		p.lost.Add(1)
+	}
+	p.wg.Done()
+}
+
+// close closes every client, waits for them to finish, then stops the
+// reactors.
 func (p *pool) close() {
 	for _, c := range p.clients {
 		if c != nil {
@@ -110,6 +122,9 @@ func (p *pool) close() {
 		}
 	}
 	p.wg.Wait()
+	for _, r := range p.reactors {
+		r.stop()
+	}
 }
 
 // RSS returns the resident set size of process pid in KiB (VmRSS).
