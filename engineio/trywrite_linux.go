@@ -3,10 +3,15 @@ package engineio
 import (
 	"syscall"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
-// syscallIovec is a writev(2) piece.
-type syscallIovec = syscall.Iovec
+// syscallIovec is a sendmsg(2) piece.
+type syscallIovec = unix.Iovec
+
+// syscallMsghdr is sendmsg(2)'s header.
+type syscallMsghdr = unix.Msghdr
 
 // iovMax is Linux's IOV_MAX: a longer batch is written in part, and the
 // rest by finishBatch.
@@ -20,34 +25,47 @@ func (b *wsBatch) tryWrite(raw syscall.RawConn) (int, error) {
 	if raw == nil {
 		return 0, nil
 	}
-	var (
-		n     uintptr
-		errno syscall.Errno
-	)
-	err := raw.Write(func(fd uintptr) bool {
-		for {
-			n, errno = b.writeFD(fd)
-			if errno != syscall.EINTR {
-				return true
-			}
-		}
-	})
+	if b.writeFn == nil {
+		b.writeFn = b.writeOnce
+	}
+	err := raw.Write(b.writeFn)
 	switch {
 	case err != nil:
 		return 0, err
-	case errno == syscall.EAGAIN:
+	case b.werr == syscall.EAGAIN:
 		return 0, nil
-	case errno != 0:
-		return 0, errno
+	case b.werr != 0:
+		return 0, b.werr
 	}
-	return int(n), nil
+	return int(b.wn), nil
 }
 
-// writeFD is one write(2), or one writev(2) when b has several pieces.
+// writeOnce is tryWrite's callback: one write, retried on EINTR, whose
+// result it leaves in b.wn and b.werr. It never asks to wait.
+func (b *wsBatch) writeOnce(fd uintptr) bool {
+	for {
+		b.wn, b.werr = b.writeFD(fd)
+		if b.werr != syscall.EINTR {
+			return true
+		}
+	}
+}
+
+// writeFD is one send(2), or one sendmsg(2) when b has several pieces:
+// they skip the file layer (vfs_write and its checks) that write(2) goes
+// through, and MSG_NOSIGNAL keeps a closed peer from raising SIGPIPE.
+//
+// The socket is non-blocking, yet the call is a scheduled one
+// (syscall.Syscall, not RawSyscall): on loopback a write also runs the
+// receiver's TCP input and can take tens of µs, and while it does the
+// runtime may hand the P to another thread that polls the network and
+// runs the producers. With RawSyscall a flusher's pass held the P from its
+// first write to its last: the service's webhook-to-browser latency at 20
+// webhooks/s went from 25 to 140 ms (p50), for 20% less CPU.
 func (b *wsBatch) writeFD(fd uintptr) (uintptr, syscall.Errno) {
 	if len(b.iov) == 1 {
 		p := b.iov[0]
-		n, _, e := syscall.Syscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+		n, _, e := syscall.Syscall6(syscall.SYS_SENDTO, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)), syscall.MSG_NOSIGNAL, 0, 0)
 		return n, e
 	}
 	b.vecs = b.vecs[:0]
@@ -58,10 +76,12 @@ func (b *wsBatch) writeFD(fd uintptr) (uintptr, syscall.Errno) {
 		if len(b.vecs) == iovMax {
 			break
 		}
-		v := syscall.Iovec{Base: unsafe.SliceData(p)}
+		v := unix.Iovec{Base: unsafe.SliceData(p)}
 		v.SetLen(len(p))
 		b.vecs = append(b.vecs, v)
 	}
-	n, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(unsafe.SliceData(b.vecs))), uintptr(len(b.vecs)))
+	b.msg = unix.Msghdr{Iov: unsafe.SliceData(b.vecs)}
+	b.msg.SetIovlen(len(b.vecs))
+	n, _, e := syscall.Syscall(syscall.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&b.msg)), syscall.MSG_NOSIGNAL)
 	return n, e
 }

@@ -253,3 +253,44 @@ func BenchmarkBroadcastWebSocket(b *testing.B) {
 	}
 	wg.Wait()
 }
+
+// BenchmarkEchoWebSocket measures an event with an ack through a real
+// loopback WebSocket, as bench/load's echo scenario does: the client
+// sends `421["echo",{…}]` and waits for `431[{…}]`. Allocations include
+// the gorilla client's reads (one or two per round trip).
+func BenchmarkEchoWebSocket(b *testing.B) {
+	eng := &engineio.Options{PingInterval: time.Hour, PingTimeout: time.Hour}
+	ts := newTestServer(b, &Options{Engine: eng}, func(io *Server) {
+		io.OnConnection(func(s *Socket) {
+			s.On("echo", func(e *Event) { _ = e.Ack(e.Raw(0)) })
+		})
+	})
+	c, _, err := websocket.DefaultDialer.Dial(ts.wsURL(""), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	for _, step := range []string{"", "40", ""} { // open, CONNECT, its answer
+		if step != "" {
+			if err := c.WriteMessage(websocket.TextMessage, []byte(step)); err != nil {
+				b.Fatal(err)
+			}
+			continue
+		}
+		if _, _, err := c.ReadMessage(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	msg := []byte(`421["echo",{"p":1,"t":123456789012,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}]`)
+	want := len(`431[{"p":1,"t":123456789012,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}]`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.WriteMessage(websocket.TextMessage, msg); err != nil {
+			b.Fatal(err)
+		}
+		_, got, err := c.ReadMessage()
+		if err != nil || len(got) != want {
+			b.Fatalf("ack %q %v", got, err)
+		}
+	}
+}
