@@ -18,6 +18,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -49,6 +50,7 @@ func main() {
 		label     = flag.String("label", "", "server label copied to the output")
 		rep       = flag.Int("rep", 1, "repetition number copied to the output")
 		cpuprof   = flag.String("cpuprofile", "", "write the load generator's CPU profile to this file")
+		spin      = flag.Duration("spin", 0, "poll the sockets without sleeping this long after the last data (one reactor; GOMAXPROCS 2)")
 	)
 	flag.Parse()
 	if *cpuprof != "" {
@@ -63,7 +65,12 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	t := load.Target{Addr: *addr}
+	t := load.Target{Addr: *addr, Spin: *spin}
+	if *spin > 0 && runtime.GOMAXPROCS(0) < 2 {
+		// The spinning reactor holds one P; Go's netpoller (the
+		// controller, the webhooks' HTTP client) needs another.
+		runtime.GOMAXPROCS(2)
+	}
 	if *sources != "" {
 		t.Sources = strings.Split(*sources, ",")
 	}

@@ -18,6 +18,11 @@ type Target struct {
 	// Sources are the local IPs the clients connect from, round robin, to
 	// get past the ephemeral port limit of one source address. Empty: any.
 	Sources []string
+	// Spin, when > 0, makes one reactor serve every client and keep
+	// polling its sockets without sleeping for this long after the last
+	// data, instead of blocking in epoll_wait (see reactor.loop). The
+	// spinning itself is left out of the CPU time reported (spinTime).
+	Spin time.Duration
 }
 
 func (t Target) source(i int) string {
@@ -41,7 +46,7 @@ type pool struct {
 // its read loop starts (on a reactor when there are some).
 func connect(ctx context.Context, t Target, n int, auth func(i int) string, setup func(i int, c *Client)) (*pool, error) {
 	p := &pool{clients: make([]*Client, n)}
-	p.reactors = newReactors(p)
+	p.reactors = newReactors(p, t.Spin)
 	var (
 		next  atomic.Int64
 		errMu sync.Mutex

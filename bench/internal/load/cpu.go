@@ -4,17 +4,24 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
 
-// selfCPU returns the CPU time (user + system) this process has used.
+// spun is the time spinning reactors have polled without finding data.
+var spun atomic.Int64
+
+func addSpin(d time.Duration) { spun.Add(int64(d)) }
+
+// selfCPU returns the CPU time (user + system) this process has used for
+// its work: its spinning reactors' empty polls are left out.
 func selfCPU() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ru.Utime.Nano()+ru.Stime.Nano()) - time.Duration(spun.Load())
 }
 
 // procCPU returns the CPU time (user + system) process pid has used, at

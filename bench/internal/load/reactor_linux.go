@@ -22,6 +22,7 @@ const writeTimeout = 10 * time.Second
 // goroutine: level-triggered epoll, one read(2) per ready socket.
 type reactor struct {
 	p    *pool
+	spin time.Duration // poll without sleeping this long after the last data
 	epfd int
 	wake int // an eventfd whose event ends the loop
 	done chan struct{}
@@ -31,12 +32,16 @@ type reactor struct {
 	dead    bool      // the loop failed, under mu
 }
 
-// newReactors starts one reactor per GOMAXPROCS for p, or returns none
-// (the clients then get a goroutine each) if epoll is not available.
-func newReactors(p *pool) []*reactor {
+// newReactors starts one reactor per GOMAXPROCS for p (one only when they
+// spin), or returns none (the clients then get a goroutine each) if epoll
+// is not available.
+func newReactors(p *pool, spin time.Duration) []*reactor {
 	rs := make([]*reactor, max(1, runtime.GOMAXPROCS(0)))
+	if spin > 0 {
+		rs = rs[:1]
+	}
 	for i := range rs {
-		r, err := newReactor(p)
+		r, err := newReactor(p, spin)
 		if err != nil {
 			for _, r := range rs[:i] {
 				r.stop()
@@ -48,7 +53,7 @@ func newReactors(p *pool) []*reactor {
 	return rs
 }
 
-func newReactor(p *pool) (*reactor, error) {
+func newReactor(p *pool, spin time.Duration) (*reactor, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, err
@@ -64,7 +69,7 @@ func newReactor(p *pool) (*reactor, error) {
 		_ = unix.Close(epfd)
 		return nil, err
 	}
-	r := &reactor{p: p, epfd: epfd, wake: wake, done: make(chan struct{})}
+	r := &reactor{p: p, spin: spin, epfd: epfd, wake: wake, done: make(chan struct{})}
 	go r.loop()
 	return r, nil
 }
@@ -136,18 +141,65 @@ type ready struct {
 	c  *Client
 }
 
+// loop serves the reactor's sockets until stop.
+//
+// With spin > 0 it does not sleep in epoll_wait while data keeps coming:
+// it polls (timeout 0) until spin has passed without any, and only then
+// blocks. On loopback the server's write(2) runs the client's TCP input
+// and wakes the client's sleeping thread, which costs the server an
+// inter-processor interrupt (a VM exit on this machine kind): a client on
+// another machine costs its server nothing of the kind. A spinning load
+// generator is never asleep while a broadcast is being delivered, so the
+// server's CPU per delivery is what it would pay for remote clients, for
+// both servers measured. Between polls the goroutine yields, so that the
+// load generator's other goroutines (the controller, timers, webhooks)
+// run; it needs GOMAXPROCS ≥ 2 for Go's own netpoller to be polled
+// meanwhile (bench/load sets it).
 func (r *reactor) loop() {
 	defer close(r.done)
 	events := make([]unix.EpollEvent, reactorBatch)
 	batch := make([]ready, 0, reactorBatch)
+	var idle time.Time // when polling found nothing first; zero: data came
 	for {
-		n, err := unix.EpollWait(r.epfd, events, -1)
+		timeout := -1
+		if r.spin > 0 {
+			timeout = 0
+		}
+		n, err := unix.EpollWait(r.epfd, events, timeout)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
 			r.fail(err)
 			return
+		}
+		if timeout == 0 {
+			now := time.Now()
+			switch {
+			case n > 0 && !idle.IsZero():
+				addSpin(now.Sub(idle))
+				idle = time.Time{}
+			case n == 0 && idle.IsZero():
+				idle = now
+			}
+			if n == 0 {
+				if now.Sub(idle) < r.spin {
+					runtime.Gosched()
+					continue
+				}
+				addSpin(now.Sub(idle))
+				idle = time.Time{}
+				for {
+					n, err = unix.EpollWait(r.epfd, events, -1)
+					if err != unix.EINTR {
+						break
+					}
+				}
+				if err != nil {
+					r.fail(err)
+					return
+				}
+			}
 		}
 		stop := false
 		batch = batch[:0]

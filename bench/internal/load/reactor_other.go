@@ -2,10 +2,12 @@
 
 package load
 
+import "time"
+
 // reactor is Linux only: elsewhere each client has a goroutine.
 type reactor struct{}
 
-func newReactors(*pool) []*reactor { return nil }
+func newReactors(*pool, time.Duration) []*reactor { return nil }
 
 func (*reactor) stop() {}
 

@@ -136,12 +136,12 @@ func serveOne(t *testing.T, afterConnect []byte, serve func(s *wsServer) error) 
 // connectOne connects one client to addr, its events and acks sent to got
 // as "event data" and "ack id data"; an ack is answered from the callback
 // with 42["acked",id]. The pool closes at the end of the test, or when
-// the returned function is called.
-func connectOne(t *testing.T, addr string, got chan<- string) (*pool, func()) {
+// the returned function is called. spin is Target.Spin.
+func connectOne(t *testing.T, addr string, got chan<- string, spin time.Duration) (*pool, func()) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	defer cancel()
-	p, err := connect(ctx, Target{Addr: addr}, 1, nil, func(_ int, c *Client) {
+	p, err := connect(ctx, Target{Addr: addr, Spin: spin}, 1, nil, func(_ int, c *Client) {
 		c.OnEvent = func(data []byte) {
 			select {
 			case got <- "event " + string(data):
@@ -271,32 +271,34 @@ func TestReactorFrames(t *testing.T) {
 			serve: func(s *wsServer) error { return s.write([]byte{0xc1, 0}) },
 			ends:  true, lost: 1},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			addr, served := serveOne(t, tc.afterConnect, tc.serve)
-			got := make(chan string, 16)
-			p, closePool := connectOne(t, addr, got)
-			for _, want := range tc.want {
-				if g := within(t, got, want); g != want {
-					t.Fatalf("got %.80q, want %.80q", g, want)
+		for _, spin := range []time.Duration{0, time.Millisecond} {
+			t.Run(fmt.Sprintf("%s/spin=%v", tc.name, spin), func(t *testing.T) {
+				t.Parallel()
+				addr, served := serveOne(t, tc.afterConnect, tc.serve)
+				got := make(chan string, 16)
+				p, closePool := connectOne(t, addr, got, spin)
+				for _, want := range tc.want {
+					if g := within(t, got, want); g != want {
+						t.Fatalf("got %.80q, want %.80q", g, want)
+					}
 				}
-			}
-			if err := within(t, served, "end of serve"); err != nil {
-				t.Fatalf("server: %v", err)
-			}
-			if tc.ends {
-				within(t, finished(p), "end of the client")
-			}
-			closePool()
-			if lost := p.lost.Load(); lost != tc.lost {
-				t.Fatalf("lost %d, want %d", lost, tc.lost)
-			}
-			select {
-			case g := <-got:
-				t.Fatalf("unexpected %.80q", g)
-			default:
-			}
-		})
+				if err := within(t, served, "end of serve"); err != nil {
+					t.Fatalf("server: %v", err)
+				}
+				if tc.ends {
+					within(t, finished(p), "end of the client")
+				}
+				closePool()
+				if lost := p.lost.Load(); lost != tc.lost {
+					t.Fatalf("lost %d, want %d", lost, tc.lost)
+				}
+				select {
+				case g := <-got:
+					t.Fatalf("unexpected %.80q", g)
+				default:
+				}
+			})
+		}
 	}
 }
 
@@ -317,7 +319,7 @@ func TestReactorCloseWhileFlowing(t *testing.T) {
 		}
 	})
 	got := make(chan string, 1000)
-	p, closePool := connectOne(t, addr, got)
+	p, closePool := connectOne(t, addr, got, 0)
 	for range cap(got) {
 		within(t, got, "event")
 	}
