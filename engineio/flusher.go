@@ -35,11 +35,16 @@ type flusher struct {
 	mu      sync.Mutex
 	dirty   []*Conn // connections to write in the next pass
 	running bool    // a goroutine is running passes
+	runFn   func()  // f.run, made once: go f.run() would allocate a closure each time
 }
 
 // newFlushers returns one flusher per GOMAXPROCS.
 func newFlushers() []flusher {
-	return make([]flusher, max(1, runtime.GOMAXPROCS(0)))
+	fs := make([]flusher, max(1, runtime.GOMAXPROCS(0)))
+	for i := range fs {
+		fs[i].runFn = fs[i].run
+	}
+	return fs
 }
 
 // nextFlusher spreads new connections over the flushers.
@@ -59,7 +64,7 @@ func (f *flusher) add(c *Conn) {
 	f.running = true
 	f.mu.Unlock()
 	if start {
-		go f.run()
+		go f.runFn()
 	}
 }
 

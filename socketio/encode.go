@@ -142,7 +142,13 @@ func encodeEventData(name string, args []any) ([]byte, [][]byte, error) {
 
 // encodeAck returns the messages of the ACK for id.
 func encodeAck(nsp string, id uint64, args []any) ([]engineio.Message, error) {
+	// The arguments are appended after the header of a text ACK, in the
+	// buffer that is sent: one buffer, no copy. An argument with binary
+	// data (rare) makes it a BINARY_ACK, encoded again below.
 	var e encoder
+	hdr := &parser.Packet{Type: parser.Ack, Namespace: nsp, ID: id, HasID: true}
+	e.buf = parser.AppendText(make([]byte, 0, len(nsp)+24+ackArgsHint), hdr)
+	start := len(e.buf)
 	e.buf = append(e.buf, '[')
 	for k, a := range args {
 		if k > 0 {
@@ -153,12 +159,16 @@ func encodeAck(nsp string, id uint64, args []any) ([]engineio.Message, error) {
 		}
 	}
 	e.buf = append(e.buf, ']')
-	t := parser.Ack
-	if len(e.attachments) > 0 {
-		t = parser.BinaryAck
+	if len(e.attachments) == 0 {
+		return []engineio.Message{{Data: e.buf}}, nil
 	}
-	return packetMessages(&parser.Packet{Type: t, Namespace: nsp, ID: id, HasID: true, Data: e.buf, Attachments: e.attachments}), nil
+	hdr.Type, hdr.Data, hdr.Attachments = parser.BinaryAck, e.buf[start:], e.attachments
+	return packetMessages(hdr), nil
 }
+
+// ackArgsHint is the room left for an ack's arguments in its first
+// buffer.
+const ackArgsHint = 128
 
 // packetMessages encodes p as Engine.IO messages: the text part, then one
 // binary message per attachment.

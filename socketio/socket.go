@@ -123,6 +123,18 @@ func (s *Socket) handler(event string) func(*Event) {
 	return nil
 }
 
+// decodeEventName decodes an event's name (a JSON string; the reference
+// also accepts a number, kept as written). It is a function of its own so
+// that the decoded string, which escapes to json.Unmarshal, is allocated
+// only on this path.
+func decodeEventName(lit []byte) string {
+	var name string
+	if err := json.Unmarshal(lit, &name); err != nil {
+		return string(lit)
+	}
+	return name
+}
+
 // handlerFor looks up the handler of an event whose name is the JSON
 // string lit, when lit is a plain string (printable ASCII, no escapes)
 // that some handler is registered for: then its name is the registered
@@ -364,10 +376,7 @@ func (s *Socket) onEvent(p *parser.Packet) error {
 	anyh := s.anyHandlers
 	s.mu.Unlock()
 	if !ok {
-		if err := json.Unmarshal(raw[0], &name); err != nil {
-			// The reference accepts numeric event names.
-			name = string(raw[0])
-		}
+		name = decodeEventName(raw[0])
 		s.mu.Lock()
 		h = s.handler(name)
 		s.mu.Unlock()
