@@ -68,6 +68,9 @@ func (f *flusher) add(c *Conn) {
 	}
 }
 
+// yieldEvery is how many connections a flusher writes between yields.
+const yieldEvery = 32
+
 // maxPassCap is the largest list array kept between passes.
 const maxPassCap = 1 << 16
 
@@ -86,6 +89,14 @@ func (f *flusher) run() {
 		for i, c := range pass {
 			pass[i] = nil
 			c.flush(f)
+			if i%yieldEvery == yieldEvery-1 {
+				// The writes are raw system calls (writeFD): the
+				// runtime does not see them, so a long pass would hold
+				// the P from its first write to its last. Yielding
+				// lets the producers (webhooks, readers) and what
+				// sysmon found on the network run meanwhile.
+				runtime.Gosched()
+			}
 		}
 		if cap(pass) > maxPassCap {
 			pass = nil

@@ -55,17 +55,19 @@ func (b *wsBatch) writeOnce(fd uintptr) bool {
 // they skip the file layer (vfs_write and its checks) that write(2) goes
 // through, and MSG_NOSIGNAL keeps a closed peer from raising SIGPIPE.
 //
-// The socket is non-blocking, yet the call is a scheduled one
-// (syscall.Syscall, not RawSyscall): on loopback a write also runs the
-// receiver's TCP input and can take tens of µs, and while it does the
-// runtime may hand the P to another thread that polls the network and
-// runs the producers. With RawSyscall a flusher's pass held the P from its
-// first write to its last: the service's webhook-to-browser latency at 20
-// webhooks/s went from 25 to 140 ms (p50), for 20% less CPU.
+// The socket is non-blocking, so the call never sleeps: it is a raw
+// system call, not a scheduled one. With syscall.Syscall, a write that
+// outlasts a sysmon tick (20 µs, common on loopback, where the sender also
+// runs the receiver's TCP input) made sysmon hand the P to another thread,
+// and the flusher then waited to get one back: ~15% of the CPU of a
+// broadcast to 10,000 clients went to those thread switches. Since the
+// runtime no longer sees the writes, the flusher yields every yieldEvery
+// connections (flusher.run); without that, the service's
+// webhook-to-browser p50 at 20 webhooks/s went from 25 to 140 ms.
 func (b *wsBatch) writeFD(fd uintptr) (uintptr, syscall.Errno) {
 	if len(b.iov) == 1 {
 		p := b.iov[0]
-		n, _, e := syscall.Syscall6(syscall.SYS_SENDTO, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)), syscall.MSG_NOSIGNAL, 0, 0)
+		n, _, e := syscall.RawSyscall6(syscall.SYS_SENDTO, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)), syscall.MSG_NOSIGNAL, 0, 0)
 		return n, e
 	}
 	b.vecs = b.vecs[:0]
@@ -82,6 +84,6 @@ func (b *wsBatch) writeFD(fd uintptr) (uintptr, syscall.Errno) {
 	}
 	b.msg = unix.Msghdr{Iov: unsafe.SliceData(b.vecs)}
 	b.msg.SetIovlen(len(b.vecs))
-	n, _, e := syscall.Syscall(syscall.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&b.msg)), syscall.MSG_NOSIGNAL)
+	n, _, e := syscall.RawSyscall(syscall.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&b.msg)), syscall.MSG_NOSIGNAL)
 	return n, e
 }

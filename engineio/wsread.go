@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -75,13 +74,6 @@ func (ws *wsConn) readyFunc() func(fd uintptr) bool {
 		ws.waited = true
 		return peekReady(fd)
 	}
-}
-
-// peekReady reports whether fd can be read without blocking.
-func peekReady(fd uintptr) bool {
-	var b [1]byte
-	_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-	return err != syscall.EAGAIN && err != syscall.EINTR
 }
 
 // readMessage returns the next data message: its opcode (text or binary)
