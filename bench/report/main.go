@@ -72,7 +72,7 @@ func main() {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", *title)
-	fmt.Fprintf(&b, "Written by `bench/run` (bench/report); ours is `kinrt` (bench/server), the reference is Node's socket.io 4.8.4 (bench/node). Each point ran twice, each time on a fresh server; the tables give the mean of the runs and each run.\n\n")
+	fmt.Fprintf(&b, "Written by `bench/run` (bench/report); ours is `kinrt` (bench/server), the reference is Node's socket.io 4.8.4 (bench/node). Each point ran %s, each time on a fresh server; the tables give the mean of the runs and each run.\n\n", times(runsPerPoint(recs)))
 	if hasBefore {
 		fmt.Fprintf(&b, "`before` is bench/server built from our code before the optimizations of issue 8 (`bench/run --before REV`), measured in the same run.\n\n")
 	}
@@ -93,6 +93,33 @@ func main() {
 	if err := os.WriteFile(filepath.Join(*out, "RESULTS.md"), []byte(b.String()), 0o644); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// runsPerPoint returns how many times a point ran: the most records of
+// one scenario, size and server.
+func runsPerPoint(recs []record) int {
+	type point struct {
+		scenario, server string
+		clients          int
+	}
+	n := map[point]int{}
+	most := 0
+	for _, r := range recs {
+		k := point{r.Scenario, r.Server, r.Clients}
+		n[k]++
+		most = max(most, n[k])
+	}
+	return most
+}
+
+func times(n int) string {
+	switch n {
+	case 1:
+		return "once"
+	case 2:
+		return "twice"
+	}
+	return fmt.Sprintf("%d times", n)
 }
 
 func read(path string) ([]record, error) {
