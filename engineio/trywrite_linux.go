@@ -59,7 +59,7 @@ func (b *wsBatch) writeOnce(fd uintptr) bool {
 // system call, not a scheduled one. With syscall.Syscall, a write that
 // outlasts a sysmon tick (20 µs, common on loopback, where the sender also
 // runs the receiver's TCP input) made sysmon hand the P to another thread,
-// and the flusher then waited to get one back: ~15% of the CPU of a
+// and the flusher then waited to get one back: 7–10% of the CPU of a
 // broadcast to 10,000 clients went to those thread switches. Since the
 // runtime no longer sees the writes, the flusher yields every yieldEvery
 // connections (flusher.run); without that, the service's
