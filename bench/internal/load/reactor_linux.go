@@ -159,47 +159,11 @@ func (r *reactor) loop() {
 	defer close(r.done)
 	events := make([]unix.EpollEvent, reactorBatch)
 	batch := make([]ready, 0, reactorBatch)
-	var idle time.Time // when polling found nothing first; zero: data came
 	for {
-		timeout := -1
-		if r.spin > 0 {
-			timeout = 0
-		}
-		n, err := unix.EpollWait(r.epfd, events, timeout)
-		if err == unix.EINTR {
-			continue
-		}
+		n, err := r.wait(events)
 		if err != nil {
 			r.fail(err)
 			return
-		}
-		if timeout == 0 {
-			now := time.Now()
-			switch {
-			case n > 0 && !idle.IsZero():
-				addSpin(now.Sub(idle))
-				idle = time.Time{}
-			case n == 0 && idle.IsZero():
-				idle = now
-			}
-			if n == 0 {
-				if now.Sub(idle) < r.spin {
-					runtime.Gosched()
-					continue
-				}
-				addSpin(now.Sub(idle))
-				idle = time.Time{}
-				for {
-					n, err = unix.EpollWait(r.epfd, events, -1)
-					if err != unix.EINTR {
-						break
-					}
-				}
-				if err != nil {
-					r.fail(err)
-					return
-				}
-			}
 		}
 		stop := false
 		batch = batch[:0]
@@ -218,6 +182,39 @@ func (r *reactor) loop() {
 		if stop {
 			return
 		}
+	}
+}
+
+// wait returns how many sockets epoll_wait reported ready in events:
+// blocking, or, when the reactor spins, polling until data comes or spin
+// has passed without any, then blocking. The time spent polling in vain
+// is added to the spun time (not the time blocked).
+func (r *reactor) wait(events []unix.EpollEvent) (int, error) {
+	var idle time.Time // when polling first found nothing
+	for {
+		timeout := 0
+		switch {
+		case r.spin == 0:
+			timeout = -1
+		case !idle.IsZero() && time.Since(idle) >= r.spin:
+			addSpin(time.Since(idle))
+			idle, timeout = time.Time{}, -1
+		}
+		n, err := unix.EpollWait(r.epfd, events, timeout)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == nil && n == 0 && timeout == 0:
+			if idle.IsZero() {
+				idle = time.Now()
+			}
+			runtime.Gosched()
+			continue
+		}
+		if !idle.IsZero() {
+			addSpin(time.Since(idle))
+		}
+		return n, err
 	}
 }
 
