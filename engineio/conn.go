@@ -26,44 +26,49 @@ const (
 )
 
 // Conn is one Engine.IO session. Its methods are safe for concurrent use.
+//
+// The fields are in the order of use: queueing a message (Send, the hot
+// path of a broadcast, which touches thousands of connections in turn,
+// each of them cold in the cache) reads and writes only the first two
+// cache lines, mu and what it guards first. A Conn is 256 bytes, so the
+// allocator places each at a multiple of 64 (TestConnLayout checks both).
 type Conn struct {
-	id   string
-	srv  *Server
-	req  *http.Request
-	recv Receiver
+	mu           sync.Mutex
+	state        connState
+	writing      bool // on its flusher's list, or its own writer is running
+	getActive    bool // polling: a GET is waiting
+	postActive   bool // polling: a POST is being read
+	probed       bool // upgrade probe done: answer GETs with noop
+	hbWaiting    bool // a ping is out, its pong not in
+	closePending bool // OnClose waits for delivering to reach 0
+	pollClose    byte // packet answering a GET after close: '1' or '6'
+	queued       int  // bytes in queue
+	queue        []frame
+	qhold        *[]frame // the pooled holder of queue's array, or nil
+	flusher      *flusher // writes its WebSocket queue
 
+	transport Transport
+	ws        *wsConn
+	srv       *Server
+	wake      chan struct{}
+	id        string
+	req       *http.Request
+
+	recv   Receiver
 	recvMu sync.Mutex // serializes delivery to recv
 
-	mu        sync.Mutex
-	state     connState
-	transport Transport
-	queue     []frame
-	qhold     *[]frame // the pooled holder of queue's array, or nil
-	queued    int      // bytes in queue
-	wake      chan struct{}
-
-	// polling
-	getActive   bool
-	postActive  bool
-	pollClose   byte // packet answering a GET after close: '1' or '6'
-	probed      bool // upgrade probe done: answer GETs with noop
 	closeReason CloseReason
-
-	// websocket
-	ws      *wsConn
-	writing bool     // on its flusher's list, or its own writer is running
-	flusher *flusher // writes its WebSocket queue
-	probe   *wsConn
+	probe       *wsConn
 
 	// heartbeat
-	hb        *time.Timer
-	hbDue     time.Time
-	hbWaiting bool
+	hb    *time.Timer
+	hbDue time.Time
 
 	closeTimer *time.Timer
 
-	delivering   int  // deliverMessage calls in progress
-	closePending bool // OnClose waits for delivering to reach 0
+	delivering int // deliverMessage calls in progress
+
+	_ [32]byte // to 256 bytes, a size class whose objects start on a cache line (TestConnLayout)
 }
 
 // ID returns the session id.

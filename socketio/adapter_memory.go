@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kin-comms/kinrt/engineio"
 	"github.com/kin-comms/kinrt/socketio/parser"
 )
 
@@ -23,8 +24,9 @@ type MemoryAdapter struct {
 	// rooms holds every room but the sockets' own: a socket's own room
 	// (named by its id) is its member's own flag, which saves two maps
 	// per socket.
-	rooms   map[string]map[string]*Socket // room -> id -> socket
-	members map[string]*member            // socket id -> its rooms
+	rooms   map[string]*room   // room name -> its sockets
+	members map[string]*member // socket id -> its rooms
+	all     []roomMember       // every member, for broadcasts to the namespace; member.at is its place
 
 	ackID atomic.Uint64
 
@@ -57,7 +59,7 @@ func NewMemoryAdapter(n *Namespace) *MemoryAdapter {
 	_, _ = rand.Read(b[:])
 	return &MemoryAdapter{
 		nsp:      n,
-		rooms:    make(map[string]map[string]*Socket),
+		rooms:    make(map[string]*room),
 		members:  make(map[string]*member),
 		sessions: make(map[string]*storedSession),
 		prefix:   base64.RawURLEncoding.EncodeToString(b[:]) + "-",
@@ -69,6 +71,51 @@ type member struct {
 	s     *Socket
 	rooms []string // in the order joined, its own room included while in it
 	own   bool     // in its own room
+	at    int      // its place in the adapter's all
+}
+
+// room is the local sockets of one room: a list that a broadcast walks
+// from end to end, and the place of each socket in it, to join and leave
+// in constant time. A map alone would do, but walking a map of 10,000
+// entries costs more than the queueing it feeds.
+type room struct {
+	list []roomMember
+	at   map[string]int // socket id -> its place in list
+}
+
+// roomMember is a socket as a broadcast needs it: with its connection at
+// hand, so that queueing a message reads the connection, not the socket
+// and its client first (each a cache miss when rooms are large).
+type roomMember struct {
+	s    *Socket
+	conn *engineio.Conn
+}
+
+func memberOf(s *Socket) roomMember { return roomMember{s: s, conn: s.client.conn} }
+
+// add puts s in r, if it is not there.
+func (r *room) add(s *Socket) {
+	if _, ok := r.at[s.id]; ok {
+		return
+	}
+	r.at[s.id] = len(r.list)
+	r.list = append(r.list, memberOf(s))
+}
+
+// del removes socket id from r: the last member takes its place.
+func (r *room) del(id string) {
+	i, ok := r.at[id]
+	if !ok {
+		return
+	}
+	delete(r.at, id)
+	last := len(r.list) - 1
+	if i != last {
+		r.list[i] = r.list[last]
+		r.at[r.list[i].s.id] = i
+	}
+	r.list[last] = roomMember{}
+	r.list = r.list[:last]
 }
 
 // inRoom reports whether socket id is in room r.
@@ -77,13 +124,19 @@ func (a *MemoryAdapter) inRoom(id, r string) bool {
 		m := a.members[id]
 		return m != nil && m.own
 	}
-	_, ok := a.rooms[r][id]
-	return ok
+	if set := a.rooms[r]; set != nil {
+		_, ok := set.at[id]
+		return ok
+	}
+	return false
 }
 
 // roomSize is RoomSize with a.mu held.
 func (a *MemoryAdapter) roomSize(r string) int {
-	n := len(a.rooms[r])
+	n := 0
+	if set := a.rooms[r]; set != nil {
+		n = len(set.list)
+	}
 	if m := a.members[r]; m != nil && m.own {
 		n++
 	}
@@ -91,12 +144,14 @@ func (a *MemoryAdapter) roomSize(r string) int {
 }
 
 // eachIn calls fn for each socket in room r.
-func (a *MemoryAdapter) eachIn(r string, fn func(id string, s *Socket)) {
+func (a *MemoryAdapter) eachIn(r string, fn func(rm roomMember)) {
 	if m := a.members[r]; m != nil && m.own {
-		fn(r, m.s)
+		fn(a.all[m.at])
 	}
-	for id, s := range a.rooms[r] {
-		fn(id, s)
+	if set := a.rooms[r]; set != nil {
+		for _, rm := range set.list {
+			fn(rm)
+		}
 	}
 }
 
@@ -110,8 +165,9 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 	defer a.mu.Unlock()
 	m := a.members[id]
 	if m == nil {
-		m = &member{s: s, rooms: make([]string, 0, len(rooms))}
+		m = &member{s: s, rooms: make([]string, 0, len(rooms)), at: len(a.all)}
 		a.members[id] = m
+		a.all = append(a.all, memberOf(s))
 	}
 	for _, r := range rooms {
 		if slices.Contains(m.rooms, r) {
@@ -124,10 +180,10 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 		}
 		set := a.rooms[r]
 		if set == nil {
-			set = make(map[string]*Socket, 1)
+			set = &room{at: make(map[string]int, 1)}
 			a.rooms[r] = set
 		}
-		set[id] = s
+		set.add(s)
 	}
 }
 
@@ -148,9 +204,9 @@ func (a *MemoryAdapter) Del(id, room string) {
 }
 
 func (a *MemoryAdapter) delRoomLocked(id, room string) {
-	if m := a.rooms[room]; m != nil {
-		delete(m, id)
-		if len(m) == 0 {
+	if set := a.rooms[room]; set != nil {
+		set.del(id)
+		if len(set.list) == 0 {
 			delete(a.rooms, room)
 		}
 	}
@@ -160,14 +216,25 @@ func (a *MemoryAdapter) delRoomLocked(id, room string) {
 func (a *MemoryAdapter) DelAll(id string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if m := a.members[id]; m != nil {
-		for _, r := range m.rooms {
-			if r != id {
-				a.delRoomLocked(id, r)
-			}
+	m := a.members[id]
+	if m == nil {
+		return
+	}
+	for _, r := range m.rooms {
+		if r != id {
+			a.delRoomLocked(id, r)
 		}
 	}
 	delete(a.members, id)
+	// The last member takes m's place in all.
+	last := len(a.all) - 1
+	if m.at != last {
+		moved := a.all[last]
+		a.all[m.at] = moved
+		a.members[moved.s.id].at = m.at
+	}
+	a.all[last] = roomMember{}
+	a.all = a.all[:last]
 }
 
 // Rooms returns the rooms of socket id.
@@ -201,26 +268,32 @@ func (a *MemoryAdapter) RoomSize(room string) int {
 	return a.roomSize(room)
 }
 
-var socketSlices = sync.Pool{New: func() any { s := make([]*Socket, 0, 64); return &s }}
+var memberSlices = sync.Pool{New: func() any { s := make([]roomMember, 0, 64); return &s }}
 
 // selectSockets returns the local sockets opts selects, in a pooled slice
 // to give back with putSockets.
-func (a *MemoryAdapter) selectSockets(opts *BroadcastOptions) *[]*Socket {
-	out := socketSlices.Get().(*[]*Socket)
+func (a *MemoryAdapter) selectSockets(opts *BroadcastOptions) *[]roomMember {
+	out := memberSlices.Get().(*[]roomMember)
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	excluded := func(id string) bool {
+	// Without exceptions (the usual broadcast) no socket is read: only
+	// the lists are.
+	excluded := func(rm roomMember) bool {
 		for _, r := range opts.Except {
-			if a.inRoom(id, r) {
+			if a.inRoom(rm.s.id, r) {
 				return true
 			}
 		}
 		return false
 	}
 	if len(opts.Rooms) == 0 {
-		for id, m := range a.members {
-			if !excluded(id) {
-				*out = append(*out, m.s)
+		if len(opts.Except) == 0 {
+			*out = append(*out, a.all...)
+			return out
+		}
+		for _, rm := range a.all {
+			if !excluded(rm) {
+				*out = append(*out, rm)
 			}
 		}
 		return out
@@ -237,17 +310,25 @@ func (a *MemoryAdapter) selectSockets(opts *BroadcastOptions) *[]*Socket {
 			big = i
 		}
 	}
-	a.eachIn(rooms[big], func(id string, s *Socket) {
-		if !excluded(id) {
-			*out = append(*out, s)
+	if set := a.rooms[rooms[big]]; set != nil && len(opts.Except) == 0 {
+		*out = append(*out, set.list...)
+		if m := a.members[rooms[big]]; m != nil && m.own {
+			*out = append(*out, a.all[m.at])
 		}
-	})
+	} else {
+		a.eachIn(rooms[big], func(rm roomMember) {
+			if !excluded(rm) {
+				*out = append(*out, rm)
+			}
+		})
+	}
 	for i, r := range rooms {
 		if i == big {
 			continue
 		}
-		a.eachIn(r, func(id string, s *Socket) {
-			if a.inRoom(id, rooms[big]) || excluded(id) {
+		a.eachIn(r, func(rm roomMember) {
+			id := rm.s.id
+			if a.inRoom(id, rooms[big]) || excluded(rm) {
 				return
 			}
 			for _, earlier := range rooms[:i] {
@@ -255,23 +336,23 @@ func (a *MemoryAdapter) selectSockets(opts *BroadcastOptions) *[]*Socket {
 					return
 				}
 			}
-			*out = append(*out, s)
+			*out = append(*out, rm)
 		})
 	}
 	return out
 }
 
-func putSockets(p *[]*Socket) {
+func putSockets(p *[]roomMember) {
 	clear(*p)
 	*p = (*p)[:0]
-	socketSlices.Put(p)
+	memberSlices.Put(p)
 }
 
 // Broadcast encodes p once and queues it for every selected socket. With
 // recovery on, a non-volatile event without ack gets an offset as its last
 // argument and is kept for clients that reconnect.
 func (a *MemoryAdapter) Broadcast(p *parser.Packet, opts *BroadcastOptions) {
-	var sockets *[]*Socket
+	var sockets *[]roomMember
 	if a.nsp.server.opts.Recovery != nil && !opts.Volatile && !p.HasID &&
 		(p.Type == parser.Event || p.Type == parser.BinaryEvent) {
 		a.joinMu.RLock()
@@ -301,10 +382,16 @@ func (a *MemoryAdapter) DeliverLater(p *parser.Packet, opts *BroadcastOptions) (
 	return func() { a.deliver(p, opts, sockets) }
 }
 
-func (a *MemoryAdapter) deliver(p *parser.Packet, opts *BroadcastOptions, sockets *[]*Socket) {
+func (a *MemoryAdapter) deliver(p *parser.Packet, opts *BroadcastOptions, sockets *[]roomMember) {
 	msgs := packetMessages(p)
-	for _, s := range *sockets {
-		s.send(msgs, opts.Volatile)
+	if opts.Volatile {
+		for _, rm := range *sockets {
+			rm.conn.SendVolatile(msgs...)
+		}
+	} else {
+		for _, rm := range *sockets {
+			_ = rm.conn.Send(msgs...)
+		}
 	}
 	if fn := a.nsp.server.opts.OnDeliver; fn != nil {
 		fn(a.nsp.name, len(*sockets))
@@ -322,9 +409,9 @@ func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, 
 		id uint64
 	}
 	sent := make([]pending, 0, len(*sockets))
-	for _, s := range *sockets {
-		if id, ok := s.sendWithAck(p, opts.Volatile, ack); ok {
-			sent = append(sent, pending{s, id})
+	for _, rm := range *sockets {
+		if id, ok := rm.s.sendWithAck(p, opts.Volatile, ack); ok {
+			sent = append(sent, pending{rm.s, id})
 		}
 	}
 	clients(len(sent))
@@ -340,7 +427,8 @@ func (a *MemoryAdapter) FetchSockets(_ context.Context, opts *BroadcastOptions) 
 	sockets := a.selectSockets(opts)
 	defer putSockets(sockets)
 	out := make([]RemoteSocket, 0, len(*sockets))
-	for _, s := range *sockets {
+	for _, rm := range *sockets {
+		s := rm.s
 		out = append(out, RemoteSocket{ID: s.id, Namespace: a.nsp.name, Handshake: s.handshake, Rooms: a.Rooms(s.id), Data: s.Data(), Local: s})
 	}
 	return out, nil
@@ -350,8 +438,8 @@ func (a *MemoryAdapter) FetchSockets(_ context.Context, opts *BroadcastOptions) 
 func (a *MemoryAdapter) AddSockets(opts *BroadcastOptions, rooms []string) {
 	sockets := a.selectSockets(opts)
 	defer putSockets(sockets)
-	for _, s := range *sockets {
-		a.AddAll(s.id, rooms)
+	for _, rm := range *sockets {
+		a.AddAll(rm.s.id, rooms)
 	}
 }
 
@@ -359,9 +447,9 @@ func (a *MemoryAdapter) AddSockets(opts *BroadcastOptions, rooms []string) {
 func (a *MemoryAdapter) DelSockets(opts *BroadcastOptions, rooms []string) {
 	sockets := a.selectSockets(opts)
 	defer putSockets(sockets)
-	for _, s := range *sockets {
+	for _, rm := range *sockets {
 		for _, r := range rooms {
-			a.Del(s.id, r)
+			a.Del(rm.s.id, r)
 		}
 	}
 }
@@ -369,10 +457,10 @@ func (a *MemoryAdapter) DelSockets(opts *BroadcastOptions, rooms []string) {
 // DisconnectSockets disconnects the selected sockets.
 func (a *MemoryAdapter) DisconnectSockets(opts *BroadcastOptions, close bool) {
 	sockets := a.selectSockets(opts)
-	list := append([]*Socket(nil), *sockets...)
+	list := append([]roomMember(nil), *sockets...)
 	putSockets(sockets)
-	for _, s := range list {
-		s.Disconnect(close)
+	for _, rm := range list {
+		rm.s.Disconnect(close)
 	}
 }
 

@@ -153,15 +153,24 @@ func TestConcurrentEmitsAndRooms(t *testing.T) {
 			// Every room member is a connected socket that lists the room.
 			ad := io.Of("/").Adapter().(*MemoryAdapter)
 			ad.mu.RLock()
-			for room, members := range ad.rooms {
-				for id, s := range members {
+			for room, set := range ad.rooms {
+				if len(set.at) != len(set.list) {
+					t.Errorf("room %q: %d places for %d members", room, len(set.at), len(set.list))
+				}
+				for id, i := range set.at {
 					if m := ad.members[id]; m == nil || !slices.Contains(m.rooms, room) {
 						t.Errorf("room %q has %q, which does not list it", room, id)
 					}
-					if s.ID() != id {
-						t.Errorf("room %q maps %q to socket %q", room, id, s.ID())
+					if s := set.list[i].s; s.ID() != id {
+						t.Errorf("room %q places %q at socket %q", room, id, s.ID())
+					}
+					if set.list[i].conn != set.list[i].s.Conn() {
+						t.Errorf("room %q: %q with another connection", room, id)
 					}
 				}
+			}
+			if len(ad.all) != len(ad.members) {
+				t.Errorf("%d sockets listed, %d members", len(ad.all), len(ad.members))
 			}
 			// And every member lists only rooms that have it.
 			for id, m := range ad.members {
@@ -172,6 +181,9 @@ func TestConcurrentEmitsAndRooms(t *testing.T) {
 				}
 				if m.s.ID() != id {
 					t.Errorf("member %q is socket %q", id, m.s.ID())
+				}
+				if m.at >= len(ad.all) || ad.all[m.at].s != m.s {
+					t.Errorf("member %q is not at its place %d of all", id, m.at)
 				}
 			}
 			ad.mu.RUnlock()
