@@ -163,6 +163,8 @@ func (c *Conn) kickLocked() {
 }
 
 func (c *Conn) notifyLocked() {
+	// wake is nil on a session born on WebSocket, which never polls: the
+	// send below is then never ready.
 	select {
 	case c.wake <- struct{}{}:
 	default:
