@@ -56,7 +56,7 @@ type Conn struct {
 	probe   *wsConn
 
 	// heartbeat
-	hb        *time.Timer
+	hbIndex   int // its place in the server's heartbeats (heartbeat.go)
 	hbDue     time.Time
 	hbWaiting bool
 
@@ -259,9 +259,7 @@ func (c *Conn) terminateWith(reason CloseReason, pollAnswer packetType) {
 	c.state = stateClosed
 	c.pollClose = byte(pollAnswer)
 	c.queue, c.qhold, c.queued = nil, nil, 0
-	if c.hb != nil {
-		c.hb.Stop()
-	}
+	c.srv.hb.unschedule(c)
 	if c.closeTimer != nil {
 		c.closeTimer.Stop()
 	}

@@ -50,6 +50,7 @@ type Server struct {
 	wsFrames         atomic.Int64 // frames in them
 	readers          sync.Pool    // *bufio.Reader of WebSocketBufferSize
 	poll             *poller      // idle WebSocket connections, without their goroutine
+	hb               heartbeats   // every connection's heartbeat, on one timer
 }
 
 // NewServer returns a server that hands each new connection to h.
