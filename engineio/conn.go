@@ -61,8 +61,8 @@ type Conn struct {
 	probe       *wsConn
 
 	// heartbeat
-	hb    *time.Timer
-	hbDue time.Time
+	hbIndex int // its place in the server's heartbeats (heartbeat.go)
+	hbDue   time.Time
 
 	closeTimer *time.Timer
 
@@ -168,6 +168,8 @@ func (c *Conn) kickLocked() {
 }
 
 func (c *Conn) notifyLocked() {
+	// wake is nil on a session born on WebSocket, which never polls: the
+	// send below is then never ready.
 	select {
 	case c.wake <- struct{}{}:
 	default:
@@ -262,9 +264,7 @@ func (c *Conn) terminateWith(reason CloseReason, pollAnswer packetType) {
 	c.state = stateClosed
 	c.pollClose = byte(pollAnswer)
 	c.queue, c.qhold, c.queued = nil, nil, 0
-	if c.hb != nil {
-		c.hb.Stop()
-	}
+	c.srv.hb.unschedule(c)
 	if c.closeTimer != nil {
 		c.closeTimer.Stop()
 	}

@@ -18,20 +18,17 @@ type poller struct {
 	wakeR  int // a pipe that wakes the poller to stop
 	wakeW  int
 	gen    uint64 // incremented at each start: a connection is added anew
-	parked map[int32]*parkedConn
-}
-
-type parkedConn struct {
-	ws     *wsConn
-	resume func()
+	parked map[int32]*wsConn
 }
 
 func newPoller() *poller { return &poller{epfd: -1} }
 
-// park registers ws's socket for one readiness event, after which resume
-// runs on a new goroutine. It reports false when ws cannot be parked (not
-// a socket, or an epoll error): the caller goes on waiting itself.
-func (p *poller) park(ws *wsConn, resume func()) bool {
+// park registers ws's socket for one readiness event, after which c's
+// reader (ws.readLoop(c)) starts again on a new goroutine. ws keeps c: a
+// closure made at each park would be the idle connection's to keep. It
+// reports false when ws cannot be parked (not a socket, or an epoll
+// error): the caller goes on waiting itself.
+func (p *poller) park(ws *wsConn, c *Conn) bool {
 	if ws.fd < 0 {
 		return false
 	}
@@ -52,7 +49,8 @@ func (p *poller) park(ws *wsConn, resume func()) bool {
 		return false
 	}
 	ws.pollGen = p.gen
-	p.parked[int32(ws.fd)] = &parkedConn{ws: ws, resume: resume}
+	ws.conn = c
+	p.parked[int32(ws.fd)] = ws
 	return true
 }
 
@@ -68,7 +66,7 @@ func (p *poller) forget(ws *wsConn) {
 		return
 	}
 	_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, ws.fd, nil)
-	if pc := p.parked[int32(ws.fd)]; pc != nil && pc.ws == ws {
+	if p.parked[int32(ws.fd)] == ws {
 		delete(p.parked, int32(ws.fd))
 	}
 	ws.pollGen = 0
@@ -96,7 +94,7 @@ func (p *poller) startLocked() bool {
 	}
 	p.epfd, p.wakeR, p.wakeW = epfd, fds[0], fds[1]
 	p.gen++
-	p.parked = make(map[int32]*parkedConn)
+	p.parked = make(map[int32]*wsConn)
 	go p.run(epfd, fds[0])
 	return true
 }
@@ -108,7 +106,7 @@ func (p *poller) wakeLocked() {
 // run dispatches readiness events until no connection is parked.
 func (p *poller) run(epfd, wakeR int) {
 	events := make([]syscall.EpollEvent, 128)
-	var ready []func()
+	var ready []*wsConn
 	for {
 		n, err := syscall.EpollWait(epfd, events, -1)
 		if err != nil && err != syscall.EINTR {
@@ -121,9 +119,9 @@ func (p *poller) run(epfd, wakeR int) {
 				_, _ = syscall.Read(wakeR, b[:])
 				continue
 			}
-			if pc := p.parked[ev.Fd]; pc != nil {
+			if ws := p.parked[ev.Fd]; ws != nil {
 				delete(p.parked, ev.Fd)
-				ready = append(ready, pc.resume)
+				ready = append(ready, ws)
 			}
 		}
 		if len(p.parked) == 0 && len(ready) == 0 {
@@ -136,8 +134,10 @@ func (p *poller) run(epfd, wakeR int) {
 			return
 		}
 		p.mu.Unlock()
-		for i, fn := range ready {
-			go fn()
+		// ws.conn is not written again before the reader started here
+		// parks ws anew.
+		for i, ws := range ready {
+			go ws.readLoop(ws.conn)
 			ready[i] = nil
 		}
 		ready = ready[:0]

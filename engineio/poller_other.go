@@ -9,6 +9,6 @@ type poller struct{}
 
 func newPoller() *poller { return &poller{} }
 
-func (p *poller) park(*wsConn, func()) bool { return false }
+func (p *poller) park(*wsConn, *Conn) bool { return false }
 
 func (p *poller) forget(ws *wsConn) {}

@@ -50,6 +50,7 @@ type Server struct {
 	wsFrames         atomic.Int64 // frames in them
 	readers          sync.Pool    // *bufio.Reader of WebSocketBufferSize
 	poll             *poller      // idle WebSocket connections, without their goroutine
+	hb               heartbeats   // every connection's heartbeat, on one timer
 }
 
 // NewServer returns a server that hands each new connection to h.
@@ -232,8 +233,12 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport Tra
 		srv:       s,
 		req:       cloneRequest(r),
 		transport: transport,
-		wake:      make(chan struct{}, 1),
 		flusher:   s.flusherFor(),
+	}
+	if transport == Polling {
+		// Only polling GETs wait on wake. A session born on WebSocket never
+		// polls, and an idle one is better off without the channel.
+		c.wake = make(chan struct{}, 1)
 	}
 	c.pushLocked(frame{typ: packetOpen, data: s.openPacket(c.id, transport)})
 	c.queued = len(c.queue[0].data) + 1

@@ -20,19 +20,18 @@ import (
 type wsConn struct {
 	srv       *Server
 	nc        net.Conn
-	raw       syscall.RawConn       // nc's socket, to wait for data without a buffer; nil if not a socket
-	fd        int                   // the socket's descriptor, -1 if not a socket
-	br        *bufio.Reader         // the pooled read buffer, held only while data is buffered
-	readyFn   func(fd uintptr) bool // waitIdle's readiness check (readyFunc)
-	waited    bool                  // readyFn has peeked once
-	ready     bool                  // waitIdle saw data: readMessage need not wait
+	raw       syscall.RawConn // nc's socket, to wait for data without a buffer; nil if not a socket
+	fd        int             // the socket's descriptor, -1 if not a socket
+	br        *bufio.Reader   // the pooled read buffer, held only while data is buffered
 	wmu       sync.Mutex
 	wdeadline time.Time // the write deadline set on nc, under wmu
 	closeOnce sync.Once
+	ready     bool // waitIdle saw data: readMessage need not wait (beside closeOnce, in its padding)
 
 	// guarded by the server's poller
-	pollGen uint64 // the poller generation fd was added to
 	closed  bool
+	pollGen uint64 // the poller generation fd was added to
+	conn    *Conn  // whose reader resumes when the parked socket has data
 }
 
 // controlTimeout bounds the write of a control frame answering the
@@ -53,7 +52,6 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*wsConn, error
 	}
 	if ws.raw != nil {
 		_ = ws.raw.Control(func(fd uintptr) { ws.fd = int(fd) })
-		ws.readyFn = ws.readyFunc()
 	}
 	return ws, nil
 }
@@ -115,7 +113,7 @@ func (ws *wsConn) setWriteDeadlineLocked(timeout time.Duration) {
 // ends.
 func (ws *wsConn) readLoop(c *Conn) {
 	for {
-		if ws.br == nil && ws.waitIdle() && ws.srv.poll.park(ws, func() { ws.readLoop(c) }) {
+		if ws.br == nil && ws.waitIdle() && ws.srv.poll.park(ws, c) {
 			return // parked: a new reader starts when data comes
 		}
 		p, err := ws.read()

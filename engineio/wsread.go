@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -56,25 +57,36 @@ func (ws *wsConn) waitIdle() bool {
 		return false
 	}
 	_ = ws.nc.SetReadDeadline(time.Now().Add(ws.srv.opts.idleAfter))
-	ws.waited = false
-	err := ws.raw.Read(ws.readyFn)
+	rc := readyChecks.Get().(*readyCheck)
+	rc.waited = false
+	err := ws.raw.Read(rc.fn)
+	readyChecks.Put(rc)
 	_ = ws.nc.SetReadDeadline(time.Time{})
 	ws.ready = err == nil
 	return errors.Is(err, os.ErrDeadlineExceeded)
 }
 
-// readyFunc returns the readiness check of waitIdle: a peek, then, once
-// the poller has said the socket is readable, yes without another system
-// call (a rare spurious wake-up costs one read that waits, buffer held).
-func (ws *wsConn) readyFunc() func(fd uintptr) bool {
-	return func(fd uintptr) bool {
-		if ws.waited {
+// readyCheck is the readiness check of waitIdle: a peek, then, once the
+// poller has said the socket is readable, yes without another system call
+// (a rare spurious wake-up costs one read that waits, buffer held). The
+// checks are pooled, not kept by each connection: a reader uses one only
+// while it waits, and an idle connection holds none.
+type readyCheck struct {
+	waited bool // fn has peeked once
+	fn     func(fd uintptr) bool
+}
+
+var readyChecks = sync.Pool{New: func() any {
+	rc := &readyCheck{}
+	rc.fn = func(fd uintptr) bool {
+		if rc.waited {
 			return true
 		}
-		ws.waited = true
+		rc.waited = true
 		return peekReady(fd)
 	}
-}
+	return rc
+}}
 
 // readMessage returns the next data message: its opcode (text or binary)
 // and its unmasked payload, which belongs to the caller. It answers pings

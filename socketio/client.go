@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -19,15 +20,19 @@ type client struct {
 	conn    *engineio.Conn
 	decoder parser.Decoder // used only from OnMessage, one call at a time
 
-	mu           sync.Mutex
-	sockets      map[string]*Socket // namespace name -> socket
+	mu sync.Mutex
+	// sockets has one socket per namespace joined: usually one, which a
+	// slice holds in a few bytes and a map in a few hundred.
+	sockets []*Socket
+	// connectTimer closes the connection if no CONNECT comes; nil once one
+	// came, so that a connected client does not keep it.
 	connectTimer *time.Timer
 	closed       bool
 	failed       bool // a protocol error closed the connection; used only from OnMessage
 }
 
 func newClient(s *Server, c *engineio.Conn) *client {
-	cl := &client{server: s, conn: c, sockets: make(map[string]*Socket, 1)}
+	cl := &client{server: s, conn: c}
 	cl.decoder.MaxAttachments = s.opts.MaxAttachments
 	cl.connectTimer = time.AfterFunc(s.opts.ConnectTimeout, func() {
 		cl.mu.Lock()
@@ -84,7 +89,7 @@ func (c *client) recoverHandler() {
 
 func (c *client) route(p *parser.Packet) error {
 	c.mu.Lock()
-	s := c.sockets[p.Namespace]
+	s := c.socketLocked(p.Namespace)
 	c.mu.Unlock()
 	if p.Type == parser.Connect {
 		if s != nil {
@@ -159,9 +164,12 @@ func (c *client) connect(p *parser.Packet) {
 		return
 	}
 	s.connected = true
-	c.sockets[nsp.name] = s
+	c.sockets = append(c.sockets, s)
+	if c.connectTimer != nil { // it only guards the first CONNECT
+		c.connectTimer.Stop()
+		c.connectTimer = nil
+	}
 	c.mu.Unlock()
-	c.connectTimer.Stop() // it only guards the first CONNECT
 	nsp.add(s)
 	s.mu.Lock()
 	s.added = true
@@ -243,19 +251,26 @@ func (c *client) sendConnectError(nsp, message string, data any) {
 func (c *client) removeSocket(s *Socket) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.sockets[s.nsp.name] == s {
-		delete(c.sockets, s.nsp.name)
+	if i := slices.Index(c.sockets, s); i >= 0 {
+		c.sockets = slices.Delete(c.sockets, i, i+1)
 	}
+}
+
+// socketLocked returns the socket joined to the namespace named nsp, or
+// nil.
+func (c *client) socketLocked(nsp string) *Socket {
+	for _, s := range c.sockets {
+		if s.nsp.name == nsp {
+			return s
+		}
+	}
+	return nil
 }
 
 func (c *client) socketList() []*Socket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		out = append(out, s)
-	}
-	return out
+	return slices.Clone(c.sockets)
 }
 
 // disconnectAll disconnects every socket, then closes the connection.
@@ -270,8 +285,11 @@ func (c *client) disconnectAll() {
 func (c *client) OnClose(reason engineio.CloseReason) {
 	c.mu.Lock()
 	c.closed = true
+	if c.connectTimer != nil {
+		c.connectTimer.Stop()
+		c.connectTimer = nil
+	}
 	c.mu.Unlock()
-	c.connectTimer.Stop()
 	r := reasonOf(reason)
 	for _, s := range c.socketList() {
 		s.onClose(r)
