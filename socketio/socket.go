@@ -315,11 +315,6 @@ func (s *Socket) cancelAck(id uint64) {
 	delete(s.acks, id)
 }
 
-// send queues encoded messages (used by broadcasts).
-func (s *Socket) send(msgs []engineio.Message, volatile bool) {
-	_ = s.client.send(msgs, volatile)
-}
-
 // sendWithAck sends p with an ack id of this socket; ack gets the answer.
 // It returns the ack id, and false when the socket is disconnected.
 func (s *Socket) sendWithAck(p *parser.Packet, volatile bool, ack func(Args)) (uint64, bool) {
