@@ -110,7 +110,7 @@ func dialBench(b *testing.B, srv *testServer, stalled bool) *websocket.Conn {
 	if stalled {
 		d.NetDialContext = (&net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
 			var serr error
-			err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+			err := c.Control(func(fd uintptr) { serr = setRcvBuf(fd, 4096) })
 			if err != nil {
 				return err
 			}
