@@ -1,6 +1,7 @@
 package engineio
 
 import (
+	"os"
 	"sync"
 	"syscall"
 )
@@ -11,11 +12,20 @@ import (
 // exits; when the socket becomes readable, the poller starts a reader
 // again. A parked connection then costs its Conn and socket, and neither a
 // goroutine stack nor a read buffer.
+//
+// The poller's goroutine does not block in epoll_wait(2) itself: the
+// epoll descriptor is registered with Go's network poller (an epoll
+// instance is readable when it has events), and the goroutine waits there
+// as a socket's reader does. A goroutine blocked in a system call keeps
+// its P until sysmon takes it back, which takes up to 10 ms when sysmon
+// has been idle: with GOMAXPROCS 1, every write and every webhook waited
+// behind the poller's sleep (a third of the CPU idle at 200 webhooks/s).
 
 type poller struct {
 	mu     sync.Mutex
-	epfd   int // -1 when the poller is not running
-	wakeR  int // a pipe that wakes the poller to stop
+	epfd   int      // -1 when the poller is not running
+	file   *os.File // epfd, registered with Go's network poller
+	wakeR  int      // a pipe that wakes the poller to stop
 	wakeW  int
 	gen    uint64 // incremented at each start: a connection is added anew
 	parked map[int32]*wsConn
@@ -80,6 +90,12 @@ func (p *poller) startLocked() bool {
 	if err != nil {
 		return false
 	}
+	// Non-blocking, os.NewFile registers the descriptor with the network
+	// poller; if it cannot, run falls back to a blocking epoll_wait.
+	if err := syscall.SetNonblock(epfd, true); err != nil {
+		syscall.Close(epfd)
+		return false
+	}
 	var fds [2]int
 	if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
 		syscall.Close(epfd)
@@ -93,9 +109,10 @@ func (p *poller) startLocked() bool {
 		return false
 	}
 	p.epfd, p.wakeR, p.wakeW = epfd, fds[0], fds[1]
+	p.file = os.NewFile(uintptr(epfd), "engineio-poller")
 	p.gen++
 	p.parked = make(map[int32]*wsConn)
-	go p.run(epfd, fds[0])
+	go p.run(p.file, epfd, fds[0])
 	return true
 }
 
@@ -104,14 +121,16 @@ func (p *poller) wakeLocked() {
 }
 
 // run dispatches readiness events until no connection is parked.
-func (p *poller) run(epfd, wakeR int) {
+func (p *poller) run(f *os.File, epfd, wakeR int) {
 	events := make([]syscall.EpollEvent, 128)
 	var ready []*wsConn
+	rc, err := f.SyscallConn()
+	if err != nil {
+		rc = nil
+	}
 	for {
-		n, err := syscall.EpollWait(epfd, events, -1)
-		if err != nil && err != syscall.EINTR {
-			n = 0
-		}
+		var n int
+		n, rc = wait(rc, epfd, events)
 		p.mu.Lock()
 		for _, ev := range events[:max(n, 0)] {
 			if ev.Fd == int32(wakeR) {
@@ -125,7 +144,8 @@ func (p *poller) run(epfd, wakeR int) {
 			}
 		}
 		if len(p.parked) == 0 && len(ready) == 0 {
-			syscall.Close(p.epfd)
+			_ = p.file.Close() // closes epfd
+			p.file = nil
 			syscall.Close(p.wakeR)
 			syscall.Close(p.wakeW)
 			p.epfd = -1
@@ -142,4 +162,28 @@ func (p *poller) run(epfd, wakeR int) {
 		}
 		ready = ready[:0]
 	}
+}
+
+// wait returns the events of epfd once there are some. It waits in Go's
+// network poller through rc; when that fails (epfd could not be registered
+// with it), it returns a nil rc and blocks in epoll_wait(2), as it does
+// from then on.
+func wait(rc syscall.RawConn, epfd int, events []syscall.EpollEvent) (int, syscall.RawConn) {
+	if rc != nil {
+		var n int
+		err := rc.Read(func(fd uintptr) bool {
+			var err error
+			n, err = syscall.EpollWait(int(fd), events, 0)
+			// An error (EINTR) returns to the loop, which comes back.
+			return n > 0 || err != nil
+		})
+		if err == nil {
+			return max(n, 0), rc
+		}
+	}
+	n, err := syscall.EpollWait(epfd, events, -1)
+	if err != nil {
+		n = 0
+	}
+	return n, nil
 }

@@ -2,6 +2,8 @@ package engineio
 
 import (
 	"fmt"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -52,4 +54,56 @@ func TestWebSocketParkedConnections(t *testing.T) {
 		h.rec(c.sid).waitClose(t, ReasonForcedClose)
 	}
 	eventually(t, func() bool { return parked() == 0 }, "%d still parked", parked())
+}
+
+// The poller waits in Go's network poller, not in a blocking epoll_wait:
+// a goroutine in a system call keeps its P until sysmon takes it back
+// (up to 10 ms), and with GOMAXPROCS 1 everything else waits meanwhile.
+func TestPollerWaitsInNetpoller(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{opts: &Options{idleAfter: time.Millisecond}})
+	ws, _ := h.openWS()
+	defer ws.conn.Close()
+	parked := func() int {
+		h.srv.poll.mu.Lock()
+		defer h.srv.poll.mu.Unlock()
+		return len(h.srv.poll.parked)
+	}
+	eventually(t, func() bool { return parked() == 1 }, "the connection parked")
+	// A goroutine in a blocking system call shows as "syscall".
+	deadline := time.Now().Add(waitTimeout)
+	for state := pollerState(); state != "IO wait"; state = pollerState() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the poller's goroutine is %q, want \"IO wait\"", state)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// pollerState returns the state of the goroutine running poller.run, as
+// runtime.Stack shows it ("IO wait", "syscall", "runnable").
+func pollerState() string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if !strings.Contains(g, "engineio.(*poller).run(") {
+			continue
+		}
+		head, _, _ := strings.Cut(g, "\n")
+		// goroutine 42 [IO wait]: or [IO wait, 2 minutes]:
+		if i := strings.Index(head, "["); i >= 0 {
+			st := head[i+1:]
+			st, _, _ = strings.Cut(st, "]")
+			st, _, _ = strings.Cut(st, ",")
+			return st
+		}
+	}
+	return ""
 }
