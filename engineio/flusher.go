@@ -77,11 +77,13 @@ const maxPassCap = 1 << 16
 // run makes passes until the list is empty.
 func (f *flusher) run() {
 	var pass []*Conn
+	var y netYield
 	for {
 		f.mu.Lock()
 		if len(f.dirty) == 0 {
 			f.running = false
 			f.mu.Unlock()
+			y.close()
 			return
 		}
 		pass, f.dirty = f.dirty, pass[:0]
@@ -93,9 +95,9 @@ func (f *flusher) run() {
 				// The writes are raw system calls (writeFD): the
 				// runtime does not see them, so a long pass would hold
 				// the P from its first write to its last. Yielding
-				// lets the producers (webhooks, readers) and what
-				// sysmon found on the network run meanwhile.
-				runtime.Gosched()
+				// lets the producers (webhooks, readers) and what the
+				// network has readied run meanwhile (netYield).
+				y.yield()
 			}
 		}
 		if cap(pass) > maxPassCap {
