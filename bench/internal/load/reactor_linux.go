@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"os"
 	"runtime"
 	"sync"
 	"syscall"
@@ -24,8 +25,19 @@ type reactor struct {
 	p    *pool
 	spin time.Duration // poll without sleeping this long after the last data
 	epfd int
-	wake int // an eventfd whose event ends the loop
-	done chan struct{}
+	// epfd registered with Go's network poller, where the loop waits when
+	// it does not spin: a goroutine blocked in epoll_wait(2) would keep
+	// its P until sysmon took it back (up to 10 ms), and with GOMAXPROCS
+	// 1 the webhooks' senders, their HTTP answers and the timers would
+	// wait that long.
+	file    *os.File
+	rc      syscall.RawConn
+	waitFn  func(uintptr) bool // waitNetpoll's callback, made once
+	events  []unix.EpollEvent  // the callback's
+	polled  int                // its result
+	pollErr error
+	wake    int // an eventfd whose event ends the loop
+	done    chan struct{}
 
 	mu      sync.Mutex
 	clients []*Client // by socket, under mu
@@ -70,6 +82,12 @@ func newReactor(p *pool, spin time.Duration) (*reactor, error) {
 		return nil, err
 	}
 	r := &reactor{p: p, spin: spin, epfd: epfd, wake: wake, done: make(chan struct{})}
+	if err := unix.SetNonblock(epfd, true); err == nil {
+		f := os.NewFile(uintptr(epfd), "load-reactor")
+		if rc, err := f.SyscallConn(); err == nil {
+			r.file, r.rc = f, rc
+		}
+	}
 	go r.loop()
 	return r, nil
 }
@@ -82,7 +100,11 @@ func (r *reactor) stop() {
 	_, _ = unix.Write(r.wake, one[:])
 	<-r.done
 	_ = unix.Close(r.wake)
-	_ = unix.Close(r.epfd)
+	if r.file != nil {
+		_ = r.file.Close() // closes epfd
+	} else {
+		_ = unix.Close(r.epfd)
+	}
 }
 
 // start hands c, just dialed, to a reactor (or to a goroutine of its own
@@ -190,6 +212,9 @@ func (r *reactor) loop() {
 // has passed without any, then blocking. The time spent polling in vain
 // is added to the spun time (not the time blocked).
 func (r *reactor) wait(events []unix.EpollEvent) (int, error) {
+	if r.spin == 0 && r.rc != nil {
+		return r.waitNetpoll(events)
+	}
 	var idle time.Time // when polling first found nothing
 	for {
 		timeout := 0
@@ -216,6 +241,26 @@ func (r *reactor) wait(events []unix.EpollEvent) (int, error) {
 		}
 		return n, err
 	}
+}
+
+// waitNetpoll waits for events in Go's network poller, which reports epfd
+// readable when it has some.
+func (r *reactor) waitNetpoll(events []unix.EpollEvent) (int, error) {
+	r.events = events
+	if r.waitFn == nil {
+		r.waitFn = func(fd uintptr) bool {
+			r.polled, r.pollErr = unix.EpollWait(int(fd), r.events, 0)
+			if r.pollErr == unix.EINTR {
+				r.polled, r.pollErr = 0, nil
+				return false
+			}
+			return r.polled > 0 || r.pollErr != nil
+		}
+	}
+	if err := r.rc.Read(r.waitFn); err != nil {
+		return 0, err
+	}
+	return r.polled, r.pollErr
 }
 
 // serve does one read(2) for c and handles the messages it completed; on
