@@ -288,6 +288,12 @@ func TestClusterDrain(t *testing.T) {
 	specs, owner := clientsFor(t, a.srv.Verifier(), users, []string{lb.URL()})
 	for i := range specs {
 		specs[i].Reconnect = true
+		// On WebSocket before the drain: the proxy sends every new TCP
+		// connection to the current target, so a client still polling
+		// when it switches would never collect its close packet from the
+		// draining node, which would wait WriteTimeout (10 s, the drain's
+		// own deadline) for that poll.
+		specs[i].WaitUpgrade = true
 	}
 	nc, results := startClientsN(t, lb.URL(), specs, 1)
 	for name, r := range results {
