@@ -37,3 +37,11 @@ func TestConnLayout(t *testing.T) {
 		}
 	}
 }
+
+// A frame is 32 bytes: queues of dozens of them are what a busy
+// connection holds and the garbage collector scans.
+func TestFrameSize(t *testing.T) {
+	if size := unsafe.Sizeof(frame{}); size != 32 {
+		t.Errorf("frame is %d bytes, want 32 (keep the slice first)", size)
+	}
+}
