@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -17,11 +16,7 @@ func addSpin(d time.Duration) { spun.Add(int64(d)) }
 // selfCPU returns the CPU time (user + system) this process has used for
 // its work: its spinning reactors' empty polls are left out.
 func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano()+ru.Stime.Nano()) - time.Duration(spun.Load())
+	return processCPU() - time.Duration(spun.Load())
 }
 
 // procCPU returns the CPU time (user + system) process pid has used, at
