@@ -9,31 +9,43 @@ import (
 	"testing"
 )
 
-// loopback returns the two ends of a TCP connection on 127.0.0.1; the
+// tcpPair returns the two ends of a TCP connection on 127.0.0.1, closed
+// when the test ends.
+func tcpPair(tb testing.TB) (client, server net.Conn) {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	client, err = net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	server, err = ln.Accept()
+	if err != nil {
+		client.Close()
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		server.Close()
+		client.Close()
+	})
+	return client, server
+}
+
+// loopback returns the server end of a TCP connection on 127.0.0.1; the
 // client end is drained in the background.
 func loopback(b *testing.B) net.Conn {
 	b.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	server, err := ln.Accept()
-	if err != nil {
-		b.Fatal(err)
-	}
+	client, server := tcpPair(b)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		_, _ = io.Copy(io.Discard, client)
 	}()
 	b.Cleanup(func() {
-		server.Close()
-		client.Close()
+		server.Close() // ends the drain (tcpPair closes both ends again)
 		<-done
 	})
 	return server

@@ -1,7 +1,6 @@
 package engineio
 
 import (
-	"net"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -14,21 +13,7 @@ import (
 func TestNetYieldRunsNetworkReadyGoroutines(t *testing.T) {
 	// Not parallel: it sets GOMAXPROCS for the process.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	a, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b := tcpPair(t)
 	var y netYield
 	defer y.close()
 	for round := range 20 {
