@@ -56,6 +56,7 @@ func loopback(b *testing.B) net.Conn {
 // (one write), and frame by frame (k writes, what the engine did before
 // batching). The metric that matters is ns/frame.
 func BenchmarkWebSocketWrite(b *testing.B) {
+	srv := NewServer(nil, nil) // counts the writes
 	data := []byte(`2["bench:msg",{"p":3,"t":123456789012,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}]`)
 	for _, k := range []int{1, 8, 64} {
 		frames := make([]frame, k)
@@ -63,7 +64,7 @@ func BenchmarkWebSocketWrite(b *testing.B) {
 			frames[i] = frame{typ: packetMessage, data: data}
 		}
 		b.Run(fmt.Sprintf("batched/frames=%d", k), func(b *testing.B) {
-			ws := &wsConn{nc: loopback(b)}
+			ws := &wsConn{srv: srv, nc: loopback(b)}
 			b.ReportAllocs()
 			for b.Loop() {
 				if err := ws.writeFrames(frames, waitTimeout); err != nil {
@@ -73,7 +74,7 @@ func BenchmarkWebSocketWrite(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*k), "ns/frame")
 		})
 		b.Run(fmt.Sprintf("one-by-one/frames=%d", k), func(b *testing.B) {
-			ws := &wsConn{nc: loopback(b)}
+			ws := &wsConn{srv: srv, nc: loopback(b)}
 			b.ReportAllocs()
 			for b.Loop() {
 				for i := range frames {
