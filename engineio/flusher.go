@@ -132,7 +132,7 @@ func (c *Conn) flush(f *flusher) {
 	b := getBatch()
 	b.build(frames)
 	c.srv.countWrite(len(frames))
-	n, err := b.tryWrite(ws.raw)
+	n, err := ws.tryWrite(b)
 	switch {
 	case err != nil:
 		ws.wmu.Unlock()

@@ -2,8 +2,6 @@
 
 package engineio
 
-import "syscall"
-
 // syscallIovec is unused elsewhere than Linux.
 type syscallIovec struct{}
 
@@ -12,4 +10,4 @@ type syscallMsghdr struct{}
 
 // tryWrite writes nothing elsewhere than Linux: finishBatch writes it all
 // on a goroutine of the connection's own.
-func (b *wsBatch) tryWrite(syscall.RawConn) (int, error) { return 0, nil }
+func (ws *wsConn) tryWrite(*wsBatch) (int, error) { return 0, nil }

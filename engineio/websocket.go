@@ -5,7 +5,9 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -24,7 +26,8 @@ type wsConn struct {
 	fd        int             // the socket's descriptor, -1 if not a socket
 	br        *bufio.Reader   // the pooled read buffer, held only while data is buffered
 	wmu       sync.Mutex
-	wdeadline time.Time // the write deadline set on nc, under wmu
+	wdeadline time.Time    // the write deadline set on nc, under wmu
+	fdUse     atomic.Int32 // fdWriting while tryWrite writes fd, fdClosing once close began
 	closeOnce sync.Once
 	ready     bool // waitIdle saw data: readMessage need not wait (beside closeOnce, in its padding)
 
@@ -46,23 +49,43 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*wsConn, error
 	}
 	// Only the handshake is gorilla's: from here on the frames are read
 	// and written on the net.Conn, and gorilla's Conn is dropped.
-	ws := &wsConn{srv: s, nc: conn.NetConn(), fd: -1}
-	if sc, ok := ws.nc.(syscall.Conn); ok {
+	return s.newWSConn(conn.NetConn()), nil
+}
+
+// newWSConn returns the WebSocket transport on nc, whose socket it reaches
+// directly when nc is one.
+func (s *Server) newWSConn(nc net.Conn) *wsConn {
+	ws := &wsConn{srv: s, nc: nc, fd: -1}
+	if sc, ok := nc.(syscall.Conn); ok {
 		ws.raw, _ = sc.SyscallConn()
 	}
 	if ws.raw != nil {
 		_ = ws.raw.Control(func(fd uintptr) { ws.fd = int(fd) })
 	}
-	return ws, nil
+	return ws
 }
 
 func upgradeError(w http.ResponseWriter, _ *http.Request, status int, reason error) {
 	requestError{status: status, code: 3, message: reason.Error()}.write(w)
 }
 
+// The bits of wsConn.fdUse.
+const (
+	fdWriting = 1 // tryWrite is writing the descriptor
+	fdClosing = 2 // close began: tryWrite writes no more
+)
+
 func (ws *wsConn) close() {
 	ws.closeOnce.Do(func() {
 		ws.srv.poll.forget(ws)
+		// tryWrite writes the descriptor without net's reference to it:
+		// it must be done before the descriptor is closed, or its number
+		// could be reused by another connection in between. Its write
+		// never blocks, so this wait is short.
+		ws.fdUse.Or(fdClosing)
+		for ws.fdUse.Load()&fdWriting != 0 {
+			runtime.Gosched()
+		}
 		_ = ws.nc.Close()
 	})
 }

@@ -3,7 +3,6 @@ package engineio
 import (
 	"net"
 	"sync"
-	"syscall"
 )
 
 // The server writes WebSocket frames itself (gorilla/websocket still reads
@@ -37,12 +36,6 @@ type wsBatch struct {
 	n    int         // bytes in iov
 	vecs []syscallIovec
 	msg  syscallMsghdr // sendmsg(2)'s, pointing at vecs
-
-	// tryWrite's callback and its results, made once per pooled batch
-	// rather than a closure per write.
-	writeFn func(fd uintptr) bool
-	wn      uintptr
-	werr    syscall.Errno
 }
 
 var batches = sync.Pool{New: func() any { return new(wsBatch) }}
