@@ -29,7 +29,7 @@ const iovMax = 1024
 // with thousands of connections, ~8% of the CPU of a pass at 200
 // webhooks/s to 10,000 clients). What it guarded against, the descriptor
 // being closed and its number reused during the write, is ruled out by
-// ws.fdUse: close waits until no such write is running (closeFD).
+// ws.fdUse: close waits until no such write is running (wsConn.close).
 func (ws *wsConn) tryWrite(b *wsBatch) (int, error) {
 	if ws.fd < 0 {
 		return 0, nil
