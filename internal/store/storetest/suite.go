@@ -49,6 +49,7 @@ func Run(t *testing.T, newURL NewURL) {
 		{"Activity/SinceAndAfter", testActivitySince},
 		{"Activity/Prune", testActivityPrune},
 		{"Dedupe/Claim", testDedupe},
+		{"Text/NULAndInvalidUTF8", testTextStored},
 		{"Tx/CommitsTogether", testTxCommit},
 		{"Tx/RollsBackTogether", testTxRollback},
 		{"Time/Precision", testTimePrecision},

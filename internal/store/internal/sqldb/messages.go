@@ -60,7 +60,7 @@ func (r messages) create(ctx context.Context, q querier, m store.Message) (store
 	stored, err := scanMessage(q.QueryRowContext(ctx, `INSERT INTO messages (`+messageCols+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (sid) DO NOTHING RETURNING `+messageCols,
-		m.SID, m.ConversationID, m.Direction, m.From, m.To, m.Body, max(m.NumMedia, 0), string(media),
+		m.SID, m.ConversationID, m.Direction, m.From, m.To, m.Body, max(m.NumMedia, 0), jsonValue(media),
 		m.Status, m.ErrorCode, m.SentBy, r.e.t(m.CreatedAt), r.e.t(m.UpdatedAt)))
 	if errors.Is(err, sql.ErrNoRows) {
 		stored, err = r.get(ctx, q, m.SID)
