@@ -40,6 +40,7 @@ func Run(t *testing.T, newURL NewURL) {
 		{"Messages/Pagination", testMessagePagination},
 		{"Messages/OutOfOrderStatus", testMessageOutOfOrder},
 		{"Messages/BadInput", testMessageBadInput},
+		{"Messages/InboundIgnoresStatus", testMessageInboundStatus},
 		{"Tasks/UpsertAndStale", testTaskUpsert},
 		{"Tasks/Reservations", testReservations},
 		{"Tasks/ListOpen", testTaskListOpen},

@@ -193,9 +193,13 @@ func (r messages) updateStatus(ctx context.Context, q querier, u store.MessageSt
 	if err != nil {
 		return store.Message{}, store.Transition{}, notFound(err)
 	}
+	tr := store.Transition{Previous: cur.Status, Status: cur.Status}
+	if cur.Direction != store.Outbound { // status callbacks are the outbound messages'
+		tr.Ignored = true
+		return cur, tr, nil
+	}
 	now := store.Now()
 	applied := advances(store.MessageStatusRank, false, cur.Status, store.NoSequence, u.Status, store.NoSequence)
-	tr := store.Transition{Previous: cur.Status, Status: cur.Status}
 	inserted, err := r.e.appendHistory(ctx, q, historyMessage, cur.SID, u.Status, store.NoSequence, applied, orNow(u.At, now), now)
 	if err != nil || !inserted || !applied {
 		tr.Duplicate = !inserted
