@@ -27,6 +27,27 @@
 // [MessageStatusRank], [RecordingStatusRank]) and a late callback of a
 // lower rank is appended to the record's history but changes no state.
 //
+// # Text
+//
+// Both stores keep text alike, whatever a webhook carries: every text
+// value written (each field of each record, IDs and SIDs included, the
+// activity log's entries and the dedupe keys) is stored as [CleanText]
+// gives it, with each NUL byte, and each run of bytes that is not valid
+// UTF-8, replaced by U+FFFD ([Replacement]). PostgreSQL refuses both in
+// text (SQLSTATE 22021), and a webhook it refused would be retried
+// forever; SQLite would store them as they came. JSON values (the
+// activity payload, TaskRouter attributes) are cleaned too, and their
+// \u0000 escapes and lone surrogate escapes (\ud800), which PostgreSQL's
+// jsonb refuses, become \ufffd. Keys are cleaned when read as when
+// written, so a record is found by the key it was written with; two keys
+// that differ only where the cleaning replaced something are one.
+//
+// The creates that read their record back (Calls.Create,
+// Messages.Create, Voicemails.Create, Conversations.Ensure) return the
+// text as stored; the other writes return the record built from the
+// stored one and the update, whose text may be as given: read the record
+// again for the stored text.
+//
 // # Concurrency
 //
 // A Store is safe for concurrent use. Every method called on the Store

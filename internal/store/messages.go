@@ -73,7 +73,9 @@ type Messages interface {
 	// Get returns the message with that SID, or ErrNotFound.
 	Get(ctx context.Context, sid string) (Message, error)
 	// UpdateStatus applies a status callback (see MessageStatusRank); the
-	// message must exist (ErrNotFound).
+	// message must exist (ErrNotFound). Status callbacks are for outbound
+	// messages: for an inbound one it writes nothing, not even to the
+	// history, and returns the message as stored with Transition.Ignored.
 	UpdateStatus(ctx context.Context, u MessageStatusUpdate) (Message, Transition, error)
 	// List returns a page of a conversation's messages, newest first.
 	List(ctx context.Context, f MessageFilter) (Page[Message], error)

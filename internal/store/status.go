@@ -20,6 +20,10 @@ type Transition struct {
 	// Duplicate is true when this exact update (same status, same
 	// sequence) had been recorded before: nothing was written.
 	Duplicate bool
+	// Ignored is true when the update does not apply to the record, such
+	// as a status callback naming an inbound message: nothing was written,
+	// not even to the history.
+	Ignored bool
 }
 
 // StatusChange is one entry of a record's status history: every update

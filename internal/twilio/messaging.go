@@ -43,7 +43,7 @@ func (h *Webhooks) sms(ctx context.Context, tx store.Tx, _ *http.Request, f Form
 	c := res.Conversation
 	return rep, []events.Event{
 		&events.MessageReceived{
-			MessageSID: res.Message.SID, ConversationID: c.ID, From: customer, To: ours, Body: res.Message.Body,
+			MessageSID: res.Message.SID, ConversationID: c.ID, From: res.Message.From, To: res.Message.To, Body: res.Message.Body,
 			NumMedia: numMedia, Department: c.Department, AssignedTo: c.AssignedTo,
 		},
 		conversationUpdated(c),
@@ -60,7 +60,9 @@ func conversationUpdated(c store.Conversation) *events.ConversationUpdated {
 
 // messageStatus applies an outbound message's status callback:
 // message_status_changed when it moved forward, and a system_notification
-// to its sender when it failed.
+// to its sender when it failed. A callback naming an inbound message
+// changes and emits nothing, and is answered 204 as one that arrived
+// late: Twilio must not retry it.
 func (h *Webhooks) messageStatus(ctx context.Context, tx store.Tx, _ *http.Request, f Form) (reply, []events.Event, error) {
 	status := f.Get("MessageStatus")
 	if _, ok := store.MessageStatusRank(status); !ok {
@@ -75,6 +77,9 @@ func (h *Webhooks) messageStatus(ctx context.Context, tx store.Tx, _ *http.Reque
 	}
 	if err != nil {
 		return reply{}, nil, err
+	}
+	if tr.Ignored {
+		h.log.Info("status callback of an inbound message ignored", "messageSid", msg.SID, "status", status)
 	}
 	if !tr.Changed {
 		return noContent, nil, nil

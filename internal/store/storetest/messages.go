@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -257,4 +258,31 @@ func testMessageBadInput(t *testing.T, s suite) {
 	wantErr(t, err, store.ErrInvalid)
 	_, err = st.Messages().Get(c, "SM404")
 	wantErr(t, err, store.ErrNotFound)
+}
+
+// Status callbacks are for outbound messages: one naming an inbound
+// message changes nothing and records nothing, whatever its status.
+func testMessageInboundStatus(t *testing.T, s suite) {
+	st := s.open(t)
+	c := ctx(t)
+	conv := must2(st.Conversations().Ensure(c, ourNumber, customerNumber, "sales")).of(t)
+	in := must(st.Messages().Create(c, inbound("SMin", conv.ID, "hello", at(1)))).of(t).Message
+	for _, status := range []string{store.MessageFailed, store.MessageUndelivered, store.MessageRead,
+		store.MessageDelivered, store.MessageReceived, store.MessageQueued} {
+		m, tr, err := st.Messages().UpdateStatus(c, store.MessageStatusUpdate{SID: "SMin", Status: status, ErrorCode: "30003"})
+		noErr(t, err)
+		want := store.Transition{Previous: store.MessageReceived, Status: store.MessageReceived, Ignored: true}
+		if tr != want {
+			t.Errorf("%s: transition %+v, want %+v", status, tr, want)
+		}
+		if !reflect.DeepEqual(m, in) {
+			t.Errorf("%s: returned %+v, want the message unchanged %+v", status, m, in)
+		}
+	}
+	got := must(st.Messages().Get(c, "SMin")).of(t)
+	if !reflect.DeepEqual(got, in) {
+		t.Errorf("stored %+v, want %+v", got, in)
+	}
+	eq(t, "history", len(must(st.Messages().History(c, "SMin")).of(t)), 1)
+	eq(t, "unread", must(st.Conversations().Get(c, conv.ID)).of(t).UnreadCount, 1)
 }

@@ -33,14 +33,19 @@ func (r activity) append(ctx context.Context, q querier, a store.ActivityEntry) 
 	case !json.Valid(a.Payload):
 		return false, invalid("payload is not JSON")
 	}
-	rooms := slices.Compact(slices.Sorted(slices.Values(a.Rooms)))
+	rooms := slices.Clone(a.Rooms)
+	for i, room := range rooms { // as stored, so that rooms the cleaning makes equal are one
+		rooms[i] = store.CleanText(room)
+	}
+	slices.Sort(rooms)
+	rooms = slices.Compact(rooms)
 	roomsJSON, err := json.Marshal(rooms)
 	if err != nil {
 		return false, err
 	}
 	at := r.e.t(orNow(a.OccurredAt, store.Now()))
 	ok, err := inserted(q.ExecContext(ctx, `INSERT INTO activity (id, type, rooms, payload, occurred_at)
-		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`, a.ID, a.Type, string(roomsJSON), string(a.Payload), at))
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`, a.ID, a.Type, jsonValue(roomsJSON), jsonValue(a.Payload), at))
 	if err != nil || !ok {
 		return false, err
 	}

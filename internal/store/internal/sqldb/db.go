@@ -49,7 +49,7 @@ type DB struct {
 	// reader (the same cache if the pools are), or nil if the dialect
 	// prepares none.
 	wstmts, rstmts *stmtCache
-	// rq is the querier of reads outside transactions.
+	// rq is the querier of reads outside transactions (see txQuerier).
 	rq querier
 }
 
@@ -67,7 +67,7 @@ func New(ctx context.Context, writer, reader *sql.DB, d Dialect) (*DB, error) {
 			db.rstmts = newStmtCache(reader, maxStmts)
 		}
 	}
-	db.rq = newStmtQuerier(db.rstmts, nil, reader)
+	db.rq = textQuerier{newStmtQuerier(db.rstmts, nil, reader)}
 	if err := db.Migrate(ctx); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -77,8 +77,12 @@ func New(ctx context.Context, writer, reader *sql.DB, d Dialect) (*DB, error) {
 
 func (db *DB) exec() exec { return exec{db: db} }
 
-// txQuerier returns the querier of tx, a write transaction.
-func (db *DB) txQuerier(tx *sql.Tx) querier { return newStmtQuerier(db.wstmts, tx, db.writer) }
+// txQuerier returns the querier of tx, a write transaction. It and rq are
+// the repositories' only queriers: both clean the text they are given
+// (textQuerier).
+func (db *DB) txQuerier(tx *sql.Tx) querier {
+	return textQuerier{newStmtQuerier(db.wstmts, tx, db.writer)}
+}
 
 // Calls returns the calls.
 func (db *DB) Calls() store.Calls { return calls{db.exec()} }

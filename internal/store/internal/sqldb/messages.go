@@ -60,7 +60,7 @@ func (r messages) create(ctx context.Context, q querier, m store.Message) (store
 	stored, err := scanMessage(q.QueryRowContext(ctx, `INSERT INTO messages (`+messageCols+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (sid) DO NOTHING RETURNING `+messageCols,
-		m.SID, m.ConversationID, m.Direction, m.From, m.To, m.Body, max(m.NumMedia, 0), string(media),
+		m.SID, m.ConversationID, m.Direction, m.From, m.To, m.Body, max(m.NumMedia, 0), jsonValue(media),
 		m.Status, m.ErrorCode, m.SentBy, r.e.t(m.CreatedAt), r.e.t(m.UpdatedAt)))
 	if errors.Is(err, sql.ErrNoRows) {
 		stored, err = r.get(ctx, q, m.SID)
@@ -193,9 +193,13 @@ func (r messages) updateStatus(ctx context.Context, q querier, u store.MessageSt
 	if err != nil {
 		return store.Message{}, store.Transition{}, notFound(err)
 	}
+	tr := store.Transition{Previous: cur.Status, Status: cur.Status}
+	if cur.Direction != store.Outbound { // status callbacks are the outbound messages'
+		tr.Ignored = true
+		return cur, tr, nil
+	}
 	now := store.Now()
 	applied := advances(store.MessageStatusRank, false, cur.Status, store.NoSequence, u.Status, store.NoSequence)
-	tr := store.Transition{Previous: cur.Status, Status: cur.Status}
 	inserted, err := r.e.appendHistory(ctx, q, historyMessage, cur.SID, u.Status, store.NoSequence, applied, orNow(u.At, now), now)
 	if err != nil || !inserted || !applied {
 		tr.Duplicate = !inserted

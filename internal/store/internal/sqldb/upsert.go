@@ -65,8 +65,9 @@ func inserted(res sql.Result, err error) (bool, error) {
 	return n == 1, err
 }
 
-// jsonText is how attributes are stored: the raw JSON, "" for none.
-func jsonText(v []byte) string { return string(v) }
+// jsonText is how attributes are stored: the raw JSON (cleaned, see
+// textQuerier), "" for none.
+func jsonText(v []byte) jsonValue { return jsonValue(v) }
 
 // rawJSON is the attributes read back: nil for none.
 func rawJSON(s string) []byte {
