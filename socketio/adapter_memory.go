@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/kin-comms/kinrt/engineio"
 	"github.com/kin-comms/kinrt/socketio/parser"
@@ -28,13 +29,15 @@ type MemoryAdapter struct {
 
 	ackID atomic.Uint64
 
-	// recovery
-	joinMu   sync.RWMutex // read: a logged broadcast between logging and selecting; write: rejoin
-	recMu    sync.Mutex
-	sessions map[string]*storedSession
-	log      []loggedPacket
-	offset   atomic.Uint64
-	prefix   string
+	// recovery (adapter_memory_recovery.go)
+	joinMu     sync.RWMutex // read: a logged broadcast between logging and selecting; write: rejoin
+	recMu      sync.Mutex
+	sessions   map[string]*storedSession
+	log        packetLog
+	pruneTimer *time.Timer // armed while sessions or log hold anything
+	closed     bool
+	offset     atomic.Uint64
+	prefix     string
 }
 
 var _ Adapter = (*MemoryAdapter)(nil)
@@ -453,5 +456,14 @@ func (a *MemoryAdapter) DisconnectSockets(opts *BroadcastOptions, close bool) {
 // ServerSideEmit does nothing: a single node has no peers.
 func (a *MemoryAdapter) ServerSideEmit(string, []any) error { return nil }
 
-// Close releases nothing; it exists for the interface.
-func (a *MemoryAdapter) Close() error { return nil }
+// Close stops the timer that releases expired sessions and broadcasts.
+func (a *MemoryAdapter) Close() error {
+	a.recMu.Lock()
+	defer a.recMu.Unlock()
+	a.closed = true
+	if a.pruneTimer != nil {
+		a.pruneTimer.Stop()
+		a.pruneTimer = nil
+	}
+	return nil
+}
