@@ -151,8 +151,8 @@ func (a *MemoryAdapter) pruneSessionsLocked(now time.Time) {
 // released once it has expired, broadcasts or not: a timer, armed while
 // anything is kept, fires when the oldest logged packet expires (or after
 // MaxDisconnectionDuration, for sessions), but not sooner than a quarter
-// of MaxDisconnectionDuration after the last time (under steady traffic
-// the oldest packet is always about to expire, and broadcasts prune it).
+// of MaxDisconnectionDuration after it is armed (under steady traffic the
+// oldest packet is always about to expire, and the broadcasts prune it).
 func (a *MemoryAdapter) armPruneLocked(now time.Time) {
 	if a.pruneTimer != nil || a.closed {
 		return
