@@ -177,6 +177,38 @@ func BenchmarkEmit(b *testing.B) {
 	}
 }
 
+// BenchmarkBroadcastLogged measures a logged broadcast (recovery on) to a
+// room of one socket while the log is full: every broadcast appends one
+// packet and prunes the oldest (the log holds the last millisecond), the
+// steady state of a busy namespace.
+func BenchmarkBroadcastLogged(b *testing.B) {
+	opts := &Options{
+		Engine:   &engineio.Options{PingInterval: time.Hour, PingTimeout: time.Hour, MaxBufferedBytes: 64 << 20},
+		Recovery: &RecoveryOptions{MaxDisconnectionDuration: time.Millisecond},
+	}
+	p := &inproc{tb: b, io: NewServer(opts)}
+	sid, s := p.connect()
+	s.Join("room")
+	op := p.io.To("room")
+	b.Cleanup(func() {
+		_ = s.Emit("end")
+		p.get(sid)
+		p.shutdown()
+	})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := op.Emit("tick", i, "some text"); err != nil {
+			b.Fatal(err)
+		}
+		if i%4096 == 4095 {
+			b.StopTimer()
+			p.get(sid)
+			b.StartTimer()
+		}
+	}
+}
+
 // BenchmarkEventRoundTrip measures an event from the client through the
 // handler and its ack (in-process polling, one POST and one GET).
 func BenchmarkEventRoundTrip(b *testing.B) {

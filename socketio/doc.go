@@ -56,5 +56,9 @@
 // reconnects within MaxDisconnectionDuration gets its socket id, rooms and
 // Data back, and the events it missed; Socket.Recovered reports it. As in
 // the reference server, every non-volatile event without ack then carries
-// an offset string as its last argument.
+// an offset string as its last argument. The broadcasts are kept for
+// MaxDisconnectionDuration and at most RecoveryOptions.MaxLogBytes of them
+// (64 MiB by default) per namespace: a client that missed one dropped
+// sooner by that cap reconnects as a fresh socket. The memory adapter
+// releases what expires whether or not more broadcasts follow.
 package socketio

@@ -45,7 +45,21 @@ type RecoveryOptions struct {
 	// SkipMiddlewares skips the namespace middleware when a client is
 	// recovered (it passed them when it first connected).
 	SkipMiddlewares bool
+	// MaxLogBytes caps the broadcasts kept for recovery, per namespace,
+	// besides their age: past it the oldest are dropped before their time,
+	// and a client that missed one of them reconnects without recovery
+	// (a fresh socket, as after MaxDisconnectionDuration). The memory
+	// adapter counts each packet's bytes, rooms and bookkeeping; a cluster
+	// adapter says how it counts (package redisadapter: the stream's
+	// memory in Redis). Node has no such option. Default 64 MiB;
+	// negative: no cap.
+	MaxLogBytes int64
 }
+
+// defaultMaxLogBytes is RecoveryOptions.MaxLogBytes's default: about
+// 7,000 events of 9 KiB or 150,000 of 200 bytes in the log of one
+// namespace, while a single node's heap stays bounded under a burst.
+const defaultMaxLogBytes = 64 << 20
 
 type nopLogger struct{}
 
@@ -67,6 +81,9 @@ func (o *Options) withDefaults() Options {
 		r := *c.Recovery
 		if r.MaxDisconnectionDuration <= 0 {
 			r.MaxDisconnectionDuration = 2 * time.Minute
+		}
+		if r.MaxLogBytes == 0 {
+			r.MaxLogBytes = defaultMaxLogBytes
 		}
 		c.Recovery = &r
 	}

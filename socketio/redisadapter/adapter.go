@@ -52,7 +52,7 @@ func newAdapter(n *Node, nsp *socketio.Namespace) *Adapter {
 		echoWait: ownEchoWait,
 	}
 	if r := nsp.Server().RecoveryOptions(); r != nil {
-		a.rec = newRecovery(n, nsp.Name(), r.MaxDisconnectionDuration)
+		a.rec = newRecovery(n, nsp.Name(), r)
 	}
 	return a
 }

@@ -51,6 +51,17 @@
 // subscription being cut, a node delivers it anyway, late.) Events from
 // Node.js nodes and the emitter carry no offset: they are not recovered.
 //
+// The append trims the stream in the same step: the entries older than
+// MaxDisconnectionDuration (or past Options.StreamMaxLen), then the oldest
+// while the entries hold more than socketio.RecoveryOptions.MaxLogBytes
+// (64 MiB by default). Redis cannot trim a stream by bytes, so a key
+// beside the stream ("<key>-stream-bytes#<nsp>#") counts the bytes of its
+// entries' fields, names and values (Redis's own overhead comes on top),
+// and the script reads the entries it removes to count them off. A node
+// that trims without counting (an older version) leaves the count too
+// high: the stream is then trimmed harder than needed until an append
+// finds nothing older than its own entry and sets the count right.
+//
 // # Concurrency
 //
 // All methods are safe for concurrent use. Broadcasts and requests from

@@ -22,8 +22,9 @@ type Options struct {
 	// for. Default 8192.
 	PublishQueue int
 	// StreamMaxLen, when set, caps the recovery stream of each namespace at
-	// about that many broadcasts; by default it keeps those of the last
-	// MaxDisconnectionDuration.
+	// that many broadcasts; by default it keeps those of the last
+	// MaxDisconnectionDuration. socketio.RecoveryOptions.MaxLogBytes
+	// bounds it too, by the bytes of its entries.
 	StreamMaxLen int64
 	// OnServerSideEmit receives the events other nodes send with
 	// ServerSideEmit (Go or Node.js, and the Node emitter). Default: they

@@ -15,22 +15,32 @@ import (
 
 // recovery keeps, for connection state recovery across nodes, the sessions
 // of disconnected sockets (a key each, with a TTL) and the namespace's
-// broadcasts (a stream, whose entry ids are the offsets).
+// broadcasts (a stream, whose entry ids are the offsets, and beside it the
+// count of the bytes its entries hold).
 type recovery struct {
 	node          *Node
 	nsp           string
 	stream        string
+	streamBytes   string
 	sessionPrefix string
 	maxAge        time.Duration
+	maxBytes      int64 // 0: no cap
+	// the bounds as appendLua's ARGV[2] and ARGV[3], boxed once
+	maxLenArg, maxBytesArg any
 }
 
-func newRecovery(n *Node, nsp string, maxAge time.Duration) *recovery {
+func newRecovery(n *Node, nsp string, opts *socketio.RecoveryOptions) *recovery {
+	maxBytes := max(opts.MaxLogBytes, 0)
 	return &recovery{
 		node:          n,
 		nsp:           nsp,
 		stream:        n.opts.Key + "-stream#" + nsp + "#",
+		streamBytes:   n.opts.Key + "-stream-bytes#" + nsp + "#",
 		sessionPrefix: n.opts.Key + "-session#" + nsp + "#",
-		maxAge:        maxAge,
+		maxAge:        opts.MaxDisconnectionDuration,
+		maxBytes:      maxBytes,
+		maxLenArg:     max(n.opts.StreamMaxLen, 0),
+		maxBytesArg:   maxBytes,
 	}
 }
 
@@ -38,9 +48,8 @@ func (r *recovery) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), r.node.opts.RequestsTimeout)
 }
 
-// entryValues are the fields of p's stream entry.
-func entryValues(p *parser.Packet, opts *socketio.BroadcastOptions) []any {
-	values := make([]any, 0, 6+2*len(p.Attachments))
+// appendEntryValues appends the fields of p's stream entry to values.
+func appendEntryValues(values []any, p *parser.Packet, opts *socketio.BroadcastOptions) []any {
 	rooms, _ := json.Marshal(nonNil(opts.Rooms))
 	except, _ := json.Marshal(nonNil(opts.Except))
 	values = append(values, "d", string(p.Data), "r", string(rooms), "x", string(except))
@@ -50,38 +59,107 @@ func entryValues(p *parser.Packet, opts *socketio.BroadcastOptions) []any {
 	return values
 }
 
-// trim returns how the stream is trimmed: MAXLEN or MINID, and its value.
-func (r *recovery) trim() (string, string) {
-	if max := r.node.opts.StreamMaxLen; max > 0 {
-		return "MAXLEN", strconv.FormatInt(max, 10)
+// appendLua appends an entry to the stream KEYS[1] and trims it; KEYS[2]
+// counts the bytes of the stream's entries (the lengths of their fields'
+// names and values). ARGV[1] is the newest expired entry's id (no entry
+// expires when it is ""), ARGV[2] the most entries kept and ARGV[3] the
+// most bytes (0: no bound), ARGV[4] how many ARGV before the entry's
+// fields are the caller's. The trim reads the entries it removes, to
+// count their bytes off, and removes them exactly (XTRIM MINID): the
+// expired ones, then the oldest while the stream is over a bound; about
+// 256 at most a call, so that an append after a long pause does not hold
+// Redis while it reads a large backlog (the next appends remove the
+// rest). Should it reach the entry just added while still over (the count
+// was too high: entries removed by a node that does not count them), only
+// that entry is left, and the count is set to its own bytes. The id is
+// left in the local id.
+const appendLua = `
+local stream, counted = KEYS[1], KEYS[2]
+local expired, maxLen, maxBytes, skip = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local id = redis.call('XADD', stream, '*', unpack(ARGV, skip + 1))
+local size = 0
+for i = skip + 1, #ARGV do size = size + string.len(ARGV[i]) end
+local bytes = redis.call('INCRBY', counted, size)
+local len = redis.call('XLEN', stream)
+local function sizeOf(e)
+  local n = 0
+  for _, f in ipairs(e[2]) do n = n + string.len(f) end
+  return n
+end
+local freed, dropped, last, reached = 0, 0, nil, false
+if expired ~= '' then
+  local from = '-'
+  repeat
+    local batch = redis.call('XRANGE', stream, from, expired, 'COUNT', 64)
+    for _, e in ipairs(batch) do
+      freed, dropped, last = freed + sizeOf(e), dropped + 1, e[1]
+    end
+    if last then from = '(' .. last end
+  until #batch < 64 or dropped >= 256
+end
+local function over()
+  return (maxLen > 0 and len - dropped > maxLen) or (maxBytes > 0 and bytes - freed > maxBytes)
+end
+local count = 1
+while over() and not reached and dropped < 256 do
+  local batch = redis.call('XRANGE', stream, last and ('(' .. last) or '-', '+', 'COUNT', count)
+  if #batch == 0 then break end
+  for _, e in ipairs(batch) do
+    if not over() then break end
+    if e[1] == id then
+      reached = true
+      if size <= maxBytes or maxBytes == 0 then break end
+    end
+    freed, dropped, last = freed + sizeOf(e), dropped + 1, e[1]
+  end
+  count = math.min(2 * count, 64)
+end
+if last then
+  local ms, seq = string.match(last, '^(%d+)-(%d+)$')
+  redis.call('XTRIM', stream, 'MINID', ms .. '-' .. string.format('%.0f', tonumber(seq) + 1))
+end
+if reached then
+  if dropped < len then redis.call('SET', counted, size) else redis.call('SET', counted, 0) end
+elseif freed > 0 then
+  if redis.call('DECRBY', counted, freed) < 0 or dropped >= len then redis.call('SET', counted, 0) end
+end
+`
+
+// scriptArgs returns the ARGV of appendLua (room made for the caller's
+// extra ones, and for p's entry): how the stream is trimmed, and skip.
+func (r *recovery) scriptArgs(skip int, p *parser.Packet) []any {
+	args := make([]any, 4, skip+6+2*len(p.Attachments))
+	args[0] = ""
+	if r.node.opts.StreamMaxLen <= 0 {
+		args[0] = strconv.FormatInt(time.Now().Add(-r.maxAge).UnixMilli()-1, 10)
 	}
-	return "MINID", strconv.FormatInt(time.Now().Add(-r.maxAge).UnixMilli(), 10)
+	args[1], args[2], args[3] = r.maxLenArg, r.maxBytesArg, skip
+	return args
 }
+
+// appendScript appends a broadcast to the stream (appendLua).
+var appendScript = redis.NewScript(appendLua + `
+return id
+`)
 
 // append adds p to the stream and returns its entry id.
 func (r *recovery) append(p *parser.Packet, opts *socketio.BroadcastOptions) (string, error) {
-	args := &redis.XAddArgs{Stream: r.stream, Values: entryValues(p, opts), Approx: true}
-	if kind, v := r.trim(); kind == "MAXLEN" {
-		args.MaxLen = r.node.opts.StreamMaxLen
-	} else {
-		args.MinID = v
-	}
+	args := appendEntryValues(r.scriptArgs(4, p), p, opts)
 	ctx, cancel := r.ctx()
 	defer cancel()
-	return r.node.client.XAdd(ctx, args).Result()
+	return appendScript.Run(ctx, r.node.client, []string{r.stream, r.streamBytes}, args...).Text()
 }
 
-// appendPublishScript appends a broadcast to the stream and publishes its
-// message, completed with the entry id (msgpack: a str) where
-// encodeBroadcastParts left it out, in one step: the messages of all nodes
-// then go out in the stream's order, and every node, which gets its own
-// back too, delivers them in that order.
-var appendPublishScript = redis.NewScript(`
-local id = redis.call('XADD', KEYS[1], ARGV[5], '~', ARGV[6], '*', unpack(ARGV, 7))
+// appendPublishScript appends a broadcast to the stream (appendLua) and
+// publishes its message, completed with the entry id (msgpack: a str)
+// where encodeBroadcastParts left it out, in one step: the messages of
+// all nodes then go out in the stream's order, and every node, which gets
+// its own back too, delivers them in that order.
+var appendPublishScript = redis.NewScript(appendLua + `
 local n = string.len(id)
 local enc
 if n < 32 then enc = string.char(160 + n) .. id else enc = string.char(217, n) .. id end
-redis.call('PUBLISH', ARGV[1], ARGV[2] .. enc .. ARGV[3] .. enc .. ARGV[4])
+redis.call('PUBLISH', ARGV[5], ARGV[6] .. enc .. ARGV[7] .. enc .. ARGV[8])
 return id
 `)
 
@@ -89,11 +167,10 @@ return id
 // message (parts from encodeBroadcastParts) with the entry id, which it
 // returns.
 func (r *recovery) appendAndPublish(p *parser.Packet, opts *socketio.BroadcastOptions, channel string, parts [3][]byte) (string, error) {
-	kind, v := r.trim()
-	args := append([]any{channel, parts[0], parts[1], parts[2], kind, v}, entryValues(p, opts)...)
+	args := appendEntryValues(append(r.scriptArgs(8, p), channel, parts[0], parts[1], parts[2]), p, opts)
 	ctx, cancel := r.ctx()
 	defer cancel()
-	return appendPublishScript.Run(ctx, r.node.client, []string{r.stream}, args...).Text()
+	return appendPublishScript.Run(ctx, r.node.client, []string{r.stream, r.streamBytes}, args...).Text()
 }
 
 func nonNil(s []string) []string {
