@@ -1,12 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/kin-comms/kinrt/internal/events"
@@ -42,7 +44,22 @@ func (s *Server) publishEvent(w http.ResponseWriter, r *http.Request) {
 		Type string          `json:"type"`
 		Data json.RawMessage `json:"data"`
 	}
-	if err := json.Unmarshal(body, &req); err != nil {
+	// Fields other than type and data are refused rather than ignored: a
+	// caller that believes it can narrow the audience (a "room") must learn
+	// that the routing policy alone decides it.
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.DisallowUnknownFields()
+	err = d.Decode(&req)
+	if err == nil {
+		if _, trailing := d.Token(); trailing != io.EOF {
+			err = errors.New("data after the object")
+		}
+	}
+	if err != nil {
+		if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			writeError(w, http.StatusBadRequest, unknownEnvelopeField(field))
+			return
+		}
 		writeError(w, http.StatusBadRequest, "body must be a JSON object {\"type\": ..., \"data\": {...}}")
 		return
 	}
@@ -65,6 +82,21 @@ func (s *Server) publishEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"id": e.EventID()})
+}
+
+// unknownEnvelopeField is the error message for a field of the body other
+// than type and data; quoted is the field's name as encoding/json quotes it.
+func unknownEnvelopeField(quoted string) string {
+	name, err := strconv.Unquote(quoted)
+	if err != nil {
+		name = quoted
+	}
+	switch strings.ToLower(name) {
+	case "room", "rooms", "to":
+		return name + ": not supported: an event goes to the rooms its routing policy gives from its data " +
+			"(a record's department and assignee; a system_notification's target narrows to a user, role or department)"
+	}
+	return "unknown field " + strconv.Quote(name) + ": the body is {\"type\": ..., \"data\": {...}}"
 }
 
 // internalKeyOK compares the Bearer key in constant time (over hashes, so

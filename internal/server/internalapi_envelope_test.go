@@ -1,0 +1,56 @@
+package server_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/kin-comms/kinrt/internal/config"
+)
+
+// TestInternalAPIEnvelope: the body of POST /api/internal/events is
+// {"type", "data"} and nothing else. A "room" (what the seed's
+// broadcastX(payload, {room}) suggests) is refused with a message saying
+// that the routing policy decides, instead of being ignored and the event
+// delivered to the policy's wider audience; nothing is published.
+func TestInternalAPIEnvelope(t *testing.T) {
+	t.Parallel()
+	_, hs := startServer(t, func(c *config.Config) { c.InternalAPIKey = "env-key" })
+	post := func(body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, hs.URL+"/api/internal/events", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer env-key")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	const data = `{"level":"info","message":"standup","target":{"kind":"department","value":"support"}}`
+	tests := []struct {
+		name, body string
+		status     int
+		contains   string
+	}{
+		{"room", `{"type":"system_notification","room":"user-u1","data":` + data + `}`, 400, `room: not supported: an event goes to the rooms its routing policy gives`},
+		{"rooms", `{"type":"system_notification","data":` + data + `,"rooms":["role-admin"]}`, 400, `rooms: not supported`},
+		{"other field", `{"type":"system_notification","data":` + data + `,"priority":1}`, 400, `unknown field \"priority\"`},
+		{"trailing data", `{"type":"system_notification","data":` + data + `} {}`, 400, `body must be a JSON object`},
+		{"not an object", `[]`, 400, `body must be a JSON object`},
+		{"type and data", `{"type":"system_notification","data":` + data + `}`, 202, `"id"`},
+		{"case-insensitive keys as before", `{"Type":"system_notification","Data":` + data + `}`, 202, `"id"`},
+	}
+	for _, tt := range tests {
+		status, body := post(tt.body)
+		if status != tt.status || !strings.Contains(body, tt.contains) {
+			t.Errorf("%s: %d %s, want %d containing %s", tt.name, status, body, tt.status, tt.contains)
+		}
+	}
+	if m := get(t, hs.URL+"/metrics"); !strings.Contains(m, `kinrt_events_emitted_total{type="system_notification"} 2`) {
+		t.Errorf("want exactly the two accepted events published:\n%s", grepLines(m, "kinrt_events_emitted_total"))
+	}
+}
