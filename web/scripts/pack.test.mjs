@@ -40,6 +40,7 @@ describe("npm pack", () => {
     for (const want of [
       "package/package.json",
       "package/README.md",
+      "package/LICENSE",
       "package/lib/lib/index.js",
       "package/lib/lib/index.d.ts",
       "package/lib/lib/SocketProvider.js",
@@ -65,6 +66,9 @@ describe("npm pack", () => {
     expect(pkg.dependencies["socket.io-client"]).toMatch(/^\^4\./);
     expect(pkg.dependencies.react).toBeUndefined();
     expect(pkg.sideEffects).toEqual(["*.css"]);
+    // MIT, and the license text is the repository's own, not a copy that drifted.
+    expect(pkg.license).toBe("MIT");
+    expect(readFileSync(join(pkgDir, "LICENSE"), "utf8")).toBe(readFileSync(join(web, "..", "LICENSE"), "utf8"));
   });
 
   it('starts the client entry with "use client", and not the server entry', () => {
