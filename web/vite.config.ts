@@ -51,7 +51,8 @@ const config = {
     // Pure logic runs in Node; component tests opt into jsdom with a
     // `// @vitest-environment jsdom` first line.
     environment: "node",
-    include: ["src/**/*.test.{ts,tsx}"],
+    // scripts/*.test.mjs: the npm package, packed and imported (Node only).
+    include: ["src/**/*.test.{ts,tsx}", "scripts/**/*.test.mjs"],
     setupFiles: ["src/test/setup.ts"],
     restoreMocks: true,
     unstubGlobals: true,

@@ -1,8 +1,8 @@
 import { useId } from "react";
-import type { EventName } from "../generated/events";
-import { describeEvent } from "./describe";
-import { formatTime } from "./format";
-import { useActivityFeed } from "./useActivityFeed";
+import type { EventName } from "../generated/events.js";
+import { describeEvent } from "./describe.js";
+import { formatTime } from "./format.js";
+import { useActivityFeed } from "./useActivityFeed.js";
 
 export interface ActivityFeedProps {
   /** Keep at most this many entries. Default 50. */

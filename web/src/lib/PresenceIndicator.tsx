@@ -1,7 +1,7 @@
 import { useId } from "react";
-import { formatAgo } from "./format";
-import { STATUS_LABEL, type PresenceStatus, type PresenceUser } from "./presence";
-import { usePresence, type PresenceResult } from "./usePresence";
+import { formatAgo } from "./format.js";
+import { STATUS_LABEL, type PresenceStatus, type PresenceUser } from "./presence.js";
+import { usePresence, type PresenceResult } from "./usePresence.js";
 
 export interface PresenceIndicatorProps {
   status: PresenceStatus;

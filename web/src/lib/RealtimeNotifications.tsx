@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useId, useReducer, useRef, useState, type KeyboardEvent, type FocusEvent } from "react";
-import type { EventName, EventPayload } from "../generated/events";
-import { initialToasts, toastFromEvent, toastReducer, TOAST_EVENTS, type Toast } from "./toasts";
-import { useSocketEvent } from "./useSocketEvent";
+import type { EventName, EventPayload } from "../generated/events.js";
+import { initialToasts, toastFromEvent, toastReducer, TOAST_EVENTS, type Toast } from "./toasts.js";
+import { useSocketEvent } from "./useSocketEvent.js";
 
 export interface RealtimeNotificationsProps {
   /** The events that raise a toast. Default: new voicemails, incoming calls, task offers, new messages, system notifications. */

@@ -9,12 +9,12 @@ import {
   useState,
   type ReactNode,
 } from "react";
-import type { EventName } from "../generated/events";
-import { createApi, type Api } from "./api";
-import { connectionReducer, initialConnection, type ConnectionInfo, type ConnectionState } from "./connection";
-import { defaultSocketUrl } from "./env";
-import { HandlerRegistry, type EventHandler } from "./registry";
-import { createSocketIO, type CreateSocket, type SocketLike, type SocketOptions } from "./socket";
+import type { EventName } from "../generated/events.js";
+import { createApi, type Api } from "./api.js";
+import { connectionReducer, initialConnection, type ConnectionInfo, type ConnectionState } from "./connection.js";
+import { defaultSocketUrl } from "./env.js";
+import { HandlerRegistry, type EventHandler } from "./registry.js";
+import { createSocketIO, type CreateSocket, type SocketLike, type SocketOptions } from "./socket.js";
 
 export interface SocketProviderProps {
   /** The Socket.IO server. Default: NEXT_PUBLIC_SOCKET_IO_URL, else the page's own origin. */

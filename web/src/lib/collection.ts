@@ -1,4 +1,4 @@
-import { rememberId } from "./dedupe";
+import { rememberId } from "./dedupe.js";
 
 /**
  * A collection of records keyed by id, fed by REST pages and live events.

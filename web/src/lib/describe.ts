@@ -1,4 +1,4 @@
-import type { EventName, EventPayload } from "../generated/events";
+import type { EventName, EventPayload } from "../generated/events.js";
 
 /** A one-line, human-readable account of an event. */
 export interface EventSummary {

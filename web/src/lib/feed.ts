@@ -1,4 +1,4 @@
-import { EVENT_NAMES, type EventName, type EventPayload } from "../generated/events";
+import { EVENT_NAMES, type EventName, type EventPayload } from "../generated/events.js";
 
 /** One entry of the activity feed: an event, as GET /api/activity lists it. */
 export type ActivityItem = {

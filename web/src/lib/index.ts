@@ -1,31 +1,33 @@
+"use client";
+
 // KIN Realtime's React client package.
 
-export { SocketProvider, useSocket } from "./SocketProvider";
-export type { SocketProviderProps, SocketContextValue } from "./SocketProvider";
-export { useSocketEvent } from "./useSocketEvent";
-export type { EventHandler } from "./registry";
-export { connectionReducer, initialConnection, isUnauthorized } from "./connection";
-export type { ConnectionState, ConnectionInfo, ConnectionEvent } from "./connection";
-export { createSocketIO } from "./socket";
-export type { SocketLike, SocketOptions, CreateSocket } from "./socket";
-export { defaultSocketUrl } from "./env";
+export { SocketProvider, useSocket } from "./SocketProvider.js";
+export type { SocketProviderProps, SocketContextValue } from "./SocketProvider.js";
+export { useSocketEvent } from "./useSocketEvent.js";
+export type { EventHandler } from "./registry.js";
+export { connectionReducer, initialConnection, isUnauthorized } from "./connection.js";
+export type { ConnectionState, ConnectionInfo, ConnectionEvent } from "./connection.js";
+export { createSocketIO } from "./socket.js";
+export type { SocketLike, SocketOptions, CreateSocket } from "./socket.js";
+export { defaultSocketUrl } from "./env.js";
 
-export { RealtimeNotifications } from "./RealtimeNotifications";
-export type { RealtimeNotificationsProps } from "./RealtimeNotifications";
-export { toastReducer, toastFromEvent, initialToasts, safeLink, TOAST_EVENTS } from "./toasts";
-export type { Toast, ToastState, ToastAction, ToastLevel, ToastEventName } from "./toasts";
+export { RealtimeNotifications } from "./RealtimeNotifications.js";
+export type { RealtimeNotificationsProps } from "./RealtimeNotifications.js";
+export { toastReducer, toastFromEvent, initialToasts, safeLink, TOAST_EVENTS } from "./toasts.js";
+export type { Toast, ToastState, ToastAction, ToastLevel, ToastEventName } from "./toasts.js";
 
-export { ActivityFeed } from "./ActivityFeed";
-export type { ActivityFeedProps } from "./ActivityFeed";
-export { useActivityFeed, FEED_EVENTS } from "./useActivityFeed";
-export type { ActivityFeedOptions, ActivityFeedState, HistoryStatus } from "./useActivityFeed";
-export { mergeActivity, activityFromEvent, parseActivityItem, newestTime } from "./feed";
-export type { ActivityItem } from "./feed";
+export { ActivityFeed } from "./ActivityFeed.js";
+export type { ActivityFeedProps } from "./ActivityFeed.js";
+export { useActivityFeed, FEED_EVENTS } from "./useActivityFeed.js";
+export type { ActivityFeedOptions, ActivityFeedState, HistoryStatus } from "./useActivityFeed.js";
+export { mergeActivity, activityFromEvent, parseActivityItem, newestTime } from "./feed.js";
+export type { ActivityItem } from "./feed.js";
 
-export { PresenceIndicator, TeamPresence } from "./PresenceIndicator";
-export type { PresenceIndicatorProps, TeamPresenceProps } from "./PresenceIndicator";
-export { usePresence } from "./usePresence";
-export type { UsePresenceOptions, PresenceResult } from "./usePresence";
+export { PresenceIndicator, TeamPresence } from "./PresenceIndicator.js";
+export type { PresenceIndicatorProps, TeamPresenceProps } from "./PresenceIndicator.js";
+export { usePresence } from "./usePresence.js";
+export type { UsePresenceOptions, PresenceResult } from "./usePresence.js";
 export {
   presenceReducer,
   initialPresence,
@@ -34,14 +36,14 @@ export {
   presenceList,
   SETTABLE_STATUSES,
   STATUS_LABEL,
-} from "./presence";
-export type { PresenceStatus, SettableStatus, PresenceUser, PresenceState, PresenceAction } from "./presence";
+} from "./presence.js";
+export type { PresenceStatus, SettableStatus, PresenceUser, PresenceState, PresenceAction } from "./presence.js";
 
-export { useMe, parseMe } from "./useMe";
-export type { Me, MeResult } from "./useMe";
+export { useMe, parseMe } from "./useMe.js";
+export type { Me, MeResult } from "./useMe.js";
 
-export { useVoicemails } from "./useVoicemails";
-export type { UseVoicemailsOptions, VoicemailsResult, VoicemailPatch } from "./useVoicemails";
+export { useVoicemails } from "./useVoicemails.js";
+export type { UseVoicemailsOptions, VoicemailsResult, VoicemailPatch } from "./useVoicemails.js";
 export {
   voicemailsReducer,
   initialVoicemails,
@@ -52,11 +54,11 @@ export {
   matchesVoicemail,
   VOICEMAIL_STATUSES,
   VOICEMAIL_STATUS_LABEL,
-} from "./voicemails";
-export type { Voicemail, VoicemailStatus, VoicemailFilter, VoicemailsState, VoicemailsAction } from "./voicemails";
+} from "./voicemails.js";
+export type { Voicemail, VoicemailStatus, VoicemailFilter, VoicemailsState, VoicemailsAction } from "./voicemails.js";
 
-export { useMessages } from "./useMessages";
-export type { UseMessagesOptions, MessagesResult } from "./useMessages";
+export { useMessages } from "./useMessages.js";
+export type { UseMessagesOptions, MessagesResult } from "./useMessages.js";
 export {
   messagesReducer,
   initialMessages,
@@ -66,11 +68,11 @@ export {
   parseConversation,
   parseMessage,
   messageFromEvent,
-} from "./messages";
-export type { Conversation, Message, MessagesState, MessagesAction } from "./messages";
+} from "./messages.js";
+export type { Conversation, Message, MessagesState, MessagesAction } from "./messages.js";
 
-export { useTaskRouter, TASKROUTER_EVENTS } from "./useTaskRouter";
-export type { UseTaskRouterOptions, TaskRouterResult, ReservationAnswer } from "./useTaskRouter";
+export { useTaskRouter, TASKROUTER_EVENTS } from "./useTaskRouter.js";
+export type { UseTaskRouterOptions, TaskRouterResult, ReservationAnswer } from "./useTaskRouter.js";
 export {
   taskRouterReducer,
   initialTaskRouter,
@@ -81,8 +83,8 @@ export {
   knownActivities,
   parseWorker,
   parseTask,
-} from "./taskrouter";
-export type { Worker, WorkerStatus, Task, Offer, Activity, TaskRouterState, TaskRouterAction } from "./taskrouter";
+} from "./taskrouter.js";
+export type { Worker, WorkerStatus, Task, Offer, Activity, TaskRouterState, TaskRouterAction } from "./taskrouter.js";
 
 export {
   emptyCollection,
@@ -92,16 +94,16 @@ export {
   applyConfirmed,
   collectionItems,
   needsRefetch,
-} from "./collection";
-export type { Collection } from "./collection";
-export type { ListLoaderState } from "./useListLoader";
+} from "./collection.js";
+export type { Collection } from "./collection.js";
+export type { ListLoaderState } from "./useListLoader.js";
 
-export { api, createApi, ApiError, isApiError } from "./api";
-export type { Api, ApiRequest, Page } from "./api";
-export { describeEvent, truncate, EVENT_LABEL, EVENT_CATEGORY } from "./describe";
-export type { EventSummary, EventCategory } from "./describe";
-export { RecentIds, rememberId } from "./dedupe";
-export { formatTime, formatAgo } from "./format";
+export { api, createApi, ApiError, isApiError } from "./api.js";
+export type { Api, ApiRequest, Page } from "./api.js";
+export { describeEvent, truncate, EVENT_LABEL, EVENT_CATEGORY } from "./describe.js";
+export type { EventSummary, EventCategory } from "./describe.js";
+export { RecentIds, rememberId } from "./dedupe.js";
+export { formatTime, formatAgo } from "./format.js";
 
-export { EVENT_NAMES } from "../generated/events";
-export type * from "../generated/events";
+export { EVENT_NAMES } from "../generated/events.js";
+export type * from "../generated/events.js";

@@ -1,4 +1,4 @@
-import type { ConversationUpdated, MessageReceived, MessageStatusChanged } from "../generated/events";
+import type { ConversationUpdated, MessageReceived, MessageStatusChanged } from "../generated/events.js";
 import {
   applyConfirmed,
   applyLive,
@@ -13,7 +13,7 @@ import {
   str,
   strOrNull,
   type Collection,
-} from "./collection";
+} from "./collection.js";
 
 /** A conversation as the REST API gives it (GET /api/conversations). */
 export interface Conversation {

@@ -1,4 +1,4 @@
-import type { UserPresenceUpdated } from "../generated/events";
+import type { UserPresenceUpdated } from "../generated/events.js";
 
 export type PresenceStatus = UserPresenceUpdated["status"];
 /** The statuses a user can choose (offline is derived from having no connection). */

@@ -1,5 +1,5 @@
-import type { EventName, EventPayload } from "../generated/events";
-import type { AnyListener, SocketLike } from "./socket";
+import type { EventName, EventPayload } from "../generated/events.js";
+import type { AnyListener, SocketLike } from "./socket.js";
 
 /** A handler of event N: it takes the payload, and only the payload. */
 export type EventHandler<N extends EventName> = (payload: EventPayload<N>) => void;

@@ -5,7 +5,7 @@ import type {
   TaskRejected,
   WorkerActivityChanged,
   WorkerStatusChanged,
-} from "../generated/events";
+} from "../generated/events.js";
 import {
   applyConfirmed,
   applyLive,
@@ -18,7 +18,7 @@ import {
   obj,
   str,
   type Collection,
-} from "./collection";
+} from "./collection.js";
 
 export type WorkerStatus = WorkerStatusChanged["status"];
 

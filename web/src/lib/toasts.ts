@@ -1,6 +1,6 @@
-import type { EventName, EventPayload } from "../generated/events";
-import { describeEvent, truncate } from "./describe";
-import { rememberId } from "./dedupe";
+import type { EventName, EventPayload } from "../generated/events.js";
+import { describeEvent, truncate } from "./describe.js";
+import { rememberId } from "./dedupe.js";
 
 /** The events RealtimeNotifications shows by default. */
 export const TOAST_EVENTS = [

@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from "react";
-import { EVENT_NAMES, type EventName, type EventPayload } from "../generated/events";
-import { isApiError, type Page } from "./api";
-import { activityFromEvent, mergeActivity, newestTime, parseActivityItem, type ActivityItem } from "./feed";
-import { useSocket } from "./SocketProvider";
-import { useSocketEvent } from "./useSocketEvent";
+import { EVENT_NAMES, type EventName, type EventPayload } from "../generated/events.js";
+import { isApiError, type Page } from "./api.js";
+import { activityFromEvent, mergeActivity, newestTime, parseActivityItem, type ActivityItem } from "./feed.js";
+import { useSocket } from "./SocketProvider.js";
+import { useSocketEvent } from "./useSocketEvent.js";
 
 /** The events the activity feed shows by default: all but presence changes, which the team list shows. */
 export const FEED_EVENTS: readonly EventName[] = EVENT_NAMES.filter((n) => n !== "user_presence_updated");

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { errorMessage, needsRefetch } from "./collection";
-import { useSocket } from "./SocketProvider";
+import { errorMessage, needsRefetch } from "./collection.js";
+import { useSocket } from "./SocketProvider.js";
 
 export interface LoadedPage<T> {
   items: T[];

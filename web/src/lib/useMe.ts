@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
-import { errorMessage, obj, str } from "./collection";
-import { useSocket } from "./SocketProvider";
+import { errorMessage, obj, str } from "./collection.js";
+import { useSocket } from "./SocketProvider.js";
 
 /** The signed-in user, as GET /api/me gives it. */
 export interface Me {

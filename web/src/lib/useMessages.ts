@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef } from "react";
-import type { ConversationUpdated, EventName, MessageReceived, MessageStatusChanged } from "../generated/events";
-import type { Page } from "./api";
-import { parseItems } from "./collection";
+import type { ConversationUpdated, EventName, MessageReceived, MessageStatusChanged } from "../generated/events.js";
+import type { Page } from "./api.js";
+import { parseItems } from "./collection.js";
 import {
   conversationList,
   initialMessages,
@@ -11,10 +11,10 @@ import {
   parseMessage,
   type Conversation,
   type Message,
-} from "./messages";
-import { useSocket } from "./SocketProvider";
-import { useActions, useListLoader } from "./useListLoader";
-import { useSocketEvent } from "./useSocketEvent";
+} from "./messages.js";
+import { useSocket } from "./SocketProvider.js";
+import { useActions, useListLoader } from "./useListLoader.js";
+import { useSocketEvent } from "./useSocketEvent.js";
 
 const MESSAGE_EVENTS: readonly EventName[] = ["conversation_updated", "message_received", "message_status_changed"];
 const NO_EVENTS: readonly EventName[] = [];

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
-import type { EventName } from "../generated/events";
-import type { Page } from "./api";
+import type { EventName } from "../generated/events.js";
+import type { Page } from "./api.js";
 import {
   initialPresence,
   parsePresenceUser,
@@ -9,10 +9,10 @@ import {
   type PresenceStatus,
   type PresenceUser,
   type SettableStatus,
-} from "./presence";
-import { useSocket } from "./SocketProvider";
-import { useMe } from "./useMe";
-import { useSocketEvent } from "./useSocketEvent";
+} from "./presence.js";
+import { useSocket } from "./SocketProvider.js";
+import { useMe } from "./useMe.js";
+import { useSocketEvent } from "./useSocketEvent.js";
 
 const PRESENCE_EVENTS: readonly EventName[] = ["user_presence_updated"];
 const NO_EVENTS: readonly EventName[] = [];

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from "react";
-import type { EventName } from "../generated/events";
-import type { EventHandler } from "./registry";
-import { useSocket } from "./SocketProvider";
+import type { EventName } from "../generated/events.js";
+import type { EventHandler } from "./registry.js";
+import { useSocket } from "./SocketProvider.js";
 
 /**
  * Calls handler with each event called event while the component is mounted.

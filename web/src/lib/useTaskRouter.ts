@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useMemo, useReducer } from "react";
-import type { EventName, EventPayload } from "../generated/events";
-import type { Page } from "./api";
-import { obj, parseItems, str } from "./collection";
-import { useSocket } from "./SocketProvider";
+import type { EventName, EventPayload } from "../generated/events.js";
+import type { Page } from "./api.js";
+import { obj, parseItems, str } from "./collection.js";
+import { useSocket } from "./SocketProvider.js";
 import {
   initialTaskRouter,
   knownActivities,
@@ -19,9 +19,9 @@ import {
   type Task,
   type TaskRouterAction,
   type Worker,
-} from "./taskrouter";
-import { useActions, useListLoader } from "./useListLoader";
-import { useSocketEvent } from "./useSocketEvent";
+} from "./taskrouter.js";
+import { useActions, useListLoader } from "./useListLoader.js";
+import { useSocketEvent } from "./useSocketEvent.js";
 
 export const TASKROUTER_EVENTS = [
   "task_assigned",

@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef } from "react";
-import type { EventName, VoicemailCreated, VoicemailUpdated } from "../generated/events";
-import type { Page } from "./api";
-import { parseItems } from "./collection";
-import { useSocket } from "./SocketProvider";
-import { useSocketEvent } from "./useSocketEvent";
-import { useActions, useListLoader } from "./useListLoader";
+import type { EventName, VoicemailCreated, VoicemailUpdated } from "../generated/events.js";
+import type { Page } from "./api.js";
+import { parseItems } from "./collection.js";
+import { useSocket } from "./SocketProvider.js";
+import { useSocketEvent } from "./useSocketEvent.js";
+import { useActions, useListLoader } from "./useListLoader.js";
 import {
   initialVoicemails,
   parseVoicemail,
@@ -12,7 +12,7 @@ import {
   voicemailsReducer,
   type Voicemail,
   type VoicemailStatus,
-} from "./voicemails";
+} from "./voicemails.js";
 
 const VOICEMAIL_EVENTS: readonly EventName[] = ["voicemail_created", "voicemail_updated"];
 const NO_EVENTS: readonly EventName[] = [];

@@ -1,4 +1,4 @@
-import type { VoicemailCreated, VoicemailUpdated } from "../generated/events";
+import type { VoicemailCreated, VoicemailUpdated } from "../generated/events.js";
 import {
   applyConfirmed,
   applyLive,
@@ -12,7 +12,7 @@ import {
   str,
   strOrNull,
   type Collection,
-} from "./collection";
+} from "./collection.js";
 
 export type VoicemailStatus = VoicemailCreated["status"];
 export const VOICEMAIL_STATUSES: readonly VoicemailStatus[] = ["new", "listened", "archived"];
