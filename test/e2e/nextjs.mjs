@@ -78,9 +78,9 @@ try {
   const ada = await signIn("ada", "/announce"); // admin
 
   // The first pages came through kinrt's REST API, cross-origin.
-  for (const page of [sally, sam]) await page.locator('[data-testid="voicemails"][data-loaded="true"]').waitFor({ timeout });
-  await pat.getByRole("heading", { name: "Team" }).waitFor({ timeout });
-  await pat.getByRole("img", { name: "Sally Seller: Online" }).waitFor({ timeout });
+  for (const page of [sally, sam]) await page.locator('[data-testid="voicemails"][data-loaded="true"]').waitFor({ state: "attached", timeout });
+  // Presence: Pat sees the support team (Pat online), not sales.
+  await pat.getByTestId("team").getByRole("img", { name: "Pat Helper: Online" }).waitFor({ timeout });
 
   // The mode is what it says: the session cookie reaches kinrt only on the same site.
   const meWithCookie = await sally.evaluate(async (url) => (await fetch(url + "/api/me", { credentials: "include" })).status, spec.kinrt);

@@ -10,7 +10,7 @@ export function Team() {
       <h2>Team</h2>
       {error && <p className="app-error">{error}</p>}
       {!loaded && !error && <p className="app-muted">Loading…</p>}
-      <ul className="app-list">
+      <ul className="app-list" data-testid="team">
         {users.map((u) => (
           <li key={u.userId}>
             <PresenceIndicator status={u.status} name={u.name || u.userId} showLabel /> {u.name || u.userId}

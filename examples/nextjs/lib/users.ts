@@ -19,14 +19,16 @@ export interface DemoUser {
   department?: Department;
 }
 
+// The ids are those of kinrt's own demo users, so the TaskRouter workers
+// that `kinrt simulate` sends (the agents) are these users' workers.
 export const DEMO_USERS: readonly DemoUser[] = [
-  { id: "sally", username: "sally", name: "Sally Seller", email: "sally@example.test", role: "agent", department: "sales" },
-  { id: "simon", username: "simon", name: "Simon Seller", email: "simon@example.test", role: "agent", department: "sales" },
-  { id: "sam", username: "sam", name: "Sam Sales", email: "sam@example.test", role: "supervisor", department: "sales" },
-  { id: "pat", username: "pat", name: "Pat Helper", email: "pat@example.test", role: "agent", department: "support" },
-  { id: "quinn", username: "quinn", name: "Quinn Helper", email: "quinn@example.test", role: "agent", department: "support" },
-  { id: "sue", username: "sue", name: "Sue Support", email: "sue@example.test", role: "supervisor", department: "support" },
-  { id: "ada", username: "ada", name: "Ada Admin", email: "ada@example.test", role: "admin" },
+  { id: "demo-sales-1", username: "sally", name: "Sally Seller", email: "sally@example.test", role: "agent", department: "sales" },
+  { id: "demo-sales-2", username: "simon", name: "Simon Seller", email: "simon@example.test", role: "agent", department: "sales" },
+  { id: "demo-sales-lead", username: "sam", name: "Sam Sales", email: "sam@example.test", role: "supervisor", department: "sales" },
+  { id: "demo-support-1", username: "pat", name: "Pat Helper", email: "pat@example.test", role: "agent", department: "support" },
+  { id: "demo-support-2", username: "quinn", name: "Quinn Helper", email: "quinn@example.test", role: "agent", department: "support" },
+  { id: "demo-support-lead", username: "sue", name: "Sue Support", email: "sue@example.test", role: "supervisor", department: "support" },
+  { id: "demo-admin", username: "ada", name: "Ada Admin", email: "ada@example.test", role: "admin" },
 ];
 
 export function isDepartment(v: unknown): v is Department {
