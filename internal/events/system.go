@@ -21,7 +21,9 @@ type SystemNotification struct {
 	Level   string `json:"level" ts:"'info' | 'success' | 'warning' | 'error'"`
 	Title   string `json:"title"`
 	Message string `json:"message"`
-	Target  Target `json:"target"`
+	// Target's tsin tag types the internal API's input precisely: a value
+	// is required for every kind but "all" (see Validate).
+	Target Target `json:"target" tsin:"{ kind: 'all'; value?: string } | { kind: 'role' | 'department' | 'user'; value: string }"`
 	// Link optionally points at the record concerned, in the web app.
 	Link string `json:"link,omitempty"`
 }

@@ -10,11 +10,19 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the generated TypeScript")
 
-// TestTypeScriptIsCurrent fails when the committed TypeScript types differ
-// from the catalog; `go generate ./internal/events` rewrites them.
+// TestTypeScriptIsCurrent fails when the committed TypeScript (the event
+// types, the server helpers) differs from the catalog; `go generate ./internal/events` rewrites them.
 func TestTypeScriptIsCurrent(t *testing.T) {
-	path := filepath.Join("..", "..", TypeScriptFile)
-	want := TypeScript()
+	for _, f := range []struct {
+		file string
+		gen  func() []byte
+	}{{TypeScriptFile, TypeScript}, {BroadcastTypeScriptFile, BroadcastTypeScript}} {
+		t.Run(filepath.Base(f.file), func(t *testing.T) { checkGenerated(t, f.file, f.gen()) })
+	}
+}
+
+func checkGenerated(t *testing.T, file string, want []byte) {
+	path := filepath.Join("..", "..", file)
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -28,7 +36,7 @@ func TestTypeScriptIsCurrent(t *testing.T) {
 		t.Fatalf("%v (run `go generate ./internal/events`)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatalf("%s is stale: run `go generate ./internal/events`", TypeScriptFile)
+		t.Fatalf("%s is stale: run `go generate ./internal/events`", file)
 	}
 }
 

@@ -29,5 +29,5 @@ try {
 } catch {
   // The server entry is optional until it exists.
 }
-if (server.includes("use client")) fail('lib/server/index.js must not be a client module ("use client")');
+if (/^(?:\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*["']use client["']/.test(server)) fail('lib/server/index.js must not be a client module ("use client")');
 if (/from "react"/.test(server)) fail("lib/server/index.js must not import React");

@@ -5,6 +5,7 @@
 // no @types/node in this package), run by vitest.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,6 +43,9 @@ describe("npm pack", () => {
       "package/lib/lib/index.js",
       "package/lib/lib/index.d.ts",
       "package/lib/lib/SocketProvider.js",
+      "package/lib/server/index.js",
+      "package/lib/server/index.d.ts",
+      "package/lib/generated/broadcast.js",
       "package/lib/generated/events.js",
       "package/lib/generated/events.d.ts",
       "package/lib/kinrt.css",
@@ -56,17 +60,48 @@ describe("npm pack", () => {
     const pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
     expect(pkg.private).toBeUndefined();
     expect(pkg.type).toBe("module");
-    expect(Object.keys(pkg.exports)).toEqual(expect.arrayContaining([".", "./styles.css", "./package.json"]));
+    expect(Object.keys(pkg.exports)).toEqual(expect.arrayContaining([".", "./server", "./styles.css", "./package.json"]));
     expect(pkg.peerDependencies).toEqual({ react: ">=18", "react-dom": ">=18" });
     expect(pkg.dependencies["socket.io-client"]).toMatch(/^\^4\./);
     expect(pkg.dependencies.react).toBeUndefined();
     expect(pkg.sideEffects).toEqual(["*.css"]);
   });
 
-  it('starts the client entry with "use client"', () => {
+  it('starts the client entry with "use client", and not the server entry', () => {
     const client = readFileSync(join(pkgDir, "lib", "lib", "index.js"), "utf8");
     expect(client.split("\n")[0]).toBe('"use client";');
+    for (const f of entries.filter((e) => /^package\/lib\/(server|generated)\/.*\.js$/.test(e))) {
+      const text = readFileSync(join(pkgDir, f.slice("package/".length)), "utf8");
+      expect(text, f).not.toMatch(/^(?:\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*["']use client["']/);
+      expect(text, f).not.toMatch(/from "react/);
+    }
   });
+
+  it("imports the server entry in plain Node, with nothing else installed", () => {
+    // A directory outside web/, so that no node_modules is reachable: the
+    // server entry must need nothing but Node.
+    const bare = mkdtempSync(join(tmpdir(), "kinrt-server-"));
+    try {
+      execFileSync("tar", ["-xzf", join(tmp, readdirSync(tmp).find((f) => f.endsWith(".tgz"))), "-C", bare]);
+      mkdirSync(join(bare, "node_modules", "@kin-comms"), { recursive: true });
+      renameSync(join(bare, "package"), join(bare, "node_modules", "@kin-comms", "kinrt-web"));
+      writeFileSync(
+        join(bare, "check.mjs"),
+        `import * as s from "@kin-comms/kinrt-web/server";
+const kin = s.createKinrtServer({ url: "http://127.0.0.1:1", apiKey: "k", timeoutMs: 2000 });
+let kind = "";
+try { await kin.broadcastSystemNotification({ level: "info", message: "m", target: { kind: "all" } }); } catch (e) { kind = e instanceof s.KinrtError ? e.kind : String(e); }
+const token = s.getSessionToken(new Request("http://x", { headers: { cookie: "next-auth.session-token.0=a; next-auth.session-token.1=b" } }));
+console.log(JSON.stringify({ names: Object.keys(s).filter((k) => k.startsWith("broadcast")).length, kind, token }));
+`,
+      );
+      const out = JSON.parse(execFileSync(process.execPath, ["check.mjs"], { cwd: bare, encoding: "utf8" }));
+      // broadcast + 17 broadcastX.
+      expect(out).toEqual({ names: 18, kind: "network", token: "ab" });
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("imports in Node through the exports map", () => {
     writeFileSync(
@@ -109,7 +144,16 @@ console.log(JSON.stringify({ client: Object.keys(client).sort(), names: client.E
     writeFileSync(
       join(tmp, "consumer.tsx"),
       `import { SocketProvider, useSocket, EVENT_NAMES, type VoicemailCreated } from "@kin-comms/kinrt-web";
+import { broadcastSystemNotification, createKinrtServer, getSessionToken, KinrtError } from "@kin-comms/kinrt-web/server";
 const n: 17 = EVENT_NAMES.length;
+export async function POST(req: Request): Promise<string | null> {
+  const id: string = await broadcastSystemNotification({ level: "info", message: "m", target: { kind: "role", value: "agent" } });
+  // @ts-expect-error: a department notification names the department
+  await createKinrtServer().broadcastSystemNotification({ level: "info", message: "m", target: { kind: "department" } });
+  try { await createKinrtServer({ url: "http://k" }).broadcast({ type: "call_incoming", data: { callSid: "CA1", from: "+1", to: "+2" } }); }
+  catch (e) { if (e instanceof KinrtError && e.kind === "invalid") return e.message; }
+  return getSessionToken(req) ?? id;
+}
 export function Listener() {
   const { on } = useSocket();
   on("voicemail_created", (v: VoicemailCreated) => v.voicemailId);
