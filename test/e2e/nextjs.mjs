@@ -24,8 +24,13 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync"],
 });
+const pages = new Map(); // username → page, for the failure report
 const fail = async (msg) => {
   console.error(`FAIL (${spec.mode} mode) ${msg}`);
+  for (const [name, page] of pages) {
+    const errors = await page.locator(".app-error").allTextContents().catch(() => []);
+    if (errors.length) console.error(`[${name}] on ${page.url()} shows: ${errors.join(" | ")}`);
+  }
   await browser.close();
   process.exit(1);
 };
@@ -35,6 +40,7 @@ const fail = async (msg) => {
 async function signIn(username, path) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await ctx.newPage();
+  pages.set(username, page);
   page.on("pageerror", (err) => console.error(`[${username}] page error: ${err.message}`));
   page.on("console", (msg) => {
     if (msg.type() === "error") console.error(`[${username}] console: ${msg.text()}`);
@@ -106,10 +112,14 @@ try {
   await shot(sally, "voicemails-sales-agent");
   await shot(sam, "voicemails-sales-supervisor");
 
-  // An agent may not announce.
-  const agentAnnounce = await sally.evaluate(async () =>
-    (await fetch("/api/announce", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ department: "sales", message: "no" }) })).status);
-  if (agentAnnounce !== 403) await fail(`an agent's announcement answered ${agentAnnounce}`);
+  // The app's routes check who asks: an agent may not announce, a supervisor
+  // only to their own department, and the token route wants a session.
+  const postAnnounce = (page, department) => page.evaluate(async (department) =>
+    (await fetch("/api/announce", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ department, message: "no" }) })).status, department);
+  if ((await postAnnounce(sally, "sales")) !== 403) await fail("an agent could announce");
+  if ((await postAnnounce(sam, "support")) !== 403) await fail("the sales supervisor could announce to support");
+  const anonymous = await fetch(spec.next + "/api/kinrt-token");
+  if (anonymous.status !== 401) await fail(`/api/kinrt-token without a session answered ${anonymous.status}`);
 
   // Sam announces to sales: Sally gets the toast.
   await sam.goto(spec.next + "/announce");

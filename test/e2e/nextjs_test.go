@@ -79,6 +79,10 @@ func TestNextJSExampleInChromium(t *testing.T) {
 	checkInstalledFromTarball(t, example)
 
 	// One build serves both modes: the app reads kinrt's URL and mode at request time.
+	// From scratch: nothing of an earlier build (or its cache) is reused.
+	if err := os.RemoveAll(filepath.Join(example, ".next")); err != nil {
+		t.Fatal(err)
+	}
 	env := []string{"NEXT_TELEMETRY_DISABLED=1"}
 	start = time.Now()
 	run(t, example, env, 5*time.Minute, node, filepath.Join("node_modules", "next", "dist", "bin", "next"), "build")
