@@ -15,11 +15,20 @@ function error(status: number, message: string) {
   return NextResponse.json({ error: message }, { status });
 }
 
+function sameOrigin(req: NextRequest): boolean {
+  const origin = req.headers.get("origin");
+  if (!origin) return false;
+  try {
+    return new URL(origin).host === req.headers.get("host");
+  } catch {
+    return false; // "null" and other non-URLs
+  }
+}
+
 export async function POST(req: NextRequest) {
   // The session cookie is SameSite=Lax; a page of another origin of this site
   // could still post with it: only this app's own pages may announce.
-  const origin = req.headers.get("origin");
-  if (!origin || new URL(origin).host !== req.headers.get("host")) return error(403, "cross-origin request refused");
+  if (!sameOrigin(req)) return error(403, "cross-origin request refused");
 
   const session = await getServerSession(authOptions);
   if (!session) return error(401, "not signed in");
