@@ -21,11 +21,23 @@ export interface SocketProviderProps {
   url?: string;
   /** The Socket.IO path. Default "/socket.io". */
   path?: string;
-  /** A session token sent as `auth: {token}`. Without token or getToken the session cookie authenticates. */
+  /**
+   * A session token, sent as `auth: {token}` on the socket and as
+   * `Authorization: Bearer <token>` on every REST call. Without token or
+   * getToken the session cookie authenticates both.
+   */
   token?: string;
-  /** Fetches a fresh session token; called before every (re)connection. Takes precedence over token. */
+  /**
+   * Fetches a fresh session token; called before every (re)connection.
+   * REST calls reuse the last token it gave and ask it again after a 401.
+   * Takes precedence over token.
+   */
   getToken?: () => Promise<string>;
-  /** The REST API's origin: "" (the default) is the page's own. */
+  /**
+   * The REST API's origin. Default: the origin of the socket's URL (`url`,
+   * else NEXT_PUBLIC_SOCKET_IO_URL): the same service; with neither, the
+   * page's own origin ("").
+   */
   apiBaseUrl?: string;
   /** Makes the socket. Default: socket.io-client. Tests pass an in-memory double. */
   createSocket?: CreateSocket;
@@ -50,8 +62,12 @@ export interface SocketContextValue {
   connects: number;
   /** Connects again now (after an error, or to retry with a fresh token). */
   reconnect: () => void;
-  /** Calls the REST API of the same service. */
+  /** Calls the REST API of the same service, with the provider's token if it has one. */
   api: Api;
+  /** The REST API's origin ("" is the page's own). */
+  apiBaseUrl: string;
+  /** Whether REST calls carry a token (token or getToken given) rather than the session cookie. */
+  usesToken: boolean;
 }
 
 const SocketContext = createContext<SocketContextValue | null>(null);
@@ -69,7 +85,7 @@ export function SocketProvider({
   path = "/socket.io",
   token,
   getToken,
-  apiBaseUrl = "",
+  apiBaseUrl,
   createSocket = createSocketIO,
   children,
 }: SocketProviderProps) {
@@ -80,21 +96,36 @@ export function SocketProvider({
   const retryRef = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const credentials = useRef({ token, getToken });
   credentials.current = { token, getToken };
+  // The last token getToken gave (REST calls reuse it) and the call in
+  // flight (concurrent askers share it).
+  const tokenCache = useRef<{ value: string | null; pending: Promise<string | null> | null }>({ value: null, pending: null });
+  const currentToken = useCallback((refresh: boolean): string | null | Promise<string | null> => {
+    const { token: t, getToken: g } = credentials.current;
+    if (!g) return t || null;
+    const cache = tokenCache.current;
+    if (!refresh && cache.value) return cache.value;
+    if (!cache.pending) {
+      const pending = g().then(
+        (fresh) => (cache.value = fresh || null),
+        (err: unknown) => {
+          console.error("kinrt: getToken failed", err);
+          return (cache.value = null);
+        },
+      );
+      cache.pending = pending;
+      void pending.then(() => {
+        if (cache.pending === pending) cache.pending = null;
+      });
+    }
+    return cache.pending;
+  }, []);
 
   useEffect(() => {
     const auth: SocketOptions["auth"] = (cb) => {
-      const { token: t, getToken: g } = credentials.current;
-      if (g) {
-        g().then(
-          (fresh) => cb(fresh ? { token: fresh } : {}),
-          (err: unknown) => {
-            console.error("kinrt: getToken failed", err);
-            cb({});
-          },
-        );
-      } else {
-        cb(t ? { token: t } : {});
-      }
+      // A fresh token for every (re)connection.
+      const t = currentToken(true);
+      if (t === null || typeof t === "string") cb(t ? { token: t } : {});
+      else void t.then((fresh) => cb(fresh ? { token: fresh } : {}));
     };
     const socket = createSocket(resolvedUrl, {
       path,
@@ -152,7 +183,7 @@ export function SocketProvider({
       socket.disconnect();
       if (socketRef.current === socket) socketRef.current = null;
     };
-  }, [resolvedUrl, path, createSocket, registry]);
+  }, [resolvedUrl, path, createSocket, registry, currentToken]);
 
   const on = useCallback(
     <N extends EventName>(event: N, handler: EventHandler<N>) => registry.on(event, handler),
@@ -173,18 +204,32 @@ export function SocketProvider({
     dispatch({ type: "connecting" });
     s.connect();
   }, []);
-  const api = useMemo(() => createApi(apiBaseUrl), [apiBaseUrl]);
+  const baseUrl = apiBaseUrl ?? originOf(resolvedUrl);
+  const usesToken = Boolean(token || getToken);
+  const api = useMemo(() => createApi(baseUrl, { getToken: currentToken }), [baseUrl, currentToken]);
 
   const value = useMemo<SocketContextValue>(
-    () => contextValue(info, { on, off, emit, reconnect, api }),
-    [info, on, off, emit, reconnect, api],
+    () => contextValue(info, { on, off, emit, reconnect, api, apiBaseUrl: baseUrl, usesToken }),
+    [info, on, off, emit, reconnect, api, baseUrl, usesToken],
   );
   return <SocketContext.Provider value={value}>{children}</SocketContext.Provider>;
 }
 
+/** The origin of the socket's URL ("" for the page's own, or when it is not an absolute URL). */
+function originOf(url: string | undefined): string {
+  if (!url) return "";
+  try {
+    const u = new URL(url);
+    if (u.protocol === "ws:" || u.protocol === "wss:") return (u.protocol === "ws:" ? "http://" : "https://") + u.host;
+    return u.protocol === "http:" || u.protocol === "https:" ? u.origin : "";
+  } catch {
+    return "";
+  }
+}
+
 function contextValue(
   info: ConnectionInfo,
-  fns: Pick<SocketContextValue, "on" | "off" | "emit" | "reconnect" | "api">,
+  fns: Pick<SocketContextValue, "on" | "off" | "emit" | "reconnect" | "api" | "apiBaseUrl" | "usesToken">,
 ): SocketContextValue {
   return {
     ...fns,

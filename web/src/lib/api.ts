@@ -20,6 +20,8 @@ export interface ApiRequest {
   /** Query parameters; undefined and null values are left out. */
   query?: Record<string, string | number | undefined | null>;
   signal?: AbortSignal;
+  /** "blob" gives the body as a Blob (media) instead of parsing JSON. */
+  responseType?: "json" | "blob";
 }
 
 /** The list shape of every collection route. */
@@ -31,16 +33,37 @@ export interface Page<T> {
 /** Calls the KIN Realtime REST API. */
 export type Api = <T>(path: string, req?: ApiRequest) => Promise<T>;
 
+/** Where an Api gets the session token it sends. */
+export interface ApiOptions {
+  /**
+   * The session token to send as `Authorization: Bearer <token>`, or
+   * null/undefined/"" for none (the session cookie then authenticates).
+   * Called before every request with refresh false (a cached token is fine)
+   * and, after a 401 answer to a request that carried a token, once with
+   * refresh true: a different token is then tried once more.
+   */
+  getToken?: (refresh: boolean) => string | null | undefined | Promise<string | null | undefined>;
+}
+
+/** Joins the API's base URL and a path ("/api/…"); an absolute URL is kept as it is. */
+export function apiUrl(baseUrl: string, path: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(path)) return path;
+  return baseUrl.replace(/\/+$/, "") + path;
+}
+
 /**
  * Returns an Api for the service at baseUrl ("" — the default — is the page's
- * own origin). Requests carry the session cookie (credentials: "include");
- * a non-2xx answer throws an ApiError with the server's `{"error": ...}`
- * message, or the status text when the body is not that JSON.
+ * own origin). With a token from options.getToken, requests carry
+ * `Authorization: Bearer <token>` and no cookie (credentials: "omit"), so
+ * they work on another site; without one they carry the session cookie
+ * (credentials: "include"). A non-2xx answer throws an ApiError with the
+ * server's `{"error": ...}` message, or the status text when the body is not
+ * that JSON.
  */
-export function createApi(baseUrl = ""): Api {
-  const base = baseUrl.replace(/\/+$/, "");
+export function createApi(baseUrl = "", options: ApiOptions = {}): Api {
+  const { getToken } = options;
   return async function api<T>(path: string, req: ApiRequest = {}): Promise<T> {
-    let url = base + path;
+    let url = apiUrl(baseUrl, path);
     if (req.query) {
       const params = new URLSearchParams();
       for (const [k, v] of Object.entries(req.query)) {
@@ -49,18 +72,28 @@ export function createApi(baseUrl = ""): Api {
       const qs = params.toString();
       if (qs) url += (url.includes("?") ? "&" : "?") + qs;
     }
-    const headers: Record<string, string> = { Accept: "application/json" };
-    const init: RequestInit = {
-      method: req.method ?? "GET",
-      credentials: "include",
-      headers,
+    const send = (token: string | null | undefined) => {
+      const headers: Record<string, string> = { Accept: req.responseType === "blob" ? "*/*" : "application/json" };
+      const init: RequestInit = {
+        method: req.method ?? "GET",
+        credentials: token ? "omit" : "include",
+        headers,
+      };
+      if (token) headers.Authorization = `Bearer ${token}`;
+      if (req.signal) init.signal = req.signal;
+      if (req.body !== undefined) {
+        headers["Content-Type"] = "application/json";
+        init.body = JSON.stringify(req.body);
+      }
+      return fetch(url, init);
     };
-    if (req.signal) init.signal = req.signal;
-    if (req.body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(req.body);
+    const token = getToken ? await getToken(false) : null;
+    let res = await send(token);
+    if (res.status === 401 && token && getToken) {
+      const fresh = await getToken(true);
+      if (fresh && fresh !== token) res = await send(fresh);
     }
-    const res = await fetch(url, init);
+    if (res.ok && req.responseType === "blob") return (await res.blob()) as T;
     const text = await res.text();
     let data: unknown = undefined;
     if (text !== "") {

@@ -98,8 +98,10 @@ export {
 export type { Collection } from "./collection.js";
 export type { ListLoaderState } from "./useListLoader.js";
 
-export { api, createApi, ApiError, isApiError } from "./api.js";
-export type { Api, ApiRequest, Page } from "./api.js";
+export { api, apiUrl, createApi, ApiError, isApiError } from "./api.js";
+export type { Api, ApiOptions, ApiRequest, Page } from "./api.js";
+export { useMediaSrc } from "./useMediaSrc.js";
+export type { MediaSrc } from "./useMediaSrc.js";
 export { describeEvent, truncate, EVENT_LABEL, EVENT_CATEGORY } from "./describe.js";
 export type { EventSummary, EventCategory } from "./describe.js";
 export { RecentIds, rememberId } from "./dedupe.js";

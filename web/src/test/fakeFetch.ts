@@ -3,6 +3,8 @@
 import { vi } from "vitest";
 
 export interface Recorded {
+  /** The URL as fetch got it (relative URLs resolved against http://localhost). */
+  url: string;
   method: string;
   path: string;
   query: URLSearchParams;
@@ -10,7 +12,15 @@ export interface Recorded {
   init: RequestInit;
 }
 
-export type Route = (req: Recorded) => { status?: number; body?: unknown } | Promise<{ status?: number; body?: unknown }>;
+export type Route = (req: Recorded) => Answer | Promise<Answer>;
+
+/** A route's answer: JSON body, or raw bytes (media). */
+export interface Answer {
+  status?: number;
+  body?: unknown;
+  raw?: Uint8Array<ArrayBuffer>;
+  contentType?: string;
+}
 
 /** Installs a fake fetch; routes are keyed "GET /api/presence". Unknown routes answer 404 {"error":"not found"}. */
 export function installFetch(routes: Record<string, Route>): Recorded[] {
@@ -19,6 +29,7 @@ export function installFetch(routes: Record<string, Route>): Recorded[] {
     const url = new URL(typeof input === "string" ? input : input.toString(), "http://localhost");
     const method = (init.method ?? "GET").toUpperCase();
     const req: Recorded = {
+      url: url.toString(),
       method,
       path: url.pathname,
       query: url.searchParams,
@@ -30,10 +41,10 @@ export function installFetch(routes: Record<string, Route>): Recorded[] {
     const route = routes[`${method} ${url.pathname}`];
     const res = route ? await route(req) : { status: 404, body: { error: "not found" } };
     const status = res.status ?? 200;
-    const text = res.body === undefined ? "" : JSON.stringify(res.body);
+    const text = res.raw ?? (res.body === undefined ? "" : JSON.stringify(res.body));
     return new Response(status === 204 ? null : text, {
       status,
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": res.contentType ?? "application/json" },
     });
   };
   vi.stubGlobal("fetch", vi.fn(fake));
