@@ -153,8 +153,10 @@ func (s *Server) routes() {
 	}
 }
 
-// Handler returns the service's HTTP handler.
-func (s *Server) Handler() http.Handler { return securityHeaders(s.limitHTTP(s.mux)) }
+// Handler returns the service's HTTP handler: the security headers, the
+// REST API's CORS (preflights answered before the limits, which would
+// want a session), the limits, then the routes.
+func (s *Server) Handler() http.Handler { return securityHeaders(s.apiCORS(s.limitHTTP(s.mux))) }
 
 // Broadcaster returns the event broadcaster.
 func (s *Server) Broadcaster() *events.Broadcaster { return s.broadcaster }

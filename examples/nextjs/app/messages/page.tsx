@@ -1,0 +1,5 @@
+import { Conversations } from "@/components/Conversations";
+
+export default function MessagesPage() {
+  return <Conversations />;
+}

@@ -1,0 +1,5 @@
+import { TaskBoard } from "@/components/TaskBoard";
+
+export default function TasksPage() {
+  return <TaskBoard />;
+}

@@ -1,0 +1,5 @@
+import { VoicemailList } from "@/components/VoicemailList";
+
+export default function VoicemailsPage() {
+  return <VoicemailList />;
+}
