@@ -43,10 +43,13 @@ func (s *Server) publishEvent(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Type string          `json:"type"`
 		Data json.RawMessage `json:"data"`
+		// Room narrows the delivery to one of the rooms the event's
+		// routing policy gives (events.Narrow); anything else is a 400.
+		Room string `json:"room"`
 	}
-	// Fields other than type and data are refused rather than ignored: a
-	// caller that believes it can narrow the audience (a "room") must learn
-	// that the routing policy alone decides it.
+	// Fields other than type, data and room are refused rather than
+	// ignored: a caller that believes it can widen or list the audience
+	// ("rooms", "to") must learn that the routing policy decides it.
 	d := json.NewDecoder(bytes.NewReader(body))
 	d.DisallowUnknownFields()
 	err = d.Decode(&req)
@@ -72,6 +75,9 @@ func (s *Server) publishEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e, err := events.Decode(req.Type, req.Data)
+	if err == nil && req.Room != "" {
+		e, err = events.Narrow(e, req.Room)
+	}
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -92,11 +98,11 @@ func unknownEnvelopeField(quoted string) string {
 		name = quoted
 	}
 	switch strings.ToLower(name) {
-	case "room", "rooms", "to":
+	case "rooms", "to":
 		return name + ": not supported: an event goes to the rooms its routing policy gives from its data " +
-			"(a record's department and assignee; a system_notification's target narrows to a user, role or department)"
+			"(a record's department and assignee; a system_notification's target), or to one of them with \"room\""
 	}
-	return "unknown field " + strconv.Quote(name) + ": the body is {\"type\": ..., \"data\": {...}}"
+	return "unknown field " + strconv.Quote(name) + ": the body is {\"type\": ..., \"data\": {...}, \"room\"?: ...}"
 }
 
 // internalKeyOK compares the Bearer key in constant time (over hashes, so

@@ -10,10 +10,10 @@ import (
 )
 
 // TestInternalAPIEnvelope: the body of POST /api/internal/events is
-// {"type", "data"} and nothing else. A "room" (what the seed's
-// broadcastX(payload, {room}) suggests) is refused with a message saying
-// that the routing policy decides, instead of being ignored and the event
-// delivered to the policy's wider audience; nothing is published.
+// {"type", "data", "room"?} and nothing else. A "room" outside the rooms
+// of the event's routing policy, or a list of rooms, is refused with a
+// message saying why, instead of being ignored and the event delivered to
+// another audience; nothing is published.
 func TestInternalAPIEnvelope(t *testing.T) {
 	t.Parallel()
 	_, hs := startServer(t, func(c *config.Config) { c.InternalAPIKey = "env-key" })
@@ -36,7 +36,7 @@ func TestInternalAPIEnvelope(t *testing.T) {
 		status     int
 		contains   string
 	}{
-		{"room", `{"type":"system_notification","room":"user-u1","data":` + data + `}`, 400, `room: not supported: an event goes to the rooms its routing policy gives`},
+		{"room outside the policy", `{"type":"system_notification","room":"user-u1","data":` + data + `}`, 400, `room: must be one of the rooms that may see this system_notification: department-support`},
 		{"rooms", `{"type":"system_notification","data":` + data + `,"rooms":["role-admin"]}`, 400, `rooms: not supported`},
 		{"other field", `{"type":"system_notification","data":` + data + `,"priority":1}`, 400, `unknown field \"priority\"`},
 		{"trailing data", `{"type":"system_notification","data":` + data + `} {}`, 400, `body must be a JSON object`},

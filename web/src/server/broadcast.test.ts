@@ -6,7 +6,7 @@ import { broadcast, broadcastSystemNotification, createKinrtServer, isKinrtError
 interface Call {
   url: string;
   init: RequestInit;
-  body: { type: string; data: unknown };
+  body: { type: string; data: unknown; room?: string };
 }
 
 /** A fetch that records each call and answers status + JSON body. */
@@ -60,6 +60,18 @@ describe("createKinrtServer", () => {
     expect(headers["Content-Type"]).toBe("application/json");
     expect(call?.body).toEqual({ type: "system_notification", data: announcement });
     expect(call?.init.signal).toBeInstanceOf(AbortSignal);
+  });
+
+  it("narrows to one room of the policy with {room}, and sends no room without it", async () => {
+    const f = fakeFetch(() => ({ status: 202, body: { id: "e1" } }));
+    const kin = createKinrtServer({ url: "http://k.test", apiKey: "k", fetch: f.fetch });
+    const vm = { voicemailId: "vm1", callSid: "CA1", from: "+1555", status: "new", department: "sales", assignedTo: "u1" } as const;
+    await kin.broadcastVoicemailCreated(vm, { room: "user-u1" });
+    await kin.broadcastVoicemailCreated(vm);
+    expect(f.calls.map((c) => c.body)).toEqual([
+      { type: "voicemail_created", data: vm, room: "user-u1" },
+      { type: "voicemail_created", data: vm },
+    ]);
   });
 
   it("keeps a path prefix of the URL, with or without a trailing slash", async () => {

@@ -53,6 +53,13 @@ export interface KinrtServerConfig {
 
 /** Per-call options of a broadcast. */
 export interface BroadcastOptions {
+  /**
+   * Delivers the event to this room only: one of the rooms its routing
+   * policy gives from its data (a record's `department-{d}`, `role-admin`, its
+   * assignee's `user-{id}`; a notification's target). kinrt refuses any
+   * other room (KinrtError "invalid"): narrowing never widens the audience.
+   */
+  room?: string;
   /** Aborts the call; it then rejects with the signal's reason, not a KinrtError. */
   signal?: AbortSignal;
   /** Overrides the configured timeout for this call. */
@@ -104,7 +111,9 @@ export async function sendEvent(config: KinrtServerConfig, event: BroadcastEvent
         "Content-Type": "application/json",
         Accept: "application/json",
       },
-      body: JSON.stringify({ type: event.type, data: event.data }),
+      body: JSON.stringify(
+        options.room === undefined ? { type: event.type, data: event.data } : { type: event.type, data: event.data, room: options.room },
+      ),
       signal,
     });
     status = res.status;
