@@ -56,6 +56,7 @@ type Server struct {
 	presence    Presence
 	cluster     *cluster // nil on a single node
 	mux         *http.ServeMux
+	origins     origins // the browser origins trusted
 	ready       atomic.Bool
 	draining    atomic.Bool
 	limits      *limits
@@ -81,7 +82,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		_ = cl.close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, verifier: v, store: st, cluster: cl, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, log: log, verifier: v, store: st, cluster: cl, mux: http.NewServeMux(), origins: newOrigins(cfg)}
 	s.metrics = &metrics{} // filled below; realtime's hooks read it lazily
 	s.io = s.newRealtime()
 	*s.metrics = *newMetrics(s.io)
