@@ -11,8 +11,11 @@
 //
 // Configuration comes from the environment (NEXTAUTH_SECRET, PORT,
 // SOCKET_IO_CORS_ORIGIN, DATABASE_URL, REDIS_URL, KIN_INTERNAL_API_KEY,
-// KIN_PUBLIC_URL, KIN_NUMBER_DEPARTMENTS); flags override it. --demo runs
-// without a secret of its own, for local development.
+// KIN_PUBLIC_URL, KIN_NUMBER_DEPARTMENTS, KIN_ADMIN_ADDR, …); flags
+// override it. --demo runs without a secret of its own, for local
+// development. The metrics are served on the admin listener
+// (KIN_ADMIN_ADDR, 127.0.0.1:9464 unless set; "off" turns it off), not on
+// the public one.
 package main
 
 import (
@@ -75,22 +78,43 @@ func run(args []string) error {
 	httpSrv := srv.HTTPServer()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
+		_ = srv.Close()
 		return err
+	}
+
+	// The admin listener (metrics, and profiles when KIN_PPROF_ADDR is
+	// its address), and profiles on a listener of their own otherwise.
+	folded := cfg.PprofAddr != "" && cfg.PprofAddr == cfg.AdminAddr
+	if cfg.AdminAddr != "" {
+		aln, err := net.Listen("tcp", cfg.AdminAddr)
+		if err != nil {
+			_ = ln.Close()
+			_ = srv.Close()
+			return fmt.Errorf("KIN_ADMIN_ADDR: %w (each node on a machine needs its own, or off)", err)
+		}
+		defer aln.Close()
+		go func() { _ = sideServer(adminHandler(srv, folded)).Serve(aln) }()
+		log.Info("admin listener: /metrics", "addr", aln.Addr().String(), "profiles", folded)
+		if !isLoopback(aln.Addr()) {
+			log.Warn("the admin listener is not on loopback: whoever reaches it reads the metrics", "addr", aln.Addr().String())
+		}
+	}
+	if cfg.PprofAddr != "" && !folded {
+		pln, err := net.Listen("tcp", cfg.PprofAddr)
+		if err != nil {
+			_ = ln.Close()
+			_ = srv.Close()
+			return fmt.Errorf("KIN_PPROF_ADDR: %w", err)
+		}
+		defer pln.Close()
+		go func() { _ = sideServer(pprofHandler()).Serve(pln) }()
+		log.Info("serving runtime profiles", "addr", pln.Addr().String())
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
-	if cfg.PprofAddr != "" {
-		pln, err := net.Listen("tcp", cfg.PprofAddr)
-		if err != nil {
-			return fmt.Errorf("KIN_PPROF_ADDR: %w", err)
-		}
-		defer pln.Close()
-		go func() { _ = (&http.Server{Handler: pprofHandler(), ReadHeaderTimeout: 10 * time.Second}).Serve(pln) }()
-		log.Info("serving runtime profiles", "addr", pln.Addr().String())
-	}
 	log.Info("listening", "addr", ln.Addr().String(), "config", cfg.Redacted())
 	if cfg.Demo {
 		log.Warn("DEMO MODE: sign in at " + cfg.PublicURL + "/signin")
@@ -114,6 +138,30 @@ func run(args []string) error {
 		err = cerr
 	}
 	return err
+}
+
+// sideServer is the http.Server of the admin and profile listeners. No
+// write timeout: a CPU profile takes as many seconds as it is asked for.
+func sideServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+}
+
+// adminHandler serves the admin listener: the service's metrics, and the
+// runtime profiles with profiles.
+func adminHandler(srv *server.Server, profiles bool) http.Handler {
+	if !profiles {
+		return srv.AdminHandler()
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/debug/pprof/", pprofHandler())
+	mux.Handle("/", srv.AdminHandler())
+	return mux
+}
+
+// isLoopback reports whether a listener's address is a loopback one.
+func isLoopback(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
 }
 
 // pprofHandler serves net/http/pprof's profiles under /debug/pprof/.

@@ -24,10 +24,17 @@ type Config struct {
 	// Addr is the listen address (host:port). PORT or --addr; default
 	// ":3000".
 	Addr string
+	// AdminAddr (--admin-addr, KIN_ADMIN_ADDR) is the admin listener's
+	// host:port: /metrics is served there, never on the public listener.
+	// Default DefaultAdminAddr (loopback); "off" (stored as "") turns it
+	// off. Several nodes on one machine need one each (port 0 picks a
+	// free one, logged).
+	AdminAddr string
 	// PprofAddr (--pprof-addr, KIN_PPROF_ADDR), when set, serves Go's
-	// runtime profiles (net/http/pprof) on a listener of its own at this
-	// host:port, apart from the public one. Default: off. Bind it to
-	// loopback: profiles expose the process's internals.
+	// runtime profiles (net/http/pprof) at this host:port, apart from the
+	// public listener: on the admin listener when it is AdminAddr, else on
+	// a listener of its own. Default: off. Bind it to loopback: profiles
+	// expose the process's internals.
 	PprofAddr string
 	// Demo runs with a generated secret, demo users and simulated traffic.
 	Demo bool
@@ -165,6 +172,10 @@ var (
 	}
 )
 
+// DefaultAdminAddr is the admin listener's address unless KIN_ADMIN_ADDR
+// says otherwise: loopback, where only the machine's own scraper reads it.
+const DefaultAdminAddr = "127.0.0.1:9464"
+
 // DemoNumbers are the Twilio numbers of demo mode.
 var DemoNumbers = map[string]string{"+15550001111": "sales", "+15550002222": "support"}
 
@@ -184,7 +195,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	secret := fs.String("secret", firstNonEmpty(getenv("NEXTAUTH_SECRET"), getenv("AUTH_SECRET")), "NextAuth secret (NEXTAUTH_SECRET or AUTH_SECRET)")
 	origins := fs.String("cors-origin", getenv("SOCKET_IO_CORS_ORIGIN"), "allowed browser origins, comma-separated (SOCKET_IO_CORS_ORIGIN)")
 	fs.StringVar(&c.DatabaseURL, "database-url", firstNonEmpty(getenv("DATABASE_URL"), "sqlite:./data/kin.db"), "sqlite:PATH or postgres://… (DATABASE_URL)")
-	fs.StringVar(&c.PprofAddr, "pprof-addr", getenv("KIN_PPROF_ADDR"), "serve Go's runtime profiles (/debug/pprof/) on this host:port, apart from the public listener; bind it to loopback (KIN_PPROF_ADDR)")
+	fs.StringVar(&c.AdminAddr, "admin-addr", firstNonEmpty(getenv("KIN_ADMIN_ADDR"), DefaultAdminAddr), "the admin listener's host:port (/metrics), or off; keep it on loopback (KIN_ADMIN_ADDR)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", getenv("KIN_PPROF_ADDR"), "serve Go's runtime profiles (/debug/pprof/) on this host:port, apart from the public listener (on the admin listener when it is its address); bind it to loopback (KIN_PPROF_ADDR)")
 	fs.StringVar(&c.RedisURL, "redis-url", getenv("REDIS_URL"), "Redis URL for the cluster adapter (REDIS_URL)")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", firstNonEmpty(getenv("KIN_REDIS_PREFIX"), "socket.io"), "prefix of the cluster's Redis channels and keys; the key of Node's redis adapter and emitter (KIN_REDIS_PREFIX)")
 	presenceTTL := fs.String("presence-ttl", firstNonEmpty(getenv("KIN_PRESENCE_TTL"), "30s"), "with REDIS_URL: how long a dead node's connections still count as online (KIN_PRESENCE_TTL)")
@@ -217,6 +229,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		if _, _, err := net.SplitHostPort(c.PprofAddr); err != nil {
 			return c, fmt.Errorf("KIN_PPROF_ADDR: %q is not host:port, like 127.0.0.1:6060", c.PprofAddr)
 		}
+	}
+	if strings.EqualFold(c.AdminAddr, "off") {
+		c.AdminAddr = ""
+	} else if _, _, err := net.SplitHostPort(c.AdminAddr); err != nil {
+		return c, fmt.Errorf("KIN_ADMIN_ADDR: %q is not host:port (like %s) nor off", c.AdminAddr, DefaultAdminAddr)
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -367,7 +384,7 @@ func (c Config) Redacted() map[string]any {
 		redis = u.String()
 	}
 	return map[string]any{
-		"addr": c.Addr, "pprofAddr": c.PprofAddr, "demo": c.Demo, "publicURL": c.PublicURL, "allowedOrigins": c.AllowedOrigins,
+		"addr": c.Addr, "adminAddr": c.AdminAddr, "pprofAddr": c.PprofAddr, "demo": c.Demo, "publicURL": c.PublicURL, "allowedOrigins": c.AllowedOrigins,
 		"database": db, "redis": redis, "internalAPI": c.InternalAPIKey != "", "secrets": len(c.Secrets),
 		"twilioWebhooks": c.TwilioAuthToken != "", "taskRouterWorkflow": c.WorkflowSID,
 		"limits": map[string]any{

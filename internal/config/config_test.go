@@ -46,6 +46,42 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// TestAdminAddr: the admin listener (/metrics) is on loopback unless
+// KIN_ADMIN_ADDR or --admin-addr says otherwise; "off" turns it off.
+func TestAdminAddr(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"default", nil, nil, "127.0.0.1:9464"},
+		{"environment", nil, map[string]string{"KIN_ADMIN_ADDR": "127.0.0.1:0"}, "127.0.0.1:0"},
+		{"flag over environment", []string{"--admin-addr", "[::1]:9500"}, map[string]string{"KIN_ADMIN_ADDR": "127.0.0.1:0"}, "[::1]:9500"},
+		{"off", nil, map[string]string{"KIN_ADMIN_ADDR": "off"}, ""},
+		{"flag off", []string{"--admin-addr", "OFF"}, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := map[string]string{"NEXTAUTH_SECRET": "x"}
+			for k, v := range tt.env {
+				e[k] = v
+			}
+			c, err := Load(tt.args, env(e))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.AdminAddr != tt.want {
+				t.Errorf("AdminAddr %q, want %q", c.AdminAddr, tt.want)
+			}
+			if c.Redacted()["adminAddr"] != tt.want {
+				t.Errorf("redacted adminAddr %v", c.Redacted()["adminAddr"])
+			}
+		})
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -66,6 +102,8 @@ func TestLoadErrors(t *testing.T) {
 		{"bad numbers", nil, map[string]string{"NEXTAUTH_SECRET": "x", "KIN_NUMBER_DEPARTMENTS": "+1555"}, "KIN_NUMBER_DEPARTMENTS"},
 		{"unknown flag", []string{"--nope"}, map[string]string{"NEXTAUTH_SECRET": "x"}, "flags"},
 		{"stray argument", []string{"extra"}, map[string]string{"NEXTAUTH_SECRET": "x"}, "unexpected argument"},
+		{"bad admin addr", nil, map[string]string{"NEXTAUTH_SECRET": "x", "KIN_ADMIN_ADDR": "9464"}, "KIN_ADMIN_ADDR"},
+		{"bad admin flag", []string{"--admin-addr", "loopback"}, map[string]string{"NEXTAUTH_SECRET": "x"}, "KIN_ADMIN_ADDR"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

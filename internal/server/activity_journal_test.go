@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"path/filepath"
 	"reflect"
@@ -119,7 +118,7 @@ func TestWebhookActivityJournaled(t *testing.T) {
 			break
 		}
 	}
-	waitDropped(t, hs.URL, 1)
+	waitDropped(t, srv, 1)
 	cases := []struct {
 		name string
 		path string
@@ -194,21 +193,15 @@ func TestWebhookActivityJournaled(t *testing.T) {
 	if ev := nextEvent(t, admin); ev.id != marker {
 		t.Fatalf("after the webhooks the socket got %s %s, want the marker", ev.name, ev.payload)
 	}
-	if n := dropped(t, hs.URL); n != 2 {
+	if n := dropped(t, srv); n != 2 {
 		t.Errorf("kinrt_activity_dropped_total = %v, want 2 (the admin's presence and the marker)", n)
 	}
 }
 
 // dropped reads kinrt_activity_dropped_total from /metrics.
-func dropped(t *testing.T, base string) float64 {
+func dropped(t *testing.T, srv *server.Server) float64 {
 	t.Helper()
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	for _, line := range strings.Split(string(b), "\n") {
+	for _, line := range strings.Split(scrape(t, srv), "\n") {
 		if v, ok := strings.CutPrefix(line, "kinrt_activity_dropped_total "); ok {
 			n, err := strconv.ParseFloat(v, 64)
 			if err != nil {
@@ -223,11 +216,11 @@ func dropped(t *testing.T, base string) float64 {
 
 // waitDropped waits until kinrt_activity_dropped_total is n (observers
 // run just after the emit, on the publishing goroutine).
-func waitDropped(t *testing.T, base string, n float64) {
+func waitDropped(t *testing.T, srv *server.Server, n float64) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		got := dropped(t, base)
+		got := dropped(t, srv)
 		if got == n {
 			return
 		}

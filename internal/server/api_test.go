@@ -75,7 +75,7 @@ func TestInternalAPI(t *testing.T) {
 	if call.CallSID != "CA1" {
 		t.Errorf("agent received %s", got[0][1])
 	}
-	m := get(t, hs.URL+"/metrics")
+	m := scrape(t, srv)
 	for _, want := range []string{
 		`kinrt_events_emitted_total{type="call_incoming"} 2`,
 		`kinrt_deliveries_total{namespace="/"} 3`, // the agent's own presence, the support call, the end marker
@@ -169,7 +169,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("readyz after shutdown: %d", resp.StatusCode)
 	}
-	if m := get(t, hs.URL+"/metrics"); !strings.Contains(m, "kinrt_connections 0") || !strings.Contains(m, `kinrt_sockets{namespace="/"} 0`) {
+	if m := scrape(t, srv); !strings.Contains(m, "kinrt_connections 0") || !strings.Contains(m, `kinrt_sockets{namespace="/"} 0`) {
 		t.Errorf("metrics:\n%s", grepLines(m, "kinrt_"))
 	}
 }

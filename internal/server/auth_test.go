@@ -167,7 +167,7 @@ func TestSocketAuthentication(t *testing.T) {
 		}
 	}
 
-	metrics := get(t, hs.URL+"/metrics")
+	metrics := scrape(t, srv)
 	want := fmt.Sprintf(`kinrt_auth_failures_total{via="socket"} %d`, refused)
 	if !strings.Contains(metrics, want) {
 		t.Errorf("metrics lack %q:\n%s", want, grepLines(metrics, "kinrt_auth"))

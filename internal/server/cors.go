@@ -79,14 +79,3 @@ func (s *Server) apiCORS(next http.Handler) http.Handler {
 		w.WriteHeader(http.StatusNoContent)
 	})
 }
-
-// corsOrigin reports whether origin is one of SOCKET_IO_CORS_ORIGIN's,
-// whose pages may read the API's answers.
-func (s *Server) corsOrigin(origin string) bool {
-	for _, o := range s.cfg.AllowedOrigins {
-		if strings.EqualFold(o, origin) {
-			return true
-		}
-	}
-	return false
-}

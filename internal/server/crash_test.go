@@ -61,7 +61,7 @@ func crashStart(t *testing.T, bin, db string) *crashProc {
 	cmd.Env = append(os.Environ(),
 		"NEXTAUTH_SECRET="+testSecret, "TWILIO_AUTH_TOKEN="+twilioToken, "DATABASE_URL=sqlite:"+db,
 		"KIN_PUBLIC_URL="+crashPublic, "KIN_NUMBER_DEPARTMENTS="+salesNumber+"=sales",
-		"KIN_WEBHOOK_RATE=off", "REDIS_URL=")
+		"KIN_WEBHOOK_RATE=off", "REDIS_URL=", "KIN_ADMIN_ADDR=127.0.0.1:0")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

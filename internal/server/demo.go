@@ -61,6 +61,10 @@ func (s *Server) demoRoutes() {
 			writeError(w, http.StatusForbidden, "origin not allowed")
 			return
 		}
+		if msg := ambientRefusal(r); msg != "" {
+			writeError(w, http.StatusForbidden, msg)
+			return
+		}
 		http.SetCookie(w, &http.Cookie{Name: auth.CookieNextAuth, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 	})
@@ -70,6 +74,10 @@ func (s *Server) demoRoutes() {
 func (s *Server) demoSignIn(w http.ResponseWriter, r *http.Request) {
 	if !s.checkOrigin(r) {
 		writeError(w, http.StatusForbidden, "origin not allowed")
+		return
+	}
+	if msg := ambientRefusal(r); msg != "" { // no signing a victim in as someone else
+		writeError(w, http.StatusForbidden, msg)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -68,6 +69,18 @@ func startServer(t testing.TB, mutate func(*config.Config)) (*server.Server, *ht
 		hs.Close()
 	})
 	return srv, hs
+}
+
+// scrape returns the Prometheus metrics of srv, from its admin handler
+// (the public one has none).
+func scrape(t testing.TB, srv *server.Server) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	srv.AdminHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /metrics on the admin handler: %d %s", rec.Code, rec.Body)
+	}
+	return rec.Body.String()
 }
 
 // clientSpec is one socket of kin-clients.mjs.

@@ -66,8 +66,9 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// startKinrt runs the service with env on a free port and waits until it
-// is ready; it is killed at the end of the test.
+// startKinrt runs the service with env on a free port (its admin
+// listener on another) and waits until it is ready; it is killed at the
+// end of the test.
 func startKinrt(t *testing.T, env []string) *kinrtProcess {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -78,7 +79,8 @@ func startKinrt(t *testing.T, env []string) *kinrtProcess {
 	_ = ln.Close()
 	p := &kinrtProcess{t: t, URL: "http://" + addr, log: new(bytes.Buffer), mu: new(sync.Mutex), done: make(chan struct{})}
 	p.cmd = exec.Command(kinrtBinary(t), "serve", "--addr", addr)
-	p.cmd.Env = append(os.Environ(), env...)
+	// Several nodes run at once: each its own admin listener.
+	p.cmd.Env = append(append(os.Environ(), "KIN_ADMIN_ADDR=127.0.0.1:0"), env...)
 	p.cmd.Stdout = lockedWriter{p.mu, p.log}
 	p.cmd.Stderr = lockedWriter{p.mu, p.log}
 	if err := p.cmd.Start(); err != nil {

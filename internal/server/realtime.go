@@ -63,26 +63,6 @@ func (s *Server) newAdapter() func(*socketio.Namespace) socketio.Adapter {
 	return s.cluster.node.NewAdapter
 }
 
-// checkOrigin accepts requests without Origin (non-browser clients, which
-// must then authenticate with a token), same-host origins and the
-// configured ones. It guards WebSocket upgrades against cross-site
-// hijacking, where CORS does not apply.
-func (s *Server) checkOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	if _, host, ok := strings.Cut(origin, "://"); ok && strings.EqualFold(host, r.Host) {
-		return true
-	}
-	for _, o := range s.cfg.AllowedOrigins {
-		if strings.EqualFold(o, origin) {
-			return true
-		}
-	}
-	return false
-}
-
 // authenticate is the namespace middleware: a valid session from the
 // CONNECT payload's token, or from the handshake's cookies or Bearer
 // header.
@@ -150,9 +130,12 @@ func recoveredUser(data any) string {
 	}
 }
 
+// hasSessionCookie reports whether r carries a NextAuth session cookie
+// (or a chunk of one) with a value: then the cookie, not a Bearer token,
+// authenticates it.
 func hasSessionCookie(r *http.Request) bool {
 	for _, c := range r.Cookies() {
-		if strings.Contains(c.Name, "next-auth.session-token") || strings.Contains(c.Name, "authjs.session-token") {
+		if c.Value != "" && (strings.Contains(c.Name, "next-auth.session-token") || strings.Contains(c.Name, "authjs.session-token")) {
 			return true
 		}
 	}

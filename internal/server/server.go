@@ -1,6 +1,7 @@
 // Package server wires KIN Realtime together: configuration → session
 // verifier, Socket.IO server, event broadcaster, HTTP routes (health,
-// metrics, internal API) → one http.Handler, and its staged shutdown.
+// internal API, REST API, dashboard) → one public http.Handler, the admin
+// one (metrics), and its staged shutdown.
 package server
 
 import (
@@ -56,6 +57,7 @@ type Server struct {
 	presence    Presence
 	cluster     *cluster // nil on a single node
 	mux         *http.ServeMux
+	origins     origins // the browser origins trusted
 	ready       atomic.Bool
 	draining    atomic.Bool
 	limits      *limits
@@ -81,7 +83,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		_ = cl.close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, verifier: v, store: st, cluster: cl, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, log: log, verifier: v, store: st, cluster: cl, mux: http.NewServeMux(), origins: newOrigins(cfg)}
 	s.metrics = &metrics{} // filled below; realtime's hooks read it lazily
 	s.io = s.newRealtime()
 	*s.metrics = *newMetrics(s.io)
@@ -125,7 +127,9 @@ func (s *Server) routes() {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	s.mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, "not found: the metrics are on the admin listener (KIN_ADMIN_ADDR)")
+	})
 	s.mux.HandleFunc("POST /api/internal/events", s.publishEvent)
 	s.mux.HandleFunc("GET /api/presence", s.authed(s.getPresence))
 	s.mux.HandleFunc("PUT /api/presence/me", s.authed(s.putMyPresence))
@@ -157,6 +161,18 @@ func (s *Server) routes() {
 // REST API's CORS (preflights answered before the limits, which would
 // want a session), the limits, then the routes.
 func (s *Server) Handler() http.Handler { return securityHeaders(s.apiCORS(s.limitHTTP(s.mux))) }
+
+// AdminHandler returns the handler of the admin listener
+// (config.AdminAddr): GET /metrics, the Prometheus metrics, which the
+// public Handler does not serve.
+func (s *Server) AdminHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, "not found: the admin listener serves GET /metrics")
+	})
+	return mux
+}
 
 // Broadcaster returns the event broadcaster.
 func (s *Server) Broadcaster() *events.Broadcaster { return s.broadcaster }

@@ -16,7 +16,9 @@ type userHandler func(w http.ResponseWriter, r *http.Request, p auth.Principal)
 
 // authed authenticates a request with the same NextAuth session as the
 // sockets (cookie or Bearer): 401 without one. A state-changing request
-// from a browser must also come from an allowed Origin (403 otherwise).
+// from a browser must also come from an allowed Origin, and one the
+// session cookie authenticates must not be cross-site nor lack its Origin
+// (403 otherwise, docs/reliability.md).
 func (s *Server) authed(h userHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, ok := sessionOf(r.Context())
@@ -32,12 +34,54 @@ func (s *Server) authed(h userHandler) http.HandlerFunc {
 			writeError(w, http.StatusUnauthorized, "unauthorized")
 			return
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead && !s.checkOrigin(r) {
-			writeError(w, http.StatusForbidden, "origin not allowed")
-			return
+		if !safeMethod(r.Method) {
+			if !s.checkOrigin(r) {
+				writeError(w, http.StatusForbidden, "origin not allowed")
+				return
+			}
+			if hasSessionCookie(r) { // the cookie authenticated it (it wins over Bearer)
+				if msg := ambientRefusal(r); msg != "" {
+					writeError(w, http.StatusForbidden, msg)
+					return
+				}
+			}
 		}
 		h(w, r, p)
 	}
+}
+
+// safeMethod reports whether method changes nothing.
+func safeMethod(method string) bool {
+	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
+}
+
+// ambientRefusal says why a browser's state change that carries ambient
+// credentials (the session cookie, or a demo sign-in) is refused, or ""
+// when it is not. The Origin has been checked; a browser that sends fetch
+// metadata (Sec-Fetch-*) always sends Origin on such a request too, so
+// one without it is not trusted, and a cross-site one is refused even
+// from an allowed origin: a page on another site sends the session as a
+// Bearer token (which no other page can add), not the cookie. A request
+// with neither Origin nor fetch metadata is not a browser's (a browser
+// would send Origin), and is judged by its session alone.
+func ambientRefusal(r *http.Request) string {
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		return "cross-site request refused: a page on another site changes nothing with cookies; it sends the session as Authorization: Bearer"
+	}
+	if r.Header.Get("Origin") == "" && hasFetchMetadata(r) {
+		return "origin required: a browser's request that changes something must carry Origin"
+	}
+	return ""
+}
+
+// hasFetchMetadata reports whether r carries a browser's fetch metadata.
+func hasFetchMetadata(r *http.Request) bool {
+	for _, k := range [...]string{"Sec-Fetch-Site", "Sec-Fetch-Mode", "Sec-Fetch-Dest", "Sec-Fetch-User"} {
+		if r.Header.Get(k) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // sessionKey is where limitAPI leaves the session it verified.
