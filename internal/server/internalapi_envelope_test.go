@@ -16,7 +16,7 @@ import (
 // another audience; nothing is published.
 func TestInternalAPIEnvelope(t *testing.T) {
 	t.Parallel()
-	_, hs := startServer(t, func(c *config.Config) { c.InternalAPIKey = "env-key" })
+	srv, hs := startServer(t, func(c *config.Config) { c.InternalAPIKey = "env-key" })
 	post := func(body string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodPost, hs.URL+"/api/internal/events", strings.NewReader(body))
@@ -50,7 +50,7 @@ func TestInternalAPIEnvelope(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d containing %s", tt.name, status, body, tt.status, tt.contains)
 		}
 	}
-	if m := get(t, hs.URL+"/metrics"); !strings.Contains(m, `kinrt_events_emitted_total{type="system_notification"} 2`) {
+	if m := scrape(t, srv); !strings.Contains(m, `kinrt_events_emitted_total{type="system_notification"} 2`) {
 		t.Errorf("want exactly the two accepted events published:\n%s", grepLines(m, "kinrt_events_emitted_total"))
 	}
 }
