@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -133,13 +134,25 @@ func runNextJSScenario(t *testing.T, node, chromium, example, mode string) {
 		t.Fatal(err)
 	}
 	kinrtPort := ln.Addr().(*net.TCPAddr).Port
-	nextPort := freePort(t)
-	nextURL := fmt.Sprintf("http://localhost:%d", nextPort)
 	kinrtHost := "localhost" // same site as the app: the session cookie reaches kinrt
 	if mode == "token" {
 		kinrtHost = "127.0.0.1" // another site: it does not
 	}
 	kinrtURL := fmt.Sprintf("http://%s:%d", kinrtHost, kinrtPort)
+
+	// next start first (kinrt's port is already ours): its port is only
+	// known free once it listens, and kinrt's CORS names its origin.
+	next, nextURL := startNextOnFreePort(t, node, example, func(nextURL string) []string {
+		return []string{
+			"NEXT_TELEMETRY_DISABLED=1",
+			"NEXTAUTH_URL=" + nextURL,
+			"NEXTAUTH_SECRET=" + secret,
+			"KINRT_URL=" + kinrtURL,
+			"KINRT_AUTH=" + mode,
+			"KIN_INTERNAL_API_KEY=" + apiKey,
+			"DEMO_PASSWORD=" + password,
+		}
+	})
 
 	// kinrt, configured through the environment as its README says.
 	kenv := map[string]string{
@@ -169,18 +182,6 @@ func runNextJSScenario(t *testing.T, node, chromium, example, mode string) {
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	})
-
-	// next start, with what the app reads at request time.
-	next := startNext(t, node, example, nextPort, []string{
-		"NEXT_TELEMETRY_DISABLED=1",
-		"NEXTAUTH_URL=" + nextURL,
-		"NEXTAUTH_SECRET=" + secret,
-		"KINRT_URL=" + kinrtURL,
-		"KINRT_AUTH=" + mode,
-		"KIN_INTERNAL_API_KEY=" + apiKey,
-		"DEMO_PASSWORD=" + password,
-	})
-	waitNextReady(t, next, nextURL)
 
 	spec, _ := json.Marshal(map[string]string{
 		"mode": mode, "next": nextURL, "kinrt": kinrtURL, "kinrtDirect": hs.URL, "publicUrl": cfg.PublicURL,
@@ -255,16 +256,35 @@ func startNext(t *testing.T, node, example string, port int, env []string) *next
 	return p
 }
 
-// waitNextReady waits for next start's "Ready" line, then for next-auth to answer.
+// startNextOnFreePort runs next start, with the environment env gives for
+// its URL (what the app reads at request time), on a port found free, and
+// waits until it is ready. A port taken between the check and next's own
+// listen (by another test's connection, say) is tried again with another.
+func startNextOnFreePort(t *testing.T, node, example string, env func(url string) []string) (*nextProcess, string) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		port := freePort(t)
+		url := fmt.Sprintf("http://localhost:%d", port)
+		p := startNext(t, node, example, port, env(url))
+		select {
+		case <-p.ready:
+			waitNextReady(t, p, url)
+			return p, url
+		case <-p.exited:
+			if attempt < 5 && strings.Contains(p.output(), "EADDRINUSE") {
+				t.Logf("next start: port %d was taken meanwhile; another", port)
+				continue
+			}
+			t.Fatalf("next start exited:\n%s", p.output())
+		case <-time.After(60 * time.Second):
+			t.Fatalf("next start is not ready after 60s:\n%s", p.output())
+		}
+	}
+}
+
+// waitNextReady waits for next-auth to answer on a started next.
 func waitNextReady(t *testing.T, p *nextProcess, url string) {
 	t.Helper()
-	select {
-	case <-p.ready:
-	case <-p.exited:
-		t.Fatalf("next start exited:\n%s", p.output())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("next start is not ready after 60s:\n%s", p.output())
-	}
 	res, err := http.Get(url + "/api/auth/providers")
 	if err != nil {
 		t.Fatalf("next start: %v\n%s", err, p.output())
@@ -311,13 +331,21 @@ func randomHex(t *testing.T) string {
 	return hex.EncodeToString(b)
 }
 
-// freePort is a port nobody listened on a moment ago (next start binds it itself).
+// freePort is a port nobody listened on a moment ago on any address, as
+// next start binds it (on ::), chosen below Linux's ephemeral range
+// (32768-60999 by default) so that the connections of tests running
+// meanwhile do not take it.
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 100 {
+		port := 20000 + mrand.IntN(12000)
+		ln, err := net.Listen("tcp", fmt.Sprintf(":%d", port))
+		if err != nil {
+			continue
+		}
+		_ = ln.Close()
+		return port
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port in 20000-31999")
+	return 0
 }
