@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -60,6 +61,7 @@ type Server struct {
 	draining    atomic.Bool
 	limits      *limits
 	activity    *activityWriter
+	demo        *demoTwilio // demo mode's fake Twilio, nil outside it
 }
 
 // New builds the service from cfg: it opens (and migrates) the store.
@@ -105,6 +107,12 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		_ = s.cluster.close()
 		_ = st.Close()
 		return nil, err
+	}
+	if cfg.Demo {
+		if err := s.startDemoTwilio(); err != nil {
+			s.presence.Close()
+			return nil, errors.Join(err, s.Close())
+		}
 	}
 	s.routes()
 	s.ready.Store(true)
@@ -165,6 +173,7 @@ func (s *Server) Verifier() *auth.Verifier { return s.verifier }
 // Close writes the activity entries still queued, then releases the store
 // and the connection to the cluster. Call it once no request is in flight.
 func (s *Server) Close() error {
+	s.demo.close()
 	s.activity.close()
 	err := s.store.Close()
 	if cerr := s.cluster.close(); err == nil {
