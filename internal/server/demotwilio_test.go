@@ -79,7 +79,9 @@ func (e *restEnv) conversation(customer string) string {
 		"Body": {"hello"}, "NumMedia": {"0"}, "AccountSid": {server.DemoAccountSID}}); st/100 != 2 {
 		e.t.Fatalf("sms webhook: %d %s", st, body)
 	}
-	var list struct{ Items []struct{ ID, CustomerNumber string } }
+	var list struct {
+		Items []struct{ ID, CustomerNumber string }
+	}
 	e.expect("GET", "/api/conversations", e.token("demo-admin"), "", 200, "").json(e.t, &list)
 	for _, c := range list.Items {
 		if c.CustomerNumber == customer {
@@ -113,7 +115,9 @@ func TestDemoSMSReply(t *testing.T) {
 	final := awaitEvent(t, admin, "message_status_changed", func(m map[string]any) bool {
 		return m["messageSid"] == sent.SID && (m["status"] == "delivered" || m["status"] == "undelivered")
 	})
-	var msgs struct{ Items []struct{ SID, Status, ErrorCode string } }
+	var msgs struct {
+		Items []struct{ SID, Status, ErrorCode string }
+	}
 	e.expect("GET", "/api/conversations/"+id+"/messages", agent, "", 200, "").json(t, &msgs)
 	if len(msgs.Items) == 0 || msgs.Items[0].SID != sent.SID || msgs.Items[0].Status != final["status"] {
 		t.Errorf("messages %+v after %v", msgs.Items, final)
@@ -172,7 +176,9 @@ func TestDemoTaskRouter(t *testing.T) {
 	offer := awaitEvent(t, admin, "task_assigned", func(m map[string]any) bool { return m["taskSid"] == task })
 	worker, res := offer["workerSid"].(string), offer["reservationSid"].(string)
 	tok := e.token(users[worker])
-	var offers struct{ Items []struct{ ReservationSid string } }
+	var offers struct {
+		Items []struct{ ReservationSid string }
+	}
 	e.expect("GET", "/api/taskrouter/offers", tok, "", 200, "").json(t, &offers)
 	if len(offers.Items) != 1 || offers.Items[0].ReservationSid != res {
 		t.Fatalf("%s's offers: %+v, want %s", users[worker], offers.Items, res)
@@ -230,7 +236,9 @@ func TestDemoVoicemailMedia(t *testing.T) {
 		}
 	}
 	tok := e.token("demo-support-1")
-	var vms struct{ Items []struct{ ID, MediaURL string } }
+	var vms struct {
+		Items []struct{ ID, MediaURL string }
+	}
 	e.expect("GET", "/api/voicemails", tok, "", 200, "").json(t, &vms)
 	if len(vms.Items) != 1 {
 		t.Fatalf("voicemails %+v", vms.Items)
