@@ -96,8 +96,9 @@ type Config struct {
 	// task timeout). Zero: never.
 	QueueTimeout time.Duration
 	// AutoAnswer reports whether the fake answers a worker's offers itself
-	// (a simulated agent): after AnswerDelay it accepts most, rejects some
-	// and lets some time out.
+	// (a simulated agent): after AnswerDelay it accepts six in ten, rejects
+	// two and lets two time out. Workers it does not answer for (people)
+	// get the offers first.
 	AutoAnswer  func(w Worker) bool
 	AnswerDelay func() time.Duration
 	// Log reports callbacks the service refused. Default: discarded.
@@ -684,6 +685,17 @@ func (f *Fake) route(t *task) {
 	if len(free) == 0 {
 		return
 	}
+	if f.c.AutoAnswer != nil { // people first: a signed-in agent gets the offers
+		var people []*worker
+		for _, w := range free {
+			if !f.c.AutoAnswer(w.Worker) {
+				people = append(people, w)
+			}
+		}
+		if len(people) > 0 {
+			free = people
+		}
+	}
 	w := free[f.rng.IntN(len(free))]
 	res := &reservation{sid: f.sid("WR"), task: t.sid, worker: w.SID, status: "pending", version: f.nextVersion(0)}
 	f.res[res.sid] = res
@@ -703,7 +715,7 @@ func (f *Fake) route(t *task) {
 				return
 			}
 			switch k := f.rng.IntN(10); {
-			case k < 7:
+			case k < 6:
 				f.answer(res, "accepted")
 			case k < 8:
 				f.answer(res, "rejected")

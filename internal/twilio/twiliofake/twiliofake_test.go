@@ -406,3 +406,26 @@ func TestRecordings(t *testing.T) {
 		t.Errorf("wrong credentials: %d", resp.StatusCode)
 	}
 }
+
+// TestPeopleFirst: an available person (a worker AutoAnswer does not
+// answer for) gets the offers before a simulated agent.
+func TestPeopleFirst(t *testing.T) {
+	t.Parallel()
+	e := newFakeEnv(t, func(c *twiliofake.Config) {
+		c.AutoAnswer = func(w twiliofake.Worker) bool { return w.SID == "WK1" }
+		c.AnswerDelay = func() time.Duration { return time.Hour }
+	})
+	for i := 0; i < 10; i++ {
+		_, m := e.post("/v1/Workspaces/"+workspace+"/Tasks", url.Values{"Attributes": {`{"department":"sales"}`}})
+		task := m["sid"].(string)
+		cbs := e.waitFor("reservation.created", func(cbs []twiliofake.Callback) bool { return has(cbs, task, "reservation.created") })
+		for _, c := range cbs {
+			if c.Form.Get("TaskSid") == task && c.Form.Get("EventType") == "reservation.created" && c.Form.Get("WorkerSid") != "WK2" {
+				t.Fatalf("task %d offered to %s, not to the person", i, c.Form.Get("WorkerSid"))
+			}
+		}
+		if st, m := e.post("/v1/Workspaces/"+workspace+"/Tasks/"+task, url.Values{"AssignmentStatus": {"canceled"}}); st != 200 {
+			t.Fatalf("cancel: %d %v", st, m)
+		}
+	}
+}
