@@ -119,7 +119,7 @@ func run(args []string) error {
 	if cfg.Demo {
 		log.Warn("DEMO MODE: sign in at " + cfg.PublicURL + "/signin")
 		if cfg.Simulate {
-			go demoTraffic(ctx, cfg, "http://"+ln.Addr().String(), log)
+			go demoTraffic(ctx, cfg, srv, "http://"+ln.Addr().String(), log)
 		}
 	}
 	select {

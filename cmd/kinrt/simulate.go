@@ -20,24 +20,32 @@ import (
 // demoWorkers are TaskRouter workers for the demo's agents.
 func demoWorkers() []simulate.Worker {
 	var ws []simulate.Worker
-	for i, u := range server.DemoUsers {
-		if u.Role == "agent" {
-			ws = append(ws, simulate.Worker{SID: fmt.Sprintf("WKdemo%02d", i), Name: u.Name, UserID: u.UserID, Department: u.Department})
-		}
+	for _, w := range server.DemoWorkers() {
+		ws = append(ws, simulate.Worker{SID: w.SID, Name: w.Name, UserID: w.UserID, Department: w.Department})
 	}
 	return ws
 }
 
 // demoTraffic sends simulated Twilio traffic to the demo service until ctx
-// is done, at a gentle rate.
-func demoTraffic(ctx context.Context, cfg config.Config, target string, log *slog.Logger) {
+// is done, at a gentle rate: calls, voicemails and SMS as webhooks; SMS
+// replies sent (and voicemails listened to) through the service's API as
+// the demo's admin; callers' tasks created in the demo's fake TaskRouter,
+// which offers them to the agents.
+func demoTraffic(ctx context.Context, cfg config.Config, srv *server.Server, target string, log *slog.Logger) {
 	numbers := map[string]string{}
 	for num, dept := range cfg.NumberDepartments {
 		numbers[dept] = num
 	}
+	admin, err := srv.Verifier().Mint(server.DemoUsers[0], 24*time.Hour)
+	if err != nil {
+		log.Error("demo traffic", "err", err)
+		return
+	}
 	sim, err := simulate.New(simulate.Config{
 		Target: target, PublicURL: cfg.PublicURL, AuthToken: cfg.TwilioAuthToken,
-		Numbers: numbers, Workers: demoWorkers(),
+		Numbers: numbers, Workers: demoWorkers(), APIToken: admin, AccountSID: server.DemoAccountSID,
+		TaskRouter: &simulate.TaskRouter{BaseURL: srv.DemoTwilio(), AccountSID: server.DemoAccountSID,
+			AuthToken: cfg.TwilioAuthToken, WorkspaceSID: server.DemoWorkspaceSID},
 	})
 	if err != nil {
 		log.Error("demo traffic", "err", err)

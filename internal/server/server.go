@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -62,6 +63,7 @@ type Server struct {
 	draining    atomic.Bool
 	limits      *limits
 	activity    *activityWriter
+	demo        *demoTwilio // demo mode's fake Twilio, nil outside it
 }
 
 // New builds the service from cfg: it opens (and migrates) the store.
@@ -107,6 +109,12 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		_ = s.cluster.close()
 		_ = st.Close()
 		return nil, err
+	}
+	if cfg.Demo {
+		if err := s.startDemoTwilio(); err != nil {
+			s.presence.Close()
+			return nil, errors.Join(err, s.Close())
+		}
 	}
 	s.routes()
 	s.ready.Store(true)
@@ -183,6 +191,7 @@ func (s *Server) Verifier() *auth.Verifier { return s.verifier }
 // Close writes the activity entries still queued, then releases the store
 // and the connection to the cluster. Call it once no request is in flight.
 func (s *Server) Close() error {
+	s.demo.close()
 	s.activity.close()
 	err := s.store.Close()
 	if cerr := s.cluster.close(); err == nil {

@@ -55,6 +55,20 @@ type Config struct {
 	// would, with duplicates and out-of-order ones. A service that cannot
 	// send (no Twilio credentials, 503) gets no more replies.
 	APIToken string
+	// AccountSID is the Twilio account the webhooks come from (and the
+	// recordings are of). Default AC000….
+	AccountSID string
+	// TaskRouter, when set, is the TaskRouter REST API the simulated
+	// callers' tasks are created in (the demo's fake Twilio): TaskRouter
+	// then offers them to workers and sends the events itself. Unset, the
+	// simulator sends a task's events itself, to Workers.
+	TaskRouter *TaskRouter
+}
+
+// TaskRouter is a TaskRouter REST API: its base URL (scheme and host of
+// https://taskrouter.twilio.com), the account's credentials and workspace.
+type TaskRouter struct {
+	BaseURL, AccountSID, AuthToken, WorkspaceSID string
 }
 
 // Simulator sends webhook sequences. It is not safe for concurrent use.
@@ -76,6 +90,9 @@ func New(cfg Config) (*Simulator, error) {
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: 15 * time.Second}
+	}
+	if cfg.AccountSID == "" {
+		cfg.AccountSID = "AC00000000000000000000000000000000"
 	}
 	if cfg.DuplicateRate == 0 {
 		cfg.DuplicateRate = 0.1
@@ -156,7 +173,7 @@ func (s *Simulator) sendAll(ctx context.Context, steps []step) error {
 }
 
 func (s *Simulator) send(ctx context.Context, st step) error {
-	st.form.Set("AccountSid", "AC00000000000000000000000000000000")
+	st.form.Set("AccountSid", s.cfg.AccountSID)
 	st.form.Set("ApiVersion", "2010-04-01")
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.Target+st.path, strings.NewReader(st.form.Encode()))
 	if err != nil {
@@ -206,12 +223,39 @@ func (s *Simulator) voicemailCall() []step {
 		return v
 	}
 	dur := strconv.Itoa(5 + s.rng.IntN(60))
-	return []step{
+	rec := s.sid("RE")
+	steps := []step{
 		{path: "/api/webhooks/twilio/voice", form: base("CallStatus", "ringing", "CallerName", callerNames[s.rng.IntN(len(callerNames))])},
-		{path: "/api/webhooks/twilio/recording?kind=voicemail", form: base("RecordingSid", s.sid("RE"), "RecordingStatus", "completed",
-			"RecordingUrl", "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE0", "RecordingDuration", dur, "RecordingSource", "RecordVerb")},
+		{path: "/api/webhooks/twilio/recording?kind=voicemail", form: base("RecordingSid", rec, "RecordingStatus", "completed",
+			"RecordingUrl", "https://api.twilio.com/2010-04-01/Accounts/"+s.cfg.AccountSID+"/Recordings/"+rec, "RecordingDuration", dur, "RecordingSource", "RecordVerb")},
 		{path: "/api/webhooks/twilio/status", form: base("CallStatus", "completed", "SequenceNumber", "1", "CallDuration", dur)},
 	}
+	if s.cfg.APIToken != "" && s.rng.IntN(3) == 0 {
+		steps = append(steps, step{then: s.listenToVoicemail})
+	}
+	return steps
+}
+
+// listenToVoicemail marks the oldest new voicemail listened, as a
+// colleague would, through the service's API.
+func (s *Simulator) listenToVoicemail(ctx context.Context) ([]step, error) {
+	var list struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	if status, err := s.api(ctx, http.MethodGet, "/api/voicemails?status=new&limit=50", nil, &list); err != nil || status != http.StatusOK {
+		return nil, fmt.Errorf("simulate: GET /api/voicemails: %d %v", status, err)
+	}
+	if len(list.Items) == 0 {
+		return nil, nil
+	}
+	id := list.Items[len(list.Items)-1].ID
+	status, err := s.api(ctx, http.MethodPatch, "/api/voicemails/"+url.PathEscape(id), map[string]string{"status": "listened"}, nil)
+	if err != nil || status != http.StatusOK {
+		return nil, fmt.Errorf("simulate: PATCH /api/voicemails/%s: %d %v", id, status, err)
+	}
+	return nil, nil
 }
 
 func (s *Simulator) answeredCall() []step {
@@ -345,6 +389,9 @@ func (s *Simulator) api(ctx context.Context, method, path string, body, out any)
 }
 
 func (s *Simulator) taskOffer() []step {
+	if s.cfg.TaskRouter != nil {
+		return []step{{then: s.createTask}}
+	}
 	if len(s.cfg.Workers) == 0 {
 		return s.smsConversation()
 	}
@@ -374,4 +421,30 @@ func (s *Simulator) taskOffer() []step {
 	}
 	return append(steps, ev("reservation.accepted", 2, "TaskAssignmentStatus", "assigned"), activity("Busy", 3),
 		ev("task.completed", 4, "TaskCompletedReason", "call ended", "TaskAssignmentStatus", "completed"), activity("Available", 5))
+}
+
+// createTask creates a caller's task in the TaskRouter API, which offers
+// it to a worker of its department and sends the events.
+func (s *Simulator) createTask(ctx context.Context) ([]step, error) {
+	tr := s.cfg.TaskRouter
+	dept, number := s.department()
+	attrs, _ := json.Marshal(map[string]string{"type": "inbound_call", "department": dept, "from": s.customer(), "to": number,
+		"name": callerNames[s.rng.IntN(len(callerNames)-1)]})
+	form := url.Values{"Attributes": {string(attrs)}, "TaskChannel": {"voice"}, "Priority": {strconv.Itoa(s.rng.IntN(3))}}
+	u := strings.TrimRight(tr.BaseURL, "/") + "/v1/Workspaces/" + url.PathEscape(tr.WorkspaceSID) + "/Tasks"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(tr.AccountSID, tr.AuthToken)
+	resp, err := s.cfg.Client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("simulate: create a task: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		return nil, fmt.Errorf("simulate: create a task: TaskRouter answered %d", resp.StatusCode)
+	}
+	return nil, nil
 }
