@@ -73,8 +73,9 @@ type Options struct {
 	// Logger receives the server's diagnostics. Default: discard.
 	Logger Logger
 
-	// upgradeHold is how long a GET arriving during an upgrade waits for
-	// it to complete (tests lengthen it). Default 50ms.
+	// upgradeHold is how long a GET with nothing to carry waits during an
+	// upgrade before it is released with a noop (the reference server
+	// releases it at its next 100 ms check; tests lengthen it). Default 50ms.
 	upgradeHold time.Duration
 	// idleAfter is how long a WebSocket connection waits for data with its
 	// reader goroutine before it is parked without one (tests shorten it).
