@@ -30,8 +30,9 @@ type Options struct {
 	UpgradeTimeout time.Duration
 	// MaxPayload is the largest HTTP POST body and the largest WebSocket
 	// message accepted, in bytes; it is announced to clients in the
-	// handshake. A larger POST is answered 413; a larger WebSocket message
-	// closes the connection. Default 1,000,000 (Node's maxHttpBufferSize).
+	// handshake. A larger POST is answered 413 with an empty body, as
+	// Node's engine.io does (the session goes on); a larger WebSocket
+	// message closes the connection. Default 1,000,000 (Node's maxHttpBufferSize).
 	MaxPayload int
 	// MaxBufferedBytes caps the bytes queued for one connection and not yet
 	// written. A connection whose queue would grow past it is closed with

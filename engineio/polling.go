@@ -156,14 +156,14 @@ func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
 
 	max := int64(c.srv.opts.MaxPayload)
 	if r.ContentLength > max {
-		errTooLarge.write(w)
+		writeTooLarge(w)
 		return
 	}
 	body, err := readBody(w, r, max)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			errTooLarge.write(w)
+			writeTooLarge(w)
 			return
 		}
 		errBadRequest.with("cannot read body").write(w)
@@ -192,4 +192,10 @@ func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error)
 		return body, nil
 	}
 	return io.ReadAll(rd)
+}
+
+// writeTooLarge refuses a POST over MaxPayload as the reference server
+// does: 413 with an empty body (clients check it; the session goes on).
+func writeTooLarge(w http.ResponseWriter) {
+	w.WriteHeader(http.StatusRequestEntityTooLarge)
 }
