@@ -141,7 +141,7 @@ func (c *client) connect(p *parser.Packet) {
 		}
 	}
 	middleware, onConnection := nsp.handlers()
-	if session == nil || !c.server.opts.Recovery.SkipMiddlewares {
+	if session == nil || c.server.opts.Recovery.RunMiddlewares {
 		for _, m := range middleware {
 			if err := m(s); err != nil {
 				if session != nil {

@@ -60,5 +60,7 @@
 // MaxDisconnectionDuration and at most RecoveryOptions.MaxLogBytes of them
 // (64 MiB by default) per namespace: a client that missed one dropped
 // sooner by that cap reconnects as a fresh socket. The memory adapter
-// releases what expires whether or not more broadcasts follow.
+// releases what expires whether or not more broadcasts follow. A recovered
+// client skips the middleware, as with Node's default (skipMiddlewares:
+// true); RecoveryOptions.RunMiddlewares runs them again.
 package socketio
