@@ -173,6 +173,7 @@ func (c *client) connect(p *parser.Packet) {
 	nsp.add(s)
 	s.mu.Lock()
 	s.added = true
+	s.updateOutgoingLocked() // handlers added by middleware count now
 	rooms := append([]string{s.id}, s.joining...)
 	s.joining = nil
 	s.mu.Unlock()
