@@ -38,7 +38,7 @@ type Conn struct {
 	writing      bool // on its flusher's list, or its own writer is running
 	getActive    bool // polling: a GET is waiting
 	postActive   bool // polling: a POST is being read
-	probed       bool // upgrade probe done: answer GETs with noop
+	probed       bool // upgrade probe answered, "5" not yet in
 	hbWaiting    bool // a ping is out, its pong not in
 	closePending bool // OnClose waits for delivering to reach 0
 	pollClose    byte // packet answering a GET after close: '1' or '6'
@@ -142,7 +142,7 @@ func (c *Conn) enqueue(msgs []Message, volatile bool) error {
 
 func (c *Conn) writableLocked() bool {
 	if c.transport == Polling {
-		return c.getActive && !c.probed
+		return c.getActive
 	}
 	return c.queued < volatileBacklog
 }

@@ -22,7 +22,6 @@ var (
 	errBadRequest       = requestError{http.StatusBadRequest, 3, "Bad request"}
 	errForbidden        = requestError{http.StatusForbidden, 4, "Forbidden"}
 	errUnsupportedEIO   = requestError{http.StatusBadRequest, 5, "Unsupported protocol version"}
-	errTooLarge         = requestError{http.StatusRequestEntityTooLarge, 3, "Payload too large"}
 	errShuttingDown     = requestError{http.StatusServiceUnavailable, 3, "Server shutting down"}
 	errAtCapacity       = requestError{http.StatusServiceUnavailable, 3, "Server at capacity, try again later"}
 )

@@ -30,8 +30,9 @@ type Options struct {
 	UpgradeTimeout time.Duration
 	// MaxPayload is the largest HTTP POST body and the largest WebSocket
 	// message accepted, in bytes; it is announced to clients in the
-	// handshake. A larger POST is answered 413; a larger WebSocket message
-	// closes the connection. Default 1,000,000 (Node's maxHttpBufferSize).
+	// handshake. A larger POST is answered 413 with an empty body, as
+	// Node's engine.io does (the session goes on); a larger WebSocket
+	// message closes the connection. Default 1,000,000 (Node's maxHttpBufferSize).
 	MaxPayload int
 	// MaxBufferedBytes caps the bytes queued for one connection and not yet
 	// written. A connection whose queue would grow past it is closed with
@@ -73,8 +74,9 @@ type Options struct {
 	// Logger receives the server's diagnostics. Default: discard.
 	Logger Logger
 
-	// upgradeHold is how long a GET arriving during an upgrade waits for
-	// it to complete (tests lengthen it). Default 50ms.
+	// upgradeHold is how long a GET with nothing to carry waits during an
+	// upgrade before it is released with a noop (the reference server
+	// releases it at its next 100 ms check; tests lengthen it). Default 50ms.
 	upgradeHold time.Duration
 	// idleAfter is how long a WebSocket connection waits for data with its
 	// reader goroutine before it is parked without one (tests shorten it).

@@ -9,6 +9,13 @@ import (
 
 // servePoll answers a polling GET: with what is queued, or, when nothing
 // is, as soon as something is (a ping comes at least every PingInterval).
+//
+// During an upgrade (the probe answered "3probe", the client's "5" not yet
+// in) polling goes on as with the reference server: what is queued, or gets
+// queued, is written on the GET, and a GET that has nothing to carry is
+// released with a noop after upgradeHold so that the client can pause
+// polling and send "5". Nothing is held back for the WebSocket while a GET
+// can carry it.
 func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
 	if c.getActive {
@@ -19,19 +26,34 @@ func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.getActive = true
-	if c.probed {
-		// The upgrade's "5" may be in flight on the WebSocket: a GET that
-		// arrives now waits briefly, as the reference server's 100 ms noop
-		// check does, and is refused if the upgrade completes meanwhile.
-		if upgraded := c.waitUpgradeLocked(r); upgraded {
+	// A GET that arrives after the probe was answered may have been sent
+	// after the client's "5", still in flight on the WebSocket: if the
+	// upgrade completes while it waits, it is refused (polling is over).
+	late := c.probed
+	var hold *time.Timer
+	var holdC <-chan time.Time
+	holdOver := false
+	defer func() {
+		if hold != nil {
+			hold.Stop()
+		}
+	}()
+	for {
+		switch {
+		case c.probed && hold == nil:
+			hold = time.NewTimer(c.srv.opts.upgradeHold)
+			holdC = hold.C
+		case !c.probed && hold != nil: // the upgrade was abandoned
+			hold.Stop()
+			hold, holdC, holdOver = nil, nil, false
+		}
+		if late && c.transport != Polling {
 			c.getActive = false
 			c.mu.Unlock()
 			errBadRequest.write(w)
 			return
 		}
-	}
-	for {
-		body, closeAfter, ok := c.pollAnswerLocked()
+		body, closeAfter, ok := c.pollAnswerLocked(holdOver)
 		if ok {
 			c.getActive = false
 			reason, closed := c.closeReason, c.state == stateClosed
@@ -50,6 +72,9 @@ func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-wake:
 			c.mu.Lock()
+		case <-holdC:
+			c.mu.Lock()
+			holdOver = true
 		case <-r.Context().Done():
 			c.mu.Lock()
 			c.getActive = false
@@ -61,16 +86,22 @@ func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 }
 
 // pollAnswerLocked returns the body that answers a waiting GET now, if any,
-// and whether the connection closes once it is written.
-func (c *Conn) pollAnswerLocked() (body []byte, closeAfter, ok bool) {
+// and whether the connection closes once it is written. holdOver says the
+// GET has waited upgradeHold during an upgrade.
+func (c *Conn) pollAnswerLocked(holdOver bool) (body []byte, closeAfter, ok bool) {
 	switch {
 	case c.state == stateClosed:
 		return []byte{c.pollClose}, false, true
-	case c.transport != Polling || c.probed:
-		// Upgrading (or upgraded): release the GET so the client can pause
-		// polling; what is queued goes out on the WebSocket.
+	case c.transport != Polling:
+		// Upgraded while this GET waited: release it; what is queued goes
+		// out on the WebSocket.
 		return []byte{byte(packetNoop)}, false, true
 	case len(c.queue) == 0:
+		if c.probed && holdOver {
+			// Upgrading and nothing to send: release the GET so that the
+			// client can pause polling and complete the upgrade.
+			return []byte{byte(packetNoop)}, false, true
+		}
 		return nil, false, false
 	}
 	frames, hold := c.takeLocked()
@@ -125,14 +156,14 @@ func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
 
 	max := int64(c.srv.opts.MaxPayload)
 	if r.ContentLength > max {
-		errTooLarge.write(w)
+		writeTooLarge(w)
 		return
 	}
 	body, err := readBody(w, r, max)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			errTooLarge.write(w)
+			writeTooLarge(w)
 			return
 		}
 		errBadRequest.with("cannot read body").write(w)
@@ -163,26 +194,8 @@ func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error)
 	return io.ReadAll(rd)
 }
 
-// waitUpgradeLocked waits (unlocking meanwhile) until the upgrade completes,
-// is abandoned, or upgradeHold passes; it reports whether the session is now
-// on the WebSocket.
-func (c *Conn) waitUpgradeLocked(r *http.Request) bool {
-	timer := time.NewTimer(c.srv.opts.upgradeHold)
-	defer timer.Stop()
-	for c.probed && c.state != stateClosed {
-		wake := c.wake
-		c.mu.Unlock()
-		select {
-		case <-wake:
-		case <-timer.C:
-			c.mu.Lock()
-			return c.transport != Polling
-		case <-r.Context().Done():
-		}
-		c.mu.Lock()
-		if r.Context().Err() != nil {
-			break
-		}
-	}
-	return c.transport != Polling
+// writeTooLarge refuses a POST over MaxPayload as the reference server
+// does: 413 with an empty body (clients check it; the session goes on).
+func writeTooLarge(w http.ResponseWriter) {
+	w.WriteHeader(http.StatusRequestEntityTooLarge)
 }

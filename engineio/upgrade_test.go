@@ -37,8 +37,8 @@ func TestUpgrade(t *testing.T) {
 	h.waitGetPending(sid)
 	ws := h.probe(sid)
 
-	// The GET that waited is released with a noop so the client can pause
-	// polling.
+	// The GET that waited has nothing to carry: it is released with a noop
+	// (after upgradeHold) so the client can pause polling.
 	r := recv(t, pending, "the pending GET")
 	if r.err != nil || r.status != http.StatusOK || r.body != "6" {
 		t.Fatalf("pending GET = %d %q %v, want 200 \"6\"", r.status, r.body, r.err)
@@ -47,7 +47,7 @@ func TestUpgrade(t *testing.T) {
 		t.Fatalf("transport %s before the upgrade packet", c.Transport())
 	}
 
-	// What the server sends during the upgrade waits for the WebSocket.
+	// What the server sends once the GET is gone waits for the WebSocket.
 	for _, s := range []string{"during-1", "during-2", "during-3"} {
 		if err := c.Send(Message{Data: []byte(s)}); err != nil {
 			t.Fatal(err)
@@ -227,4 +227,87 @@ func TestUpgradeCompletesWhileGETHeld(t *testing.T) {
 	}
 	ws.writeText("4hi")
 	ws.expectText("4hi")
+}
+
+// Between the probe and "5", polling goes on as with the reference server:
+// a GET carries what is queued at once (no hold, no noop), whether it
+// arrives after the messages or was waiting when they were sent; the
+// messages after "5" go out on the WebSocket, none lost or reordered.
+func TestUpgradeGETCarriesPacketsWhileUpgrading(t *testing.T) {
+	t.Parallel()
+	send := func(t *testing.T, c *Conn, msgs ...string) {
+		t.Helper()
+		for _, m := range msgs {
+			if err := c.Send(Message{Data: []byte(m)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tests := []struct {
+		name    string
+		waiting bool // the GET waits when the probe is answered
+	}{
+		{"GET after the messages", false},
+		{"GET waiting at the probe", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			// A hold of a minute: an answer that waited for it would time
+			// the test out.
+			h := newHarness(t, harnessConfig{echo: true, opts: &Options{upgradeHold: time.Minute}})
+			sid := h.openPolling().SID
+			c := h.conn(sid)
+			var pending <-chan pollResult
+			if tt.waiting {
+				pending = h.asyncGet(context.Background(), sid)
+				h.waitGetPending(sid)
+			}
+			ws := h.probe(sid)
+			if !tt.waiting {
+				send(t, c, "a", "b")
+				pending = h.asyncGet(context.Background(), sid)
+			} else {
+				send(t, c, "a")
+			}
+			r := recv(t, pending, "the GET during the upgrade")
+			want := "4a\x1e4b"
+			if tt.waiting {
+				want = "4a"
+			}
+			if r.err != nil || r.status != http.StatusOK || r.body != want {
+				t.Fatalf("GET during the upgrade = %d %q %v, want 200 %q", r.status, r.body, r.err, want)
+			}
+			if c.Transport() != Polling {
+				t.Fatalf("transport %s before \"5\"", c.Transport())
+			}
+			send(t, c, "c", "d")
+			ws.writeText("5")
+			ws.expectText("4c")
+			ws.expectText("4d")
+			send(t, c, "e")
+			ws.expectText("4e")
+			if c.Transport() != WebSocket {
+				t.Fatalf("transport %s after \"5\"", c.Transport())
+			}
+		})
+	}
+}
+
+// A GET waiting during an upgrade is a writable transport: a volatile
+// message goes out on it rather than being dropped.
+func TestUpgradeVolatileUsesWaitingGET(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{opts: &Options{upgradeHold: time.Minute}})
+	sid := h.openPolling().SID
+	c := h.conn(sid)
+	h.probe(sid)
+	pending := h.asyncGet(context.Background(), sid)
+	h.waitGetPending(sid)
+	if !c.SendVolatile(Message{Data: []byte("v")}) {
+		t.Fatal("volatile message dropped while a GET waits during the upgrade")
+	}
+	if r := recv(t, pending, "the GET"); r.body != "4v" {
+		t.Fatalf("GET = %d %q, want \"4v\"", r.status, r.body)
+	}
 }

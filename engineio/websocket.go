@@ -246,7 +246,7 @@ func (c *Conn) canUpgradeLocked() bool {
 }
 
 // runProbe runs the upgrade dance on ws: "2probe" is answered "3probe"
-// (and a waiting GET is released with a noop), then "5" switches the
+// (polling goes on meanwhile: see servePoll), then "5" switches the
 // session to ws, which goes on as its transport.
 func (c *Conn) runProbe(ws *wsConn, timer *time.Timer) {
 	defer timer.Stop()

@@ -372,6 +372,11 @@ func (a *MemoryAdapter) DeliverLater(p *parser.Packet, opts *BroadcastOptions) (
 }
 
 func (a *MemoryAdapter) deliver(p *parser.Packet, opts *BroadcastOptions, sockets *[]roomMember) {
+	if a.nsp.outgoingSockets.Load() > 0 {
+		for _, rm := range *sockets {
+			rm.s.notifyOutgoing(p)
+		}
+	}
 	msgs := packetMessages(p)
 	if opts.Volatile {
 		for _, rm := range *sockets {

@@ -256,7 +256,7 @@ func TestRecoveryPastByteCap(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rs := newRecoveryServer(t, RecoveryOptions{SkipMiddlewares: true, MaxLogBytes: 8 << 10})
+			rs := newRecoveryServer(t, RecoveryOptions{MaxLogBytes: 8 << 10})
 			c := rs.dial(t, dialConfig{})
 			s, pid := rs.connect(t, c, "")
 			_ = rs.io.Emit("e")

@@ -3,7 +3,6 @@ package socketio
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -132,27 +131,4 @@ func TestHandlerPanicClosesOnlyItsConnection(t *testing.T) {
 	bad.expectClosed()
 	good.send(`421["ping"]`)
 	good.expect(`431["pong"]`)
-}
-
-// TestSocketOnReplaces: each event has one handler, the last registered;
-// events without one go to no other's.
-func TestSocketOnReplaces(t *testing.T) {
-	t.Parallel()
-	s := &Socket{}
-	var got []string
-	for _, ev := range []string{"a", "b", "c"} {
-		s.On(ev, func(*Event) { got = append(got, ev+"1") })
-	}
-	s.On("b", func(*Event) { got = append(got, "b2") })
-	for _, ev := range []string{"a", "b", "c", "d"} {
-		if h := s.handler(ev); h != nil {
-			h(nil)
-		}
-	}
-	if want := []string{"a1", "b2", "c1"}; !slices.Equal(got, want) {
-		t.Fatalf("handlers ran %q, want %q", got, want)
-	}
-	if len(s.handlers) != 3 {
-		t.Fatalf("%d handlers kept, want 3", len(s.handlers))
-	}
 }

@@ -141,7 +141,7 @@ func (c *client) connect(p *parser.Packet) {
 		}
 	}
 	middleware, onConnection := nsp.handlers()
-	if session == nil || !c.server.opts.Recovery.SkipMiddlewares {
+	if session == nil || c.server.opts.Recovery.RunMiddlewares {
 		for _, m := range middleware {
 			if err := m(s); err != nil {
 				if session != nil {
@@ -173,6 +173,7 @@ func (c *client) connect(p *parser.Packet) {
 	nsp.add(s)
 	s.mu.Lock()
 	s.added = true
+	s.updateOutgoingLocked() // handlers added by middleware count now
 	rooms := append([]string{s.id}, s.joining...)
 	s.joining = nil
 	s.mu.Unlock()

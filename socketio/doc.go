@@ -29,6 +29,20 @@
 // (Args): Decode them into Go values, or pass Values to Emit to send them on
 // unchanged.
 //
+// # Listeners
+//
+// A Socket's listeners work as Node's: an event may have several handlers
+// (On), run in the order added; Once handles the next one only; the
+// function On, Once, OnAny and OnAnyOutgoing return removes that handler
+// (Go functions cannot be compared, so this stands for Node's
+// socket.off(event, fn)); Off removes all of an event, OffAny all the
+// catch-all ones. An incoming event goes to the catch-all handlers
+// (PrependAny, OnAny), then the per-event middleware (Socket.Use: an error
+// drops the event and goes to OnError), then its own handlers.
+// OnAnyOutgoing sees the events sent to the socket, broadcasts included.
+// OnDisconnecting runs while the socket is still in its rooms,
+// OnDisconnect after it has left them.
+//
 // # Concurrency
 //
 // Every method of Server, Namespace, Socket and BroadcastOperator is safe
@@ -60,5 +74,7 @@
 // MaxDisconnectionDuration and at most RecoveryOptions.MaxLogBytes of them
 // (64 MiB by default) per namespace: a client that missed one dropped
 // sooner by that cap reconnects as a fresh socket. The memory adapter
-// releases what expires whether or not more broadcasts follow.
+// releases what expires whether or not more broadcasts follow. A recovered
+// client skips the middleware, as with Node's default (skipMiddlewares:
+// true); RecoveryOptions.RunMiddlewares runs them again.
 package socketio

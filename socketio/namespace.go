@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Middleware runs when a client asks to join a namespace, before the
@@ -27,6 +28,10 @@ type Namespace struct {
 	sockets      map[string]*Socket
 	middleware   []Middleware
 	onConnection []func(*Socket)
+
+	// outgoingSockets counts its sockets with OnAnyOutgoing handlers: a
+	// broadcast looks at its sockets' handlers only when some have any.
+	outgoingSockets atomic.Int64
 
 	// parents only
 	match    func(name string) bool

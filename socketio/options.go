@@ -36,15 +36,20 @@ type Options struct {
 	Logger engineio.Logger
 }
 
-// RecoveryOptions configures connection state recovery (as in Socket.IO
-// 4.6 and later).
+// RecoveryOptions configures connection state recovery (Node's
+// connectionStateRecovery, Socket.IO 4.6 and later). Its zero value is
+// Node's default: RecoveryOptions{} is connectionStateRecovery: {}.
 type RecoveryOptions struct {
 	// MaxDisconnectionDuration is how long the state of a disconnected
-	// client is kept. Default 2 minutes.
+	// client is kept (Node's maxDisconnectionDuration). Default 2 minutes.
 	MaxDisconnectionDuration time.Duration
-	// SkipMiddlewares skips the namespace middleware when a client is
-	// recovered (it passed them when it first connected).
-	SkipMiddlewares bool
+	// RunMiddlewares runs the namespace middleware again when a client is
+	// recovered. Default false: as with Node's default skipMiddlewares:
+	// true, a recovered client skips them (it passed them when it first
+	// connected). Set it when a middleware must check again what may have
+	// changed meanwhile, such as a revoked session. Node's
+	// skipMiddlewares: false is RunMiddlewares: true.
+	RunMiddlewares bool
 	// MaxLogBytes caps the broadcasts kept for recovery, per namespace,
 	// besides their age: past it the oldest are dropped before their time,
 	// and a client that missed one of them reconnects without recovery

@@ -168,14 +168,16 @@ func TestRecoveryOffsets(t *testing.T) {
 
 func TestRecoveryRestoresSession(t *testing.T) {
 	t.Parallel()
-	for _, skip := range []bool{true, false} {
-		name := "SkipMiddlewares"
-		if !skip {
-			name = "with middlewares"
+	// The zero value skips the middleware on recovery, as Node's
+	// connectionStateRecovery: {} (skipMiddlewares: true) does.
+	for _, run := range []bool{false, true} {
+		name := "zero value skips middlewares"
+		if run {
+			name = "RunMiddlewares"
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			rs := newRecoveryServer(t, RecoveryOptions{SkipMiddlewares: skip})
+			rs := newRecoveryServer(t, RecoveryOptions{RunMiddlewares: run})
 			c := rs.dial(t, dialConfig{})
 			s, pid := rs.connect(t, c, "")
 			s.Join("r1", "r2")
@@ -252,7 +254,7 @@ func TestRecoveryRestoresSession(t *testing.T) {
 			if a := string(s2.Handshake().Auth); !strings.Contains(a, `"token":"t"`) || !strings.Contains(a, pid) {
 				t.Errorf("Handshake().Auth = %s", a)
 			}
-			if n, want := rs.mwRuns.Load(), map[bool]int32{true: 2, false: 3}[skip]; n != want {
+			if n, want := rs.mwRuns.Load(), map[bool]int32{false: 2, true: 3}[run]; n != want {
 				t.Errorf("middleware ran %d times, want %d", n, want)
 			}
 			// Nothing more than the missed events: the next frame is the
@@ -298,7 +300,7 @@ func TestRecoveryFreshSession(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rs := newRecoveryServer(t, RecoveryOptions{SkipMiddlewares: true, MaxDisconnectionDuration: tt.wait})
+			rs := newRecoveryServer(t, RecoveryOptions{MaxDisconnectionDuration: tt.wait})
 			c := rs.dial(t, dialConfig{})
 			s, pid := rs.connect(t, c, "")
 			s.SetData("alice")
@@ -417,7 +419,7 @@ func (a *hookAdapter) RestoreSession(pid, offset string) (*Session, error) {
 func TestRecoveryConcurrentBroadcast(t *testing.T) {
 	t.Parallel()
 	var hook *hookAdapter
-	opts := &Options{Engine: quietEngine(), Recovery: &RecoveryOptions{SkipMiddlewares: true}, NewAdapter: func(n *Namespace) Adapter {
+	opts := &Options{Engine: quietEngine(), Recovery: &RecoveryOptions{}, NewAdapter: func(n *Namespace) Adapter {
 		a := &hookAdapter{MemoryAdapter: NewMemoryAdapter(n)}
 		if n.Name() == "/" {
 			hook = a

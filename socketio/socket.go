@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kin-comms/kinrt/engineio"
@@ -42,17 +43,25 @@ type Socket struct {
 	handshake *Handshake
 	recovered bool
 
-	mu           sync.Mutex
-	connected    bool
-	handlers     []eventHandler // a few per socket: a slice is smaller than a map
-	anyHandlers  []func(*Event)
-	onDisconnect []func(DisconnectReason)
-	acks         map[uint64]func(Args, error)
-	nextAck      uint64
-	data         any
-	added        bool     // added to its namespace: rooms go to the adapter
-	joining      []string // rooms joined before (by middleware)
-	keeping      bool     // its session is with a SessionKeeper adapter
+	mu        sync.Mutex
+	connected bool
+	// The listeners (listeners.go). The slices are copy-on-write: a change
+	// makes a new one, so a dispatch ranges over its copy without the lock.
+	handlers        []eventHandler // a few per socket: a slice is smaller than a map
+	anyHandlers     []anyHandler
+	outgoing        []anyHandler
+	eventMiddleware []func(*Event) error
+	onError         []func(error)
+	nextListener    uint64 // ids of handlers, for their removal
+	onDisconnecting []func(DisconnectReason)
+	onDisconnect    []func(DisconnectReason)
+	hasOutgoing     atomic.Bool // outgoing is not empty (and counted by nsp)
+	acks            map[uint64]func(Args, error)
+	nextAck         uint64
+	data            any
+	added           bool     // added to its namespace: rooms go to the adapter
+	joining         []string // rooms joined before (by middleware)
+	keeping         bool     // its session is with a SessionKeeper adapter
 }
 
 // ID returns the socket's id, which is also the name of its own room.
@@ -92,85 +101,6 @@ func (s *Socket) SetData(v any) {
 	s.data = v
 	s.mu.Unlock()
 	s.keepSession()
-}
-
-// On registers the handler of an event, replacing any earlier one.
-func (s *Socket) On(event string, fn func(e *Event)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i := range s.handlers {
-		if s.handlers[i].event == event {
-			s.handlers[i].fn = fn
-			return
-		}
-	}
-	s.handlers = append(s.handlers, eventHandler{event, fn})
-}
-
-// eventHandler is the handler of one event name.
-type eventHandler struct {
-	event string
-	fn    func(*Event)
-}
-
-// handler returns the handler of event, or nil; s.mu is held.
-func (s *Socket) handler(event string) func(*Event) {
-	for _, h := range s.handlers {
-		if h.event == event {
-			return h.fn
-		}
-	}
-	return nil
-}
-
-// decodeEventName decodes an event's name (a JSON string; the reference
-// also accepts a number, kept as written). It is a function of its own so
-// that the decoded string, which escapes to json.Unmarshal, is allocated
-// only on this path.
-func decodeEventName(lit []byte) string {
-	var name string
-	if err := json.Unmarshal(lit, &name); err != nil {
-		return string(lit)
-	}
-	return name
-}
-
-// handlerFor looks up the handler of an event whose name is the JSON
-// string lit, when lit is a plain string (printable ASCII, no escapes)
-// that some handler is registered for: then its name is the registered
-// one, without decoding or allocating. ok is false otherwise, and the
-// caller decodes the name. s.mu is held.
-func (s *Socket) handlerFor(lit []byte) (name string, fn func(*Event), ok bool) {
-	if len(lit) < 2 || lit[0] != '"' || lit[len(lit)-1] != '"' {
-		return "", nil, false
-	}
-	b := lit[1 : len(lit)-1]
-	for _, c := range b {
-		if c < 0x20 || c >= 0x7f || c == '\\' || c == '"' {
-			return "", nil, false
-		}
-	}
-	for _, h := range s.handlers {
-		if h.event == string(b) {
-			return h.event, h.fn, true
-		}
-	}
-	return "", nil, false
-}
-
-// OnAny registers a handler called for every event, before its own.
-func (s *Socket) OnAny(fn func(e *Event)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.anyHandlers = append(s.anyHandlers, fn)
-}
-
-// OnDisconnect registers a handler called once when the socket
-// disconnects.
-func (s *Socket) OnDisconnect(fn func(reason DisconnectReason)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.onDisconnect = append(s.onDisconnect, fn)
 }
 
 // Join adds the socket to rooms.
@@ -247,6 +177,7 @@ func (s *Socket) Emit(event string, args ...any) error {
 		s.nsp.adapter.Broadcast(p, &BroadcastOptions{Rooms: []string{s.id}})
 		return nil
 	}
+	s.notifyOutgoing(p)
 	return s.client.send(packetMessages(p), false)
 }
 
@@ -256,6 +187,7 @@ func (s *Socket) EmitVolatile(event string, args ...any) error {
 	if err != nil {
 		return err
 	}
+	s.notifyOutgoing(p)
 	return s.client.send(packetMessages(p), true)
 }
 
@@ -281,6 +213,7 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 		return Args{}, ErrDisconnected
 	}
 	p.ID, p.HasID = id, true
+	s.notifyOutgoing(p)
 	if err := s.client.send(packetMessages(p), false); err != nil {
 		s.cancelAck(id)
 		return Args{}, err
@@ -328,6 +261,7 @@ func (s *Socket) sendWithAck(p *parser.Packet, volatile bool, ack func(Args)) (u
 	}
 	q := *p
 	q.ID, q.HasID = id, true
+	s.notifyOutgoing(&q)
 	_ = s.client.send(packetMessages(&q), volatile)
 	return id, true
 }
@@ -367,22 +301,14 @@ func (s *Socket) onEvent(p *parser.Packet) error {
 		return parser.ErrInvalidPacket
 	}
 	s.mu.Lock()
-	name, h, ok := s.handlerFor(raw[0])
-	anyh := s.anyHandlers
+	hs, anyh, mw := s.handlers, s.anyHandlers, s.eventMiddleware
 	s.mu.Unlock()
+	name, ok := handlerName(hs, raw[0])
 	if !ok {
 		name = decodeEventName(raw[0])
-		s.mu.Lock()
-		h = s.handler(name)
-		s.mu.Unlock()
 	}
 	e := &Event{Name: name, Args: Args{raw: raw[1:], attachments: p.Attachments}, socket: s, id: p.ID, hasID: p.HasID}
-	for _, fn := range anyh {
-		fn(e)
-	}
-	if h != nil {
-		h(e)
-	}
+	s.dispatch(e, hs, anyh, mw)
 	return nil
 }
 
@@ -412,11 +338,18 @@ func (s *Socket) onClose(reason DisconnectReason) {
 	s.connected = false
 	acks := s.acks
 	s.acks = nil
-	handlers := s.onDisconnect
-	data := s.data
+	disconnecting, handlers := s.onDisconnecting, s.onDisconnect
 	keeping := s.keeping
 	s.keeping = false
+	s.updateOutgoingLocked() // not connected: uncounted
 	s.mu.Unlock()
+
+	// Node's "disconnecting": still in its rooms (the handlers may leave
+	// some, or change Data, before the session is kept).
+	for _, fn := range disconnecting {
+		fn(reason)
+	}
+	data := s.Data()
 
 	if s.nsp.server.opts.Recovery != nil && reason.Recoverable() {
 		s.nsp.adapter.PersistSession(&Session{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: data})

@@ -43,7 +43,7 @@ func (s *Server) newRealtime() *socketio.Server {
 			CORS:           &engineio.CORS{AllowedOrigins: s.cfg.AllowedOrigins, AllowCredentials: true},
 			Logger:         s.log,
 		},
-		Recovery:   &socketio.RecoveryOptions{MaxDisconnectionDuration: 2 * time.Minute},
+		Recovery:   &socketio.RecoveryOptions{MaxDisconnectionDuration: 2 * time.Minute, RunMiddlewares: true}, // re-check the session on recovery
 		NewAdapter: s.newAdapter(),
 		OnDeliver:  func(nsp string, n int) { s.metrics.deliveries.WithLabelValues(nsp).Add(float64(n)) },
 		Logger:     s.log,

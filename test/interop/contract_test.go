@@ -21,7 +21,7 @@ func newContractServer() *socketio.Server {
 			PingTimeout:  5 * time.Second,
 			CORS:         &engineio.CORS{AllowedOrigins: []string{"*"}},
 		},
-		Recovery: &socketio.RecoveryOptions{MaxDisconnectionDuration: 2 * time.Minute, SkipMiddlewares: true},
+		Recovery: &socketio.RecoveryOptions{MaxDisconnectionDuration: 2 * time.Minute},
 	})
 	io.Use(func(s *socketio.Socket) error {
 		var auth struct {
