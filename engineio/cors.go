@@ -7,7 +7,7 @@ import (
 )
 
 // checkOrigin applies Options.CheckOrigin, or the default policy: no Origin,
-// a same-host Origin, or one that CORS allows.
+// a same-host web Origin, or one that CORS allows.
 func (s *Server) checkOrigin(r *http.Request) bool {
 	if s.opts.CheckOrigin != nil {
 		return s.opts.CheckOrigin(r)
@@ -16,10 +16,26 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 	if origin == "" {
 		return true
 	}
-	if strings.EqualFold(hostOf(origin), r.Host) {
+	if sameHostOrigin(origin, r.Host) {
 		return true
 	}
 	return s.corsAllows(origin)
+}
+
+// sameHostOrigin reports whether origin is a web origin (http or https,
+// as browsers send them: scheme://host[:port], nothing else) of the host
+// the request was sent to. The scheme is not compared with the request's:
+// behind a proxy that ends TLS, an https page reaches the server over
+// http.
+func sameHostOrigin(origin, host string) bool {
+	scheme, rest, ok := strings.Cut(origin, "://")
+	if !ok || rest == "" || strings.ContainsAny(rest, "/?#@") {
+		return false
+	}
+	if !strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") {
+		return false
+	}
+	return strings.EqualFold(rest, host)
 }
 
 func (s *Server) corsAllows(origin string) bool {

@@ -143,6 +143,11 @@ func TestOriginCheck(t *testing.T) {
 		{"foreign origin without CORS", nil, "https://evil.example", false},
 		{"lookalike origin", corsOpts(), appOrigin + ".evil.example", false},
 		{"null origin", corsOpts(), "null", false},
+		{"same host, not a web scheme", corsOpts(), "scheme:evil", false},
+		{"same host, https (TLS ended by a proxy)", corsOpts(), "https:same", true},
+		{"same host, ws scheme", corsOpts(), "ws:same", false},
+		{"same host, with a path", corsOpts(), "path:same", false},
+		{"same host, with user info", corsOpts(), "user:same", false},
 		{"custom check accepts foreign", &Options{CheckOrigin: func(r *http.Request) bool {
 			return r.Header.Get("Origin") == "https://partner.example"
 		}}, "https://partner.example", true},
@@ -157,10 +162,21 @@ func TestOriginCheck(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, harnessConfig{opts: tt.opts})
 			hdr := http.Header{}
+			host := strings.TrimPrefix(h.ts.URL, "http://")
 			switch tt.origin {
 			case "":
 			case "same":
 				hdr.Set("Origin", h.ts.URL)
+			case "scheme:evil":
+				hdr.Set("Origin", "evil://"+host)
+			case "https:same":
+				hdr.Set("Origin", "https://"+host)
+			case "ws:same":
+				hdr.Set("Origin", "ws://"+host)
+			case "path:same":
+				hdr.Set("Origin", h.ts.URL+"/x")
+			case "user:same":
+				hdr.Set("Origin", "http://evil.example@"+host)
 			default:
 				hdr.Set("Origin", tt.origin)
 			}

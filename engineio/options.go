@@ -60,8 +60,11 @@ type Options struct {
 	// CheckOrigin reports whether a request's Origin is acceptable. It runs
 	// on every request (handshake, polling and WebSocket upgrade); a false
 	// answer gets 403. Default: a request without Origin is accepted, one
-	// with Origin is accepted when the origin's host equals the request's
-	// Host or the origin is allowed by CORS.
+	// with Origin is accepted when it is an http or https origin whose
+	// host (and port) equals the request's Host, or when CORS allows it.
+	// The default cannot tell a DNS-rebinding page (whose Origin and Host
+	// name the attacker's domain) from the server's own: a server that
+	// knows its public origin should check for it here.
 	CheckOrigin func(r *http.Request) bool
 	// AllowRequest runs on a handshake (a request without sid) before the
 	// session is created: the place to check cookies or headers. A non-nil

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -367,11 +366,4 @@ func cloneRequest(r *http.Request) *http.Request {
 	c := r.WithContext(context.Background())
 	c.Body = http.NoBody
 	return c
-}
-
-func hostOf(origin string) string {
-	if i := strings.Index(origin, "://"); i >= 0 {
-		return origin[i+3:]
-	}
-	return origin
 }
