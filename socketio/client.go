@@ -163,7 +163,9 @@ func (c *client) connect(p *parser.Packet) {
 		c.mu.Unlock()
 		return
 	}
+	s.mu.Lock() // connected is the socket's: read under its lock (Connected)
 	s.connected = true
+	s.mu.Unlock()
 	c.sockets = append(c.sockets, s)
 	if c.connectTimer != nil { // it only guards the first CONNECT
 		c.connectTimer.Stop()

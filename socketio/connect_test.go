@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -302,5 +303,41 @@ func TestJoinInMiddleware(t *testing.T) {
 	c.expect(`42["hi"]`)
 	if n := srv.io.Of("/").Adapter().(*MemoryAdapter).RoomSize("from-middleware"); n != 1 {
 		t.Fatalf("RoomSize = %d, want 1 (the refused socket must not stay in it)", n)
+	}
+}
+
+// TestConnectedReadDuringConnect: a goroutine the middleware starts may
+// read Connected (and add outgoing listeners) while the CONNECT completes;
+// under -race this is a data race unless connected is written under the
+// socket's lock. Many connections give the race detector its chance.
+func TestConnectedReadDuringConnect(t *testing.T) {
+	t.Parallel()
+	const n = 100
+	done := make(chan bool, n)
+	srv := newTestServer(t, &Options{Engine: quietEngine()}, func(io *Server) {
+		io.Use(func(s *Socket) error {
+			started := make(chan struct{})
+			go func() {
+				close(started)
+				for !s.Connected() {
+					runtime.Gosched()
+				}
+				s.OnAnyOutgoing(func(*Event) {})
+				done <- true
+			}()
+			<-started
+			return nil
+		})
+	})
+	for range n {
+		c := srv.dial(t, dialConfig{})
+		c.connect("/", "")
+	}
+	for range n {
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("a middleware's goroutine never saw its socket connected")
+		}
 	}
 }
