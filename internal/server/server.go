@@ -66,6 +66,7 @@ type Server struct {
 
 // New builds the service from cfg: it opens (and migrates) the store.
 func New(cfg config.Config, log *slog.Logger) (*Server, error) {
+	log = withRequestIDs(log)
 	v, err := auth.NewVerifier(auth.Options{Secrets: cfg.Secrets})
 	if err != nil {
 		return nil, err
@@ -157,10 +158,13 @@ func (s *Server) routes() {
 	}
 }
 
-// Handler returns the service's HTTP handler: the security headers, the
-// REST API's CORS (preflights answered before the limits, which would
-// want a session), the limits, then the routes.
-func (s *Server) Handler() http.Handler { return securityHeaders(s.apiCORS(s.limitHTTP(s.mux))) }
+// Handler returns the service's HTTP handler: the request id, log line
+// and metrics of each request, the security headers, the REST API's CORS
+// (preflights answered before the limits, which would want a session),
+// the limits, then the routes.
+func (s *Server) Handler() http.Handler {
+	return s.observeHTTP(securityHeaders(s.apiCORS(s.limitHTTP(s.mux))))
+}
 
 // AdminHandler returns the handler of the admin listener
 // (config.AdminAddr): GET /metrics, the Prometheus metrics, which the
