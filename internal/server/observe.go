@@ -12,12 +12,14 @@ import (
 
 // observeHTTP is the outermost middleware: it gives each request its id
 // (the X-Request-Id header of the answer, and requestId on the lines
-// logged with the request's context) and writes one log line per request.
+// logged with the request's context), counts and times it by route
+// pattern (kinrt_http_requests_total, kinrt_http_request_duration_seconds,
+// kinrt_webhook_duration_seconds) and writes one log line per request.
 //
 // Engine.IO requests (/socket.io/) get an id and nothing else: their
 // WebSocket connections are hijacked, their long-polling GETs held a ping
 // interval, and the engine has its own metrics; a line per poll would
-// drown the log.
+// drown the log, and the hot path stays as it was.
 func (s *Server) observeHTTP(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := s.requestID(r)
@@ -33,6 +35,7 @@ func (s *Server) observeHTTP(next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r)
 		elapsed := time.Since(start)
 		status := rec.statusCode()
+		s.metrics.observeHTTP(route, status, elapsed)
 
 		level := slog.LevelInfo
 		switch {

@@ -88,10 +88,11 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	s.metrics = &metrics{} // filled below; realtime's hooks read it lazily
 	s.io = s.newRealtime()
 	*s.metrics = *newMetrics(s.io)
+	s.instrument() // times s.store's transactions: before anything holds it
 	s.limits = s.newLimits()
 	s.broadcaster = events.NewBroadcaster(namespaceEmitter{s.io.Of("/")})
 	s.broadcaster.Observe(func(e events.Event) { s.metrics.events.WithLabelValues(e.EventName()).Inc() })
-	s.activity = newActivityWriter(st, log, s.metrics.activityDropped)
+	s.activity = newActivityWriter(s.store, log, s.metrics.activityDropped)
 	s.broadcaster.Observe(s.recordActivity)
 	if s.cluster != nil {
 		ttl := cfg.PresenceTTL
@@ -120,9 +121,7 @@ func (s *Server) routes() {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if !s.ready.Load() || !s.cluster.ready() || s.store.Ping(ctx) != nil {
+		if !s.isReady(r.Context()) {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
 			return
 		}
