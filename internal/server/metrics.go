@@ -127,13 +127,12 @@ func newMetrics(io *socketio.Server) *metrics {
 }
 
 // instrument registers the metrics that read the server (readiness, the
-// cluster's link) and times the store's transactions: New calls it once
-// the metrics, store and cluster exist, before anything holds s.store.
+// store's and the cluster's links) and times the store's transactions:
+// New calls it once the metrics, store and cluster exist, before anything
+// holds s.store.
 func (s *Server) instrument() {
 	s.store = timedStore{Store: s.store, tx: s.metrics.storeTx}
-	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "kinrt_ready", Help: "1 when the node is ready (what /readyz answers 200: not draining, store answering, cluster joined), else 0.",
-	}, func() float64 { return boolValue(s.isReady(context.Background())) }))
+	s.metrics.registry.MustRegister(healthCollector{s})
 	if s.cluster == nil {
 		return
 	}
@@ -147,12 +146,41 @@ func (s *Server) instrument() {
 	)
 }
 
+// healthCollector exports kinrt_store_up and kinrt_ready, pinging the
+// store once a scrape for both.
+type healthCollector struct{ s *Server }
+
+var (
+	readyDesc = prometheus.NewDesc("kinrt_ready",
+		"1 when the node is ready (what /readyz answers 200: not draining, store answering, cluster joined), else 0.", nil, nil)
+	storeUpDesc = prometheus.NewDesc("kinrt_store_up",
+		"1 when the database answered a ping at this scrape (within 2 s), else 0.", nil, nil)
+)
+
+// Describe sends the two descriptions.
+func (healthCollector) Describe(ch chan<- *prometheus.Desc) { ch <- readyDesc; ch <- storeUpDesc }
+
+// Collect pings the store and sends both gauges.
+func (c healthCollector) Collect(ch chan<- prometheus.Metric) {
+	ready, storeUp := c.s.readiness(context.Background())
+	ch <- prometheus.MustNewConstMetric(storeUpDesc, prometheus.GaugeValue, boolValue(storeUp))
+	ch <- prometheus.MustNewConstMetric(readyDesc, prometheus.GaugeValue, boolValue(ready))
+}
+
 // isReady is what /readyz answers: the node is not draining, its cluster
 // link is up and its store answers (within 2 s).
 func (s *Server) isReady(ctx context.Context) bool {
+	ready, _ := s.readiness(ctx)
+	return ready
+}
+
+// readiness returns isReady's answer, and whether the store answered a
+// ping within 2 s.
+func (s *Server) readiness(ctx context.Context) (ready, storeUp bool) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	return s.ready.Load() && s.cluster.ready() && s.store.Ping(ctx) == nil
+	storeUp = s.store.Ping(ctx) == nil
+	return storeUp && s.ready.Load() && s.cluster.ready(), storeUp
 }
 
 func boolValue(b bool) float64 {

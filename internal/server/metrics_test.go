@@ -174,8 +174,34 @@ func TestReadyMetric(t *testing.T) {
 	if err := srv.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if v, ok := series(t, families(t, srv), "kinrt_ready", nil); !ok || v != 0 {
+	mf := families(t, srv)
+	if v, ok := series(t, mf, "kinrt_ready", nil); !ok || v != 0 {
 		t.Fatalf("kinrt_ready while draining: %v %v, want 0", v, ok)
+	}
+	if v, ok := series(t, mf, "kinrt_store_up", nil); !ok || v != 1 {
+		t.Fatalf("kinrt_store_up while draining: %v %v, want 1", v, ok)
+	}
+}
+
+// TestStoreDownMetric: a store that does not answer is kinrt_store_up 0
+// (the KinrtStoreDown alert) and kinrt_ready 0.
+func TestStoreDownMetric(t *testing.T) {
+	t.Parallel()
+	srv, _ := startServer(t, nil)
+	mf := families(t, srv)
+	for _, name := range []string{"kinrt_store_up", "kinrt_ready"} {
+		if v, ok := series(t, mf, name, nil); !ok || v != 1 {
+			t.Fatalf("%s = %v (found %v), want 1", name, v, ok)
+		}
+	}
+	if err := srv.Store().Close(); err != nil { // its pings fail from now on
+		t.Fatal(err)
+	}
+	mf = families(t, srv)
+	for _, name := range []string{"kinrt_store_up", "kinrt_ready"} {
+		if v, ok := series(t, mf, name, nil); !ok || v != 0 {
+			t.Errorf("%s = %v (found %v) with the store closed, want 0", name, v, ok)
+		}
 	}
 }
 
