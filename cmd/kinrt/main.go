@@ -11,9 +11,9 @@
 //
 // Configuration comes from the environment (NEXTAUTH_SECRET, PORT,
 // SOCKET_IO_CORS_ORIGIN, DATABASE_URL, REDIS_URL, KIN_INTERNAL_API_KEY,
-// KIN_PUBLIC_URL, KIN_NUMBER_DEPARTMENTS, KIN_ADMIN_ADDR, …); flags
-// override it. --demo runs without a secret of its own, for local
-// development. The metrics are served on the admin listener
+// KIN_PUBLIC_URL, KIN_NUMBER_DEPARTMENTS, KIN_ADMIN_ADDR, KIN_LOG_FORMAT,
+// KIN_LOG_LEVEL, …); flags override it. --demo runs without a secret of
+// its own, for local development. The metrics are served on the admin listener
 // (KIN_ADMIN_ADDR, 127.0.0.1:9464 unless set; "off" turns it off), not on
 // the public one.
 package main
@@ -64,7 +64,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	log := server.NewLogger(os.Stderr, cfg.LogFormat, cfg.LogLevel) // --log-format, --log-level
 	// go-redis reports every failed dial; the service logs an outage once
 	// (and when it ends), so those go to debug.
 	redis.SetLogger(redisLog{log})

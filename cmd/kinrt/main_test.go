@@ -29,6 +29,8 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 		{[]string{"serve", "--demo", "--redis-url", "redis://127.0.0.1:1"}, "cannot reach Redis"},
 		{[]string{"serve", "--demo", "--pprof-addr", "6060"}, "KIN_PPROF_ADDR"},
 		{[]string{"serve", "--demo", "--admin-addr", "9464"}, "KIN_ADMIN_ADDR"},
+		{[]string{"serve", "--demo", "--log-format", "xml"}, "KIN_LOG_FORMAT"},
+		{[]string{"serve", "--demo", "--log-level", "trace"}, "KIN_LOG_LEVEL"},
 		{[]string{"token", "--user", "u1"}, "--role"},
 		{[]string{"token", "--user", "u1", "--role", "agent"}, "NEXTAUTH_SECRET"},
 	}

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
 	"strconv"
@@ -36,6 +37,13 @@ type Config struct {
 	// a listener of its own. Default: off. Bind it to loopback: profiles
 	// expose the process's internals.
 	PprofAddr string
+	// LogFormat (--log-format, KIN_LOG_FORMAT) is how log records are
+	// written: LogText (key=value lines, the default) or LogJSON (one JSON
+	// object a line, for a log collector).
+	LogFormat string
+	// LogLevel (--log-level, KIN_LOG_LEVEL) is the least severe level
+	// logged: debug, info (the default), warn or error.
+	LogLevel slog.Level
 	// Demo runs with a generated secret, demo users and simulated traffic.
 	Demo bool
 	// Simulate sends simulated Twilio traffic in demo mode (--simulate,
@@ -176,6 +184,12 @@ var (
 // says otherwise: loopback, where only the machine's own scraper reads it.
 const DefaultAdminAddr = "127.0.0.1:9464"
 
+// The log formats of LogFormat.
+const (
+	LogText = "text"
+	LogJSON = "json"
+)
+
 // DemoNumbers are the Twilio numbers of demo mode.
 var DemoNumbers = map[string]string{"+15550001111": "sales", "+15550002222": "support"}
 
@@ -197,6 +211,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.DatabaseURL, "database-url", firstNonEmpty(getenv("DATABASE_URL"), "sqlite:./data/kin.db"), "sqlite:PATH or postgres://… (DATABASE_URL)")
 	fs.StringVar(&c.AdminAddr, "admin-addr", firstNonEmpty(getenv("KIN_ADMIN_ADDR"), DefaultAdminAddr), "the admin listener's host:port (/metrics), or off; keep it on loopback (KIN_ADMIN_ADDR)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", getenv("KIN_PPROF_ADDR"), "serve Go's runtime profiles (/debug/pprof/) on this host:port, apart from the public listener (on the admin listener when it is its address); bind it to loopback (KIN_PPROF_ADDR)")
+	logFormat := fs.String("log-format", firstNonEmpty(getenv("KIN_LOG_FORMAT"), LogText), "log records as text (key=value) or json lines (KIN_LOG_FORMAT)")
+	logLevel := fs.String("log-level", firstNonEmpty(getenv("KIN_LOG_LEVEL"), "info"), "least severe level logged: debug, info, warn or error (KIN_LOG_LEVEL)")
 	fs.StringVar(&c.RedisURL, "redis-url", getenv("REDIS_URL"), "Redis URL for the cluster adapter (REDIS_URL)")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", firstNonEmpty(getenv("KIN_REDIS_PREFIX"), "socket.io"), "prefix of the cluster's Redis channels and keys; the key of Node's redis adapter and emitter (KIN_REDIS_PREFIX)")
 	presenceTTL := fs.String("presence-ttl", firstNonEmpty(getenv("KIN_PRESENCE_TTL"), "30s"), "with REDIS_URL: how long a dead node's connections still count as online (KIN_PRESENCE_TTL)")
@@ -218,6 +234,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("flags: %w", err)
 	}
 	if err := parseLimits(&c); err != nil {
+		return c, err
+	}
+	if err := c.parseLog(*logFormat, *logLevel); err != nil {
 		return c, err
 	}
 	ttl, err := time.ParseDuration(*presenceTTL)
@@ -266,6 +285,29 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		}
 	}
 	return c, c.checkDatabase()
+}
+
+// parseLog checks and stores the log format and level.
+func (c *Config) parseLog(format, level string) error {
+	switch f := strings.ToLower(strings.TrimSpace(format)); f {
+	case LogText, LogJSON:
+		c.LogFormat = f
+	default:
+		return fmt.Errorf("KIN_LOG_FORMAT: %q is neither text nor json", format)
+	}
+	switch strings.ToLower(strings.TrimSpace(level)) {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "info":
+		c.LogLevel = slog.LevelInfo
+	case "warn":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		return fmt.Errorf("KIN_LOG_LEVEL: %q is not one of debug, info, warn, error", level)
+	}
+	return nil
 }
 
 func (c *Config) loadSecrets(primary string, getenv func(string) string) error {
@@ -384,7 +426,7 @@ func (c Config) Redacted() map[string]any {
 		redis = u.String()
 	}
 	return map[string]any{
-		"addr": c.Addr, "adminAddr": c.AdminAddr, "pprofAddr": c.PprofAddr, "demo": c.Demo, "publicURL": c.PublicURL, "allowedOrigins": c.AllowedOrigins,
+		"addr": c.Addr, "adminAddr": c.AdminAddr, "pprofAddr": c.PprofAddr, "demo": c.Demo, "logFormat": c.LogFormat, "logLevel": c.LogLevel.String(), "publicURL": c.PublicURL, "allowedOrigins": c.AllowedOrigins,
 		"database": db, "redis": redis, "internalAPI": c.InternalAPIKey != "", "secrets": len(c.Secrets),
 		"twilioWebhooks": c.TwilioAuthToken != "", "taskRouterWorkflow": c.WorkflowSID,
 		"limits": map[string]any{

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"log/slog"
 	"reflect"
 	"slices"
 	"strings"
@@ -180,5 +181,56 @@ func TestLoadHelp(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("-h does not mention %q:\n%s", want, err)
 		}
+	}
+}
+
+// TestLogSettings: --log-format and --log-level (KIN_LOG_FORMAT,
+// KIN_LOG_LEVEL), flags over the environment, and one-line errors naming
+// the variable for anything else.
+func TestLogSettings(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		args       []string
+		env        map[string]string
+		wantFormat string
+		wantLevel  slog.Level
+		wantErr    string
+	}{
+		{name: "defaults", wantFormat: LogText, wantLevel: slog.LevelInfo},
+		{name: "environment", env: map[string]string{"KIN_LOG_FORMAT": "json", "KIN_LOG_LEVEL": "debug"}, wantFormat: LogJSON, wantLevel: slog.LevelDebug},
+		{name: "any case", env: map[string]string{"KIN_LOG_FORMAT": "JSON", "KIN_LOG_LEVEL": "Warn"}, wantFormat: LogJSON, wantLevel: slog.LevelWarn},
+		{name: "flags over environment", args: []string{"--log-format", "text", "--log-level", "error"},
+			env: map[string]string{"KIN_LOG_FORMAT": "json", "KIN_LOG_LEVEL": "debug"}, wantFormat: LogText, wantLevel: slog.LevelError},
+		{name: "info", args: []string{"--log-level=info"}, wantFormat: LogText, wantLevel: slog.LevelInfo},
+		{name: "bad format", env: map[string]string{"KIN_LOG_FORMAT": "logfmt"}, wantErr: `KIN_LOG_FORMAT: "logfmt" is neither text nor json`},
+		{name: "bad format flag", args: []string{"--log-format", ""}, wantErr: "KIN_LOG_FORMAT"},
+		{name: "bad level", env: map[string]string{"KIN_LOG_LEVEL": "verbose"}, wantErr: `KIN_LOG_LEVEL: "verbose" is not one of debug, info, warn, error`},
+		{name: "numeric level", args: []string{"--log-level", "-4"}, wantErr: "KIN_LOG_LEVEL"},
+		{name: "warning is not a level", env: map[string]string{"KIN_LOG_LEVEL": "warning"}, wantErr: "KIN_LOG_LEVEL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := map[string]string{"NEXTAUTH_SECRET": "x"}
+			for k, v := range tt.env {
+				e[k] = v
+			}
+			c, err := Load(tt.args, env(e))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), "\n") {
+					t.Fatalf("err = %v, want one line containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.LogFormat != tt.wantFormat || c.LogLevel != tt.wantLevel {
+				t.Errorf("format %q level %v, want %q %v", c.LogFormat, c.LogLevel, tt.wantFormat, tt.wantLevel)
+			}
+			if red := c.Redacted(); red["logFormat"] != tt.wantFormat || red["logLevel"] != tt.wantLevel.String() {
+				t.Errorf("redacted: %v %v", red["logFormat"], red["logLevel"])
+			}
+		})
 	}
 }

@@ -1,9 +1,17 @@
 package server
 
 import (
+	"context"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/kin-comms/kinrt/internal/store"
 	"github.com/kin-comms/kinrt/socketio"
 )
 
@@ -17,7 +25,24 @@ type metrics struct {
 	// activityDropped counts the activity entries the activity writer
 	// dropped: its queue was full, or it had closed.
 	activityDropped prometheus.Counter
+
+	// httpRequests and httpDuration count and time the HTTP requests
+	// but Engine.IO's, by route pattern and status class; webhookDuration
+	// times the webhooks' by route; storeTx the store's transactions
+	// (Store.WithTx), by result.
+	httpRequests    *prometheus.CounterVec
+	httpDuration    *prometheus.HistogramVec
+	webhookDuration *prometheus.HistogramVec
+	storeTx         *prometheus.HistogramVec
 }
+
+// latencyBuckets are the bounds (seconds) of the HTTP and webhook
+// histograms: 5 ms to 10 s, Prometheus's defaults.
+var latencyBuckets = prometheus.DefBuckets
+
+// storeBuckets are the bounds (seconds) of the store's transaction times:
+// 0.5 ms to 5 s.
+var storeBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}
 
 func newMetrics(io *socketio.Server) *metrics {
 	m := &metrics{
@@ -37,12 +62,37 @@ func newMetrics(io *socketio.Server) *metrics {
 		activityDropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "kinrt_activity_dropped_total", Help: "Activity log entries dropped: the writer's queue was full (or closed).",
 		}),
+		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kinrt_http_requests_total",
+			Help: "HTTP requests answered (Engine.IO's excepted), by route pattern and status class (2xx…5xx).",
+		}, []string{"route", "code"}),
+		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "kinrt_http_request_duration_seconds",
+			Help:    "Time to answer an HTTP request (Engine.IO's excepted), by route pattern and status class.",
+			Buckets: latencyBuckets,
+		}, []string{"route", "code"}),
+		webhookDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "kinrt_webhook_duration_seconds",
+			Help:    "Time to handle a Twilio or TaskRouter webhook (signature, store, emit), by route pattern.",
+			Buckets: latencyBuckets,
+		}, []string{"route"}),
+		storeTx: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "kinrt_store_transaction_duration_seconds",
+			Help:    "Time of the store's transactions (webhooks' writes, activity batches), retries included, by result (ok or error).",
+			Buckets: storeBuckets,
+		}, []string{"result"}),
 	}
+	version, goVersion, revision := buildInfo()
 	nsp := io.Of("/")
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.events, m.deliveries, m.disconnects, m.authFailures, m.activityDropped,
+		m.httpRequests, m.httpDuration, m.webhookDuration, m.storeTx,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kinrt_build_info", Help: "Always 1: the version, Go version and VCS revision of the running binary.",
+			ConstLabels: prometheus.Labels{"version": version, "goversion": goVersion, "revision": revision},
+		}, func() float64 { return 1 }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kinrt_connections", Help: "Open Engine.IO connections.",
 		}, func() float64 { return float64(io.Engine().Len()) }),
@@ -74,4 +124,138 @@ func newMetrics(io *socketio.Server) *metrics {
 		}),
 	)
 	return m
+}
+
+// instrument registers the metrics that read the server (readiness, the
+// store's and the cluster's links) and times the store's transactions:
+// New calls it once the metrics, store and cluster exist, before anything
+// holds s.store.
+func (s *Server) instrument() {
+	s.store = timedStore{Store: s.store, tx: s.metrics.storeTx}
+	s.metrics.registry.MustRegister(healthCollector{s})
+	if s.cluster == nil {
+		return
+	}
+	s.metrics.registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kinrt_redis_up", Help: "1 when Redis answered the node's last ping (every second); only with REDIS_URL.",
+		}, func() float64 { return boolValue(s.cluster.up.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kinrt_cluster_adapter_healthy", Help: "1 when the cluster adapter publishes to and is subscribed on Redis: broadcasts reach the other nodes; only with REDIS_URL.",
+		}, func() float64 { return boolValue(s.cluster.node.Healthy()) }),
+	)
+}
+
+// healthCollector exports kinrt_store_up and kinrt_ready, pinging the
+// store once a scrape for both.
+type healthCollector struct{ s *Server }
+
+var (
+	readyDesc = prometheus.NewDesc("kinrt_ready",
+		"1 when the node is ready (what /readyz answers 200: not draining, store answering, cluster joined), else 0.", nil, nil)
+	storeUpDesc = prometheus.NewDesc("kinrt_store_up",
+		"1 when the database answered a ping at this scrape (within 2 s), else 0.", nil, nil)
+)
+
+// Describe sends the two descriptions.
+func (healthCollector) Describe(ch chan<- *prometheus.Desc) { ch <- readyDesc; ch <- storeUpDesc }
+
+// Collect pings the store and sends both gauges.
+func (c healthCollector) Collect(ch chan<- prometheus.Metric) {
+	ready, storeUp := c.s.readiness(context.Background())
+	ch <- prometheus.MustNewConstMetric(storeUpDesc, prometheus.GaugeValue, boolValue(storeUp))
+	ch <- prometheus.MustNewConstMetric(readyDesc, prometheus.GaugeValue, boolValue(ready))
+}
+
+// isReady is what /readyz answers: the node is not draining, its cluster
+// link is up and its store answers (within 2 s).
+func (s *Server) isReady(ctx context.Context) bool {
+	ready, _ := s.readiness(ctx)
+	return ready
+}
+
+// readiness returns isReady's answer, and whether the store answered a
+// ping within 2 s.
+func (s *Server) readiness(ctx context.Context) (ready, storeUp bool) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	storeUp = s.store.Ping(ctx) == nil
+	return storeUp && s.ready.Load() && s.cluster.ready(), storeUp
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// observeHTTP records an answered request in the HTTP metrics, and a
+// webhook's in the webhook histogram.
+func (m *metrics) observeHTTP(route string, status int, elapsed time.Duration) {
+	code := statusClass(status)
+	sec := elapsed.Seconds()
+	m.httpRequests.WithLabelValues(route, code).Inc()
+	m.httpDuration.WithLabelValues(route, code).Observe(sec)
+	if strings.HasPrefix(route, "POST /api/webhooks/") {
+		m.webhookDuration.WithLabelValues(route).Observe(sec)
+	}
+}
+
+// statusClasses are the code labels: a status's hundreds.
+var statusClasses = [...]string{"1xx", "2xx", "3xx", "4xx", "5xx"}
+
+// statusClass returns "2xx" for 204, "5xx" for 503…; "other" outside
+// 100-599.
+func statusClass(status int) string {
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return statusClasses[status/100-1]
+}
+
+// timedStore is the service's store, its transactions timed.
+type timedStore struct {
+	store.Store
+	tx *prometheus.HistogramVec
+}
+
+// WithTx runs the transaction and records its time and result.
+func (s timedStore) WithTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	start := time.Now()
+	err := s.Store.WithTx(ctx, fn)
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	s.tx.WithLabelValues(result).Observe(time.Since(start).Seconds())
+	return err
+}
+
+// buildInfo returns the labels of kinrt_build_info: the main module's
+// version ("(devel)" for a build from a work tree), the Go version and the
+// VCS revision (with "-dirty" when the tree had changes; "unknown"
+// without VCS information, as in tests).
+func buildInfo() (version, goVersion, revision string) {
+	version, goVersion, revision = "unknown", runtime.Version(), "unknown"
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return
+	}
+	if bi.Main.Version != "" {
+		version = bi.Main.Version
+	}
+	var dirty bool
+	for _, kv := range bi.Settings {
+		switch kv.Key {
+		case "vcs.revision":
+			revision = kv.Value
+		case "vcs.modified":
+			dirty, _ = strconv.ParseBool(kv.Value)
+		}
+	}
+	if dirty && revision != "unknown" {
+		revision += "-dirty"
+	}
+	return
 }

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -36,11 +37,19 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// TestNoSecretInLogs runs the service with debug logging through what
-// involves a secret (sockets and API calls with good and bad tokens and
-// cookies, webhooks with good and bad signatures, the internal API with a
-// wrong key, the logged configuration) and finds none of them in the log.
+// TestNoSecretInLogs runs the service with debug logging, in each log
+// format, through what involves a secret (sockets and API calls with good
+// and bad tokens and cookies, webhooks with good and bad signatures, the
+// internal API with a wrong key, the logged configuration) and finds none
+// of them in the log. In JSON every line parses, and the strings it holds
+// are searched once decoded too.
 func TestNoSecretInLogs(t *testing.T) {
+	for _, format := range []string{config.LogText, config.LogJSON} {
+		t.Run(format, func(t *testing.T) { t.Parallel(); testNoSecretInLogs(t, format) })
+	}
+}
+
+func testNoSecretInLogs(t *testing.T, format string) {
 	const (
 		secret   = "nextauth-secret-never-logged-0123456789"
 		twTok    = "twilio-token-never-logged-0123456789"
@@ -63,7 +72,7 @@ func TestNoSecretInLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := server.NewLogger(logs, format, slog.LevelDebug)
 	log.Info("listening", "config", cfg.Redacted()) // as kinrt serve does
 	cfg.RedisURL = ""                               // no cluster for the rest
 	cfg.DatabaseURL = "sqlite:" + t.TempDir() + "/kin.db"
@@ -108,6 +117,11 @@ func TestNoSecretInLogs(t *testing.T) {
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			resp.Body.Close()
 		}
+		req, _ = http.NewRequest("GET", hs.URL+"/api/presence", nil)
+		req.Header.Set("Cookie", "next-auth.session-token="+tok)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
 	}
 	req, _ := http.NewRequest("POST", hs.URL+"/api/internal/events", strings.NewReader(`{}`))
 	req.Header.Set("Authorization", "Bearer "+wrongKey)
@@ -130,8 +144,22 @@ func TestNoSecretInLogs(t *testing.T) {
 	_ = srv.Shutdown(ctx)
 
 	text := logs.String()
-	if !strings.Contains(text, "socket refused") {
-		t.Fatalf("the refusals were not logged at all (debug):\n%s", text)
+	if !strings.Contains(text, "socket refused") || !strings.Contains(text, "/api/webhooks/twilio/sms") {
+		t.Fatalf("the refusals and requests were not logged at all (debug):\n%s", text)
+	}
+	if format == config.LogJSON {
+		// Every line is a JSON object; its strings, decoded, are searched
+		// below with the raw text.
+		var decoded strings.Builder
+		for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+			var rec map[string]any
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("line %d is not JSON: %v: %.300s", i+1, err, line)
+			}
+			appendStrings(&decoded, rec)
+			decoded.WriteByte('\n')
+		}
+		text += decoded.String()
 	}
 	for name, s := range map[string]string{
 		"NEXTAUTH_SECRET": secret, "TWILIO_AUTH_TOKEN": twTok, "internal API key": key, "wrong key": wrongKey,
@@ -144,6 +172,26 @@ func TestNoSecretInLogs(t *testing.T) {
 				line = line[:j]
 			}
 			t.Errorf("the log holds the %s: %.300s", name, line)
+		}
+	}
+}
+
+// appendStrings writes the strings (keys and values) of a decoded JSON
+// value to b, one a line.
+func appendStrings(b *strings.Builder, v any) {
+	switch v := v.(type) {
+	case string:
+		b.WriteString(v)
+		b.WriteByte('\n')
+	case []any:
+		for _, e := range v {
+			appendStrings(b, e)
+		}
+	case map[string]any:
+		for k, e := range v {
+			b.WriteString(k)
+			b.WriteByte('\n')
+			appendStrings(b, e)
 		}
 	}
 }

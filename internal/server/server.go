@@ -68,6 +68,7 @@ type Server struct {
 
 // New builds the service from cfg: it opens (and migrates) the store.
 func New(cfg config.Config, log *slog.Logger) (*Server, error) {
+	log = withRequestIDs(log)
 	v, err := auth.NewVerifier(auth.Options{Secrets: cfg.Secrets})
 	if err != nil {
 		return nil, err
@@ -89,10 +90,11 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	s.metrics = &metrics{} // filled below; realtime's hooks read it lazily
 	s.io = s.newRealtime()
 	*s.metrics = *newMetrics(s.io)
+	s.instrument() // times s.store's transactions: before anything holds it
 	s.limits = s.newLimits()
 	s.broadcaster = events.NewBroadcaster(namespaceEmitter{s.io.Of("/")})
 	s.broadcaster.Observe(func(e events.Event) { s.metrics.events.WithLabelValues(e.EventName()).Inc() })
-	s.activity = newActivityWriter(st, log, s.metrics.activityDropped)
+	s.activity = newActivityWriter(s.store, log, s.metrics.activityDropped)
 	s.broadcaster.Observe(s.recordActivity)
 	if s.cluster != nil {
 		ttl := cfg.PresenceTTL
@@ -127,9 +129,7 @@ func (s *Server) routes() {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if !s.ready.Load() || !s.cluster.ready() || s.store.Ping(ctx) != nil {
+		if !s.isReady(r.Context()) {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
 			return
 		}
@@ -165,10 +165,13 @@ func (s *Server) routes() {
 	}
 }
 
-// Handler returns the service's HTTP handler: the security headers, the
-// REST API's CORS (preflights answered before the limits, which would
-// want a session), the limits, then the routes.
-func (s *Server) Handler() http.Handler { return securityHeaders(s.apiCORS(s.limitHTTP(s.mux))) }
+// Handler returns the service's HTTP handler: the request id, log line
+// and metrics of each request, the security headers, the REST API's CORS
+// (preflights answered before the limits, which would want a session),
+// the limits, then the routes.
+func (s *Server) Handler() http.Handler {
+	return s.observeHTTP(securityHeaders(s.apiCORS(s.limitHTTP(s.mux))))
+}
 
 // AdminHandler returns the handler of the admin listener
 // (config.AdminAddr): GET /metrics, the Prometheus metrics, which the
