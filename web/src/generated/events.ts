@@ -184,7 +184,7 @@ export interface PresenceChange {
   name?: string;
   role?: string;
   status: 'online' | 'away' | 'busy' | 'offline';
-  lastSeenAt: string;
+  lastSeenAt?: string;
   version?: number;
 }
 

@@ -105,7 +105,7 @@ describe("parsePresenceUser", () => {
 describe("batches", () => {
   const batch = {
     id: "e1",
-    occurredAt: "2025-01-01T00:00:00Z",
+    occurredAt: "2025-01-01T00:05:00Z",
     userId: "a",
     department: "sales",
     status: "online",
@@ -113,7 +113,7 @@ describe("batches", () => {
     version: 5,
     users: [
       { userId: "a", name: "Ada", status: "online", lastSeenAt: "2025-01-01T00:00:00Z", version: 5 },
-      { userId: "b", name: "Bob", role: "agent", status: "busy", lastSeenAt: "2025-01-01T00:00:00Z", version: 2 },
+      { userId: "b", name: "Bob", role: "agent", status: "busy", version: 2 },
       { userId: "", status: "online" },
       { userId: "c", status: "dancing" },
       null,
@@ -128,7 +128,7 @@ describe("batches", () => {
       ["b", "busy", "sales", 2],
       ["d", "offline", "sales", 9],
     ]);
-    expect(users[1]).toMatchObject({ name: "Bob", role: "agent" });
+    expect(users[1]).toMatchObject({ name: "Bob", role: "agent", lastSeenAt: "2025-01-01T00:05:00Z" });
   });
 
   it("parses a single update as one change, and junk as none", () => {

@@ -58,8 +58,9 @@ export function parsePresenceUser(raw: unknown): PresenceUser | null {
 /**
  * The changes a user_presence_updated payload carries. A batch (the
  * service coalesces a department's changes within KIN_PRESENCE_INTERVAL)
- * lists them in `users`, all of the batch's department; a single update is
- * the payload itself. Invalid entries are left out.
+ * lists them in `users`, all of the batch's department (an entry's
+ * lastSeenAt, absent but for offline users, is the batch's occurredAt); a
+ * single update is the payload itself. Invalid entries are left out.
  */
 export function parsePresenceEvent(raw: unknown): PresenceUser[] {
   if (raw === null || typeof raw !== "object") return [];
@@ -69,11 +70,14 @@ export function parsePresenceEvent(raw: unknown): PresenceUser[] {
     return one ? [one] : [];
   }
   const department = typeof r.department === "string" ? r.department : "";
+  const at = typeof r.occurredAt === "string" ? r.occurredAt : "";
   const out: PresenceUser[] = [];
   for (const entry of r.users) {
     if (entry === null || typeof entry !== "object") continue;
-    // An entry's department is the batch's, whatever the entry says.
-    const user = parsePresenceUser({ ...(entry as Record<string, unknown>), department });
+    const e = entry as Record<string, unknown>;
+    // An entry's department is the batch's, whatever the entry says; an
+    // entry without lastSeenAt (all but offline ones) was seen at the batch's time.
+    const user = parsePresenceUser({ lastSeenAt: at, ...e, department });
     if (user) out.push(user);
   }
   return out;
