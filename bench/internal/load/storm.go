@@ -313,8 +313,12 @@ func (s *storm) deliveries() (float64, error) {
 		return 0, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("load: GET /metrics: %s", resp.Status)
+	}
+	// Without a series (nothing delivered since the server started) the
+	// sum is 0.
 	var sum float64
-	found := false
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -326,11 +330,7 @@ func (s *storm) deliveries() (float64, error) {
 		v, err := strconv.ParseFloat(f[len(f)-1], 64)
 		if err == nil {
 			sum += v
-			found = true
 		}
-	}
-	if !found {
-		return 0, fmt.Errorf("no kinrt_deliveries_total in /metrics")
 	}
 	return sum, sc.Err()
 }
