@@ -8,6 +8,9 @@
 //	load -scenario webhook -clients 10000 -rates 50,100,200 -duration 10s   (against kinrt serve;
 //	     NEXTAUTH_SECRET, TWILIO_AUTH_TOKEN, KIN_PUBLIC_URL and
 //	     KIN_NUMBER_DEPARTMENTS as the server's)
+//	load -scenario storm -clients 10000 -admin-addr 127.0.0.1:9464 -restart "bench/serve-kinrt DIR ADDR"
+//	     (against kinrt serve; NEXTAUTH_SECRET as the server's; -restart
+//	     restarts the server and prints its new PID)
 package main
 
 import (
@@ -17,6 +20,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"os/exec"
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
@@ -31,7 +35,7 @@ func main() {
 	var (
 		addr      = flag.String("addr", "127.0.0.1:39002", "server address")
 		sources   = flag.String("sources", "127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4", "local source IPs, comma-separated")
-		scenario  = flag.String("scenario", "fanout", "idle, fanout, echo or webhook")
+		scenario  = flag.String("scenario", "fanout", "idle, fanout, echo, webhook or storm")
 		clients   = flag.Int("clients", 1000, "clients")
 		pid       = flag.Int("pid", 0, "server process: its VmRSS (idle) and CPU time (fanout, echo) are read")
 		settle    = flag.Duration("settle", 3*time.Second, "idle: wait before reading the RSS")
@@ -47,6 +51,10 @@ func main() {
 		admins    = flag.Int("admins", 0, "webhook: admin clients besides -clients")
 		numbers   = flag.String("numbers", os.Getenv("KIN_NUMBER_DEPARTMENTS"), "webhook: our numbers and their departments, +1555…=sales,…")
 		publicURL = flag.String("public-url", os.Getenv("KIN_PUBLIC_URL"), "webhook: the server's public URL (default http://ADDR)")
+		adminAddr = flag.String("admin-addr", "", "storm: the server's admin listener (KIN_ADMIN_ADDR), for kinrt_deliveries_total")
+		restart   = flag.String("restart", "", "storm: a shell command that restarts the server and prints its new PID (empty: no restart phase)")
+		depts     = flag.Int("departments", 5, "storm: departments the users are spread over")
+		target    = flag.Duration("target", 3*time.Second, "storm: the time a phase must settle within")
 		label     = flag.String("label", "", "server label copied to the output")
 		rep       = flag.Int("rep", 1, "repetition number copied to the output")
 		cpuprof   = flag.String("cpuprofile", "", "write the load generator's CPU profile to this file")
@@ -105,6 +113,18 @@ func main() {
 			Clients: *clients, Admins: *admins, Numbers: *numbers, Rates: rs, Duration: *duration, Bound: *whBound,
 			Secret: secret, AuthToken: os.Getenv("TWILIO_AUTH_TOKEN"), PublicURL: *publicURL, PID: *pid,
 		})
+	case "storm":
+		secret := os.Getenv("NEXTAUTH_SECRET")
+		if secret == "" {
+			secret = os.Getenv("AUTH_SECRET")
+		}
+		cfg := load.StormConfig{
+			Clients: *clients, Departments: *depts, Secret: secret, AdminAddr: *adminAddr, PID: *pid, Target: *target,
+		}
+		if *restart != "" {
+			cfg.Restart = func(ctx context.Context) (int, error) { return restartServer(ctx, *restart) }
+		}
+		res, err = load.Storm(ctx, t, cfg)
 	default:
 		err = fmt.Errorf("unknown scenario %q", *scenario)
 	}
@@ -120,4 +140,20 @@ func main() {
 		"scenario": *scenario, "server": *label, "rep": *rep, "clients": *clients, "result": res,
 	})
 	fmt.Println(string(out))
+}
+
+// restartServer runs the shell command cmd, which restarts the server and
+// prints its new PID as its last line.
+func restartServer(ctx context.Context, cmd string) (int, error) {
+	c := exec.CommandContext(ctx, "sh", "-c", cmd)
+	c.Stderr = os.Stderr
+	out, err := c.Output()
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", cmd, err)
+	}
+	lines := strings.Fields(string(out))
+	if len(lines) == 0 {
+		return 0, fmt.Errorf("%s printed no PID", cmd)
+	}
+	return strconv.Atoi(lines[len(lines)-1])
 }

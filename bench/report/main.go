@@ -82,6 +82,7 @@ func main() {
 	echoSection(&b, recs, *out)
 	fanoutSection(&b, recs, *out)
 	webhookSection(&b, recs, *out)
+	stormSection(&b, recs)
 	errorsSection(&b, recs)
 	if *notes != "" {
 		extra, err := os.ReadFile(*notes)
@@ -469,4 +470,32 @@ func webhookSection(b *strings.Builder, recs []record, dir string) {
 	}
 	fmt.Fprintf(b, "\n![webhook](webhook.svg)\n\n")
 	writeSVG(filepath.Join(dir, "webhook.svg"), barChart("Webhook to browser: highest webhooks/s with p99 within the bound (ours only)", bars))
+}
+
+// stormSection tabulates the connection storm (bench/load -scenario storm).
+func stormSection(b *strings.Builder, recs []record) {
+	counts := clientCounts(recs, "storm")
+	if len(counts) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "## Connection storm (kinrt serve)\n\n")
+	fmt.Fprintf(b, "`kinrt serve` (as for the webhook scenario) and CLIENTS users of 5 departments dialing at once (64 handshakes in flight), after one observer per department and one admin observer that load `GET /api/presence` and apply the `user_presence_updated` events (single and batched) by version. *connected*: until every CONNECT was answered (rooms are joined before); *settled*: until every observer also saw every user of its scope online. Then the server is killed and restarted (bench/serve-kinrt) and everyone reconnects at once. Deliveries: the growth of `kinrt_deliveries_total` (admin listener). Target (issue 19): settled in ≤ 3 s, nothing leaked across departments.\n\n")
+	fmt.Fprintf(b, "| clients | phase | connected s | settled s | presence events received | deliveries | presence MB | server CPU s | leaked | within target | run |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, n := range counts {
+		for i, r := range pick[load.StormResult](recs, "storm", "kinrt", n) {
+			phases := []struct {
+				name string
+				ph   *load.StormPhase
+			}{{"storm", &r.Storm}, {"after a restart", r.Restart}}
+			for _, p := range phases {
+				if p.ph == nil {
+					continue
+				}
+				fmt.Fprintf(b, "| %d | %s | %.2f | %.2f | %d | %.0f | %.0f | %.2f | %d | %v | %d |\n", n, p.name,
+					p.ph.ConnectSecs, p.ph.SettledSecs, p.ph.PresenceEvents, p.ph.Deliveries, float64(p.ph.PresenceBytes)/1e6,
+					p.ph.ServerCPUSecs, p.ph.Leaked, p.ph.WithinTarget, i+1)
+			}
+		}
+	}
+	fmt.Fprintf(b, "\n")
 }

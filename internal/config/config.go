@@ -70,6 +70,11 @@ type Config struct {
 	// that stopped refreshing it (one that died) still counts in the
 	// cluster's presence. Default 30s; used with RedisURL.
 	PresenceTTL time.Duration
+	// PresenceInterval (KIN_PRESENCE_INTERVAL) is how often at most a
+	// department gets a user_presence_updated: the changes within one
+	// interval go out as one batch. Default 250ms; 0 sends every change
+	// alone, at once.
+	PresenceInterval time.Duration
 	// InternalAPIKey is the bearer key of POST /api/internal/events.
 	// Default: unset, the API is disabled.
 	InternalAPIKey string
@@ -215,6 +220,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	logLevel := fs.String("log-level", firstNonEmpty(getenv("KIN_LOG_LEVEL"), "info"), "least severe level logged: debug, info, warn or error (KIN_LOG_LEVEL)")
 	fs.StringVar(&c.RedisURL, "redis-url", getenv("REDIS_URL"), "Redis URL for the cluster adapter (REDIS_URL)")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", firstNonEmpty(getenv("KIN_REDIS_PREFIX"), "socket.io"), "prefix of the cluster's Redis channels and keys; the key of Node's redis adapter and emitter (KIN_REDIS_PREFIX)")
+	presenceInterval := fs.String("presence-interval", firstNonEmpty(getenv("KIN_PRESENCE_INTERVAL"), "250ms"), "at most one presence event per department per interval, batching the changes; 0: each change alone (KIN_PRESENCE_INTERVAL)")
 	presenceTTL := fs.String("presence-ttl", firstNonEmpty(getenv("KIN_PRESENCE_TTL"), "30s"), "with REDIS_URL: how long a dead node's connections still count as online (KIN_PRESENCE_TTL)")
 	fs.StringVar(&c.InternalAPIKey, "internal-api-key", getenv("KIN_INTERNAL_API_KEY"), "bearer key of the internal publish API (KIN_INTERNAL_API_KEY)")
 	fs.StringVar(&c.PublicURL, "public-url", getenv("KIN_PUBLIC_URL"), "public base URL (KIN_PUBLIC_URL)")
@@ -244,6 +250,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("KIN_PRESENCE_TTL: %q is not a duration of at least 300ms, like 30s", *presenceTTL)
 	}
 	c.PresenceTTL = ttl
+	interval, err := time.ParseDuration(*presenceInterval)
+	if err != nil || interval < 0 || interval > 10*time.Second {
+		return c, fmt.Errorf("KIN_PRESENCE_INTERVAL: %q is not a duration from 0 to 10s, like 250ms", *presenceInterval)
+	}
+	c.PresenceInterval = interval
 	if c.PprofAddr != "" {
 		if _, _, err := net.SplitHostPort(c.PprofAddr); err != nil {
 			return c, fmt.Errorf("KIN_PPROF_ADDR: %q is not host:port, like 127.0.0.1:6060", c.PprofAddr)

@@ -48,6 +48,32 @@ func TestLoad(t *testing.T) {
 }
 
 // TestAdminAddr: the admin listener (/metrics) is on loopback unless
+// KIN_PRESENCE_INTERVAL: 250ms unless set; 0 turns batching off.
+func TestPresenceInterval(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		args []string
+		env  string
+		want time.Duration
+	}{
+		{"default", nil, "", 250 * time.Millisecond},
+		{"environment", nil, "1s", time.Second},
+		{"off", nil, "0", 0},
+		{"flag over environment", []string{"--presence-interval", "500ms"}, "1s", 500 * time.Millisecond},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(tt.args, env(map[string]string{"NEXTAUTH_SECRET": "x", "KIN_PRESENCE_INTERVAL": tt.env}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.PresenceInterval != tt.want {
+				t.Errorf("PresenceInterval %v, want %v", c.PresenceInterval, tt.want)
+			}
+		})
+	}
+}
+
 // KIN_ADMIN_ADDR or --admin-addr says otherwise; "off" turns it off.
 func TestAdminAddr(t *testing.T) {
 	t.Parallel()
@@ -105,6 +131,8 @@ func TestLoadErrors(t *testing.T) {
 		{"stray argument", []string{"extra"}, map[string]string{"NEXTAUTH_SECRET": "x"}, "unexpected argument"},
 		{"bad admin addr", nil, map[string]string{"NEXTAUTH_SECRET": "x", "KIN_ADMIN_ADDR": "9464"}, "KIN_ADMIN_ADDR"},
 		{"bad admin flag", []string{"--admin-addr", "loopback"}, map[string]string{"NEXTAUTH_SECRET": "x"}, "KIN_ADMIN_ADDR"},
+		{"bad presence interval", nil, map[string]string{"NEXTAUTH_SECRET": "x", "KIN_PRESENCE_INTERVAL": "fast"}, "KIN_PRESENCE_INTERVAL"},
+		{"negative presence interval", nil, map[string]string{"NEXTAUTH_SECRET": "x", "KIN_PRESENCE_INTERVAL": "-1s"}, "KIN_PRESENCE_INTERVAL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

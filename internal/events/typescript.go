@@ -68,7 +68,7 @@ func writeInterface(b *bytes.Buffer, t reflect.Type, event bool, nested *[]refle
 			continue
 		}
 		optional := ""
-		if strings.Contains(opts, "omitempty") {
+		if strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero") {
 			optional = "?"
 		}
 		ts := f.Tag.Get("ts")

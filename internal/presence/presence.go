@@ -24,7 +24,10 @@ type Entry struct {
 	Status     string    `json:"status"`
 	LastSeenAt time.Time `json:"lastSeenAt"`
 	// Version grows with every change of Status (see
-	// events.UserPresenceUpdated.Version).
+	// events.UserPresenceUpdated.Version). The single-node Tracker keeps
+	// it in memory, so it is at least the change's Unix time in
+	// milliseconds: a restarted node's versions are higher than those it
+	// published before (which clients may still hold).
 	Version int64 `json:"version"`
 }
 
@@ -78,13 +81,18 @@ func (t *Tracker) Connect(p auth.Principal) {
 	changed := u.entry.Status != u.chosen
 	u.entry.Status = u.chosen
 	if changed {
-		u.entry.Version++
+		t.bump(u)
 	}
 	e := u.entry
 	t.mu.Unlock()
 	if changed {
 		t.publish(e)
 	}
+}
+
+// bump gives u's entry the version of a new change; the caller holds t.mu.
+func (t *Tracker) bump(u *user) {
+	u.entry.Version = max(u.entry.Version+1, t.now().UnixMilli())
 }
 
 // Disconnect counts a closed connection of the user; the last one starts
@@ -112,7 +120,7 @@ func (t *Tracker) goOffline(userID string, u *user) {
 	}
 	u.offline = nil
 	u.entry.Status = events.PresenceOffline
-	u.entry.Version++
+	t.bump(u)
 	e := u.entry
 	t.mu.Unlock()
 	t.publish(e)
@@ -136,7 +144,7 @@ func (t *Tracker) SetStatus(p auth.Principal, status string) (Entry, error) {
 	changed := u.conns > 0 && u.entry.Status != status
 	if changed {
 		u.entry.Status = status
-		u.entry.Version++
+		t.bump(u)
 	}
 	e := u.entry
 	t.mu.Unlock()

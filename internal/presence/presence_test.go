@@ -44,9 +44,11 @@ func TestTabsCountOnce(t *testing.T) {
 	pub := make(published, 10)
 	tr := NewTracker(pub, 20*time.Millisecond)
 	defer tr.Close()
+	start := time.Now()
 
 	tr.Connect(ann)
-	if e := pub.next(t); e.Status != "online" || e.UserID != "u1" || e.Department != "sales" || e.Version != 1 {
+	first := pub.next(t)
+	if e := first; e.Status != "online" || e.UserID != "u1" || e.Department != "sales" || e.Version < start.UnixMilli() {
 		t.Fatalf("first connection: %+v", e)
 	}
 	tr.Connect(ann) // second tab
@@ -56,7 +58,7 @@ func TestTabsCountOnce(t *testing.T) {
 		t.Fatalf("list with one tab left: %+v", l)
 	}
 	tr.Disconnect("u1")
-	if e := pub.next(t); e.Status != "offline" || e.Version != 2 {
+	if e := pub.next(t); e.Status != "offline" || e.Version <= first.Version {
 		t.Fatalf("last tab gone: %+v", e)
 	}
 	pub.none(t)
@@ -115,5 +117,37 @@ func TestListFilters(t *testing.T) {
 	}
 	if all := tr.List(nil); len(all) != 2 || all[0].Name != "Ann" {
 		t.Fatalf("all: %+v", all)
+	}
+}
+
+// A restarted node (a new Tracker) publishes versions higher than the
+// ones its previous run published, which clients may still hold.
+func TestVersionsOutliveARestart(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	pub := make(published, 10)
+	before := NewTracker(pub, time.Millisecond)
+	before.now = func() time.Time { return t0 }
+	before.Connect(ann)
+	before.Disconnect("u1")
+	before.Connect(ann) // within the grace period or not: versions only grow
+	_, _ = before.SetStatus(ann, "away")
+	_, _ = before.SetStatus(ann, "busy")
+	var last int64
+	for len(pub) > 0 {
+		e := <-pub
+		if e.Version <= last {
+			t.Fatalf("version %d after %d", e.Version, last)
+		}
+		last = e.Version
+	}
+	before.Close()
+
+	after := NewTracker(pub, time.Millisecond)
+	defer after.Close()
+	after.now = func() time.Time { return t0.Add(2 * time.Second) } // the restart took 2s
+	after.Connect(ann)
+	if e := pub.next(t); e.Version <= last {
+		t.Fatalf("after the restart: version %d, before it %d", e.Version, last)
 	}
 }

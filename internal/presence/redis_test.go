@@ -296,3 +296,94 @@ func TestRedisConcurrentChurn(t *testing.T) {
 		}
 	}
 }
+
+// Three nodes, each batching what it publishes: Redis still decides each
+// change once, so across all the nodes' batches every (user, version)
+// appears exactly once, and the last is offline; a reload within the grace
+// period adds nothing.
+func TestRedisBatchedChurnExactlyOnce(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, 3, RedisOptions{Grace: time.Millisecond, TTL: time.Minute})
+	batchers := make([]*Batcher, len(c.nodes))
+	for i, n := range c.nodes {
+		batchers[i] = NewBatcher(c.pub, 5*time.Millisecond)
+		n.pub = batchers[i]
+	}
+	var users []auth.Principal
+	for i := range 8 {
+		users = append(users, auth.Principal{UserID: "u" + string(rune('a'+i)), Role: "agent", Department: []string{"sales", "support"}[i%2]})
+	}
+	var wg sync.WaitGroup
+	for i, n := range c.nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := 0; round < 30; round++ {
+				p := users[(i+round)%len(users)]
+				n.Connect(p)
+				n.Disconnect(p.UserID)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, n := range c.nodes {
+		for _, p := range users {
+			n.graceOverNow(t, p.UserID)
+		}
+	}
+	for _, b := range batchers {
+		b.Close()
+	}
+	dept := map[string]string{}
+	for _, p := range users {
+		dept[p.UserID] = p.Department
+	}
+	seen := map[string]map[int64]string{}
+	for len(c.pub) > 0 {
+		e := <-c.pub
+		if err := e.Validate(); err != nil {
+			t.Fatalf("event %+v: %v", e, err)
+		}
+		for _, ch := range usersOf(e) {
+			if dept[ch.UserID] != e.Department {
+				t.Fatalf("%s of %s in a batch of %s", ch.UserID, dept[ch.UserID], e.Department)
+			}
+			if seen[ch.UserID] == nil {
+				seen[ch.UserID] = map[int64]string{}
+			}
+			if _, dup := seen[ch.UserID][ch.Version]; dup {
+				t.Fatalf("%s: version %d published twice", ch.UserID, ch.Version)
+			}
+			seen[ch.UserID][ch.Version] = ch.Status
+		}
+	}
+	for _, p := range users {
+		var top int64
+		for v := range seen[p.UserID] {
+			top = max(top, v)
+		}
+		if top == 0 || seen[p.UserID][top] != events.PresenceOffline {
+			t.Errorf("%s: last change %d is %q, want offline (%v)", p.UserID, top, seen[p.UserID][top], seen[p.UserID])
+		}
+		// Coalescing may skip versions, never repeat or invent them.
+		for v, s := range seen[p.UserID] {
+			if want := map[bool]string{true: events.PresenceOnline, false: events.PresenceOffline}[v%2 == 1]; s != want {
+				t.Errorf("%s: version %d is %q, want %q", p.UserID, v, s, want)
+			}
+		}
+	}
+
+	// A reload within the grace period, batched: silent.
+	slow := newCluster(t, 2, RedisOptions{Grace: time.Hour, TTL: time.Minute})
+	for _, n := range slow.nodes {
+		n.pub = NewBatcher(slow.pub, time.Hour)
+	}
+	slow.nodes[0].Connect(ann)
+	slow.pub.next(t)
+	slow.nodes[0].Disconnect("u1")
+	slow.nodes[1].Connect(ann)
+	for _, n := range slow.nodes {
+		n.pub.(*Batcher).Flush()
+	}
+	slow.pub.none(t)
+}

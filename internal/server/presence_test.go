@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kin-comms/kinrt/internal/auth"
+	"github.com/kin-comms/kinrt/internal/config"
 	"github.com/kin-comms/kinrt/internal/events"
 )
 
@@ -97,6 +98,7 @@ func TestPresenceAPI(t *testing.T) {
 		t.Errorf("after bob's change ann sees %v", got)
 	}
 
+	srv.FlushPresence() // bob's change may wait for the end of sales's interval
 	end := events.SystemNotification{Level: "info", Message: endMarker, Target: events.Target{Kind: events.TargetAll}}
 	if err := srv.Broadcaster().BroadcastSystemNotification(t.Context(), end); err != nil {
 		t.Fatal(err)
@@ -115,5 +117,89 @@ func TestPresenceAPI(t *testing.T) {
 	}
 	if sawAway("cid") {
 		t.Error("cid (support) saw a sales user's presence")
+	}
+}
+
+// TestPresenceBatches: the changes of a department within one interval
+// reach its sockets and the admins as one event listing them all, and
+// nothing of it reaches another department.
+func TestPresenceBatches(t *testing.T) {
+	srv, hs := startServer(t, func(c *config.Config) { c.PresenceInterval = time.Hour })
+	type user struct{ id, dept, role string }
+	users := []user{{"ann", "sales", "agent"}, {"bob", "sales", "agent"}, {"cat", "sales", "supervisor"}, {"cid", "support", "agent"}, {"dan", "support", "agent"}, {"boss", "", "admin"}}
+	tokens := map[string]string{}
+	var specs []clientSpec
+	for _, u := range users {
+		tok, err := srv.Verifier().Mint(auth.Principal{UserID: u.id, Name: u.id, Role: u.role, Department: u.dept}, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens[u.id] = tok
+		specs = append(specs, clientSpec{Name: u.id, Auth: map[string]string{"token": tok}})
+	}
+	nc, results := startClients(t, hs.URL, specs)
+	for n, r := range results {
+		if string(r) != `"ok"` {
+			t.Fatalf("%s: %s", n, r)
+		}
+	}
+	// Everyone is connected; each department had its first event at once
+	// and waits for the interval's end for the rest. Now sales goes away.
+	for _, id := range []string{"ann", "bob", "cat"} {
+		req, _ := http.NewRequest(http.MethodPut, hs.URL+"/api/presence/me", strings.NewReader(`{"status":"away"}`))
+		req.Header.Set("Authorization", "Bearer "+tokens[id])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("PUT for %s: %v %v", id, resp, err)
+		}
+		resp.Body.Close()
+	}
+	srv.FlushPresence()
+	end := events.SystemNotification{Level: "info", Message: endMarker, Target: events.Target{Kind: events.TargetAll}}
+	if err := srv.Broadcaster().BroadcastSystemNotification(t.Context(), end); err != nil {
+		t.Fatal(err)
+	}
+	got := nc.received()
+	deptOf := map[string]string{}
+	for _, u := range users {
+		deptOf[u.id] = u.dept
+	}
+	for _, u := range users {
+		awayBatches := 0
+		for _, ev := range got[u.id] {
+			if string(ev[0]) != `"user_presence_updated"` {
+				continue
+			}
+			var e events.UserPresenceUpdated
+			if err := json.Unmarshal(ev[1], &e); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Validate(); err != nil {
+				t.Errorf("%s got an invalid event %s: %v", u.id, ev[1], err)
+			}
+			changes := e.Users
+			if changes == nil {
+				changes = []events.PresenceChange{{UserID: e.UserID, Status: e.Status}}
+			}
+			away := 0
+			for _, c := range changes {
+				if u.role != "admin" && deptOf[c.UserID] != u.dept {
+					t.Errorf("%s (%s) saw %s of %s: %s", u.id, u.dept, c.UserID, deptOf[c.UserID], ev[1])
+				}
+				if c.Status == "away" {
+					away++
+				}
+			}
+			if away > 0 {
+				awayBatches++
+				if away != 3 || len(changes) != 3 || e.Department != "sales" {
+					t.Errorf("%s: the away batch %s, want ann, bob and cat in one event", u.id, ev[1])
+				}
+			}
+		}
+		want := map[bool]int{true: 1, false: 0}[u.dept == "sales" || u.role == "admin"]
+		if awayBatches != want {
+			t.Errorf("%s saw %d away batches, want %d", u.id, awayBatches, want)
+		}
 	}
 }

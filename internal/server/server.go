@@ -42,6 +42,26 @@ var (
 	_ Presence = (*presence.RedisTracker)(nil)
 )
 
+// batchedPresence is a tracker that publishes through a Batcher (see
+// config.PresenceInterval); Close closes both.
+type batchedPresence struct {
+	Presence
+	batcher *presence.Batcher
+}
+
+func (b batchedPresence) Close() {
+	b.Presence.Close()
+	b.batcher.Close()
+}
+
+// FlushPresence publishes the presence changes waiting for the end of
+// their department's interval (KIN_PRESENCE_INTERVAL) now.
+func (s *Server) FlushPresence() {
+	if b, ok := s.presence.(batchedPresence); ok {
+		b.batcher.Flush()
+	}
+}
+
 // PresenceGrace is how long a user whose last connection closed still
 // counts as present: a page reload does not flicker to offline.
 const PresenceGrace = 5 * time.Second
@@ -96,14 +116,15 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	s.broadcaster.Observe(func(e events.Event) { s.metrics.events.WithLabelValues(e.EventName()).Inc() })
 	s.activity = newActivityWriter(s.store, log, s.metrics.activityDropped)
 	s.broadcaster.Observe(s.recordActivity)
+	batcher := presence.NewBatcher(s.broadcaster, cfg.PresenceInterval)
 	if s.cluster != nil {
 		ttl := cfg.PresenceTTL
 		if ttl <= 0 {
 			ttl = 30 * time.Second
 		}
-		s.presence = s.cluster.presence(cfg.RedisPrefix, s.broadcaster, ttl, log)
+		s.presence = batchedPresence{s.cluster.presence(cfg.RedisPrefix, batcher, ttl, log), batcher}
 	} else {
-		s.presence = presence.NewTracker(s.broadcaster, PresenceGrace)
+		s.presence = batchedPresence{presence.NewTracker(batcher, PresenceGrace), batcher}
 	}
 	if err := s.webhooks(); err != nil {
 		s.presence.Close()

@@ -227,6 +227,7 @@ export interface UserPresenceUpdatedInput extends Partial<EventMeta> {
   status: 'online' | 'away' | 'busy' | 'offline';
   lastSeenAt?: string | Date;
   version?: number;
+  users?: { userId: string; name?: string; role?: string; status: 'online' | 'away' | 'busy' | 'offline'; lastSeenAt?: string | Date; version?: number }[];
 }
 
 /**

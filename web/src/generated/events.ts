@@ -168,6 +168,7 @@ export interface UserPresenceUpdated extends EventMeta {
   status: 'online' | 'away' | 'busy' | 'offline';
   lastSeenAt: string;
   version?: number;
+  users?: PresenceChange[];
 }
 
 export interface SystemNotification extends EventMeta {
@@ -176,6 +177,15 @@ export interface SystemNotification extends EventMeta {
   message: string;
   target: Target;
   link?: string;
+}
+
+export interface PresenceChange {
+  userId: string;
+  name?: string;
+  role?: string;
+  status: 'online' | 'away' | 'busy' | 'offline';
+  lastSeenAt?: string;
+  version?: number;
 }
 
 export interface Target {

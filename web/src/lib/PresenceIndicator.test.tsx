@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { describe, expect, it } from "vitest";
 import { installFetch } from "../test/fakeFetch";
 import { fakeSockets } from "../test/fakeSocket";
+import type { UserPresenceUpdated } from "../generated/events";
 import { presence } from "../test/fixtures";
 import { renderWithSocket } from "../test/render";
 import { PresenceIndicator, TeamPresence } from "./PresenceIndicator";
@@ -42,6 +43,24 @@ describe("TeamPresence", () => {
     expect(names()).toEqual(["Bob: Online", "Cy: Online", "Ada: Away"]);
     act(() => socket.serverEmit("user_presence_updated", presence({ userId: "u-dee", name: "Dee", status: "busy" })));
     expect(names()).toEqual(["Bob: Online", "Cy: Online", "Dee: Busy", "Ada: Away"]);
+  });
+
+  it("applies a batched user_presence_updated: every user of it", async () => {
+    installFetch({ "GET /api/presence": () => ({ body: { items: team, nextCursor: null } }) });
+    const { socket } = renderWithSocket(<TeamPresence />);
+    const list = await screen.findByRole("list", { name: "Team" });
+    const names = () => within(list).getAllByRole("img").map((i) => i.getAttribute("aria-label"));
+    const at = "2025-01-15T12:01:00Z";
+    const batch: UserPresenceUpdated = {
+      ...presence({ userId: "u-cy", name: "Cy", status: "online", department: "support", lastSeenAt: at, version: 2 }),
+      users: [
+        { userId: "u-cy", name: "Cy", status: "online", lastSeenAt: at, version: 2 },
+        { userId: "u-ada", name: "Ada", status: "busy", lastSeenAt: at, version: 3 },
+        { userId: "u-eve", name: "Eve", role: "agent", status: "online", lastSeenAt: at, version: 1 },
+      ],
+    };
+    act(() => socket.serverEmit("user_presence_updated", batch));
+    expect(names()).toEqual(["Bob: Online", "Cy: Online", "Eve: Online", "Ada: Busy"]);
   });
 
   it("reloads the list after a reconnection that was not recovered", async () => {

@@ -32,6 +32,7 @@ export {
   presenceReducer,
   initialPresence,
   parsePresenceUser,
+  parsePresenceEvent,
   sortPresence,
   presenceList,
   SETTABLE_STATUSES,

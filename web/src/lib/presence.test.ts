@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   initialPresence,
+  parsePresenceEvent,
   parsePresenceUser,
   presenceList,
   presenceReducer,
@@ -98,5 +99,75 @@ describe("parsePresenceUser", () => {
     expect(parsePresenceUser({ userId: "a", status: "sleeping" })).toBeNull();
     expect(parsePresenceUser({ status: "online" })).toBeNull();
     expect(parsePresenceUser(undefined)).toBeNull();
+  });
+});
+
+describe("batches", () => {
+  const batch = {
+    id: "e1",
+    occurredAt: "2025-01-01T00:05:00Z",
+    userId: "a",
+    department: "sales",
+    status: "online",
+    lastSeenAt: "2025-01-01T00:00:00Z",
+    version: 5,
+    users: [
+      { userId: "a", name: "Ada", status: "online", lastSeenAt: "2025-01-01T00:00:00Z", version: 5 },
+      { userId: "b", name: "Bob", role: "agent", status: "busy", version: 2 },
+      { userId: "", status: "online" },
+      { userId: "c", status: "dancing" },
+      null,
+      { userId: "d", department: "support", status: "offline", lastSeenAt: "2025-01-01T00:00:00Z", version: 9 },
+    ],
+  };
+
+  it("parses every valid entry of a batch, in the batch's department", () => {
+    const users = parsePresenceEvent(batch);
+    expect(users.map((x) => [x.userId, x.status, x.department, x.version])).toEqual([
+      ["a", "online", "sales", 5],
+      ["b", "busy", "sales", 2],
+      ["d", "offline", "sales", 9],
+    ]);
+    expect(users[1]).toMatchObject({ name: "Bob", role: "agent", lastSeenAt: "2025-01-01T00:05:00Z" });
+  });
+
+  it("parses a single update as one change, and junk as none", () => {
+    const { users: _u, ...single } = batch;
+    expect(parsePresenceEvent(single).map((x) => x.userId)).toEqual(["a"]);
+    expect(parsePresenceEvent(null)).toEqual([]);
+    expect(parsePresenceEvent({ users: "x" })).toEqual([]);
+    expect(parsePresenceEvent({ department: "sales", users: [] })).toEqual([]);
+  });
+
+  it("applies a batch in one step, each user by its version", () => {
+    let s = presenceReducer(initialPresence, {
+      type: "snapshot",
+      items: [
+        { ...u("a", "offline"), version: 7 },
+        { ...u("b", "offline", "Bob"), version: 1 },
+      ],
+      requestedAt: 0,
+    });
+    const before = s.seq;
+    s = presenceReducer(s, { type: "batch", users: parsePresenceEvent(batch) });
+    expect(s.seq).toBe(before + 1);
+    const byId = Object.fromEntries(presenceList(s).map((x) => [x.userId, x.status]));
+    // a is at version 7 already: the batch's version 5 is older.
+    expect(byId).toEqual({ a: "offline", b: "busy", d: "offline" });
+  });
+
+  it("returns the same state for a batch of only older changes", () => {
+    const s = presenceReducer(initialPresence, { type: "update", user: { ...u("a", "offline"), version: 9 } });
+    expect(presenceReducer(s, { type: "batch", users: [{ ...u("a", "online"), version: 3 }] })).toBe(s);
+    expect(presenceReducer(s, { type: "batch", users: [] })).toBe(s);
+  });
+
+  it("does not let an older snapshot undo a batch", () => {
+    let s = initialPresence;
+    const requestedAt = s.seq;
+    s = presenceReducer(s, { type: "batch", users: [u("a", "online"), u("b", "away")] });
+    s = presenceReducer(s, { type: "snapshot", items: [u("a", "offline"), u("b", "offline")], requestedAt });
+    const byId = Object.fromEntries(presenceList(s).map((x) => [x.userId, x.status]));
+    expect(byId).toEqual({ a: "online", b: "away" });
   });
 });

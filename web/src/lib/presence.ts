@@ -28,7 +28,9 @@ export interface PresenceState {
 
 export type PresenceAction =
   | { type: "snapshot"; items: readonly PresenceUser[]; requestedAt: number }
-  | { type: "update"; user: PresenceUser };
+  | { type: "update"; user: PresenceUser }
+  /** Several users' changes at once (a batched user_presence_updated): each applied as an update. */
+  | { type: "batch"; users: readonly PresenceUser[] };
 
 export const initialPresence: PresenceState = { users: {}, seq: 0, loaded: false };
 
@@ -54,12 +56,41 @@ export function parsePresenceUser(raw: unknown): PresenceUser | null {
 }
 
 /**
+ * The changes a user_presence_updated payload carries. A batch (the
+ * service coalesces a department's changes within KIN_PRESENCE_INTERVAL)
+ * lists them in `users`, all of the batch's department (an entry's
+ * lastSeenAt, absent but for offline users, is the batch's occurredAt); a
+ * single update is the payload itself. Invalid entries are left out.
+ */
+export function parsePresenceEvent(raw: unknown): PresenceUser[] {
+  if (raw === null || typeof raw !== "object") return [];
+  const r = raw as Record<string, unknown>;
+  if (!Array.isArray(r.users)) {
+    const one = parsePresenceUser(raw);
+    return one ? [one] : [];
+  }
+  const department = typeof r.department === "string" ? r.department : "";
+  const at = typeof r.occurredAt === "string" ? r.occurredAt : "";
+  const out: PresenceUser[] = [];
+  for (const entry of r.users) {
+    if (entry === null || typeof entry !== "object") continue;
+    const e = entry as Record<string, unknown>;
+    // An entry's department is the batch's, whatever the entry says; an
+    // entry without lastSeenAt (all but offline ones) was seen at the batch's time.
+    const user = parsePresenceUser({ lastSeenAt: at, ...e, department });
+    if (user) out.push(user);
+  }
+  return out;
+}
+
+/**
  * The team's presence. A snapshot (GET /api/presence) replaces the list,
  * except for the users updated live after it was requested: the snapshot is
  * older than those, and for the users it holds at an older version. An update
  * (user_presence_updated, or PUT /api/presence/me's answer) upserts one user,
  * unless the user is already at a later version: the nodes of a cluster
- * publish concurrently, so a late event can carry an older change.
+ * publish concurrently, so a late event can carry an older change. A batch
+ * (parsePresenceEvent) applies each of its users as an update, in one step.
  */
 export function presenceReducer(state: PresenceState, action: PresenceAction): PresenceState {
   switch (action.type) {
@@ -72,16 +103,40 @@ export function presenceReducer(state: PresenceState, action: PresenceAction): P
       return { ...state, users, loaded: true };
     }
     case "update": {
-      const prev = state.users[action.user.userId];
-      if (prev && newer(prev, action.user)) return state; // a late event of an older change
       const seq = state.seq + 1;
-      const merged = { ...prev, ...action.user, seq };
-      // Keep known name and role when an update leaves them out.
-      if (!action.user.name && prev?.name) merged.name = prev.name;
-      if (!action.user.role && prev?.role) merged.role = prev.role;
-      return { ...state, seq, users: { ...state.users, [action.user.userId]: merged } };
+      const users = upsert(state.users, action.user, seq, false);
+      return users === state.users ? state : { ...state, seq, users };
+    }
+    case "batch": {
+      // One new state for the whole batch, however many users it holds.
+      const seq = state.seq + 1;
+      let users = state.users;
+      for (const user of action.users) users = upsert(users, user, seq, users !== state.users);
+      return users === state.users ? state : { ...state, seq, users };
     }
   }
+}
+
+/**
+ * users with user upserted at seq, unless users holds a later change of
+ * the user (then users itself). owned: users is a copy made for this
+ * action, which may be written in place.
+ */
+function upsert(
+  users: PresenceState["users"],
+  user: PresenceUser,
+  seq: number,
+  owned: boolean,
+): PresenceState["users"] {
+  const prev = users[user.userId];
+  if (prev && newer(prev, user)) return users; // a late event of an older change
+  const merged = { ...prev, ...user, seq };
+  // Keep known name and role when an update leaves them out.
+  if (!user.name && prev?.name) merged.name = prev.name;
+  if (!user.role && prev?.role) merged.role = prev.role;
+  const out = owned ? users : { ...users };
+  out[user.userId] = merged;
+  return out;
 }
 
 /** Whether a is a later change of the user than b, by their versions (when both have one). */

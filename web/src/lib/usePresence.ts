@@ -3,6 +3,7 @@ import type { EventName } from "../generated/events.js";
 import type { Page } from "./api.js";
 import {
   initialPresence,
+  parsePresenceEvent,
   parsePresenceUser,
   presenceList,
   presenceReducer,
@@ -45,7 +46,8 @@ export interface PresenceResult {
 }
 
 /**
- * The team's presence: GET /api/presence, kept live by user_presence_updated,
+ * The team's presence: GET /api/presence, kept live by user_presence_updated
+ * (single changes and batches),
  * loaded again on the first connection and after every reconnection that was
  * not recovered; and my own status, set with setMyStatus.
  */
@@ -62,8 +64,8 @@ export function usePresence({ enabled = true, myUserId: givenUserId }: UsePresen
   seqRef.current = state.seq;
 
   useSocketEvent(enabled ? PRESENCE_EVENTS : NO_EVENTS, (_event, payload) => {
-    const user = parsePresenceUser(payload);
-    if (user) dispatch({ type: "update", user });
+    const users = parsePresenceEvent(payload);
+    if (users.length > 0) dispatch({ type: "batch", users });
   });
 
   const needList = connects <= 1 || !recovered;
