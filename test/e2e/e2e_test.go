@@ -24,10 +24,12 @@ import (
 )
 
 // startService runs the demo service (sign-in page, generated secrets) on
-// a random port, with the internal API enabled.
+// a random port, with the internal API enabled, and without the demo's
+// simulated agents: their presence would keep a user the test signs out
+// online (as a simulated connection), at random.
 func startService(t *testing.T) (config.Config, *httptest.Server) {
 	t.Helper()
-	cfg, err := config.Load([]string{"--demo"}, func(string) string { return "" })
+	cfg, err := config.Load([]string{"--demo", "--simulate=false"}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +110,7 @@ func TestDashboardInChromium(t *testing.T) {
 	if _, err := os.Stat(chromium); err != nil {
 		testenv.Missing(t, "%s not found: scripts/test installs Debian's chromium", chromium)
 	}
-	cfg, err := config.Load([]string{"--demo"}, func(string) string { return "" })
+	cfg, err := config.Load([]string{"--demo", "--simulate=false"}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
