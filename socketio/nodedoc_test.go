@@ -59,6 +59,9 @@ var docNames = map[string]map[string]reflect.Type{
 		"ReasonForcedClose":       reflect.TypeOf(socketio.ReasonForcedClose),
 		"ReasonForcedServerClose": reflect.TypeOf(socketio.ReasonForcedServerClose),
 		"ReasonSlowConsumer":      reflect.TypeOf(socketio.ReasonSlowConsumer),
+		// Examples the page points to (package socketio_test).
+		"ExampleRemoteSocket":             reflect.TypeOf(ExampleRemoteSocket),
+		"ExampleMemoryAdapter_roomEvents": reflect.TypeOf(ExampleMemoryAdapter_roomEvents),
 	},
 	"engineio": {
 		"CORS":             typeOf[engineio.CORS](),
