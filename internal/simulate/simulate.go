@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -34,7 +35,8 @@ type Config struct {
 	// Target is where the service listens, such as http://127.0.0.1:3000.
 	Target string
 	// PublicURL is the URL the service believes Twilio calls (its
-	// KIN_PUBLIC_URL): the signatures cover it. Default: Target.
+	// KIN_PUBLIC_URL): the signatures cover it. Default:
+	// DefaultPublicURL(Target).
 	PublicURL string
 	// AuthToken is the service's TWILIO_AUTH_TOKEN.
 	AuthToken string
@@ -84,7 +86,7 @@ func New(cfg Config) (*Simulator, error) {
 		return nil, fmt.Errorf("simulate: target, auth token and numbers are required")
 	}
 	if cfg.PublicURL == "" {
-		cfg.PublicURL = cfg.Target
+		cfg.PublicURL = DefaultPublicURL(cfg.Target)
 	}
 	cfg.Target = strings.TrimRight(cfg.Target, "/")
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
@@ -100,6 +102,45 @@ func New(cfg Config) (*Simulator, error) {
 	var seed [16]byte
 	_, _ = rand.Read(seed[:])
 	return &Simulator{cfg: cfg, rng: mrand.New(mrand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))}, nil
+}
+
+// DefaultPublicURL is the public URL a service at target has unless its
+// KIN_PUBLIC_URL says otherwise: target, its loopback host (127.0.0.1,
+// ::1) written localhost, as the service's default is
+// http://localhost:PORT.
+func DefaultPublicURL(target string) string {
+	u, err := url.Parse(target)
+	if err != nil || u.Host == "" {
+		return target
+	}
+	if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsLoopback() {
+		port := u.Port()
+		u.Host = "localhost"
+		if port != "" {
+			u.Host = "localhost:" + port
+		}
+	}
+	return strings.TrimRight(u.String(), "/")
+}
+
+// PublicURL returns the public URL the simulator signs for.
+func (s *Simulator) PublicURL() string { return s.cfg.PublicURL }
+
+// SignatureError is a webhook the service refused (403) as not signed by
+// Twilio: the simulator's URL or auth token are not the service's.
+type SignatureError struct {
+	// SignedURL is the URL the simulator signed.
+	SignedURL string
+	// Service is the service's explanation (its {"error": …}), if any.
+	Service string
+}
+
+func (e *SignatureError) Error() string {
+	msg := "simulate: the service refused the signature (403) of a webhook signed for " + e.SignedURL
+	if e.Service != "" {
+		msg += "; the service said: " + e.Service
+	}
+	return msg
 }
 
 // Run sends one sequence every 1/rate seconds until ctx is done, and
@@ -185,7 +226,14 @@ func (s *Simulator) send(ctx context.Context, st step) error {
 	if err != nil {
 		return fmt.Errorf("simulate: %s: %w", st.path, err)
 	}
-	resp.Body.Close()
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusForbidden {
+		var body struct {
+			Error string `json:"error"`
+		}
+		_ = json.NewDecoder(io.LimitReader(resp.Body, 4<<10)).Decode(&body)
+		return &SignatureError{SignedURL: s.cfg.PublicURL + st.path, Service: body.Error}
+	}
 	if resp.StatusCode >= 300 {
 		return fmt.Errorf("simulate: %s answered %d", st.path, resp.StatusCode)
 	}
