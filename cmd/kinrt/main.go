@@ -106,25 +106,31 @@ func run(args []string) error {
 	// go-redis reports every failed dial; the service logs an outage once
 	// (and when it ends), so those go to debug.
 	redis.SetLogger(redisLog{log})
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
 	if cfg.Demo {
 		log.Warn("DEMO MODE: demo users, demo settings and generated secrets; never use this in production")
-		path, created, err := cfg.KeepDemoSecrets(ln.Addr())
+		path, created, err := cfg.KeepDemoSecrets(cfg.Addr)
 		if err != nil {
-			_ = ln.Close()
 			return err
 		}
 		log.Info("demo: generated secrets kept for restarts, token and simulate (mode 0600)", "file", path, "created", created)
 	}
 	srv, err := server.New(cfg, log)
 	if err != nil {
-		_ = ln.Close()
 		return err
 	}
 	httpSrv := srv.HTTPServer()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		_ = srv.Close()
+		return err
+	}
+	if _, port, _ := net.SplitHostPort(cfg.Addr); cfg.Demo && port == "0" { // the file names the port taken
+		if _, _, err := cfg.KeepDemoSecrets(ln.Addr().String()); err != nil {
+			_ = ln.Close()
+			_ = srv.Close()
+			return err
+		}
+	}
 
 	// The admin listener (metrics, and profiles when KIN_PPROF_ADDR is
 	// its address), and profiles on a listener of their own otherwise.

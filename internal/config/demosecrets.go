@@ -74,10 +74,10 @@ func ReadDemoSecrets(path string) (DemoSecrets, error) {
 // in the DemoSecretsFile of its data folder replace those Load generated,
 // and the generated ones are stored for next time (the file, created with
 // permissions 0600, is rewritten atomically with the public URL and
-// listen address, which target names). Secrets the configuration was
-// given are used and never written. It returns the file's path and
-// whether it was created.
-func (c *Config) KeepDemoSecrets(target net.Addr) (path string, created bool, err error) {
+// listen address addr, host:port). Secrets the configuration was given
+// are used and never written. Called again, it changes nothing but the
+// address. It returns the file's path and whether it was created.
+func (c *Config) KeepDemoSecrets(addr string) (path string, created bool, err error) {
 	if !c.Demo {
 		return "", false, errors.New("demo secrets: not in demo mode")
 	}
@@ -102,18 +102,15 @@ func (c *Config) KeepDemoSecrets(target net.Addr) (path string, created bool, er
 		}
 		d.TwilioAuthToken = c.TwilioAuthToken
 	}
-	d.Note, d.PublicURL, d.Target = demoSecretsNote, c.PublicURL, loopbackURL(target)
+	d.Note, d.PublicURL, d.Target = demoSecretsNote, c.PublicURL, loopbackURL(addr)
 	return path, created, writeDemoSecrets(path, d)
 }
 
-// loopbackURL is the http URL of a listener's address, its unspecified
-// host (all interfaces) replaced by 127.0.0.1.
-func loopbackURL(a net.Addr) string {
-	if a == nil {
-		return ""
-	}
-	host, port, err := net.SplitHostPort(a.String())
-	if err != nil {
+// loopbackURL is the http URL of a listen address (host:port), its
+// unspecified host (all interfaces) replaced by 127.0.0.1.
+func loopbackURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "0" {
 		return ""
 	}
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
