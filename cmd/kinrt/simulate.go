@@ -63,7 +63,7 @@ func demoTraffic(ctx context.Context, cfg config.Config, srv *server.Server, tar
 func simulateCmd(args []string) error {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	target := fs.String("target", "", "the service's address (default: the demo's with --demo, else http://127.0.0.1:3000)")
-	public := fs.String("public-url", os.Getenv("KIN_PUBLIC_URL"), "the service's KIN_PUBLIC_URL, which the signatures cover (default: the demo's with --demo, else --target, a loopback one as http://localhost:PORT)")
+	public := fs.String("public-url", os.Getenv("KIN_PUBLIC_URL"), "the service's KIN_PUBLIC_URL, which the signatures cover (default: the demo's with --demo, else --target, a loopback one as http://localhost:PORT, then as it is if refused)")
 	token := fs.String("twilio-auth-token", os.Getenv("TWILIO_AUTH_TOKEN"), "the service's TWILIO_AUTH_TOKEN (default: the demo's with --demo)")
 	numbers := fs.String("numbers", "sales=+15550001111,support=+15550002222", "department=number,… of our Twilio numbers")
 	rate := fs.Float64("rate", 1, "sequences per second")

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
@@ -36,7 +37,8 @@ type Config struct {
 	Target string
 	// PublicURL is the URL the service believes Twilio calls (its
 	// KIN_PUBLIC_URL): the signatures cover it. Default:
-	// DefaultPublicURL(Target).
+	// DefaultPublicURL(Target), or Target itself when the service refuses
+	// the first webhook signed for that.
 	PublicURL string
 	// AuthToken is the service's TWILIO_AUTH_TOKEN.
 	AuthToken string
@@ -77,7 +79,8 @@ type TaskRouter struct {
 type Simulator struct {
 	cfg       Config
 	rng       *mrand.Rand
-	noReplies bool // the service cannot send SMS
+	noReplies bool   // the service cannot send SMS
+	otherURL  string // with a defaulted PublicURL, the other guess until one is accepted
 }
 
 // New returns a Simulator.
@@ -85,10 +88,17 @@ func New(cfg Config) (*Simulator, error) {
 	if cfg.Target == "" || cfg.AuthToken == "" || len(cfg.Numbers) == 0 {
 		return nil, fmt.Errorf("simulate: target, auth token and numbers are required")
 	}
-	if cfg.PublicURL == "" {
-		cfg.PublicURL = DefaultPublicURL(cfg.Target)
-	}
 	cfg.Target = strings.TrimRight(cfg.Target, "/")
+	otherURL := ""
+	if cfg.PublicURL == "" {
+		// A loopback service's public URL is http://localhost:PORT by
+		// default, or its address when it listens on 127.0.0.1 alone:
+		// the first guess refused, the other is tried.
+		cfg.PublicURL = DefaultPublicURL(cfg.Target)
+		if cfg.PublicURL != cfg.Target {
+			otherURL = cfg.Target
+		}
+	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: 15 * time.Second}
@@ -101,7 +111,7 @@ func New(cfg Config) (*Simulator, error) {
 	}
 	var seed [16]byte
 	_, _ = rand.Read(seed[:])
-	return &Simulator{cfg: cfg, rng: mrand.New(mrand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))}, nil
+	return &Simulator{cfg: cfg, otherURL: otherURL, rng: mrand.New(mrand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))}, nil
 }
 
 // DefaultPublicURL is the public URL a service at target has unless its
@@ -216,6 +226,20 @@ func (s *Simulator) sendAll(ctx context.Context, steps []step) error {
 func (s *Simulator) send(ctx context.Context, st step) error {
 	st.form.Set("AccountSid", s.cfg.AccountSID)
 	st.form.Set("ApiVersion", "2010-04-01")
+	err := s.post(ctx, st)
+	var se *SignatureError
+	if s.otherURL != "" && errors.As(err, &se) {
+		s.cfg.PublicURL = s.otherURL // the defaulted public URL was the wrong guess
+		err = s.post(ctx, st)
+	}
+	if err == nil {
+		s.otherURL = "" // the service's public URL is known
+	}
+	return err
+}
+
+// post sends one webhook, signed for the public URL.
+func (s *Simulator) post(ctx context.Context, st step) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.Target+st.path, strings.NewReader(st.form.Encode()))
 	if err != nil {
 		return err

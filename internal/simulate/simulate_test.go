@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/kin-comms/kinrt/internal/twilio"
 )
 
 func TestDefaultPublicURL(t *testing.T) {
@@ -55,5 +57,40 @@ func TestSignatureError(t *testing.T) {
 	status = http.StatusInternalServerError
 	if err := sim.Sequence(context.Background()); err == nil || errors.As(err, &se) {
 		t.Errorf("500: %v, want a plain error", err)
+	}
+}
+
+// TestLoopbackPublicURLGuess: aimed at a loopback service without a public
+// URL, the simulator's webhooks are accepted whether the service's public
+// URL is http://localhost:PORT (its default) or its 127.0.0.1 address (its
+// default when it listens on 127.0.0.1 alone).
+func TestLoopbackPublicURLGuess(t *testing.T) {
+	for _, localhost := range []bool{true, false} {
+		var v *twilio.Verifier
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, err := v.Read(w, r); err != nil {
+				w.WriteHeader(http.StatusForbidden)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		public := ts.URL
+		if localhost {
+			public = DefaultPublicURL(ts.URL)
+		}
+		v, _ = twilio.NewVerifier("tok", public)
+		sim, err := New(Config{Target: ts.URL, AuthToken: "tok", Numbers: map[string]string{"sales": "+15550001111"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 5; i++ {
+			if err := sim.Sequence(context.Background()); err != nil {
+				t.Fatalf("service's public URL %s: sequence %d: %v", public, i, err)
+			}
+		}
+		if sim.PublicURL() != public {
+			t.Errorf("service's public URL %s: the simulator signs for %s", public, sim.PublicURL())
+		}
+		ts.Close()
 	}
 }
