@@ -14,7 +14,9 @@
 // SOCKET_IO_CORS_ORIGIN, DATABASE_URL, REDIS_URL, KIN_INTERNAL_API_KEY,
 // KIN_PUBLIC_URL, KIN_NUMBER_DEPARTMENTS, KIN_ADMIN_ADDR, KIN_LOG_FORMAT,
 // KIN_LOG_LEVEL, …); flags override it. --demo runs without a secret of
-// its own, for local development. The metrics are served on the admin listener
+// its own, for local development: the secrets it generates are kept in
+// data/demo-secrets.json (config.KeepDemoSecrets), where token --demo and
+// simulate --demo find them. The metrics are served on the admin listener
 // (KIN_ADMIN_ADDR, 127.0.0.1:9464 unless set; "off" turns it off), not on
 // the public one.
 package main
