@@ -3,17 +3,20 @@
 //	kinrt serve [flags]   run the service (kinrt serve -h lists the flags)
 //	kinrt migrate [--database-url URL]
 //	                      apply the embedded database migrations and exit
-//	kinrt simulate --target URL [--rate N] [--duration D]
+//	kinrt simulate [--demo] [--target URL] [--rate N] [--duration D]
 //	                      send simulated, signed Twilio webhooks to a service
-//	kinrt token --user ID --role ROLE [--department D] [--name N] [--email E] [--ttl 1h]
+//	kinrt token [--demo] --user ID --role ROLE [--department D] [--name N] [--email E] [--ttl 1h]
 //	                      print a NextAuth session token signed with
 //	                      NEXTAUTH_SECRET, for tests and tools
+//	kinrt help            list the commands
 //
 // Configuration comes from the environment (NEXTAUTH_SECRET, PORT,
 // SOCKET_IO_CORS_ORIGIN, DATABASE_URL, REDIS_URL, KIN_INTERNAL_API_KEY,
 // KIN_PUBLIC_URL, KIN_NUMBER_DEPARTMENTS, KIN_ADMIN_ADDR, KIN_LOG_FORMAT,
 // KIN_LOG_LEVEL, …); flags override it. --demo runs without a secret of
-// its own, for local development. The metrics are served on the admin listener
+// its own, for local development: the secrets it generates are kept in
+// data/demo-secrets.json (config.KeepDemoSecrets), where token --demo and
+// simulate --demo find them. The metrics are served on the admin listener
 // (KIN_ADMIN_ADDR, 127.0.0.1:9464 unless set; "off" turns it off), not on
 // the public one.
 package main
@@ -23,6 +26,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -41,24 +45,60 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "kinrt:", err)
-		os.Exit(2)
+	os.Exit(mainCode(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// usage lists the commands, one line each.
+const usage = `usage: kinrt <command> [flags]
+
+commands:
+  serve      run the service; --demo runs it with demo users, a fake Twilio and simulated traffic
+  migrate    apply the embedded database migrations and exit
+  simulate   send simulated, signed Twilio webhooks to a running service (--demo: to the demo)
+  token      print a session token for a user, for tests and tools (--demo: the demo's)
+  help       print this list
+
+"kinrt <command> -h" lists a command's flags.
+`
+
+// usageError is a command line without a known command.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg + "\n" + usage }
+
+// mainCode runs the command line and returns the exit status: 0 when it
+// succeeded or help was asked for, 2 otherwise.
+func mainCode(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 1 && (args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprint(stdout, usage)
+		return 0
 	}
+	err := run(args)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp): // a command's -h: its flags are printed
+		return 0
+	case errors.As(err, new(usageError)):
+		fmt.Fprint(stderr, err)
+	default:
+		fmt.Fprintln(stderr, "kinrt:", err)
+	}
+	return 2
 }
 
 func run(args []string) error {
-	if len(args) > 0 && args[0] == "token" {
+	if len(args) == 0 {
+		return usageError{"kinrt: no command given"}
+	}
+	switch args[0] {
+	case "token":
 		return token(args[1:])
-	}
-	if len(args) > 0 && args[0] == "simulate" {
+	case "simulate":
 		return simulateCmd(args[1:])
-	}
-	if len(args) > 0 && args[0] == "migrate" {
+	case "migrate":
 		return migrate(args[1:])
-	}
-	if len(args) == 0 || args[0] != "serve" {
-		return errors.New("usage: kinrt serve [--addr host:port] [--demo] [...] | kinrt token --user ID --role ROLE [...]")
+	case "serve":
+	default:
+		return usageError{fmt.Sprintf("kinrt: unknown command %q", args[0])}
 	}
 	cfg, err := config.Load(args[1:], os.Getenv)
 	if err != nil {
@@ -69,7 +109,12 @@ func run(args []string) error {
 	// (and when it ends), so those go to debug.
 	redis.SetLogger(redisLog{log})
 	if cfg.Demo {
-		log.Warn("DEMO MODE: generated session secret, demo settings; never use this in production")
+		log.Warn("DEMO MODE: demo users, demo settings and generated secrets; never use this in production")
+		path, created, err := cfg.KeepDemoSecrets(cfg.Addr)
+		if err != nil {
+			return err
+		}
+		log.Info("demo: generated secrets kept for restarts, token and simulate (mode 0600)", "file", path, "created", created)
 	}
 	srv, err := server.New(cfg, log)
 	if err != nil {
@@ -80,6 +125,13 @@ func run(args []string) error {
 	if err != nil {
 		_ = srv.Close()
 		return err
+	}
+	if _, port, _ := net.SplitHostPort(cfg.Addr); cfg.Demo && port == "0" { // the file names the port taken
+		if _, _, err := cfg.KeepDemoSecrets(ln.Addr().String()); err != nil {
+			_ = ln.Close()
+			_ = srv.Close()
+			return err
+		}
 	}
 
 	// The admin listener (metrics, and profiles when KIN_PPROF_ADDR is
@@ -118,6 +170,9 @@ func run(args []string) error {
 	log.Info("listening", "addr", ln.Addr().String(), "config", cfg.Redacted())
 	if cfg.Demo {
 		log.Warn("DEMO MODE: sign in at " + cfg.PublicURL + "/signin")
+		for _, c := range demoCommands(cfg) {
+			log.Warn("DEMO MODE: "+c.what+", from this folder", "run", c.cmd)
+		}
 		if cfg.Simulate {
 			go demoTraffic(ctx, cfg, srv, "http://"+ln.Addr().String(), log)
 		}
@@ -185,18 +240,31 @@ func token(args []string) error {
 	fs.StringVar(&p.Name, "name", "", "display name")
 	fs.StringVar(&p.Email, "email", "", "email")
 	ttl := fs.Duration("ttl", time.Hour, "lifetime")
+	demo := demoFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("token: unexpected argument %q", fs.Arg(0))
+	}
+	if demo.on() {
+		p = demoPrincipal(p)
+	}
 	if p.UserID == "" || p.Role == "" {
-		return errors.New("token: --user and --role are required")
+		return errors.New("token: --user and --role are required (with --demo, --user alone: a demo user, demo-admin by default)")
 	}
-	secret := os.Getenv("NEXTAUTH_SECRET")
-	if secret == "" {
-		secret = os.Getenv("AUTH_SECRET")
+	secret := firstEnv("NEXTAUTH_SECRET", "AUTH_SECRET")
+	if secret == "" && demo.on() {
+		d, err := demo.read()
+		if err != nil {
+			return fmt.Errorf("token: %w", err)
+		}
+		if secret = d.NextAuthSecret; secret == "" {
+			return fmt.Errorf("token: %s holds no session secret: the demo was given NEXTAUTH_SECRET, set it here too", demo.path())
+		}
 	}
 	if secret == "" {
-		return errors.New("token: NEXTAUTH_SECRET (or AUTH_SECRET) is required")
+		return errors.New("token: NEXTAUTH_SECRET (or AUTH_SECRET) is required; --demo reads the secret of kinrt serve --demo started in this folder")
 	}
 	v, err := auth.NewVerifier(auth.Options{Secrets: []string{secret}})
 	if err != nil {
@@ -218,7 +286,7 @@ func migrate(args []string) error {
 		return err
 	}
 	if *url == "" {
-		*url = "sqlite:./data/kin.db"
+		*url = config.DefaultDatabaseURL
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

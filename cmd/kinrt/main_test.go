@@ -17,6 +17,7 @@ import (
 func TestRunRefusesBadConfiguration(t *testing.T) {
 	t.Setenv("NEXTAUTH_SECRET", "")
 	t.Setenv("AUTH_SECRET", "")
+	t.Setenv("DATABASE_URL", "sqlite:"+filepath.Join(t.TempDir(), "kin.db")) // the demo's files go there
 	tests := []struct {
 		args []string
 		want string

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -12,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kin-comms/kinrt/internal/auth"
 	"github.com/kin-comms/kinrt/internal/config"
 	"github.com/kin-comms/kinrt/internal/server"
 	"github.com/kin-comms/kinrt/internal/simulate"
@@ -60,18 +62,37 @@ func demoTraffic(ctx context.Context, cfg config.Config, srv *server.Server, tar
 // simulateCmd is `kinrt simulate`: signed webhook sequences to a service.
 func simulateCmd(args []string) error {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
-	target := fs.String("target", "http://127.0.0.1:3000", "the service's address")
-	public := fs.String("public-url", os.Getenv("KIN_PUBLIC_URL"), "the service's KIN_PUBLIC_URL (default: --target)")
-	token := fs.String("twilio-auth-token", os.Getenv("TWILIO_AUTH_TOKEN"), "the service's TWILIO_AUTH_TOKEN")
+	target := fs.String("target", "", "the service's address (default: the demo's with --demo, else http://127.0.0.1:3000)")
+	public := fs.String("public-url", os.Getenv("KIN_PUBLIC_URL"), "the service's KIN_PUBLIC_URL, which the signatures cover (default: the demo's with --demo, else --target, a loopback one as http://localhost:PORT, then as it is if refused)")
+	token := fs.String("twilio-auth-token", os.Getenv("TWILIO_AUTH_TOKEN"), "the service's TWILIO_AUTH_TOKEN (default: the demo's with --demo)")
 	numbers := fs.String("numbers", "sales=+15550001111,support=+15550002222", "department=number,… of our Twilio numbers")
 	rate := fs.Float64("rate", 1, "sequences per second")
 	duration := fs.Duration("duration", time.Minute, "how long to run")
-	apiToken := fs.String("api-token", os.Getenv("KIN_SIMULATE_API_TOKEN"), "a session token of an admin (kinrt token): SMS conversations get replies sent through the service's API, and their status callbacks (KIN_SIMULATE_API_TOKEN)")
+	apiToken := fs.String("api-token", os.Getenv("KIN_SIMULATE_API_TOKEN"), "a session token of an admin (kinrt token): SMS conversations get replies sent through the service's API, and their status callbacks (KIN_SIMULATE_API_TOKEN; with --demo, the demo's admin)")
+	demo := demoFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("simulate: unexpected argument %q", fs.Arg(0))
+	}
+	if demo.on() {
+		d, err := demo.read()
+		if err != nil {
+			return fmt.Errorf("simulate: %w", err)
+		}
+		*target = cmp.Or(*target, d.Target)
+		*public = cmp.Or(*public, d.PublicURL)
+		*token = cmp.Or(*token, d.TwilioAuthToken)
+		if secret := cmp.Or(firstEnv("NEXTAUTH_SECRET", "AUTH_SECRET"), d.NextAuthSecret); *apiToken == "" && secret != "" {
+			if *apiToken, err = mintDemoAdmin(secret, *duration+time.Hour); err != nil {
+				return fmt.Errorf("simulate: %w", err)
+			}
+		}
+	}
+	*target = cmp.Or(*target, "http://127.0.0.1:3000")
 	if *token == "" {
-		return errors.New("simulate: TWILIO_AUTH_TOKEN (or --twilio-auth-token) is required: the signatures use it")
+		return errors.New("simulate: TWILIO_AUTH_TOKEN (or --twilio-auth-token) is required: the signatures use it (--demo reads the demo's)")
 	}
 	nums := map[string]string{}
 	for _, pair := range strings.Split(*numbers, ",") {
@@ -90,6 +111,22 @@ func simulateCmd(args []string) error {
 	ctx, cancel := context.WithTimeout(ctx, *duration)
 	defer cancel()
 	n, err := sim.Run(ctx, *rate)
-	fmt.Fprintf(os.Stderr, "kinrt simulate: %d sequences sent to %s\n", n, *target)
+	fmt.Fprintf(os.Stderr, "kinrt simulate: %d sequences sent to %s (signed for %s)\n", n, *target, sim.PublicURL())
+	if se := new(simulate.SignatureError); errors.As(err, &se) {
+		hint := "--public-url must be the service's KIN_PUBLIC_URL and --twilio-auth-token its TWILIO_AUTH_TOKEN"
+		if !demo.on() {
+			hint += "; against kinrt serve --demo started in this folder, --demo reads both"
+		}
+		return fmt.Errorf("%w\nhint: %s", err, hint)
+	}
 	return err
+}
+
+// mintDemoAdmin returns a session token of the demo's admin.
+func mintDemoAdmin(secret string, ttl time.Duration) (string, error) {
+	v, err := auth.NewVerifier(auth.Options{Secrets: []string{secret}})
+	if err != nil {
+		return "", err
+	}
+	return v.Mint(server.DemoUsers[0], ttl)
 }

@@ -54,6 +54,8 @@ type Config struct {
 	Secrets []string
 	// SecretGenerated is true when Demo made the secret up.
 	SecretGenerated bool
+	// TwilioTokenGenerated is true when Demo made TwilioAuthToken up.
+	TwilioTokenGenerated bool
 	// AllowedOrigins are the browser origins allowed to connect
 	// (SOCKET_IO_CORS_ORIGIN, comma-separated). Default: PublicURL's origin.
 	AllowedOrigins []string
@@ -213,7 +215,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.BoolVar(&c.Simulate, "simulate", true, "in demo mode, send simulated Twilio traffic")
 	secret := fs.String("secret", firstNonEmpty(getenv("NEXTAUTH_SECRET"), getenv("AUTH_SECRET")), "NextAuth secret (NEXTAUTH_SECRET or AUTH_SECRET)")
 	origins := fs.String("cors-origin", getenv("SOCKET_IO_CORS_ORIGIN"), "allowed browser origins, comma-separated (SOCKET_IO_CORS_ORIGIN)")
-	fs.StringVar(&c.DatabaseURL, "database-url", firstNonEmpty(getenv("DATABASE_URL"), "sqlite:./data/kin.db"), "sqlite:PATH or postgres://… (DATABASE_URL)")
+	fs.StringVar(&c.DatabaseURL, "database-url", firstNonEmpty(getenv("DATABASE_URL"), DefaultDatabaseURL), "sqlite:PATH or postgres://… (DATABASE_URL)")
 	fs.StringVar(&c.AdminAddr, "admin-addr", firstNonEmpty(getenv("KIN_ADMIN_ADDR"), DefaultAdminAddr), "the admin listener's host:port (/metrics), or off; keep it on loopback (KIN_ADMIN_ADDR)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", getenv("KIN_PPROF_ADDR"), "serve Go's runtime profiles (/debug/pprof/) on this host:port, apart from the public listener (on the admin listener when it is its address); bind it to loopback (KIN_PPROF_ADDR)")
 	logFormat := fs.String("log-format", firstNonEmpty(getenv("KIN_LOG_FORMAT"), LogText), "log records as text (key=value) or json lines (KIN_LOG_FORMAT)")
@@ -290,6 +292,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			var b [16]byte
 			_, _ = rand.Read(b[:])
 			c.TwilioAuthToken = hex.EncodeToString(b[:]) // signs the simulated traffic
+			c.TwilioTokenGenerated = true
 		}
 		if len(c.NumberDepartments) == 0 {
 			c.NumberDepartments = DemoNumbers

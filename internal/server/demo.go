@@ -37,6 +37,7 @@ small{color:#6b7280}
 var signinPage = template.Must(template.New("signin").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>KIN Realtime demo: sign in</title>
+<link rel="icon" type="image/svg+xml" href="/favicon.svg">
 <style>{{.Style}}</style></head><body>
 <h1>KIN Realtime demo</h1>
 <p class="warn">Demo mode: pick a user to sign in as. This page does not exist outside <code>--demo</code>.</p>

@@ -11,9 +11,11 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -34,7 +36,9 @@ type Config struct {
 	// Target is where the service listens, such as http://127.0.0.1:3000.
 	Target string
 	// PublicURL is the URL the service believes Twilio calls (its
-	// KIN_PUBLIC_URL): the signatures cover it. Default: Target.
+	// KIN_PUBLIC_URL): the signatures cover it. Default:
+	// DefaultPublicURL(Target), or Target itself when the service refuses
+	// the first webhook signed for that.
 	PublicURL string
 	// AuthToken is the service's TWILIO_AUTH_TOKEN.
 	AuthToken string
@@ -75,7 +79,8 @@ type TaskRouter struct {
 type Simulator struct {
 	cfg       Config
 	rng       *mrand.Rand
-	noReplies bool // the service cannot send SMS
+	noReplies bool   // the service cannot send SMS
+	otherURL  string // with a defaulted PublicURL, the other guess until one is accepted
 }
 
 // New returns a Simulator.
@@ -83,10 +88,17 @@ func New(cfg Config) (*Simulator, error) {
 	if cfg.Target == "" || cfg.AuthToken == "" || len(cfg.Numbers) == 0 {
 		return nil, fmt.Errorf("simulate: target, auth token and numbers are required")
 	}
-	if cfg.PublicURL == "" {
-		cfg.PublicURL = cfg.Target
-	}
 	cfg.Target = strings.TrimRight(cfg.Target, "/")
+	otherURL := ""
+	if cfg.PublicURL == "" {
+		// A loopback service's public URL is http://localhost:PORT by
+		// default, or its address when it listens on 127.0.0.1 alone:
+		// the first guess refused, the other is tried.
+		cfg.PublicURL = DefaultPublicURL(cfg.Target)
+		if cfg.PublicURL != cfg.Target {
+			otherURL = cfg.Target
+		}
+	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: 15 * time.Second}
@@ -99,7 +111,46 @@ func New(cfg Config) (*Simulator, error) {
 	}
 	var seed [16]byte
 	_, _ = rand.Read(seed[:])
-	return &Simulator{cfg: cfg, rng: mrand.New(mrand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))}, nil
+	return &Simulator{cfg: cfg, otherURL: otherURL, rng: mrand.New(mrand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))}, nil
+}
+
+// DefaultPublicURL is the public URL a service at target has unless its
+// KIN_PUBLIC_URL says otherwise: target, its loopback host (127.0.0.1,
+// ::1) written localhost, as the service's default is
+// http://localhost:PORT.
+func DefaultPublicURL(target string) string {
+	u, err := url.Parse(target)
+	if err != nil || u.Host == "" {
+		return target
+	}
+	if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsLoopback() {
+		port := u.Port()
+		u.Host = "localhost"
+		if port != "" {
+			u.Host = "localhost:" + port
+		}
+	}
+	return strings.TrimRight(u.String(), "/")
+}
+
+// PublicURL returns the public URL the simulator signs for.
+func (s *Simulator) PublicURL() string { return s.cfg.PublicURL }
+
+// SignatureError is a webhook the service refused (403) as not signed by
+// Twilio: the simulator's URL or auth token are not the service's.
+type SignatureError struct {
+	// SignedURL is the URL the simulator signed.
+	SignedURL string
+	// Service is the service's explanation (its {"error": …}), if any.
+	Service string
+}
+
+func (e *SignatureError) Error() string {
+	msg := "simulate: the service refused the signature (403) of a webhook signed for " + e.SignedURL
+	if e.Service != "" {
+		msg += "; the service said: " + e.Service
+	}
+	return msg
 }
 
 // Run sends one sequence every 1/rate seconds until ctx is done, and
@@ -175,6 +226,20 @@ func (s *Simulator) sendAll(ctx context.Context, steps []step) error {
 func (s *Simulator) send(ctx context.Context, st step) error {
 	st.form.Set("AccountSid", s.cfg.AccountSID)
 	st.form.Set("ApiVersion", "2010-04-01")
+	err := s.post(ctx, st)
+	var se *SignatureError
+	if s.otherURL != "" && errors.As(err, &se) {
+		s.cfg.PublicURL = s.otherURL // the defaulted public URL was the wrong guess
+		err = s.post(ctx, st)
+	}
+	if err == nil {
+		s.otherURL = "" // the service's public URL is known
+	}
+	return err
+}
+
+// post sends one webhook, signed for the public URL.
+func (s *Simulator) post(ctx context.Context, st step) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.Target+st.path, strings.NewReader(st.form.Encode()))
 	if err != nil {
 		return err
@@ -185,7 +250,14 @@ func (s *Simulator) send(ctx context.Context, st step) error {
 	if err != nil {
 		return fmt.Errorf("simulate: %s: %w", st.path, err)
 	}
-	resp.Body.Close()
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusForbidden {
+		var body struct {
+			Error string `json:"error"`
+		}
+		_ = json.NewDecoder(io.LimitReader(resp.Body, 4<<10)).Decode(&body)
+		return &SignatureError{SignedURL: s.cfg.PublicURL + st.path, Service: body.Error}
+	}
 	if resp.StatusCode >= 300 {
 		return fmt.Errorf("simulate: %s answered %d", st.path, resp.StatusCode)
 	}

@@ -98,7 +98,11 @@ func (h *Webhooks) serve(w webhook, required ...string) http.HandlerFunc {
 		switch {
 		case errors.Is(err, ErrSignature):
 			h.log.Warn("webhook refused: bad signature", "path", r.URL.Path, "addr", r.RemoteAddr)
-			writeError(rw, http.StatusForbidden, "invalid Twilio signature")
+			// The URL verified against is the public URL (public anyway)
+			// and the path routed here: it tells a misconfigured sender
+			// what to sign, and nothing of the token.
+			writeError(rw, http.StatusForbidden, "invalid Twilio signature: verified against "+h.cfg.PublicURL+r.URL.Path+
+				" (KIN_PUBLIC_URL, the path and any query), with TWILIO_AUTH_TOKEN")
 			return
 		case errors.Is(err, ErrTooLarge):
 			writeError(rw, http.StatusRequestEntityTooLarge, "body too large")
