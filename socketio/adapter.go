@@ -19,6 +19,26 @@ type BroadcastOptions struct {
 	Local bool
 }
 
+// Selects reports whether a socket in rooms is one the broadcast reaches:
+// in at least one of Rooms (any socket when Rooms is empty) and in none of
+// Except. Cluster adapters use it to replay logged broadcasts.
+func (o *BroadcastOptions) Selects(rooms []string) bool {
+	in := func(list []string) bool {
+		for _, r := range list {
+			for _, x := range rooms {
+				if r == x {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if len(o.Rooms) > 0 && !in(o.Rooms) {
+		return false
+	}
+	return !in(o.Except)
+}
+
 // Adapter keeps the rooms of one namespace and delivers broadcasts. The
 // in-memory adapter (NewMemoryAdapter) serves a single node; a cluster
 // adapter implements the same interface over a message bus, usually by

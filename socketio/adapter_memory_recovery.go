@@ -229,29 +229,11 @@ func (a *MemoryAdapter) RestoreSession(pid, offset string) (*Session, error) {
 	s := stored.Session
 	s.LogEnd = log[len(log)-1].offset
 	for _, lp := range log[start:] {
-		if selects(&lp.opts, s.Rooms) {
+		if lp.opts.Selects(s.Rooms) {
 			s.Missed = append(s.Missed, lp.packet)
 		}
 	}
 	return &s, nil
-}
-
-// selects reports whether a socket in rooms is selected by opts.
-func selects(opts *BroadcastOptions, rooms []string) bool {
-	in := func(list []string) bool {
-		for _, r := range list {
-			for _, x := range rooms {
-				if r == x {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	if len(opts.Rooms) > 0 && !in(opts.Rooms) {
-		return false
-	}
-	return !in(opts.Except)
 }
 
 // Rejoin adds socket id to rooms and hands send the packets logged after
@@ -271,7 +253,7 @@ func (a *MemoryAdapter) Rejoin(id string, rooms []string, since string, send fun
 	}
 	var missed []*parser.Packet
 	for _, lp := range log[start:] {
-		if selects(&lp.opts, rooms) {
+		if lp.opts.Selects(rooms) {
 			missed = append(missed, lp.packet)
 		}
 	}

@@ -215,20 +215,8 @@ func (r *recovery) decodeEntry(m redis.XMessage) (*entry, bool) {
 
 // selects reports whether a socket in rooms gets the entry.
 func (e *entry) selects(rooms []string) bool {
-	in := func(list []string) bool {
-		for _, r := range list {
-			for _, x := range rooms {
-				if r == x {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	if len(e.rooms) > 0 && !in(e.rooms) {
-		return false
-	}
-	return !in(e.except)
+	opts := socketio.BroadcastOptions{Rooms: e.rooms, Except: e.except}
+	return opts.Selects(rooms)
 }
 
 // storedSession is a session in Redis. Data is JSON.
