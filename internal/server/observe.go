@@ -16,7 +16,8 @@ import (
 // pattern (kinrt_http_requests_total, kinrt_http_request_duration_seconds,
 // kinrt_webhook_duration_seconds) and writes one log line per request.
 //
-// Engine.IO requests (/socket.io/) get an id and nothing else: their
+// Engine.IO requests (/socket.io/) get an id in their answer and nothing
+// else (not even a context holding it: nothing logs with theirs): their
 // WebSocket connections are hijacked, their long-polling GETs held a ping
 // interval, and the engine has its own metrics; a line per poll would
 // drown the log, and the hot path stays as it was.
@@ -24,11 +25,11 @@ func (s *Server) observeHTTP(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := s.requestID(r)
 		w.Header().Set(RequestIDHeader, id)
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 		if strings.HasPrefix(r.URL.Path, "/socket.io/") {
 			next.ServeHTTP(w, r)
 			return
 		}
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 		start := time.Now()
 		route := s.route(r)
 		rec := &statusRecorder{ResponseWriter: w}
