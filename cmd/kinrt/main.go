@@ -166,13 +166,18 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
-	go func() { errc <- httpSrv.Serve(ln) }()
+	// Everything a reader of the log needs is written before the first
+	// request is served: the listener is bound, so early clients wait in
+	// its backlog, and whoever sees /readyz answer finds these lines.
 	log.Info("listening", "addr", ln.Addr().String(), "config", cfg.Redacted())
 	if cfg.Demo {
 		log.Warn("DEMO MODE: sign in at " + cfg.PublicURL + "/signin")
 		for _, c := range demoCommands(cfg) {
 			log.Warn("DEMO MODE: "+c.what+", from this folder", "run", c.cmd)
 		}
+	}
+	go func() { errc <- httpSrv.Serve(ln) }()
+	if cfg.Demo {
 		if cfg.Simulate {
 			go demoTraffic(ctx, cfg, srv, "http://"+ln.Addr().String(), log)
 		}
