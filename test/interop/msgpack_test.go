@@ -2,11 +2,14 @@ package interop
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -105,5 +108,58 @@ func TestParserMismatch(t *testing.T) {
 				t.Fatalf("the server no longer serves its own clients:\n%s", out)
 			}
 		})
+	}
+}
+
+// TestMsgpackValues: what a handler gets for JavaScript's values through
+// socket.io-msgpack-parser (the package comment of msgpackparser lists
+// them), and what the client gets for the handler's Go values.
+func TestMsgpackValues(t *testing.T) {
+	node := testenv.Node(t, filepath.Join("node_modules", "socket.io-msgpack-parser"))
+	io := socketio.NewServer(&socketio.Options{Parser: msgpackparser.Parser{}})
+	io.OnConnection(func(s *socketio.Socket) {
+		s.On("values", func(e *socketio.Event) {
+			raw := make([]string, e.Len())
+			for i := range raw {
+				raw[i] = string(e.Raw(i))
+			}
+			var ab, buf []byte
+			var big int64
+			err1, err2, err3 := e.Decode(3, &ab), e.Decode(4, &buf), e.Decode(6, &big)
+			_ = e.Ack("["+strings.Join(raw, ",")+"]", ab, buf, big, errors.Join(err1, err2, err3) == nil,
+				map[string]any{"nested": []byte{9}, "n": 1 << 40, "f": 0.25})
+		})
+	})
+	ts := httptest.NewServer(io)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = io.Shutdown(ctx)
+		ts.Close()
+	})
+	out := runNode(t, node, nil, "msgpack-values.mjs", ts.URL)
+	got, ok := strings.CutPrefix(strings.TrimSpace(out), "ack ")
+	if !ok {
+		t.Fatalf("no ack line:\n%s", out)
+	}
+	var ack []any
+	if err := json.Unmarshal([]byte(got), &ack); err != nil || len(ack) != 6 {
+		t.Fatalf("ack %s: %v", got, err)
+	}
+	// The arguments as the handler saw them (Args.Raw, JSON).
+	wantRaw := `["2024-01-02T03:04:05.006Z",null,{"b":1},{"_placeholder":true,"num":0},{"_placeholder":true,"num":1},null,9007199254740992,-1.5,"é"]`
+	if ack[0] != wantRaw {
+		t.Errorf("the handler's arguments:\n got %v\nwant %s", ack[0], wantRaw)
+	}
+	want := []any{
+		wantRaw,
+		map[string]any{"bytes": []any{1.0, 2.0}}, // the ArrayBuffer, decoded as []byte
+		map[string]any{"bytes": []any{3.0}},      // the Buffer
+		float64(1 << 53),
+		true, // every Decode succeeded
+		map[string]any{"nested": map[string]any{"bytes": []any{9.0}}, "n": float64(1 << 40), "f": 0.25},
+	}
+	if !reflect.DeepEqual(ack[1:], want[1:]) {
+		t.Errorf("the client got:\n%v\nwant\n%v", ack[1:], want[1:])
 	}
 }
