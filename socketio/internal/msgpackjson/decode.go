@@ -24,11 +24,13 @@ type Reader struct {
 	d *msgpack.Decoder
 }
 
+// NewReader returns a Reader of b.
 func NewReader(b []byte) *Reader {
 	r := bytes.NewReader(b)
 	return &Reader{r: r, d: msgpack.NewDecoder(r)}
 }
 
+// ErrShort is returned for a length beyond the bytes left.
 var ErrShort = errors.New("msgpackjson: truncated message")
 
 // raw reads the body of a str or bin whose header says n bytes.
