@@ -177,11 +177,11 @@ func (s *Socket) Emit(event string, args ...any) error {
 		s.nsp.adapter.Broadcast(p, &BroadcastOptions{Rooms: []string{s.id}})
 		return nil
 	}
-	s.notifyOutgoing(p)
 	msgs, err := s.nsp.server.messages(p)
 	if err != nil {
 		return err
 	}
+	s.notifyOutgoing(p)
 	return s.client.send(msgs, false)
 }
 
@@ -191,11 +191,11 @@ func (s *Socket) EmitVolatile(event string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	s.notifyOutgoing(p)
 	msgs, err := s.nsp.server.messages(p)
 	if err != nil {
 		return err
 	}
+	s.notifyOutgoing(p)
 	return s.client.send(msgs, true)
 }
 
