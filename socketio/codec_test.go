@@ -123,6 +123,12 @@ func TestParserEncodeError(t *testing.T) {
 	jp := &jsonThroughParser{}
 	srv := newTestServer(t, &Options{Parser: jp, Engine: quietEngine(), Logger: log}, nil)
 	c, sock := srv.dialConnected(t, dialConfig{})
+	var reported atomic.Int64 // unencodable events OnAnyOutgoing saw
+	sock.OnAnyOutgoing(func(e *Event) {
+		if e.Name == "unencodable" {
+			reported.Add(1)
+		}
+	})
 	if err := sock.Emit("unencodable"); !errors.Is(err, errUnencodable) {
 		t.Fatalf("Emit: %v, want the parser's error", err)
 	}
@@ -135,7 +141,13 @@ func TestParserEncodeError(t *testing.T) {
 	if !log.has("socketio: encode broadcast") {
 		t.Fatalf("the broadcast's error was not logged: %v", log.lines())
 	}
+	if err := sock.EmitVolatile("unencodable"); !errors.Is(err, errUnencodable) {
+		t.Fatalf("EmitVolatile: %v, want the parser's error", err)
+	}
 	c.expect(marker(t, sock, 1)) // nothing was sent before it
+	if n := reported.Load(); n != 0 {
+		t.Fatalf("OnAnyOutgoing saw %d events that were never sent", n)
+	}
 }
 
 // recordingLogger keeps the messages logged.
