@@ -3,10 +3,12 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -45,7 +47,7 @@ func demoTraffic(ctx context.Context, cfg config.Config, srv *server.Server, tar
 	}
 	sim, err := simulate.New(simulate.Config{
 		Target: target, PublicURL: cfg.PublicURL, AuthToken: cfg.TwilioAuthToken,
-		Numbers: numbers, Workers: demoWorkers(), APIToken: admin, AccountSID: server.DemoAccountSID,
+		Numbers: numbers, Workers: demoWorkers(), APIToken: admin, AccountSID: server.DemoAccountSID, Client: selfClient(cfg),
 		TaskRouter: &simulate.TaskRouter{BaseURL: srv.DemoTwilio(), AccountSID: server.DemoAccountSID,
 			AuthToken: cfg.TwilioAuthToken, WorkspaceSID: server.DemoWorkspaceSID},
 	})
@@ -129,4 +131,15 @@ func mintDemoAdmin(secret string, ttl time.Duration) (string, error) {
 		return "", err
 	}
 	return v.Mint(server.DemoUsers[0], ttl)
+}
+
+// selfClient is the demo traffic's HTTP client: the default (nil) over
+// HTTP; over HTTPS one that does not verify the certificate, whose name
+// is the public host's, not the loopback address the traffic goes to.
+func selfClient(cfg config.Config) *http.Client {
+	if cfg.TLSCert == "" {
+		return nil
+	}
+	tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
+	return &http.Client{Timeout: 15 * time.Second, Transport: tr}
 }
