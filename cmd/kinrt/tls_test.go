@@ -23,6 +23,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kin-comms/kinrt/internal/auth"
+	"github.com/kin-comms/kinrt/internal/testenv"
 )
 
 // selfSigned makes a self-signed certificate for localhost and 127.0.0.1
@@ -302,12 +305,50 @@ func TestTLSReloadOnSIGHUP(t *testing.T) {
 	default:
 	}
 
+	t.Run("socket.io-client over wss", func(t *testing.T) { socketIOOverTLS(t, addr, certFile) })
+
 	// kinrt healthcheck finds the node from the same environment.
 	_, port, _ := net.SplitHostPort(addr)
 	hc := exec.Command(kinrtBinary(t), "healthcheck")
 	hc.Env = append(os.Environ(), "PORT="+port, "KIN_TLS_CERT="+certFile)
 	if out, err := hc.CombinedOutput(); err != nil {
 		t.Errorf("kinrt healthcheck: %v\n%s", err, out)
+	}
+}
+
+// socketIOOverTLS connects the real socket.io-client (test/interop's) to
+// the node at https://localhost, trusting the certificate in certFile
+// (NODE_EXTRA_CA_CERTS: verified, not skipped): the handshake by
+// long-polling over HTTPS, then the upgrade to WebSocket over TLS.
+func socketIOOverTLS(t *testing.T, addr, certFile string) {
+	interop := filepath.Join("..", "..", "test", "interop")
+	node := testenv.Node(t, filepath.Join(interop, "node_modules", "socket.io-client"))
+	v, err := auth.NewVerifier(auth.Options{Secrets: []string{"tls-test-secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := v.Mint(auth.Principal{UserID: "tls-agent", Role: "agent", Department: "sales"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	const script = `
+const { io } = require("socket.io-client");
+const s = io(process.env.URL, { auth: { token: process.env.TOKEN }, reconnection: false, timeout: 10000 });
+const fail = (why) => { console.log("FAIL " + why); process.exit(1); };
+setTimeout(() => fail("timeout"), 20000).unref();
+s.on("connect_error", (err) => fail("connect_error " + err.message));
+s.on("connect", () => {
+  const engine = s.io.engine;
+  const done = () => { console.log("OK " + engine.transport.name + " " + s.id); s.close(); process.exit(0); };
+  if (engine.transport.name === "websocket") done(); else engine.once("upgrade", done);
+});`
+	cmd := exec.Command(node, "-e", script)
+	cmd.Dir = interop // require finds test/interop/node_modules
+	cmd.Env = append(os.Environ(), "URL=https://localhost:"+port, "TOKEN="+tok, "NODE_EXTRA_CA_CERTS="+certFile)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "OK websocket ") {
+		t.Fatalf("socket.io-client over TLS: %v\n%s", err, out)
 	}
 }
 
