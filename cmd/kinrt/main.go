@@ -59,13 +59,13 @@ func main() {
 const usage = `usage: kinrt <command> [flags]
 
 commands:
-  serve      run the service; --demo runs it with demo users, a fake Twilio and simulated traffic
-  migrate    apply the embedded database migrations and exit
-  simulate   send simulated, signed Twilio webhooks to a running service (--demo: to the demo)
-  token      print a session token for a user, for tests and tools (--demo: the demo's)
+  serve        run the service; --demo runs it with demo users, a fake Twilio and simulated traffic
+  migrate      apply the embedded database migrations and exit
+  simulate     send simulated, signed Twilio webhooks to a running service (--demo: to the demo)
+  token        print a session token for a user, for tests and tools (--demo: the demo's)
   healthcheck  GET the running service's /healthz; exit 0 when it answers 200, else 1
-  version    print the version, Go version and VCS revision and time (also --version)
-  help       print this list
+  version      print the version, Go version and VCS revision and time (also --version)
+  help         print this list
 
 "kinrt <command> -h" lists a command's flags.
 `

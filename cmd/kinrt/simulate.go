@@ -8,7 +8,9 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -47,7 +49,7 @@ func demoTraffic(ctx context.Context, cfg config.Config, srv *server.Server, tar
 	}
 	sim, err := simulate.New(simulate.Config{
 		Target: target, PublicURL: cfg.PublicURL, AuthToken: cfg.TwilioAuthToken,
-		Numbers: numbers, Workers: demoWorkers(), APIToken: admin, AccountSID: server.DemoAccountSID, Client: selfClient(cfg),
+		Numbers: numbers, Workers: demoWorkers(), APIToken: admin, AccountSID: server.DemoAccountSID, Client: loopbackClient(target),
 		TaskRouter: &simulate.TaskRouter{BaseURL: srv.DemoTwilio(), AccountSID: server.DemoAccountSID,
 			AuthToken: cfg.TwilioAuthToken, WorkspaceSID: server.DemoWorkspaceSID},
 	})
@@ -104,7 +106,8 @@ func simulateCmd(args []string) error {
 		}
 		nums[dept] = num
 	}
-	sim, err := simulate.New(simulate.Config{Target: *target, PublicURL: *public, AuthToken: *token, Numbers: nums, Workers: demoWorkers(), APIToken: *apiToken})
+	sim, err := simulate.New(simulate.Config{Target: *target, PublicURL: *public, AuthToken: *token, Numbers: nums, Workers: demoWorkers(), APIToken: *apiToken,
+		Client: loopbackClient(*target)})
 	if err != nil {
 		return err
 	}
@@ -133,11 +136,15 @@ func mintDemoAdmin(secret string, ttl time.Duration) (string, error) {
 	return v.Mint(server.DemoUsers[0], ttl)
 }
 
-// selfClient is the demo traffic's HTTP client: the default (nil) over
-// HTTP; over HTTPS one that does not verify the certificate, whose name
-// is the public host's, not the loopback address the traffic goes to.
-func selfClient(cfg config.Config) *http.Client {
-	if cfg.TLSCert == "" {
+// loopbackClient is the HTTP client of simulated traffic to target: the
+// default (nil), but for https:// to a loopback address, where it does
+// not verify the certificate, whose name is the public host's.
+func loopbackClient(target string) *http.Client {
+	u, err := url.Parse(target)
+	if err != nil || u.Scheme != "https" {
+		return nil
+	}
+	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return nil
 	}
 	tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}

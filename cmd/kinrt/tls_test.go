@@ -417,3 +417,28 @@ func TestVersion(t *testing.T) {
 		t.Errorf("kinrt alone does not list version and healthcheck:\n%s", usageOut.String())
 	}
 }
+
+// TestLoopbackClient: simulated traffic skips certificate verification
+// only for https:// to a loopback address (the node itself, whose
+// certificate names the public host).
+func TestLoopbackClient(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		target string
+		skip   bool
+	}{
+		{"http://127.0.0.1:3000", false},
+		{"https://127.0.0.1:3443", true},
+		{"https://localhost:3443", true},
+		{"https://[::1]:3443", true},
+		{"https://rt.example.com", false},
+		{"https://10.0.0.1:3443", false},
+	}
+	for _, tt := range tests {
+		c := loopbackClient(tt.target)
+		skip := c != nil && c.Transport.(*http.Transport).TLSClientConfig.InsecureSkipVerify
+		if skip != tt.skip {
+			t.Errorf("loopbackClient(%q) skips verification: %v, want %v", tt.target, skip, tt.skip)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -53,5 +54,28 @@ func TestTLS(t *testing.T) {
 				t.Errorf("Redacted tls = %v", got)
 			}
 		})
+	}
+}
+
+// TestDemoSecretsOverTLS: a demo serving HTTPS writes its https:// address
+// in the secrets file, where `kinrt simulate --demo` reads its target.
+func TestDemoSecretsOverTLS(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c, err := Load([]string{"--demo", "--addr", ":3443", "--tls-cert", "c.pem", "--tls-key", "k.pem",
+		"--database-url", "sqlite:" + filepath.Join(dir, "kin.db")}, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, _, err := c.KeepDemoSecrets(c.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := ReadDemoSecrets(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Target != "https://127.0.0.1:3443" || d.PublicURL != "https://localhost:3443" {
+		t.Errorf("target %q, public URL %q; want https://127.0.0.1:3443, https://localhost:3443", d.Target, d.PublicURL)
 	}
 }
