@@ -19,12 +19,12 @@
 // KIN_PUBLIC_URL, KIN_NUMBER_DEPARTMENTS, KIN_ADMIN_ADDR, KIN_LOG_FORMAT,
 // KIN_LOG_LEVEL, KIN_TLS_CERT, KIN_TLS_KEY, …); flags override it. With a
 // certificate the public listener serves HTTPS, and SIGHUP reloads the
-// certificate and key from their files (docs/deploy.md). --demo runs without a secret of
-// its own, for local development: the secrets it generates are kept in
-// data/demo-secrets.json (config.KeepDemoSecrets), where token --demo and
-// simulate --demo find them. The metrics are served on the admin listener
-// (KIN_ADMIN_ADDR, 127.0.0.1:9464 unless set; "off" turns it off), not on
-// the public one.
+// certificate and key from their files (docs/deploy.md). --demo runs
+// without a secret of its own, for local development: the secrets it
+// generates are kept in data/demo-secrets.json (config.KeepDemoSecrets),
+// where token --demo and simulate --demo find them. The metrics are served
+// on the admin listener (KIN_ADMIN_ADDR, 127.0.0.1:9464 unless set; "off"
+// turns it off), not on the public one.
 package main
 
 import (
