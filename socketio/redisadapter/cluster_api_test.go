@@ -161,4 +161,3 @@ func recvString(t *testing.T, ch <-chan string) string {
 		return ""
 	}
 }
-
