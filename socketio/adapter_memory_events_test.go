@@ -168,3 +168,41 @@ func TestRoomEventListenerMayJoinAndBroadcast(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// TestRoomEventsOnRecovery: a recovered socket rejoins its rooms with the
+// adapter's recovery lock held (Rejoiner); the room events run after it is
+// released, so a listener that broadcasts does not deadlock.
+func TestRoomEventsOnRecovery(t *testing.T) {
+	t.Parallel()
+	rs := newRecoveryServer(t, RecoveryOptions{})
+	c := rs.dial(t, dialConfig{})
+	s, pid := rs.connect(t, c, "")
+	s.Join("r")
+	_ = rs.io.Emit("before")
+	off := parseEvent(t, c.nextText(), true).offset
+	dis := disconnects(s)
+	_ = c.conn.Close()
+	expectReason(t, dis, ReasonTransportClose)
+
+	log := &roomLog{}
+	log.setName(s.ID(), "s")
+	log.listen(rs.io.Of("/").Adapter().(RoomEvents))
+	rs.io.Of("/").Adapter().(RoomEvents).OnJoinRoom(func(room, id string) {
+		if room == "r" {
+			_ = rs.io.To("r").Emit("welcome-back") // logged: takes the recovery lock
+		}
+	})
+	c2 := rs.dial(t, dialConfig{})
+	c2.send(`40{"pid":"` + pid + `","offset":"` + off + `"}`)
+	sid, _ := recoveryReply(t, c2.nextText())
+	if sid != s.ID() {
+		t.Fatalf("not recovered: %q", sid)
+	}
+	if e := parseEvent(t, c2.nextText(), true); e.name != "welcome-back" {
+		t.Fatalf("got %+v", e)
+	}
+	want := []string{"create-room s", "join-room s s", "create-room r", "join-room r s"}
+	if got := log.take(); !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
