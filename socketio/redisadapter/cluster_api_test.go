@@ -161,3 +161,30 @@ func recvString(t *testing.T, ch <-chan string) string {
 		return ""
 	}
 }
+
+// TestRoomEventsOnRecoveryMayBroadcast: a socket recovered on another node
+// rejoins its rooms under the adapter's recovery lock; the room event
+// listeners run after it, so one that makes a logged broadcast does not
+// deadlock.
+func TestRoomEventsOnRecoveryMayBroadcast(t *testing.T) {
+	t.Parallel()
+	setup := func(io *socketio.Server) {
+		io.Of("/").Adapter().(socketio.RoomEvents).OnJoinRoom(func(room, id string) {
+			if s := io.Of("/").Socket(id); room == "r" && s != nil && s.Recovered() {
+				_ = io.Of("/").Local().To("r").Emit("welcome", "back") // appended to the stream: takes the lock
+			}
+		})
+	}
+	nodes, _ := recoveryCluster(t, 2, setup)
+	c := siotest.Dial(t, nodes[0].ts.URL, "join=r", nil)
+	if err := nodes[0].io.Emit("e1"); err != nil {
+		t.Fatal(err)
+	}
+	offset := offsetOf(t, c.ExpectEvent("e1", nil))
+	c.Close()
+	c2 := siotest.Dial(t, nodes[1].ts.URL, "", map[string]string{"pid": c.PID(), "offset": offset})
+	if c2.SID() != c.SID() {
+		t.Fatalf("not recovered: sid %q, want %q", c2.SID(), c.SID())
+	}
+	c2.ExpectEvent("welcome", "back")
+}
