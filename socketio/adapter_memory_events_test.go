@@ -206,3 +206,31 @@ func TestRoomEventsOnRecovery(t *testing.T) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
+
+// BenchmarkJoinLeave: a join and a leave, with no room event listener
+// (nothing is queued) and with one of each kind.
+func BenchmarkJoinLeave(b *testing.B) {
+	for _, listeners := range []bool{false, true} {
+		name := "no listeners"
+		if listeners {
+			name = "listeners"
+		}
+		b.Run(name, func(b *testing.B) {
+			p := &inproc{tb: b, io: NewServer(nil)}
+			defer p.shutdown()
+			_, s := p.connect()
+			if listeners {
+				ev := p.io.Of("/").Adapter().(RoomEvents)
+				ev.OnCreateRoom(func(string) {})
+				ev.OnDeleteRoom(func(string) {})
+				ev.OnJoinRoom(func(string, string) {})
+				ev.OnLeaveRoom(func(string, string) {})
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				s.Join("a")
+				s.Leave("a")
+			}
+		})
+	}
+}
