@@ -33,7 +33,8 @@ type Namespace struct {
 	// broadcast looks at its sockets' handlers only when some have any.
 	outgoingSockets atomic.Int64
 
-	// children only: CONNECTs in progress (cleanup.go)
+	// CONNECTs in progress (counted for every namespace, read only for
+	// the children of a parent: cleanup.go)
 	holds   atomic.Int64
 	deleted bool // under mu
 
