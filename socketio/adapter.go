@@ -120,7 +120,8 @@ type SessionKeeper interface {
 }
 
 // RemoteSocket describes a socket found by FetchSockets, on this node or
-// another one.
+// another one: its state when it was fetched, and methods that reach it
+// wherever it lives (remotesocket.go).
 type RemoteSocket struct {
 	ID        string
 	Namespace string
@@ -129,4 +130,6 @@ type RemoteSocket struct {
 	Data      any
 	// Local is the socket itself when it lives on this node, else nil.
 	Local *Socket
+
+	nsp *Namespace // set by FetchSockets: the methods go through it
 }

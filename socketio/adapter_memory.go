@@ -29,6 +29,8 @@ type MemoryAdapter struct {
 
 	ackID atomic.Uint64
 
+	events roomNotifier // room event listeners (adapter_memory_events.go)
+
 	// recovery (adapter_memory_recovery.go)
 	joinMu     sync.RWMutex // read: a logged broadcast between logging and selecting; write: rejoin
 	recMu      sync.Mutex
@@ -146,12 +148,19 @@ func (a *MemoryAdapter) eachIn(r string, fn func(rm roomMember)) {
 
 // AddAll adds socket id to rooms.
 func (a *MemoryAdapter) AddAll(id string, rooms []string) {
+	a.addAll(id, rooms)
+	a.events.run()
+}
+
+// addAll is AddAll without running the room event listeners.
+func (a *MemoryAdapter) addAll(id string, rooms []string) {
 	s := a.nsp.Socket(id)
 	if s == nil {
 		return
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	events := a.events.active.Load()
 	m := a.members[id]
 	if m == nil {
 		m = &member{s: s, rooms: make([]string, 0, len(rooms)), at: len(a.all)}
@@ -162,22 +171,33 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 		if slices.Contains(m.rooms, r) {
 			continue
 		}
+		if events && a.roomSize(r) == 0 {
+			a.events.push(createRoom, r, "")
+		}
 		m.rooms = append(m.rooms, r)
 		if r == id {
 			m.own = true
-			continue
+		} else {
+			set := a.rooms[r]
+			if set == nil {
+				set = &room{at: make(map[string]int, 1)}
+				a.rooms[r] = set
+			}
+			set.add(s)
 		}
-		set := a.rooms[r]
-		if set == nil {
-			set = &room{at: make(map[string]int, 1)}
-			a.rooms[r] = set
+		if events {
+			a.events.push(joinRoom, r, id)
 		}
-		set.add(s)
 	}
 }
 
 // Del removes socket id from room.
 func (a *MemoryAdapter) Del(id, room string) {
+	a.del(id, room)
+	a.events.run()
+}
+
+func (a *MemoryAdapter) del(id, room string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if m := a.members[id]; m != nil {
@@ -185,24 +205,50 @@ func (a *MemoryAdapter) Del(id, room string) {
 			m.rooms = slices.Delete(m.rooms, i, i+1)
 		}
 		if room == id {
-			m.own = false
+			if m.own {
+				m.own = false
+				a.leftLocked(room, id)
+			}
 			return
 		}
 	}
 	a.delRoomLocked(id, room)
 }
 
+// delRoomLocked removes socket id from the set of room (not its own).
 func (a *MemoryAdapter) delRoomLocked(id, room string) {
-	if set := a.rooms[room]; set != nil {
-		set.del(id)
-		if len(set.list) == 0 {
-			delete(a.rooms, room)
-		}
+	set := a.rooms[room]
+	if set == nil {
+		return
+	}
+	if _, in := set.at[id]; !in {
+		return
+	}
+	set.del(id)
+	if len(set.list) == 0 {
+		delete(a.rooms, room)
+	}
+	a.leftLocked(room, id)
+}
+
+// leftLocked queues the events of socket id having left room.
+func (a *MemoryAdapter) leftLocked(room, id string) {
+	if !a.events.active.Load() {
+		return
+	}
+	a.events.push(leaveRoom, room, id)
+	if a.roomSize(room) == 0 {
+		a.events.push(deleteRoom, room, "")
 	}
 }
 
 // DelAll removes socket id from all its rooms.
 func (a *MemoryAdapter) DelAll(id string) {
+	a.delAll(id)
+	a.events.run()
+}
+
+func (a *MemoryAdapter) delAll(id string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	m := a.members[id]
@@ -212,6 +258,9 @@ func (a *MemoryAdapter) DelAll(id string) {
 	for _, r := range m.rooms {
 		if r != id {
 			a.delRoomLocked(id, r)
+		} else {
+			m.own = false
+			a.leftLocked(r, id)
 		}
 	}
 	delete(a.members, id)
@@ -429,7 +478,7 @@ func (a *MemoryAdapter) FetchSockets(_ context.Context, opts *BroadcastOptions) 
 	out := make([]RemoteSocket, 0, len(*sockets))
 	for _, rm := range *sockets {
 		s := rm.s
-		out = append(out, RemoteSocket{ID: s.id, Namespace: a.nsp.name, Handshake: s.handshake, Rooms: a.Rooms(s.id), Data: s.Data(), Local: s})
+		out = append(out, RemoteSocket{ID: s.id, Namespace: a.nsp.name, Handshake: s.handshake, Rooms: a.Rooms(s.id), Data: s.Data(), Local: s, nsp: a.nsp})
 	}
 	return out, nil
 }

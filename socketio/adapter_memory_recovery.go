@@ -239,9 +239,10 @@ func (a *MemoryAdapter) RestoreSession(pid, offset string) (*Session, error) {
 // Rejoin adds socket id to rooms and hands send the packets logged after
 // offset since that rooms select, while no logged broadcast can run.
 func (a *MemoryAdapter) Rejoin(id string, rooms []string, since string, send func([]*parser.Packet)) {
+	defer a.events.run() // after the unlock: a room event listener may broadcast
 	a.joinMu.Lock()
 	defer a.joinMu.Unlock()
-	a.AddAll(id, rooms)
+	a.addAll(id, rooms)
 	a.recMu.Lock()
 	log := a.log.live()
 	start := 0 // since was pruned: everything left is newer

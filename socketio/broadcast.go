@@ -164,8 +164,11 @@ func (b *BroadcastOperator) FetchSockets(ctx context.Context) ([]RemoteSocket, e
 	var out []RemoteSocket
 	for _, n := range b.targets() {
 		s, err := n.adapter.FetchSockets(ctx, &b.opts)
+		for i := range s {
+			s[i].nsp = n
+		}
 		if err != nil {
-			return out, err
+			return append(out, s...), err
 		}
 		out = append(out, s...)
 	}

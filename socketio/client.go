@@ -116,6 +116,7 @@ func (c *client) connect(p *parser.Packet) {
 		c.sendConnectError(p.Namespace, "Invalid namespace", nil)
 		return
 	}
+	defer nsp.release()
 	auth := json.RawMessage(p.Data)
 	if len(auth) == 0 {
 		auth = json.RawMessage("{}")

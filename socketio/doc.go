@@ -73,7 +73,15 @@
 // Rooms and broadcasts go through each namespace's Adapter. NewMemoryAdapter
 // serves a single node; a cluster adapter (Options.NewAdapter) implements
 // the same interface over a message bus: package redisadapter is one on
-// Redis, in the wire format of Node's @socket.io/redis-adapter.
+// Redis, in the wire format of Node's @socket.io/redis-adapter. The
+// cluster API names no bus: FetchSockets returns RemoteSockets that Emit,
+// Join, Leave and Disconnect reach wherever they live;
+// Namespace.ServerSideEmit and ServerSideEmitWithAck talk to the other
+// nodes, whose Namespace.OnServerSideEmit listeners answer. An adapter
+// that implements RoomEvents reports the rooms created, deleted, joined
+// and left on this node, as Node's adapter events do. With
+// Options.CleanupEmptyChildNamespaces, an empty child of an OfMatch parent
+// is deleted.
 //
 // # Connection state recovery
 //

@@ -33,9 +33,18 @@ type Namespace struct {
 	// broadcast looks at its sockets' handlers only when some have any.
 	outgoingSockets atomic.Int64
 
+	// CONNECTs in progress (counted for every namespace, read only for
+	// the children of a parent: cleanup.go)
+	holds   atomic.Int64
+	deleted bool // under mu
+
 	// parents only
 	match    func(name string) bool
 	children map[string]*Namespace
+
+	// server-side event listeners (serverside.go), under mu
+	serverSide   map[string][]serverSideListener
+	serverSideID uint64
 }
 
 func newNamespace(s *Server, name string) *Namespace {
@@ -111,10 +120,11 @@ func (n *Namespace) add(s *Socket) {
 
 func (n *Namespace) remove(s *Socket) {
 	n.mu.Lock()
-	defer n.mu.Unlock()
 	if n.sockets[s.id] == s {
 		delete(n.sockets, s.id)
 	}
+	n.mu.Unlock()
+	n.cleanup()
 }
 
 func (n *Namespace) childList() []*Namespace {

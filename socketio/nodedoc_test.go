@@ -39,6 +39,13 @@ var docNames = map[string]map[string]reflect.Type{
 		"RecoveryOptions":         typeOf[socketio.RecoveryOptions](),
 		"Rejoiner":                typeOf[socketio.Rejoiner](),
 		"RemoteSocket":            typeOf[socketio.RemoteSocket](),
+		"RoomEvents":              typeOf[socketio.RoomEvents](),
+		"ServerEvent":             typeOf[socketio.ServerEvent](),
+		"ServerSideAcker":         typeOf[socketio.ServerSideAcker](),
+		"NewServerEvent":          reflect.TypeOf(socketio.NewServerEvent),
+		"ErrNoServerSideAck":      reflect.TypeOf(socketio.ErrNoServerSideAck),
+		"ErrParentNamespace":      reflect.TypeOf(socketio.ErrParentNamespace),
+		"ErrNotFetched":           reflect.TypeOf(socketio.ErrNotFetched),
 		"Server":                  typeOf[socketio.Server](),
 		"Session":                 typeOf[socketio.Session](),
 		"SessionKeeper":           typeOf[socketio.SessionKeeper](),
@@ -65,6 +72,7 @@ var docNames = map[string]map[string]reflect.Type{
 		// Examples the page points to (package socketio_test).
 		"ExampleRemoteSocket":             reflect.TypeOf(ExampleRemoteSocket),
 		"ExampleMemoryAdapter_roomEvents": reflect.TypeOf(ExampleMemoryAdapter_roomEvents),
+		"ExampleNamespace_ServerSideEmit": reflect.TypeOf(ExampleNamespace_ServerSideEmit),
 	},
 	"engineio": {
 		"CORS":             typeOf[engineio.CORS](),

@@ -28,6 +28,11 @@ type Options struct {
 	// NewAdapter makes the Adapter of each namespace. Default: the
 	// in-memory adapter of a single node.
 	NewAdapter func(n *Namespace) Adapter
+	// CleanupEmptyChildNamespaces deletes a child namespace of a parent
+	// (Server.OfMatch) when its last socket leaves, and closes its
+	// adapter, as Node's cleanupEmptyChildNamespaces does; a client that
+	// joins it later creates it anew. Default false: children are kept.
+	CleanupEmptyChildNamespaces bool
 	// OnDeliver, when set, is called after each broadcast with the number
 	// of sockets of this node it was queued for (for metrics). It must be
 	// fast and safe for concurrent use.

@@ -88,11 +88,15 @@ func (s *Server) OfMatch(match func(name string) bool) *Namespace {
 	return p
 }
 
-// namespace returns the namespace a CONNECT names, or nil.
+// namespace returns the namespace a CONNECT names, or nil; the caller
+// releases it when done connecting (Namespace.release).
 func (s *Server) namespace(name string) *Namespace {
 	s.mu.RLock()
 	n := s.nsps[name]
 	parents := s.parents
+	if n != nil {
+		n.holds.Add(1) // before the lock is released: cleanup waits for it
+	}
 	s.mu.RUnlock()
 	if n != nil {
 		return n
@@ -104,9 +108,11 @@ func (s *Server) namespace(name string) *Namespace {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if n := s.nsps[name]; n != nil {
+			n.holds.Add(1)
 			return n
 		}
 		n := newNamespace(s, name)
+		n.holds.Add(1)
 		n.parent = p
 		s.nsps[name] = n
 		p.mu.Lock()

@@ -352,8 +352,9 @@ func (a *Adapter) DisconnectSockets(opts *socketio.BroadcastOptions, close bool)
 }
 
 // ServerSideEmit sends an event to the other nodes of the cluster, where
-// Options.OnServerSideEmit (on Go nodes) or the namespace's listeners (on
-// Node.js nodes) get it. Arguments travel as JSON.
+// the namespace's listeners get it (socketio.Namespace.OnServerSideEmit on
+// Go nodes, io.on(event) on Node.js nodes). Arguments travel as JSON.
+// socketio.Namespace.ServerSideEmit calls it.
 func (a *Adapter) ServerSideEmit(event string, args []any) error {
 	data, err := json.Marshal(append([]any{event}, args...))
 	if err != nil {
@@ -367,6 +368,7 @@ func (a *Adapter) ServerSideEmit(event string, args []any) error {
 // node's answer (the first argument of its acknowledgement), until every
 // node answered, RequestsTimeout passed or ctx is done; a node that did
 // not answer in time makes the error ErrTimeout.
+// socketio.Namespace.ServerSideEmitWithAck calls it.
 func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]json.RawMessage, error) {
 	data, err := json.Marshal(append([]any{event}, args...))
 	if err != nil {

@@ -20,8 +20,13 @@
 // Broadcasts (rooms, except, volatile; Local stays on this node),
 // broadcasts with acks (each node reports how many clients it reached; only
 // a client's first ack argument crosses, as in Node), FetchSockets,
-// SocketsJoin and SocketsLeave, DisconnectSockets and ServerSideEmit
-// (received through Options.OnServerSideEmit).
+// SocketsJoin and SocketsLeave, DisconnectSockets, the methods of a
+// fetched socket on another node (socketio.RemoteSocket: emit, join,
+// leave, disconnect, as requests to its own room) and server-side events
+// (socketio.Namespace.ServerSideEmit and ServerSideEmitWithAck, received by
+// the namespace's socketio.Namespace.OnServerSideEmit listeners and by
+// Options.OnServerSideEmit). The room events (socketio.RoomEvents) are
+// those of this node's sockets, as with Node's adapter.
 //
 // # Failures
 //

@@ -26,9 +26,11 @@ type Options struct {
 	// MaxDisconnectionDuration. socketio.RecoveryOptions.MaxLogBytes
 	// bounds it too, by the bytes of its entries.
 	StreamMaxLen int64
-	// OnServerSideEmit receives the events other nodes send with
-	// ServerSideEmit (Go or Node.js, and the Node emitter). Default: they
-	// are dropped.
+	// OnServerSideEmit receives every event other nodes send with
+	// ServerSideEmit (Go or Node.js, and the Node emitter), of every
+	// namespace, before the namespace's listeners of its name
+	// (socketio.Namespace.OnServerSideEmit, the usual way to receive them,
+	// as Node's io.on(event)). Default: none.
 	OnServerSideEmit func(e *ServerEvent)
 	// Logger receives diagnostics: lost and regained connections, dropped
 	// and malformed messages. A *slog.Logger fits. Default: discard.

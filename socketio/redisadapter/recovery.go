@@ -282,9 +282,11 @@ func (a *Adapter) RestoreSession(pid, offset string) (*socketio.Session, error) 
 // be delivered here; those of them still on their way arrive later and
 // are not delivered to it again.
 func (a *Adapter) Rejoin(id string, rooms []string, since string, send func([]*parser.Packet)) {
+	var notify func()
+	defer func() { notify() }() // after the unlock: a room event listener may broadcast
 	a.joinMu.Lock()
 	defer a.joinMu.Unlock()
-	a.local.AddAll(id, rooms)
+	notify = a.local.AddAllLater(id, rooms)
 	if a.rec == nil || since == "" {
 		send(nil)
 		return

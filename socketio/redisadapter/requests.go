@@ -4,16 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kin-comms/kinrt/socketio"
 )
 
 // ErrTimeout is returned when some nodes did not answer within
-// RequestsTimeout.
-var ErrTimeout = errors.New("redisadapter: nodes did not answer in time")
+// RequestsTimeout. It wraps socketio.ErrAckTimeout, which
+// socketio.Namespace.ServerSideEmitWithAck's callers test for.
+var ErrTimeout = fmt.Errorf("redisadapter: nodes did not answer in time: %w", socketio.ErrAckTimeout)
 
 // pending is a request of this node waiting for answers.
 type pending struct {
@@ -253,41 +254,15 @@ func (a *Adapter) onResponse(r *response) {
 	}
 }
 
-// ServerEvent is an event another node sent with ServerSideEmit.
-type ServerEvent struct {
-	// Namespace is the namespace it was sent on.
-	Namespace string
-	// Name is the event's name.
-	Name string
-	// Args are its arguments, as JSON.
-	Args socketio.Args
+// ServerEvent is an event another node sent with ServerSideEmit; it is
+// socketio.ServerEvent, which the namespace's listeners
+// (socketio.Namespace.OnServerSideEmit) get too.
+type ServerEvent = socketio.ServerEvent
 
-	ack  func(json.RawMessage)
-	once sync.Once
-}
-
-// HasAck reports whether the sender waits for an answer.
-func (e *ServerEvent) HasAck() bool { return e.ack != nil }
-
-// Ack answers the event with v (as JSON); only the first call counts, and
-// it does nothing when the sender asked for no answer.
-func (e *ServerEvent) Ack(v any) error {
-	if e.ack == nil {
-		return nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	e.once.Do(func() { e.ack(b) })
-	return nil
-}
-
+// onServerSideEmit hands another node's server-side event to
+// Options.OnServerSideEmit, then to the namespace's listeners of its name
+// (Node's nsp.on(event)); the first answer of any of them goes back.
 func (a *Adapter) onServerSideEmit(r *request) {
-	fn := a.node.opts.OnServerSideEmit
-	if fn == nil {
-		return
-	}
 	var raw []json.RawMessage
 	if err := json.Unmarshal(r.Data, &raw); err != nil || len(raw) == 0 {
 		return
@@ -296,16 +271,20 @@ func (a *Adapter) onServerSideEmit(r *request) {
 	if json.Unmarshal(raw[0], &name) != nil {
 		name = string(raw[0])
 	}
-	e := &ServerEvent{Namespace: a.nsp.Name(), Name: name, Args: socketio.NewArgs(raw[1:], nil)}
+	var ack func(json.RawMessage)
 	if r.RequestID != "" {
 		id := r.RequestID
-		e.ack = func(v json.RawMessage) {
+		ack = func(v json.RawMessage) {
 			// The Node adapter answers these on the shared channel.
 			b, _ := json.Marshal(&response{Type: reqServerSideEmit, RequestID: id, Data: v})
 			a.node.publish(a.ch.response, b)
 		}
 	}
-	fn(e)
+	e := socketio.NewServerEvent(a.nsp.Name(), name, socketio.NewArgs(raw[1:], nil), ack)
+	if fn := a.node.opts.OnServerSideEmit; fn != nil {
+		fn(e)
+	}
+	a.nsp.ReceiveServerSideEmit(e)
 }
 
 // skipped are the sockets that got a logged packet while they recovered,

@@ -16,6 +16,9 @@
 //	{"id":7,"op":"allRooms"}                                      -> the rooms of every node
 //	{"id":5,"op":"serverSideEmit","event":"e","args":[]}
 //	{"id":6,"op":"serverSideEmitWithAck","event":"e","args":[]}   -> the answers
+//	{"id":8,"op":"remote","sid":"…","do":"emit","event":"e","args":[]}  -> a RemoteSocket of
+//	    fetchSockets() told to emit ("emitWithAck": -> its ack), "join"/"leave" ("rooms"),
+//	    or "disconnect"; -> {missing: true} when no node has the socket
 //
 // Server-side events from other nodes are printed as "sse <JSON [event, ...args]>";
 // one named "ask" is answered with {from: "node", arg: <its first argument>}.
@@ -87,6 +90,24 @@ const ops = {
   leave: (cmd) => operator(cmd).socketsLeave(cmd.rooms),
   serverSideEmit: (cmd) => io.serverSideEmit(cmd.event, ...(cmd.args ?? [])),
   serverSideEmitWithAck: (cmd) => io.serverSideEmitWithAck(cmd.event, ...(cmd.args ?? [])),
+  remote: async (cmd) => {
+    const s = (await io.fetchSockets()).find((x) => x.id === cmd.sid);
+    if (!s) return { missing: true };
+    switch (cmd.do) {
+      case "emit":
+        return s.emit(cmd.event, ...(cmd.args ?? []));
+      case "emitWithAck":
+        return s.timeout(3000).emitWithAck(cmd.event, ...(cmd.args ?? []));
+      case "join":
+        return s.join(cmd.rooms);
+      case "leave":
+        return s.leave(cmd.rooms[0]);
+      case "disconnect":
+        s.disconnect();
+        return null;
+    }
+    throw new Error(`unknown remote op ${cmd.do}`);
+  },
 };
 
 createInterface({ input: process.stdin }).on("line", async (line) => {
