@@ -146,3 +146,12 @@ func (s *Server) hookHeaders(h http.Header, r *http.Request, sid string) {
 func (o *Options) hasHeaderHooks() bool {
 	return o.InitialHeaders != nil || o.Headers != nil
 }
+
+// Protocol returns the Engine.IO protocol revision the client speaks: 4,
+// or 3 for a client accepted by Options.AllowEIO3 (socket.io-client 2).
+func (c *Conn) Protocol() int {
+	if c.eio3 {
+		return 3
+	}
+	return 4
+}

@@ -29,8 +29,8 @@ type wsConn struct {
 	wdeadline time.Time    // the write deadline set on nc, under wmu
 	fdUse     atomic.Int32 // fdWriting while tryWrite writes fd, fdClosing once close began
 	closeOnce sync.Once
-	ready     bool // waitIdle saw data: readMessage need not wait (beside closeOnce, in its padding)
-	eio3      bool // Engine.IO protocol 3 (eio3.go)
+	ready     bool          // waitIdle saw data: readMessage need not wait (beside closeOnce, in its padding)
+	eio3      bool          // Engine.IO protocol 3 (eio3.go)
 	req       *http.Request // the request that opened it: given with the messages it carries
 
 	// guarded by the server's poller

@@ -307,7 +307,7 @@ func (s *Socket) onEvent(p *parser.Packet) error {
 	if !ok {
 		name = decodeEventName(raw[0])
 	}
-	e := &Event{Name: name, Args: Args{raw: raw[1:], attachments: p.Attachments}, socket: s, id: p.ID, hasID: p.HasID}
+	e := &Event{Name: name, Args: Args{raw: raw[1:], attachments: p.Attachments}, socket: s, id: p.ID, hasID: p.HasID, req: s.client.req}
 	s.dispatch(e, hs, anyh, mw)
 	return nil
 }
