@@ -61,6 +61,12 @@ func (e *ConnectionError) Error() string {
 // refuse answers r with e, after reporting it to OnConnectionError with
 // the details in ctx.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, e requestError, ctx map[string]any) {
+	s.report(r, e, ctx)
+	e.write(w)
+}
+
+// report tells OnConnectionError that r is refused with e.
+func (s *Server) report(r *http.Request, e requestError, ctx map[string]any) {
 	if fn := s.opts.OnConnectionError; fn != nil {
 		msg := ""
 		if e.code >= 0 && e.code < len(codeMessages) {
@@ -68,7 +74,6 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, e requestError, 
 		}
 		fn(&ConnectionError{Request: r, Code: e.code, Message: msg, Context: ctx})
 	}
-	e.write(w)
 }
 
 // protocolContext is the "protocol" of a code 5 refusal: the EIO

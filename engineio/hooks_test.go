@@ -293,3 +293,27 @@ func TestRequestReceiver(t *testing.T) {
 		t.Fatalf("got %q, want %q", got, "five ws-handshake")
 	}
 }
+
+// The Go-only refusals are reported too: MaxConnections and Shutdown.
+func TestConnectionErrorGoOnly(t *testing.T) {
+	t.Parallel()
+	var errs connErrors
+	h := newHarness(t, harnessConfig{echo: true, opts: &Options{MaxConnections: 1, OnConnectionError: errs.add}})
+	h.openPolling()
+	status, body, _ := h.do(context.Background(), "GET", "EIO=4&transport=polling", nil, nil)
+	expectError(t, status, body, 503, CodeBadRequest)
+	if got := errs.take(); len(got) != 1 || got[0].Code != CodeBadRequest || got[0].Context["name"] != "AT_CAPACITY" {
+		t.Fatalf("at capacity: reported %v", got)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	if err := h.srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	status, body, _ = h.do(context.Background(), "GET", "EIO=4&transport=polling", nil, nil)
+	expectError(t, status, body, 503, CodeBadRequest)
+	if got := errs.take(); len(got) != 1 || got[0].Context["name"] != "SHUTTING_DOWN" {
+		t.Fatalf("shutting down: reported %v", got)
+	}
+}

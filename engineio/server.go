@@ -259,14 +259,15 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport Tra
 	c.recv = s.handler.ServeConn(c)
 	c.startHeartbeat()
 	if err := s.add(c); err != nil {
-		reason, refusal := ReasonServerShutdown, errShuttingDown
+		reason, refusal, ctx := ReasonServerShutdown, errShuttingDown, map[string]any{"name": "SHUTTING_DOWN"}
 		if err == errIDInUse { // GenerateID gave the id of a session opened meanwhile
-			reason, refusal = ReasonForcedClose, errBadRequest
+			reason, refusal, ctx = ReasonForcedClose, errBadRequest, map[string]any{"name": "ID_GENERATION_ERROR", "error": err}
 		}
 		if ws != nil {
+			s.report(r, refusal, ctx) // the 101 is out: the socket is closed
 			ws.close()
 		} else {
-			refusal.write(w)
+			s.refuse(w, r, refusal, ctx)
 		}
 		c.terminate(reason)
 		return
