@@ -22,7 +22,9 @@ import (
 //     (text) or 1 (binary), its length in bytes as decimal digits, one
 //     digit a byte (0-9), a byte 255, then the packet: text as UTF-8,
 //     binary as the type byte 4 and the data.
-//   - A binary WebSocket message starts with the type byte 4.
+//   - A binary WebSocket message starts with the type byte 4. (Node sends
+//     base64 text frames to a WebSocket whose query has b64; this server
+//     sends binary frames, which engine.io-client 3 decodes as well.)
 //   - The client pings ("2") and the server answers ("3"); a client
 //     silent for PingInterval + PingTimeout is closed.
 //

@@ -30,8 +30,8 @@ var codeMessages = [...]string{
 }
 
 // ConnectionError is a request the server refused before it reached a
-// session: what Node's engine.io emits as "connection_error". Options.
-// OnConnectionError receives it.
+// session: what Node's engine.io emits as "connection_error".
+// Options.OnConnectionError receives it.
 type ConnectionError struct {
 	// Request is the refused request. Its body has not been read.
 	Request *http.Request
