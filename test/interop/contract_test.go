@@ -53,7 +53,11 @@ func newContractServer() *socketio.Server {
 				Data  json.RawMessage `json:"data"`
 			}
 			if e.Decode(0, &b) == nil {
-				_ = s.To(b.Room).Emit(b.Event, b.Data)
+				var data any = b.Data
+				if m, ok := e.Values()[0].(map[string]any); ok {
+					data = m["data"] // binary inside: forward the attachments too
+				}
+				_ = s.To(b.Room).Emit(b.Event, data)
 				_ = e.Ack("sent")
 			}
 		})
@@ -63,7 +67,11 @@ func newContractServer() *socketio.Server {
 				Data  json.RawMessage `json:"data"`
 			}
 			if e.Decode(0, &b) == nil {
-				_ = io.Emit(b.Event, b.Data)
+				var data any = b.Data
+				if m, ok := e.Values()[0].(map[string]any); ok {
+					data = m["data"]
+				}
+				_ = io.Emit(b.Event, data)
 			}
 		})
 		s.On("ask", func(e *socketio.Event) {

@@ -11,6 +11,7 @@
 // trip on the same socket (the server answers one connection in order).
 import { isDeepStrictEqual, inspect } from "node:util";
 import io from "socket.io-client-v2";
+import { io as ioV4 } from "socket.io-client";
 
 const TIMEOUT_MS = 10_000;
 const [which, baseURL] = process.argv.slice(2);
@@ -154,6 +155,28 @@ const scenarios = {
     const [refusal] = await next(bad, "/custom refused", "error");
     expectEqual(refusal, { reason: "bad token" }, "/custom middleware refusal");
     expect(!bad.connected, "refused socket is connected");
+  },
+
+  // A v2 and a v4 client in one room: binary broadcasts cross both ways
+  // (the bytes a broadcast shares are framed per protocol).
+  async mixed() {
+    const v2 = socket("/");
+    const v4 = ioV4(baseURL + "/", { forceNew: true, reconnection: false });
+    sockets.push(v4);
+    await Promise.all([connected(v2, "v2"), connected(v4, "v4")]);
+    expectEqual(await ack(v2, "v2", "join", "mixed"), ["mixed"], "v2 joins");
+    expectEqual(await ack(v4, "v4", "join", "mixed"), ["mixed"], "v4 joins");
+    const data = { bin: Buffer.from([1, 2, 3]), text: "é😀" };
+    let got = next(v2, "v2", "news");
+    expectEqual(await ack(v4, "v4", "broadcast", { room: "mixed", event: "news", data }), ["sent"], "v4 broadcast");
+    expectEqual(withoutOffset(await got, 1), [data], "v4 → v2 binary broadcast");
+    got = next(v4, "v4", "news");
+    expectEqual(await ack(v2, "v2", "broadcast", { room: "mixed", event: "news", data }), ["sent"], "v2 broadcast");
+    expectEqual(withoutOffset(await got, 1), [data], "v2 → v4 binary broadcast");
+    // One broadcast to both: the same encoded packet, framed for each.
+    const all = [next(v2, "v2", "all"), next(v4, "v4", "all")];
+    v2.emit("broadcast-all", { event: "all", data });
+    for (const args of await Promise.all(all)) expectEqual(withoutOffset(args, 1), [data], "binary broadcast-all");
   },
 
   // The server disconnects the socket.

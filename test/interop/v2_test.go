@@ -18,7 +18,7 @@ import (
 
 // v2Scenarios are the scenarios of v2.mjs: the real socket.io-client 2
 // (Engine.IO protocol 3) against our server with AllowEIO3.
-var v2Scenarios = []string{"polling", "websocket", "upgrade", "binary", "rooms", "namespace", "disconnect"}
+var v2Scenarios = []string{"polling", "websocket", "upgrade", "binary", "rooms", "namespace", "mixed", "disconnect"}
 
 func TestV2ClientScenarios(t *testing.T) {
 	node := testenv.Node(t, filepath.Join("node_modules", "socket.io-client-v2"))
