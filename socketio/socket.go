@@ -351,7 +351,7 @@ func (s *Socket) onClose(reason DisconnectReason) {
 	}
 	data := s.Data()
 
-	if s.nsp.server.opts.Recovery != nil && reason.Recoverable() {
+	if s.nsp.server.opts.Recovery != nil && reason.Recoverable() && s.pid != "" { // no pid: a v2 client's, never recovered
 		s.nsp.adapter.PersistSession(&Session{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: data})
 	} else if k, ok := s.nsp.adapter.(SessionKeeper); ok && keeping {
 		k.DropSession(s.pid)

@@ -162,3 +162,42 @@ func TestEventRequest(t *testing.T) {
 		}
 	}
 }
+
+// A v2 socket has no recovery session: with recovery on, its disconnect
+// keeps nothing that a client naming the empty pid could take over.
+func TestV2NoRecoverySession(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, &Options{Engine: &engineio.Options{AllowEIO3: true, PingInterval: time.Hour, PingTimeout: time.Hour},
+		Recovery: &RecoveryOptions{}}, func(io *Server) {
+		io.OnConnection(func(s *Socket) {
+			if s.Conn().Protocol() == 3 {
+				s.Join("vip")
+			}
+		})
+	})
+	watcher := s.dial(t, dialConfig{})
+	watcher.connect("/", "")
+
+	conn, sid := v2Dial(t, s)
+	if got := v2Read(t, conn); got != "40" {
+		t.Fatalf("v2 CONNECT %q", got)
+	}
+	conn.Close() // transport close: a recoverable reason
+	eventually(t, func() bool { return s.io.Of("/").Socket(sid) == nil }, "the v2 socket gone")
+
+	_ = s.io.Emit("tick")
+	tick := watcher.nextText()
+	elems := decodeEvent(t, tick)
+	var offset string
+	if len(elems) != 2 || json.Unmarshal(elems[1], &offset) != nil {
+		t.Fatalf("broadcast %q carries no offset", tick)
+	}
+	thief := s.dial(t, dialConfig{})
+	got := thief.connect("/", `{"pid":"","offset":"`+offset+`"}`)
+	if got == sid {
+		t.Fatalf("a client naming the empty pid took over the v2 socket %q", sid)
+	}
+	if recovered, _ := s.io.Recoveries(); recovered != 0 {
+		t.Fatalf("%d recoveries, want 0", recovered)
+	}
+}
