@@ -42,6 +42,8 @@ type Conn struct {
 	hbWaiting    bool // a ping is out, its pong not in
 	closePending bool // OnClose waits for delivering to reach 0
 	pollClose    byte // packet answering a GET after close: '1' or '6'
+	eio3         bool // Engine.IO protocol 3 (eio3.go)
+	b64          bool // protocol 3: the client takes no binary payloads
 	queued       int  // bytes in queue
 	queue        []frame
 	qhold        *[]frame // the pooled holder of queue's array, or nil
@@ -68,7 +70,7 @@ type Conn struct {
 
 	delivering int // deliverMessage calls in progress
 
-	_ [32]byte // to 256 bytes, a size class whose objects start on a cache line (TestConnLayout)
+	_ [24]byte // to 256 bytes, a size class whose objects start on a cache line (TestConnLayout)
 }
 
 // ID returns the session id.
@@ -109,6 +111,9 @@ const closedLinger = time.Second
 const volatileBacklog = 16 << 10
 
 func (c *Conn) enqueue(msgs []Message, volatile bool) error {
+	if c.eio3 {
+		msgs = withTypeByte3(msgs)
+	}
 	size := 0
 	for _, m := range msgs {
 		size += len(m.Data) + 1
@@ -297,16 +302,19 @@ func (c *Conn) terminateWith(reason CloseReason, pollAnswer packetType) {
 	}
 }
 
-// deliver hands one incoming packet to its handling.
-func (c *Conn) deliver(p packet) error {
+// deliver hands one incoming packet, carried by r, to its handling.
+func (c *Conn) deliver(p packet, r *http.Request) error {
 	switch p.typ {
 	case packetMessage:
-		return c.deliverMessage(p.data, p.binary)
+		return c.deliverMessage(p.data, p.binary, r)
 	case packetPong:
 		c.onPong()
 	case packetPing:
 		c.mu.Lock()
 		if c.state == stateOpen {
+			if c.eio3 { // the client's heartbeat
+				c.srv.hb.schedule(c, time.Now().Add(c.srv.opts.PingInterval+c.srv.opts.PingTimeout))
+			}
 			c.sendControlLocked(packetPong, p.data)
 		}
 		c.mu.Unlock()
@@ -320,9 +328,10 @@ func (c *Conn) deliver(p packet) error {
 	return nil
 }
 
-// deliverMessage calls OnMessage. A close that happens meanwhile (even
-// from inside OnMessage) is reported after OnMessage returns.
-func (c *Conn) deliverMessage(data []byte, binary bool) error {
+// deliverMessage calls OnMessage (or OnRequestMessage with r). A close
+// that happens meanwhile (even from inside OnMessage) is reported after
+// OnMessage returns.
+func (c *Conn) deliverMessage(data []byte, binary bool, r *http.Request) error {
 	c.mu.Lock()
 	if c.state == stateClosed {
 		c.mu.Unlock()
@@ -333,7 +342,14 @@ func (c *Conn) deliverMessage(data []byte, binary bool) error {
 
 	c.recvMu.Lock()
 	if !c.isClosed() {
-		c.recv.OnMessage(data, binary)
+		if rr, ok := c.recv.(RequestReceiver); ok {
+			if r == nil {
+				r = c.req
+			}
+			rr.OnRequestMessage(data, binary, r)
+		} else {
+			c.recv.OnMessage(data, binary)
+		}
 	}
 	c.recvMu.Unlock()
 

@@ -1,7 +1,7 @@
 // Package engineio implements the server side of Engine.IO protocol
-// version 4, the transport layer under Socket.IO: the handshake, HTTP
-// long-polling, WebSocket, the upgrade from polling to WebSocket, and the
-// server-initiated heartbeat.
+// version 4 (and, with Options.AllowEIO3, 3), the transport layer under
+// Socket.IO: the handshake, HTTP long-polling, WebSocket, the upgrade from
+// polling to WebSocket, and the server-initiated heartbeat.
 //
 // A Server is an http.Handler. Mount it on the path clients use (by
 // default "/engine.io/"; Socket.IO clients use "/socket.io/") and give it a
@@ -27,6 +27,23 @@
 // is empty; one that does not keep up is closed with ReasonSlowConsumer
 // rather than slowing down the sender. Idle WebSocket connections hold no
 // goroutine (on Linux, their reader waits on the server's epoll).
+//
+// # Hooks
+//
+// Options carry the hooks of Node's engine: GenerateID (the session id),
+// InitialHeaders and Headers (headers of the answers, the WebSocket 101
+// included), OnConnectionError (requests refused before a session, with
+// Node's codes) and Cookie (the sticky-session cookie). A Receiver that
+// implements RequestReceiver gets the HTTP request that carried each
+// message.
+//
+// # Engine.IO protocol 3
+//
+// With Options.AllowEIO3, clients of protocol 3 (socket.io-client 2) are
+// served too: length-prefixed polling payloads (binary ones as well), the
+// type byte of binary WebSocket messages, and the heartbeat the client
+// drives (see eio3.go). Conn.Protocol tells them apart; to the Receiver
+// their messages are the same.
 //
 // # Security
 //

@@ -114,6 +114,10 @@ func (c *Conn) startHeartbeat() {
 	if c.state == stateClosed { // closed by ServeConn: nothing to ping
 		return
 	}
+	if c.eio3 { // the client pings: the first is due within the interval
+		c.srv.hb.schedule(c, time.Now().Add(c.srv.opts.PingInterval+c.srv.opts.PingTimeout))
+		return
+	}
 	c.srv.hb.schedule(c, time.Now().Add(c.srv.opts.PingInterval))
 }
 
@@ -131,7 +135,7 @@ func (c *Conn) onHeartbeatTimer() {
 		c.mu.Unlock()
 		return
 	}
-	if c.hbWaiting {
+	if c.hbWaiting || c.eio3 { // protocol 3: no ping in time
 		c.mu.Unlock()
 		// terminate calls the Receiver's OnClose, which may take its time:
 		// the other connections' heartbeats do not wait for it.
@@ -168,5 +172,5 @@ func (c *Conn) onPong() {
 func (c *Conn) pongOverdue() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.hbWaiting && c.state != stateClosed && !time.Now().Before(c.hbDue)
+	return (c.hbWaiting || c.eio3) && c.state != stateClosed && !time.Now().Before(c.hbDue)
 }

@@ -70,6 +70,41 @@ type Options struct {
 	// session is created: the place to check cookies or headers. A non-nil
 	// error is answered 403 with the error's text as the message.
 	AllowRequest func(r *http.Request) error
+	// GenerateID, when set, returns the id of a new session (Node's
+	// engine.generateId), from its handshake request: 1 to 128 printable
+	// ASCII characters, no space, unique among the open sessions (a
+	// client proves its session by its id alone: make it unguessable). An
+	// error, or an id that breaks these rules, refuses the handshake as
+	// Node does when generateId throws: 400 {"code":3,"message":"Bad
+	// request"}, reported to OnConnectionError with Context["name"]
+	// "ID_GENERATION_ERROR". Default: 20 random URL-safe characters.
+	GenerateID func(r *http.Request) (string, error)
+	// InitialHeaders, when set, adds headers to the answer to a handshake
+	// (Node's "initial_headers" event): the first polling answer, or the
+	// WebSocket's 101. It runs after the server has set its own headers
+	// and before Headers. h is the response's header; r the request.
+	InitialHeaders func(h http.Header, r *http.Request)
+	// Headers, when set, adds headers to every successful answer (Node's
+	// "headers" event): polling GETs and POSTs, and the 101 of every
+	// WebSocket, handshake and upgrade alike. Refusals (4xx, 5xx) get
+	// none, as with Node.
+	Headers func(h http.Header, r *http.Request)
+	// OnConnectionError, when set, is told of each request refused before
+	// it reached a session (Node's "connection_error" event): unknown
+	// transport or session, bad handshake method, bad request, Origin or
+	// AllowRequest refusals, unsupported protocol version, and, Go only,
+	// the refusals at MaxConnections and during Shutdown. It runs before
+	// the refusal is written, on the request's goroutine: keep it short.
+	OnConnectionError func(err *ConnectionError)
+	// Cookie, when set, sends the session id in a cookie on the answer to
+	// a polling handshake, for sticky sessions (Node's cookie option).
+	// Default nil: no cookie, as Node's default.
+	Cookie *Cookie
+	// AllowEIO3 accepts clients of Engine.IO protocol 3 (Node's
+	// allowEIO3): socket.io-client 2, whose server side package socketio
+	// speaks too. Default false: such a handshake is refused with 400
+	// {"code":5,"message":"Unsupported protocol version"}.
+	AllowEIO3 bool
 	// WebSocketBufferSize is the size of the buffer a WebSocket connection
 	// reads with. It is pooled: a connection holds one only while the
 	// client's data is arriving, not while it is idle. Default 4096.
@@ -151,6 +186,10 @@ func (o *Options) withDefaults() Options {
 	if c.CORS != nil {
 		cors := *c.CORS
 		c.CORS = &cors
+	}
+	if c.Cookie != nil {
+		cookie := *c.Cookie
+		c.Cookie = &cookie
 	}
 	if c.Logger == nil {
 		c.Logger = nopLogger{}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -58,7 +59,7 @@ func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 			c.getActive = false
 			reason, closed := c.closeReason, c.state == stateClosed
 			c.mu.Unlock()
-			c.writePoll(w, body)
+			c.writePoll(w, r, body)
 			if closeAfter {
 				c.terminate(reason)
 			}
@@ -91,16 +92,16 @@ func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 func (c *Conn) pollAnswerLocked(holdOver bool) (body []byte, closeAfter, ok bool) {
 	switch {
 	case c.state == stateClosed:
-		return []byte{c.pollClose}, false, true
+		return c.single(packetType(c.pollClose)), false, true
 	case c.transport != Polling:
 		// Upgraded while this GET waited: release it; what is queued goes
 		// out on the WebSocket.
-		return []byte{byte(packetNoop)}, false, true
+		return c.single(packetNoop), false, true
 	case len(c.queue) == 0:
 		if c.probed && holdOver {
 			// Upgrading and nothing to send: release the GET so that the
 			// client can pause polling and complete the upgrade.
-			return []byte{byte(packetNoop)}, false, true
+			return c.single(packetNoop), false, true
 		}
 		return nil, false, false
 	}
@@ -115,6 +116,10 @@ func (c *Conn) pollAnswerLocked(holdOver bool) (body []byte, closeAfter, ok bool
 		c.queued = 1
 		frames = frames[:last]
 	}
+	closeAfter = frames[len(frames)-1].typ == packetClose
+	if c.eio3 {
+		return payload3(frames, c.b64), closeAfter, true
+	}
 	n := 0
 	for _, f := range frames {
 		n += len(f.data)*4/3 + 4
@@ -122,17 +127,27 @@ func (c *Conn) pollAnswerLocked(holdOver bool) (body []byte, closeAfter, ok bool
 	body = make([]byte, 0, n)
 	for _, f := range frames {
 		body = appendPayloadFrame(body, f)
-		if f.typ == packetClose {
-			closeAfter = true
-		}
 	}
 	return body, closeAfter, true
 }
 
-func (c *Conn) writePoll(w http.ResponseWriter, body []byte) {
+// single is a payload of one packet without data.
+func (c *Conn) single(t packetType) []byte {
+	if c.eio3 {
+		return single3(t)
+	}
+	return []byte{byte(t)}
+}
+
+func (c *Conn) writePoll(w http.ResponseWriter, r *http.Request, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=UTF-8")
+	if c.eio3 && isBinaryPayload3(body) {
+		h.Set("Content-Type", "application/octet-stream")
+	} else {
+		h.Set("Content-Type", "text/plain; charset=UTF-8")
+	}
 	h.Set("Cache-Control", "no-store")
+	c.srv.hookHeaders(h, r, c.id)
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(c.srv.opts.WriteTimeout))
 	_, _ = w.Write(body)
 }
@@ -169,7 +184,12 @@ func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
 		errBadRequest.with("cannot read body").write(w)
 		return
 	}
-	err = decodePayload(body, c.deliver)
+	deliver := func(p packet) error { return c.deliver(p, r) }
+	if c.eio3 {
+		err = decodePayload3(body, strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream"), deliver)
+	} else {
+		err = decodePayload(body, deliver)
+	}
 	if err != nil && !errors.Is(err, ErrClosed) {
 		c.srv.opts.Logger.Debug("engineio: bad payload", "sid", c.id, "err", err)
 		errBadRequest.with("invalid payload").write(w)
@@ -179,6 +199,7 @@ func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html")
 	h.Set("Cache-Control", "no-store")
+	c.srv.hookHeaders(h, r, c.id)
 	_, _ = w.Write([]byte("ok"))
 }
 

@@ -147,7 +147,7 @@ func (s *Server) Conn(id string) *Conn {
 // ServeHTTP serves one Engine.IO request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.checkOrigin(r) {
-		errForbidden.write(w)
+		s.refuse(w, r, errForbidden, map[string]any{"name": "ORIGIN_NOT_ALLOWED", "origin": r.Header.Get("Origin")})
 		return
 	}
 	s.writeCORS(w, r)
@@ -158,21 +158,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	transport := Transport(q.Get("transport"))
 	if !s.opts.allows(transport) {
-		errUnknownTransport.write(w)
+		s.refuse(w, r, errUnknownTransport, map[string]any{"transport": string(transport)})
 		return
 	}
-	if q.Get("EIO") != "4" {
-		errUnsupportedEIO.write(w)
+	eio := q.Get("EIO")
+	if eio != "4" && (eio != "3" || !s.opts.AllowEIO3) {
+		s.refuse(w, r, errUnsupportedEIO, protocolContext(eio))
 		return
 	}
 	isUpgrade := websocket.IsWebSocketUpgrade(r)
 	if transport == WebSocket && !isUpgrade {
-		errBadRequest.write(w)
+		s.refuse(w, r, errBadRequest, map[string]any{"name": "TRANSPORT_HANDSHAKE_ERROR"})
 		return
 	}
 	sid := q.Get("sid")
 	if sid == "" {
-		s.handshake(w, r, transport)
+		s.handshake(w, r, transport, eio == "3", q.Has("b64"))
 		return
 	}
 	c := s.Conn(sid)
@@ -181,15 +182,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c = nil
 	}
 	if c == nil {
-		errUnknownSID.write(w)
+		s.refuse(w, r, errUnknownSID, map[string]any{"sid": sid})
 		return
 	}
 	if transport == WebSocket {
 		c.serveUpgrade(w, r)
 		return
 	}
-	if c.Transport() != Polling {
-		errBadRequest.write(w)
+	if t := c.Transport(); t != Polling {
+		s.refuse(w, r, errBadRequest, map[string]any{"name": "TRANSPORT_MISMATCH", "transport": string(Polling), "previousTransport": string(t)})
 		return
 	}
 	switch r.Method {
@@ -202,37 +203,48 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// handshake opens a new session.
-func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport Transport) {
+// handshake opens a new session, of Engine.IO protocol 3 when eio3 is
+// set (b64: its client takes no binary payloads).
+func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport Transport, eio3, b64 bool) {
 	if r.Method != http.MethodGet {
-		errBadHandshake.write(w)
+		s.refuse(w, r, errBadHandshake, map[string]any{"method": r.Method})
 		return
 	}
 	if s.opts.AllowRequest != nil {
 		if err := s.opts.AllowRequest(r); err != nil {
-			errForbidden.with(err.Error()).write(w)
+			s.refuse(w, r, errForbidden.with(err.Error()), map[string]any{"message": err.Error()})
 			return
 		}
 	}
 	if !s.reserve() {
 		w.Header().Set("Retry-After", "5")
-		errAtCapacity.write(w)
+		s.refuse(w, r, errAtCapacity, map[string]any{"name": "AT_CAPACITY"})
+		return
+	}
+	id, err := s.sessionID(r)
+	if err != nil {
+		s.release()
+		s.refuse(w, r, errBadRequest, map[string]any{"name": "ID_GENERATION_ERROR", "error": err})
 		return
 	}
 	var ws *wsConn
 	if transport == WebSocket {
-		var err error
 		if ws, err = s.upgrade(w, r); err != nil {
 			s.release()
 			return
 		}
 	}
 	c := &Conn{
-		id:        newID(),
+		id:        id,
 		srv:       s,
 		req:       cloneRequest(r),
 		transport: transport,
 		flusher:   s.flusherFor(),
+		eio3:      eio3,
+		b64:       eio3 && b64,
+	}
+	if ws != nil {
+		ws.eio3, ws.req = eio3, c.req
 	}
 	if transport == Polling {
 		// Only polling GETs wait on wake. A session born on WebSocket never
@@ -246,13 +258,18 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport Tra
 	// end it: both report to c.recv.
 	c.recv = s.handler.ServeConn(c)
 	c.startHeartbeat()
-	if !s.add(c) {
+	if err := s.add(c); err != nil {
+		reason, refusal, ctx := ReasonServerShutdown, errShuttingDown, map[string]any{"name": "SHUTTING_DOWN"}
+		if err == errIDInUse { // GenerateID gave the id of a session opened meanwhile
+			reason, refusal, ctx = ReasonForcedClose, errBadRequest, map[string]any{"name": "ID_GENERATION_ERROR", "error": err}
+		}
 		if ws != nil {
+			s.report(r, refusal, ctx) // the 101 is out: the socket is closed
 			ws.close()
 		} else {
-			errShuttingDown.write(w)
+			s.refuse(w, r, refusal, ctx)
 		}
-		c.terminate(ReasonServerShutdown)
+		c.terminate(reason)
 		return
 	}
 	if ws != nil {
@@ -286,17 +303,21 @@ func (s *Server) openPacket(sid string, transport Transport) []byte {
 	return b
 }
 
-func (s *Server) add(c *Conn) bool {
+// add registers c; it fails during Shutdown, and when c's id is taken.
+func (s *Server) add(c *Conn) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.opts.MaxConnections > 0 {
 		s.pending-- // the place reserved by handshake
 	}
 	if s.closing {
-		return false
+		return ErrClosed
+	}
+	if _, taken := s.conns[c.id]; taken {
+		return errIDInUse
 	}
 	s.conns[c.id] = c
-	return true
+	return nil
 }
 
 func (s *Server) remove(c *Conn) {

@@ -29,7 +29,9 @@ type wsConn struct {
 	wdeadline time.Time    // the write deadline set on nc, under wmu
 	fdUse     atomic.Int32 // fdWriting while tryWrite writes fd, fdClosing once close began
 	closeOnce sync.Once
-	ready     bool // waitIdle saw data: readMessage need not wait (beside closeOnce, in its padding)
+	ready     bool          // waitIdle saw data: readMessage need not wait (beside closeOnce, in its padding)
+	eio3      bool          // Engine.IO protocol 3 (eio3.go)
+	req       *http.Request // the request that opened it: given with the messages it carries
 
 	// guarded by the server's poller
 	closed  bool
@@ -43,7 +45,12 @@ const controlTimeout = 5 * time.Second
 
 // upgrade turns r into a WebSocket connection.
 func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*wsConn, error) {
-	conn, err := s.upgrader.Upgrade(w, r, nil)
+	var h http.Header // the hooks' headers of the 101
+	if s.opts.hasHeaderHooks() {
+		h = http.Header{}
+		s.hookHeaders(h, r, "")
+	}
+	conn, err := s.upgrader.Upgrade(w, r, h)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +151,7 @@ func (ws *wsConn) readLoop(c *Conn) {
 			c.terminate(readCloseReason(err))
 			return
 		}
-		if err := c.deliver(p); err != nil {
+		if err := c.deliver(p, ws.req); err != nil {
 			if !errors.Is(err, ErrClosed) {
 				c.terminate(ReasonTransportError)
 			}
@@ -158,8 +165,13 @@ func (ws *wsConn) read() (packet, error) {
 	if err != nil {
 		return packet{}, err
 	}
-	if op == wsOpBinary {
+	switch {
+	case ws.eio3 && op == wsOpBinary:
+		return decodeBinary3(data)
+	case op == wsOpBinary:
 		return packet{typ: packetMessage, data: data, binary: true}, nil
+	case ws.eio3:
+		return decodeText3(data)
 	}
 	return decodeText(data)
 }
@@ -224,6 +236,10 @@ func (c *Conn) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	ws, err := c.srv.upgrade(w, r)
 	if err != nil {
 		return
+	}
+	ws.eio3 = c.eio3
+	if _, ok := c.recv.(RequestReceiver); ok {
+		ws.req = cloneRequest(r)
 	}
 	c.mu.Lock()
 	if !c.canUpgradeLocked() {

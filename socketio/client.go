@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -30,10 +31,14 @@ type client struct {
 	connectTimer *time.Timer
 	closed       bool
 	failed       bool // a protocol error closed the connection; used only from OnMessage
+	v2           bool // a Socket.IO protocol 4 client: socket.io-client 2 (v2.go)
+	// req is the request that carried the message being handled: set and
+	// read only from OnRequestMessage.
+	req *http.Request
 }
 
 func newClient(s *Server, c *engineio.Conn) *client {
-	cl := &client{server: s, conn: c}
+	cl := &client{server: s, conn: c, v2: c.Protocol() == 3}
 	cl.decoder.MaxAttachments = s.opts.MaxAttachments
 	if s.opts.Parser != nil {
 		cl.custom = s.opts.Parser.NewDecoder(s.opts.MaxAttachments)
@@ -56,6 +61,14 @@ func (c *client) send(msgs []engineio.Message, volatile bool) error {
 		return nil
 	}
 	return c.conn.Send(msgs...)
+}
+
+// OnRequestMessage is OnMessage, with the request that carried the
+// message, which the events it completes report (Event.Request).
+func (c *client) OnRequestMessage(data []byte, binary bool, r *http.Request) {
+	c.req = r
+	c.OnMessage(data, binary)
+	c.req = nil
 }
 
 // OnMessage decodes a message and routes the packet.
@@ -92,14 +105,18 @@ func (c *client) recoverHandler() {
 }
 
 func (c *client) route(p *parser.Packet) error {
+	name, auth := p.Namespace, json.RawMessage(p.Data)
+	if c.v2 && p.Type == parser.Connect {
+		name, auth = v2Connect(p.Namespace)
+	}
 	c.mu.Lock()
-	s := c.socketLocked(p.Namespace)
+	s := c.socketLocked(name)
 	c.mu.Unlock()
 	if p.Type == parser.Connect {
 		if s != nil {
 			return errProtocol // a second CONNECT for a joined namespace
 		}
-		c.connect(p)
+		c.connect(name, auth)
 		return nil
 	}
 	if s == nil {
@@ -108,16 +125,16 @@ func (c *client) route(p *parser.Packet) error {
 	return s.onPacket(p)
 }
 
-// connect handles a CONNECT: finds (or creates) the namespace, recovers or
-// runs the middleware, and connects the socket.
-func (c *client) connect(p *parser.Packet) {
-	nsp := c.server.namespace(p.Namespace)
+// connect handles a CONNECT to the namespace called name: finds (or
+// creates) the namespace, recovers or runs the middleware, and connects
+// the socket.
+func (c *client) connect(name string, auth json.RawMessage) {
+	nsp := c.server.namespace(name)
 	if nsp == nil {
-		c.sendConnectError(p.Namespace, "Invalid namespace", nil)
+		c.sendConnectError(name, "Invalid namespace", nil)
 		return
 	}
 	defer nsp.release()
-	auth := json.RawMessage(p.Data)
 	if len(auth) == 0 {
 		auth = json.RawMessage("{}")
 	}
@@ -134,11 +151,13 @@ func (c *client) connect(p *parser.Packet) {
 		},
 	}
 	var session *Session
-	if rec := c.server.opts.Recovery; rec != nil {
+	if rec := c.server.opts.Recovery; rec != nil && !c.v2 {
 		session = c.restore(nsp, auth)
 	}
 	if session != nil {
 		s.id, s.pid, s.recovered, s.data = session.SID, session.PID, true, session.Data
+	} else if c.v2 {
+		s.id = v2SocketID(nsp.name, c.conn.ID())
 	} else {
 		s.id = newID()
 		if c.server.opts.Recovery != nil {
@@ -153,11 +172,15 @@ func (c *client) connect(p *parser.Packet) {
 					// Refused: the session stays for its owner to recover.
 					nsp.adapter.PersistSession(&Session{SID: session.SID, PID: session.PID, Rooms: session.Rooms, Data: session.Data})
 				}
+				msg, data := err.Error(), any(nil)
 				var ce *ConnectError
 				if errors.As(err, &ce) {
-					c.sendConnectError(nsp.name, ce.Message, ce.Data)
+					msg, data = ce.Message, ce.Data
+				}
+				if c.v2 {
+					c.sendV2Error(nsp.name, msg, data)
 				} else {
-					c.sendConnectError(nsp.name, err.Error(), nil)
+					c.sendConnectError(nsp.name, msg, data)
 				}
 				return
 			}
@@ -187,8 +210,10 @@ func (c *client) connect(p *parser.Packet) {
 	if session != nil {
 		rooms = append(rooms, session.Rooms...)
 	}
-	reply := connectReply{SID: s.id, PID: s.pid}
-	data, _ := json.Marshal(reply)
+	var data []byte
+	if !c.v2 { // protocol 4's CONNECT carries nothing
+		data, _ = json.Marshal(connectReply{SID: s.id, PID: s.pid})
+	}
 	sendConnect := func(missed ...[]*parser.Packet) {
 		c.sendPacket(&parser.Packet{Type: parser.Connect, Namespace: nsp.name, Data: data})
 		for _, list := range missed {

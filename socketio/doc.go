@@ -54,6 +54,18 @@
 // OnDisconnecting runs while the socket is still in its rooms,
 // OnDisconnect after it has left them.
 //
+// # Socket.IO v2 clients
+//
+// With engineio.Options.AllowEIO3 (Node's allowEIO3), socket.io-client 2
+// connects too (Socket.IO protocol 4 on Engine.IO 3), served as Node
+// serves it: it is connected to "/" when its session opens, without a
+// CONNECT (the middleware of "/" runs then, with an empty auth); the query
+// of its CONNECT to another namespace is that socket's Handshake.Auth; its
+// sockets' ids are the session's id ("/nsp#id" outside "/"); a
+// middleware's refusal reaches it as an ERROR packet carrying the
+// ConnectError's Data, or its message. Connection state recovery does not
+// apply to it.
+//
 // # Concurrency
 //
 // Every method of Server, Namespace, Socket and BroadcastOperator is safe

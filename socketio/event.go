@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"net/http"
 	"sync/atomic"
 )
 
@@ -12,6 +13,7 @@ type Event struct {
 	Args
 
 	socket *Socket
+	req    *http.Request
 	id     uint64
 	hasID  bool
 	acked  atomic.Bool
@@ -19,6 +21,14 @@ type Event struct {
 
 // Socket returns the socket the event came from.
 func (e *Event) Socket() *Socket { return e.socket }
+
+// Request returns the HTTP request that carried the event (of a binary
+// event, its last attachment): the polling POST it came in, whose headers
+// may differ from the handshake's (Socket.Handshake), or the request that
+// opened the WebSocket it came on. Read it while the handler runs: its
+// context ends when a POST is answered. Nil for an event the server made
+// (an outgoing one, see Socket.OnAnyOutgoing).
+func (e *Event) Request() *http.Request { return e.req }
 
 // HasAck reports whether the client waits for an ack.
 func (e *Event) HasAck() bool { return e.hasID }

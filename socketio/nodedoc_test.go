@@ -76,6 +76,10 @@ var docNames = map[string]map[string]reflect.Type{
 	},
 	"engineio": {
 		"CORS":             typeOf[engineio.CORS](),
+		"ConnectionError":  typeOf[engineio.ConnectionError](),
+		"Cookie":           typeOf[engineio.Cookie](),
+		"RequestReceiver":  typeOf[engineio.RequestReceiver](),
+		"CodeUnknownSID":   reflect.TypeOf(engineio.CodeUnknownSID),
 		"CloseReason":      typeOf[engineio.CloseReason](),
 		"Conn":             typeOf[engineio.Conn](),
 		"Handler":          typeOf[engineio.Handler](),

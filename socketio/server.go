@@ -37,7 +37,11 @@ func (s *Server) Recoveries() (recovered, refused int64) {
 func NewServer(opts *Options) *Server {
 	s := &Server{opts: opts.withDefaults(), nsps: make(map[string]*Namespace)}
 	s.engine = engineio.NewServer(engineio.HandlerFunc(func(c *engineio.Conn) engineio.Receiver {
-		return newClient(s, c)
+		cl := newClient(s, c)
+		if cl.v2 {
+			cl.connectV2Root()
+		}
+		return cl
 	}), s.opts.Engine)
 	s.Of("/")
 	return s

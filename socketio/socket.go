@@ -326,7 +326,7 @@ func (s *Socket) onEvent(p *parser.Packet) error {
 	if !ok {
 		name = decodeEventName(raw[0])
 	}
-	e := &Event{Name: name, Args: Args{raw: raw[1:], attachments: p.Attachments}, socket: s, id: p.ID, hasID: p.HasID}
+	e := &Event{Name: name, Args: Args{raw: raw[1:], attachments: p.Attachments}, socket: s, id: p.ID, hasID: p.HasID, req: s.client.req}
 	s.dispatch(e, hs, anyh, mw)
 	return nil
 }
@@ -370,7 +370,7 @@ func (s *Socket) onClose(reason DisconnectReason) {
 	}
 	data := s.Data()
 
-	if s.nsp.server.opts.Recovery != nil && reason.Recoverable() {
+	if s.nsp.server.opts.Recovery != nil && reason.Recoverable() && s.pid != "" { // no pid: a v2 client's, never recovered
 		s.nsp.adapter.PersistSession(&Session{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: data})
 	} else if k, ok := s.nsp.adapter.(SessionKeeper); ok && keeping {
 		k.DropSession(s.pid)

@@ -25,19 +25,11 @@ func newContractServerWith(parser socketio.Parser) *socketio.Server {
 			PingInterval: 2 * time.Second,
 			PingTimeout:  5 * time.Second,
 			CORS:         &engineio.CORS{AllowedOrigins: []string{"*"}},
+			AllowEIO3:    true, // socket.io-client 2 (v2.mjs)
 		},
 		Recovery: &socketio.RecoveryOptions{MaxDisconnectionDuration: 2 * time.Minute},
 	})
-	io.Use(func(s *socketio.Socket) error {
-		var auth struct {
-			Token string `json:"token"`
-		}
-		_ = json.Unmarshal(s.Handshake().Auth, &auth)
-		if auth.Token == "bad" {
-			return &socketio.ConnectError{Message: "unauthorized", Data: map[string]string{"reason": "bad token"}}
-		}
-		return nil
-	})
+	io.Use(checkToken)
 	io.OnConnection(func(s *socketio.Socket) {
 		addEcho(s)
 		s.On("join", func(e *socketio.Event) {
@@ -66,7 +58,11 @@ func newContractServerWith(parser socketio.Parser) *socketio.Server {
 				Data  json.RawMessage `json:"data"`
 			}
 			if e.Decode(0, &b) == nil {
-				_ = s.To(b.Room).Emit(b.Event, b.Data)
+				var data any = b.Data
+				if m, ok := e.Values()[0].(map[string]any); ok {
+					data = m["data"] // binary inside: forward the attachments too
+				}
+				_ = s.To(b.Room).Emit(b.Event, data)
 				_ = e.Ack("sent")
 			}
 		})
@@ -76,7 +72,11 @@ func newContractServerWith(parser socketio.Parser) *socketio.Server {
 				Data  json.RawMessage `json:"data"`
 			}
 			if e.Decode(0, &b) == nil {
-				_ = io.Emit(b.Event, b.Data)
+				var data any = b.Data
+				if m, ok := e.Values()[0].(map[string]any); ok {
+					data = m["data"]
+				}
+				_ = io.Emit(b.Event, data)
 			}
 		})
 		s.On("ask", func(e *socketio.Event) {
@@ -94,18 +94,14 @@ func newContractServerWith(parser socketio.Parser) *socketio.Server {
 				_ = s.Emit("answer", answer.Values()...)
 			}()
 		})
-		s.On("handshake", func(e *socketio.Event) {
-			query := map[string]string{}
-			for k, v := range s.Handshake().Query {
-				query[k] = v[0]
-			}
-			_ = e.Ack(map[string]any{"auth": s.Handshake().Auth, "query": query})
-		})
+		addHandshake(s)
 		s.On("disconnect-me", func(*socketio.Event) { s.Disconnect(true) })
 		s.On("drop-transport", func(*socketio.Event) { s.Conn().Close(engineio.ReasonForcedClose) })
 	})
+	io.Of("/custom").Use(checkToken)
 	io.Of("/custom").OnConnection(func(s *socketio.Socket) {
 		addEcho(s)
+		addHandshake(s)
 		_ = s.Emit("welcome", map[string]string{"nsp": "/custom"})
 	})
 	dyn := regexp.MustCompile(`^/dyn-\d+$`)
@@ -125,5 +121,28 @@ func addEcho(s *socketio.Socket) {
 			return
 		}
 		_ = s.Emit("echo", e.Values()...)
+	})
+}
+
+// checkToken refuses the auth token "bad" (namespaces "/" and "/custom").
+func checkToken(s *socketio.Socket) error {
+	var auth struct {
+		Token string `json:"token"`
+	}
+	_ = json.Unmarshal(s.Handshake().Auth, &auth)
+	if auth.Token == "bad" {
+		return &socketio.ConnectError{Message: "unauthorized", Data: map[string]string{"reason": "bad token"}}
+	}
+	return nil
+}
+
+// addHandshake answers "handshake" with the socket's auth and query.
+func addHandshake(s *socketio.Socket) {
+	s.On("handshake", func(e *socketio.Event) {
+		query := map[string]string{}
+		for k, v := range s.Handshake().Query {
+			query[k] = v[0]
+		}
+		_ = e.Ack(map[string]any{"auth": s.Handshake().Auth, "query": query})
 	})
 }

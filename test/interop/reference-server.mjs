@@ -17,6 +17,7 @@ const io = new Server(httpServer, {
   path: "/socket.io/",
   serveClient: false,
   cors: { origin: "*" },
+  allowEIO3: true, // socket.io-client 2 (v2.mjs)
   pingInterval: 2000,
   pingTimeout: 5000,
   connectionStateRecovery: {
@@ -40,15 +41,16 @@ function addEcho(socket) {
   });
 }
 
-// Namespace "/".
-io.use((socket, next) => {
+// Namespaces "/" and "/custom": a token "bad" is refused.
+function checkToken(socket, next) {
   if (socket.handshake.auth?.token === "bad") {
     const err = new Error("unauthorized");
     err.data = { reason: "bad token" };
     return next(err);
   }
   next();
-});
+}
+io.use(checkToken);
 
 io.on("connection", (socket) => {
   addEcho(socket);
@@ -92,8 +94,12 @@ io.on("connection", (socket) => {
 });
 
 // Namespace "/custom".
+io.of("/custom").use(checkToken);
 io.of("/custom").on("connection", (socket) => {
   addEcho(socket);
+  socket.on("handshake", (ack) => {
+    ack({ auth: socket.handshake.auth, query: socket.handshake.query });
+  });
   socket.emit("welcome", { nsp: "/custom" });
 });
 
