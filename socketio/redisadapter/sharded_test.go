@@ -1,0 +1,197 @@
+package redisadapter
+
+import (
+	"context"
+	"net/http/httptest"
+	"slices"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kin-comms/kinrt/internal/siotest"
+	"github.com/kin-comms/kinrt/internal/testenv"
+	"github.com/kin-comms/kinrt/socketio"
+)
+
+// shardedNode is a socketio server on a ShardedNode.
+type shardedNode struct {
+	io   *socketio.Server
+	node *ShardedNode
+	url  string
+	sse  chan *ServerEvent
+}
+
+func startShardedNode(t *testing.T, client redis.UniversalClient, key string, mode SubscriptionMode) *shardedNode {
+	t.Helper()
+	n := &shardedNode{sse: make(chan *ServerEvent, 8)}
+	n.node = NewShardedNode(client, &ShardedOptions{Key: key, SubscriptionMode: mode, RequestsTimeout: 3 * time.Second,
+		OnServerSideEmit: func(e *ServerEvent) {
+			if e.HasAck() {
+				_ = e.Ack(map[string]string{"from": n.node.UID()})
+			}
+			n.sse <- e
+		}})
+	n.io = socketio.NewServer(&socketio.Options{NewAdapter: n.node.NewAdapter})
+	n.io.Use(func(s *socketio.Socket) error {
+		for _, r := range s.Handshake().Query["join"] {
+			s.Join(strings.Split(r, ",")...)
+		}
+		return nil
+	})
+	ts := httptest.NewServer(n.io)
+	n.url = ts.URL
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = n.io.Shutdown(ctx)
+		ts.Close()
+	})
+	return n
+}
+
+// shardSubscribers returns the clients subscribed to a shard channel, over
+// all masters of a cluster.
+func shardSubscribers(client redis.UniversalClient, channel string) int64 {
+	ctx := context.Background()
+	if cc, ok := client.(*redis.ClusterClient); ok {
+		var total atomic.Int64
+		_ = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			res, _ := c.PubSubShardNumSub(ctx, channel).Result()
+			total.Add(res[channel])
+			return nil
+		})
+		return total.Load()
+	}
+	res, _ := client.PubSubShardNumSub(ctx, channel).Result()
+	return res[channel]
+}
+
+func waitShard(t *testing.T, client redis.UniversalClient, channel string, n int64) {
+	t.Helper()
+	eventually(t, func() bool { return shardSubscribers(client, channel) == n }, "%d subscribers on %s", n, channel)
+}
+
+// runSharded drives two Go nodes through everything that crosses them.
+func runSharded(t *testing.T, client func() redis.UniversalClient, mode SubscriptionMode) {
+	key := "kinshard-" + testenv.RandomID()
+	watch := client()
+	t.Cleanup(func() { _ = watch.Close() })
+	newClient := func() redis.UniversalClient {
+		c := client()
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+	a := startShardedNode(t, newClient(), key, mode)
+	b := startShardedNode(t, newClient(), key, mode)
+	dial := func(n *shardedNode, query string, opts ...siotest.Option) *siotest.Client {
+		return siotest.Dial(t, n.url, query, nil, append(opts, siotest.Timeout(waitTimeout))...)
+	}
+	a1 := dial(a, "join=r")
+	b1 := dial(b, "join=r,x", siotest.AckWith(`["b1"]`))
+	b2 := dial(b, "join=y")
+	waitShard(t, watch, key+"#/#", 2)
+	if mode != Static {
+		waitShard(t, watch, key+"#/#r#", 2)
+		waitShard(t, watch, key+"#/#x#", 1)
+	} else {
+		waitShard(t, watch, key+"#/#r#", 0)
+	}
+
+	// Broadcasts: binary (MessagePack), one room (its channel in the
+	// dynamic modes), except.
+	if err := a.io.To("r").Except("x").Emit("news", []byte{1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	if got := a1.Next(); got != `451-["news",{"_placeholder":true,"num":0}]` {
+		t.Fatalf("a1 got %q", got)
+	}
+	if got := a1.Next(); got != "<bin>\x01\x02" {
+		t.Fatalf("a1 attachment %q", got)
+	}
+	if err := a.io.To(b2.SID()).Emit("private", "p"); err != nil {
+		t.Fatal(err)
+	}
+	b2.ExpectEvent("private", "p")
+	if err := a.io.Emit("all", 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*siotest.Client{a1, b1, b2} {
+		c.ExpectEvent("all", 1) // b1 is in x: no "news" before
+	}
+
+	// fetchSockets and socketsJoin across nodes.
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	got, err := a.io.To("r").FetchSockets(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range got {
+		ids = append(ids, s.ID)
+	}
+	sort.Strings(ids)
+	want := []string{a1.SID(), b1.SID()}
+	sort.Strings(want)
+	if !slices.Equal(ids, want) {
+		t.Fatalf("fetchSockets(r) = %v, want %v", ids, want)
+	}
+	a.io.To("y").SocketsJoin("j")
+	eventually(t, func() bool { return slices.Contains(b.io.Of("/").Adapter().Rooms(b2.SID()), "j") }, "b2 joined j")
+	if mode != Static {
+		waitShard(t, watch, key+"#/#j#", 1)
+	}
+	if err := a.io.To("j").Emit("in-j"); err != nil {
+		t.Fatal(err)
+	}
+	b2.ExpectEvent("in-j", nil)
+
+	// A broadcast with acks, and server-side events with acks.
+	acks, err := a.io.To("x").Timeout(3*time.Second).EmitWithAck(ctx, "ask")
+	if err != nil || len(acks) != 1 || string(acks[0].Raw(0)) != `"b1"` {
+		t.Fatalf("acks %v, %v", acks, err)
+	}
+	b1.ExpectEvent("ask", nil)
+	answers, err := a.io.Of("/").Adapter().(*ShardedAdapter).ServerSideEmitWithAck(ctx, "hello", 7)
+	if err != nil || len(answers) != 1 || string(answers[0]) != `{"from":"`+b.node.UID()+`"}` {
+		t.Fatalf("server-side answers %s, %v", answers, err)
+	}
+	if ev := <-b.sse; ev.Name != "hello" || string(ev.Args.Raw(0)) != "7" {
+		t.Fatalf("server-side event %s %s", ev.Name, ev.Args.Raw(0))
+	}
+
+	// Disconnection across nodes; the room channel goes with the last
+	// socket.
+	a.io.To("x").DisconnectSockets(false)
+	if got := b1.Next(); got != "41" {
+		t.Fatalf("b1 got %q, want the DISCONNECT packet", got)
+	}
+	if mode != Static {
+		waitShard(t, watch, key+"#/#x#", 0)
+		waitShard(t, watch, key+"#/#r#", 1)
+	}
+	a.io.To("y").SocketsLeave("j")
+	if mode != Static {
+		waitShard(t, watch, key+"#/#j#", 0)
+	}
+}
+
+func TestShardedAcrossGoNodes(t *testing.T) {
+	opts := redisOptions(t)
+	for _, mode := range []SubscriptionMode{Dynamic, DynamicPrivate, Static} {
+		t.Run(string(mode), func(t *testing.T) {
+			runSharded(t, func() redis.UniversalClient { return redis.NewClient(opts) }, mode)
+		})
+	}
+}
+
+func TestShardedOnRedisCluster(t *testing.T) {
+	rc := testenv.StartRedisCluster(t, 3)
+	runSharded(t, func() redis.UniversalClient {
+		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: rc.Addrs})
+	}, Dynamic)
+}
