@@ -219,4 +219,3 @@ func waitShardSubscribers(t *testing.T, rdb redis.UniversalClient, channel strin
 		time.Sleep(5 * time.Millisecond)
 	}
 }
-
