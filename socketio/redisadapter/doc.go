@@ -69,10 +69,12 @@
 // ClusterAdapter messages of socket.io-adapter on "<key>#<nsp>#", the
 // answers on "<key>#<nsp>#<uid>#" and, in the dynamic subscription modes,
 // a channel per room. On a *redis.ClusterClient it keeps one subscriber
-// connection per master. What crosses nodes is the same as above;
-// connection state recovery stays on each node (see ShardedAdapter.
-// PersistSession), and in the dynamic modes messages on different
-// channels are not ordered with each other.
+// connection per master. What crosses nodes is the same as above, and
+// connection state recovery too, with keys under the hash tag
+// "{<key>#<nsp>#}" (the slot of the namespace's channel, so that the
+// append-and-SPUBLISH script runs on one shard); the sessions of connected
+// sockets are not kept (no SessionKeeper). In the dynamic modes, messages
+// on different channels are not ordered with each other.
 //
 // # Concurrency
 //

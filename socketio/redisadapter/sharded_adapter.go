@@ -21,6 +21,7 @@ type ShardedAdapter struct {
 	local           *socketio.MemoryAdapter
 	channel         string
 	responseChannel string
+	rec             *shardedRecovery // nil when recovery is off
 
 	roomMu sync.Mutex
 	roomCh map[string]bool // rooms whose channel this node listens on
@@ -31,11 +32,14 @@ type ShardedAdapter struct {
 	closeOnce sync.Once
 }
 
-var _ socketio.Adapter = (*ShardedAdapter)(nil)
+var (
+	_ socketio.Adapter  = (*ShardedAdapter)(nil)
+	_ socketio.Rejoiner = (*ShardedAdapter)(nil)
+)
 
 func newShardedAdapter(n *ShardedNode, nsp *socketio.Namespace) *ShardedAdapter {
 	ch := n.opts.Key + "#" + nsp.Name() + "#"
-	return &ShardedAdapter{
+	a := &ShardedAdapter{
 		node:            n,
 		nsp:             nsp,
 		local:           socketio.NewMemoryAdapter(nsp),
@@ -44,6 +48,10 @@ func newShardedAdapter(n *ShardedNode, nsp *socketio.Namespace) *ShardedAdapter 
 		roomCh:          make(map[string]bool),
 		pending:         make(map[string]*pending),
 	}
+	if r := nsp.Server().RecoveryOptions(); r != nil {
+		a.rec = newShardedRecovery(n, nsp.Name(), r)
+	}
+	return a
 }
 
 // Node returns the node the adapter belongs to.
@@ -127,12 +135,22 @@ func (a *ShardedAdapter) unlistenEmpty(rooms []string) {
 func (a *ShardedAdapter) Rooms(id string) []string { return a.local.Rooms(id) }
 
 // Broadcast delivers p to this node's sockets and publishes it for the
-// others (unless opts.Local).
+// others (unless opts.Local). With recovery on, a non-volatile event
+// without ack is appended to the namespace's stream and published in one
+// step (sharded_recovery.go), and delivered here when it comes back.
 func (a *ShardedAdapter) Broadcast(p *parser.Packet, opts *socketio.BroadcastOptions) {
+	if a.rec != nil && loggable(p, opts) && a.node.pubUp.Load() {
+		err := a.logBroadcast(p, opts)
+		if err == nil {
+			return
+		}
+		a.node.pubUp.Store(false) // the next broadcasts do not wait for Redis; a publication sets it back
+		a.node.opts.Logger.Warn("redisadapter: append to the recovery stream failed; broadcast sent without offset", "nsp", a.nsp.Name(), "err", err)
+	}
 	if !opts.Local {
 		a.publishMsg(a.broadcastChannel(opts), cmBroadcast, field{key: "packet", val: p}, field{key: "opts", val: toWireOptsFlags(opts, 0)})
 	}
-	a.local.Broadcast(p, opts) // with recovery on, kept in this node's log
+	a.local.Deliver(p, opts)
 }
 
 // broadcastChannel is computeChannel of the Node adapter for a broadcast
@@ -324,17 +342,6 @@ func (a *ShardedAdapter) ServerSideEmitWithAck(ctx context.Context, event string
 		return out, ErrTimeout
 	}
 	return out, nil
-}
-
-// PersistSession keeps a session on this node only (the memory
-// adapter's log holds every broadcast this node delivered): a client
-// recovers on the node it left. The sharded adapter shares no recovery
-// state across nodes (nor does Node's).
-func (a *ShardedAdapter) PersistSession(s *socketio.Session) { a.local.PersistSession(s) }
-
-// RestoreSession restores a session this node kept.
-func (a *ShardedAdapter) RestoreSession(pid, offset string) (*socketio.Session, error) {
-	return a.local.RestoreSession(pid, offset)
 }
 
 // Close unsubscribes the namespace's channels; the last adapter of a node

@@ -16,7 +16,13 @@ func (a *ShardedAdapter) onRaw(channel string, payload []byte) {
 		a.node.opts.Logger.Debug("redisadapter: malformed message dropped", "nsp", a.nsp.Name(), "channel", channel, "err", err)
 		return
 	}
-	if m.uid == a.node.uid || m.nsp != a.nsp.Name() {
+	if m.nsp != a.nsp.Name() {
+		return
+	}
+	if m.uid == a.node.uid {
+		if a.rec != nil && m.typ == cmBroadcast && m.packet != nil && m.opts != nil && m.opts.Offset != "" && m.requestID == "" {
+			a.onOwnEcho(m) // a logged broadcast of this node, back in the stream's order
+		}
 		return
 	}
 	switch m.typ {
@@ -42,7 +48,11 @@ func (a *ShardedAdapter) onMessage(m *clusterMsg) {
 			a.onBroadcastWithAck(m, opts)
 			return
 		}
-		a.local.Broadcast(m.packet, opts)
+		if a.rec != nil && m.opts.Offset != "" {
+			a.selectLogged(m.packet, opts, m.opts.Offset)() // its offset is in its data already
+			return
+		}
+		a.local.Deliver(m.packet, opts)
 	case cmSocketsJoin:
 		if opts != nil {
 			a.applyLocal(opts, func(id string) { a.AddAll(id, m.rooms) })

@@ -27,6 +27,11 @@ type shardedNode struct {
 
 func startShardedNode(t *testing.T, client redis.UniversalClient, key string, mode SubscriptionMode) *shardedNode {
 	t.Helper()
+	return startShardedNodeWith(t, client, key, mode, nil)
+}
+
+func startShardedNodeWith(t *testing.T, client redis.UniversalClient, key string, mode SubscriptionMode, rec *socketio.RecoveryOptions) *shardedNode {
+	t.Helper()
 	n := &shardedNode{sse: make(chan *ServerEvent, 8)}
 	n.node = NewShardedNode(client, &ShardedOptions{Key: key, SubscriptionMode: mode, RequestsTimeout: 3 * time.Second,
 		OnServerSideEmit: func(e *ServerEvent) {
@@ -35,7 +40,7 @@ func startShardedNode(t *testing.T, client redis.UniversalClient, key string, mo
 			}
 			n.sse <- e
 		}})
-	n.io = socketio.NewServer(&socketio.Options{NewAdapter: n.node.NewAdapter})
+	n.io = socketio.NewServer(&socketio.Options{NewAdapter: n.node.NewAdapter, Recovery: rec})
 	n.io.Use(func(s *socketio.Socket) error {
 		for _, r := range s.Handshake().Query["join"] {
 			s.Join(strings.Split(r, ",")...)
@@ -194,4 +199,92 @@ func TestShardedOnRedisCluster(t *testing.T) {
 	runSharded(t, func() redis.UniversalClient {
 		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: rc.Addrs})
 	}, Dynamic)
+}
+
+// runShardedRecovery: a client of node a that lost its connection
+// recovers on node b, with the broadcasts of both nodes it missed, once
+// each and in the stream's order, then live ones with later offsets.
+func runShardedRecovery(t *testing.T, client func() redis.UniversalClient, mode SubscriptionMode) {
+	key := "kinshardrec-" + testenv.RandomID()
+	watch := client()
+	t.Cleanup(func() { _ = watch.Close() })
+	rec := &socketio.RecoveryOptions{MaxDisconnectionDuration: time.Minute}
+	newNode := func() *shardedNode {
+		c := client()
+		t.Cleanup(func() { _ = c.Close() })
+		return startShardedNodeWith(t, c, key, mode, rec)
+	}
+	a, b := newNode(), newNode()
+	waitShard(t, watch, key+"#/#", 2)
+
+	c := siotest.Dial(t, a.url, "join=r", nil, siotest.Timeout(waitTimeout))
+	if c.PID() == "" {
+		t.Fatal("no pid: recovery is off")
+	}
+	other := siotest.Dial(t, b.url, "join=r", nil, siotest.Timeout(waitTimeout))
+	if err := b.io.To("r").Emit("e1", 1); err != nil {
+		t.Fatal(err)
+	}
+	offset := offsetOf(t, c.ExpectEvent("e1", 1))
+	if o := offsetOf(t, other.ExpectEvent("e1", 1)); o != offset {
+		t.Fatalf("offsets differ between nodes: %s, %s", o, offset)
+	}
+	sid := c.SID()
+	c.Close()
+	session := "{" + key + "#/#}-session#" + c.PID()
+	eventually(t, func() bool { return watch.Exists(context.Background(), session).Val() == 1 }, "session stored")
+
+	if err := b.io.To("r").Emit("e2", []byte{2}); err != nil { // missed, binary, from the other node
+		t.Fatal(err)
+	}
+	if err := a.io.Emit("e3", 3); err != nil { // missed, to all, from its own node
+		t.Fatal(err)
+	}
+	if err := a.io.To("elsewhere").Emit("e4", 4); err != nil { // not for it
+		t.Fatal(err)
+	}
+	if head := other.Next(); !strings.HasPrefix(head, `451-["e2",`) {
+		t.Fatalf("other got %q", head)
+	}
+	other.Next() // e2's attachment
+	other.ExpectEvent("e3", 3)
+
+	c2 := siotest.Dial(t, b.url, "", map[string]string{"pid": c.PID(), "offset": offset}, siotest.Timeout(waitTimeout))
+	if c2.SID() != sid {
+		t.Fatalf("sid %q after recovery, want %q", c2.SID(), sid)
+	}
+	if head := c2.Next(); !strings.HasPrefix(head, `451-["e2",{"_placeholder":true,"num":0},"`) {
+		t.Fatalf("first missed %q", head)
+	}
+	if f := c2.Next(); f != "<bin>\x02" {
+		t.Fatalf("attachment %q", f)
+	}
+	last := offsetOf(t, c2.ExpectEvent("e3", 3))
+	if err := a.io.To("r").Emit("live", 6); err != nil {
+		t.Fatal(err)
+	}
+	if o := offsetOf(t, c2.ExpectEvent("live", 6)); !streamLess(last, o) {
+		t.Fatalf("offset %s not after %s", o, last)
+	}
+	if !slices.Contains(b.io.Of("/").Adapter().Rooms(sid), "r") {
+		t.Fatal("not back in r")
+	}
+	// The session was used: it cannot be restored twice.
+	c3 := siotest.Dial(t, a.url, "", map[string]string{"pid": c.PID(), "offset": offset}, siotest.Timeout(waitTimeout))
+	if c3.SID() == sid {
+		t.Fatal("session restored twice")
+	}
+}
+
+func TestShardedRecovery(t *testing.T) {
+	opts := redisOptions(t)
+	t.Run("redis", func(t *testing.T) {
+		runShardedRecovery(t, func() redis.UniversalClient { return redis.NewClient(opts) }, Dynamic)
+	})
+	t.Run("cluster", func(t *testing.T) {
+		rc := testenv.StartRedisCluster(t, 3)
+		runShardedRecovery(t, func() redis.UniversalClient {
+			return redis.NewClusterClient(&redis.ClusterOptions{Addrs: rc.Addrs})
+		}, Dynamic)
+	})
 }

@@ -194,6 +194,18 @@ func decodeClusterJSON(b []byte) (*clusterMsg, error) {
 			return nil, fmt.Errorf("redisadapter: event without name")
 		}
 		msg.packet = &parser.Packet{Type: parser.Event, Namespace: p.Nsp, Data: p.Data}
+		if msg.opts != nil && bytes.Contains(b, []byte(`"offset"`)) {
+			var o struct {
+				Data struct {
+					Opts struct {
+						Offset string `json:"offset"`
+					} `json:"opts"`
+				} `json:"data"`
+			}
+			if json.Unmarshal(b, &o) == nil {
+				msg.opts.Offset = o.Data.Opts.Offset
+			}
+		}
 		if msg.packet.Namespace == "" {
 			msg.packet.Namespace = "/"
 		}
@@ -253,6 +265,16 @@ func (o *clusterOut) encodeJSON() ([]byte, error) {
 			} else {
 				b.Write(v)
 			}
+		case *wireOpts:
+			j, err := json.Marshal(v)
+			if err != nil {
+				return nil, err
+			}
+			if v.Offset != "" { // Go nodes read it; Node's ignore it
+				j = append(append(j[:len(j)-1], `,"offset":`...), appendJSONString(nil, v.Offset)...)
+				j = append(j, '}')
+			}
+			b.Write(j)
 		default:
 			j, err := json.Marshal(v)
 			if err != nil {
@@ -313,8 +335,8 @@ func (o *clusterOut) encodeMsgpack() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// encodeWireOpts writes {rooms, except, flags} (flags: volatile and
-// timeout when set; Node tests volatile for being defined at all).
+// encodeWireOpts writes {rooms, except, flags[, offset]} (flags: volatile
+// and timeout when set; Node tests volatile for being defined at all).
 func encodeWireOpts(e *msgpack.Encoder, o *wireOpts) error {
-	return encodeOpts(e, &socketio.BroadcastOptions{Rooms: o.Rooms, Except: o.Except, Volatile: o.Flags.Volatile}, "", o.Flags.Timeout)
+	return encodeOpts(e, &socketio.BroadcastOptions{Rooms: o.Rooms, Except: o.Except, Volatile: o.Flags.Volatile}, o.Offset, o.Flags.Timeout)
 }
