@@ -183,3 +183,99 @@ func waitClusterShard(t *testing.T, cc *redis.ClusterClient, channel string, n i
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestShardedRecoveryWithNodeNode: on a Redis Cluster, two Go nodes with
+// connection state recovery and a Node.js node; the Node.js node's
+// clients get the Go nodes' logged broadcasts (the offset as the last
+// argument, as on classic pub/sub), its own broadcasts reach the Go
+// clients, and a Go client that lost its connection recovers on the other
+// Go node with the logged broadcasts it missed.
+func TestShardedRecoveryWithNodeNode(t *testing.T) {
+	node := testenv.Node(t, npmPackages...)
+	rc := testenv.StartRedisCluster(t, 3)
+	urls := make([]string, len(rc.Addrs))
+	for i, a := range rc.Addrs {
+		urls[i] = "redis://" + a
+	}
+	key := "kinshardrec-" + testenv.RandomID()
+	opts, err := redis.ParseClusterURL(rc.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	newClient := func() *redis.ClusterClient {
+		c := redis.NewClusterClient(opts)
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+	watch := newClient()
+	goNode := func() (*socketio.Server, string) {
+		n := redisadapter.NewShardedNode(newClient(), &redisadapter.ShardedOptions{Key: key, RequestsTimeout: 3 * time.Second})
+		io := socketio.NewServer(&socketio.Options{NewAdapter: n.NewAdapter,
+			Recovery: &socketio.RecoveryOptions{MaxDisconnectionDuration: time.Minute}})
+		io.Use(func(s *socketio.Socket) error {
+			if j := s.Handshake().Query.Get("join"); j != "" && !s.Recovered() {
+				s.Join(strings.Split(j, ",")...)
+			}
+			return nil
+		})
+		ts := httptest.NewServer(io)
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = io.Shutdown(ctx)
+			ts.Close()
+		})
+		return io, ts.URL
+	}
+	goA, urlA := goNode()
+	goB, urlB := goNode()
+	js := startNodeServer(t, node, strings.Join(urls, ","), key, "sharded:dynamic")
+	waitClusterShard(t, watch, key+"#/#", 3)
+
+	c := siotest.Dial(t, urlA, "join=r", nil, siotest.Timeout(waitTimeout))
+	n1 := siotest.Dial(t, js.url, "join=r", nil, siotest.Timeout(waitTimeout))
+	waitClusterShard(t, watch, key+"#/#r#", 2)
+	if err := goB.To("r").Emit("e1", 1); err != nil {
+		t.Fatal(err)
+	}
+	args := c.ExpectEvent("e1", 1)
+	var offset string
+	if err := json.Unmarshal(args[len(args)-1], &offset); err != nil || offset == "" {
+		t.Fatalf("no offset in %s", args)
+	}
+	if got := n1.ExpectEvent("e1", 1); string(got[len(got)-1]) != `"`+offset+`"` {
+		t.Fatalf("the Node client got %s, want the offset %s last", got, offset)
+	}
+	c.Close()
+	eventually := func(cond func() bool, what string) {
+		t.Helper()
+		deadline := time.Now().Add(waitTimeout)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatal(what)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	eventually(func() bool { return watch.Exists(context.Background(), "{"+key+"#/#}-session#"+c.PID()).Val() == 1 }, "session not stored")
+
+	js.do(map[string]any{"op": "emit", "to": []string{"r"}, "event": "fromNode", "args": []any{1}}) // no offset: not recovered
+	if err := goB.To("r").Emit("e2", 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := goA.Emit("e3", 3); err != nil {
+		t.Fatal(err)
+	}
+	n1.ExpectEvent("fromNode", 1)
+	n1.ExpectEvent("e2", 2)
+	n1.ExpectEvent("e3", 3)
+
+	c2 := siotest.Dial(t, urlB, "", map[string]string{"pid": c.PID(), "offset": offset}, siotest.Timeout(waitTimeout))
+	if c2.SID() != c.SID() {
+		t.Fatalf("not recovered: sid %s, was %s", c2.SID(), c.SID())
+	}
+	c2.ExpectEvent("e2", 2)
+	c2.ExpectEvent("e3", 3)
+	js.do(map[string]any{"op": "emit", "to": []string{"r"}, "event": "live", "args": []any{4}})
+	c2.ExpectEvent("live", 4) // back in r, on node B
+}
