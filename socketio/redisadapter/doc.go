@@ -72,9 +72,9 @@
 // connection per master. What crosses nodes is the same as above, and
 // connection state recovery too, with keys under the hash tag
 // "{<key>#<nsp>#}" (the slot of the namespace's channel, so that the
-// append-and-SPUBLISH script runs on one shard); the sessions of connected
-// sockets are not kept (no SessionKeeper). In the dynamic modes, messages
-// on different channels are not ordered with each other.
+// append-and-SPUBLISH script runs on one shard), the sessions of
+// connected sockets included. In the dynamic modes, messages on different
+// channels are not ordered with each other.
 //
 // # Concurrency
 //

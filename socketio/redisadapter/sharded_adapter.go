@@ -22,6 +22,7 @@ type ShardedAdapter struct {
 	channel         string
 	responseChannel string
 	rec             *shardedRecovery // nil when recovery is off
+	keep            keeper           // sessions of connected sockets (sharded_keep.go)
 
 	roomMu sync.Mutex
 	roomCh map[string]bool // rooms whose channel this node listens on

@@ -200,21 +200,8 @@ func (a *ShardedAdapter) PersistSession(s *socketio.Session) {
 	if a.rec == nil {
 		return
 	}
-	st := storedSession{SID: s.SID, PID: s.PID, Rooms: s.Rooms}
-	if s.Data != nil {
-		if b, err := json.Marshal(s.Data); err == nil {
-			st.Data = b
-		} else {
-			a.node.opts.Logger.Warn("redisadapter: session data is not JSON; kept without it", "nsp", a.nsp.Name(), "err", err)
-		}
-	}
-	b, _ := json.Marshal(st)
-	r := a.rec.rec
-	ctx, cancel := r.ctx()
-	defer cancel()
-	if err := a.node.client.Set(ctx, r.sessionPrefix+s.PID, b, r.maxAge).Err(); err != nil {
-		a.node.opts.Logger.Warn("redisadapter: store session", "nsp", a.nsp.Name(), "err", err)
-	}
+	a.forget(s.PID)
+	a.writeSession(s, "")
 }
 
 // RestoreSession takes the session of pid out of Redis when the stream
@@ -237,11 +224,8 @@ func (a *ShardedAdapter) RestoreSession(pid, offset string) (*socketio.Session, 
 	if len(msgs) == 0 {
 		return nil, nil
 	}
-	b, err := a.node.client.GetDel(ctx, r.sessionPrefix+pid).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, nil
-	}
-	if err != nil {
+	b, err := a.takeSession(ctx, pid)
+	if err != nil || b == nil {
 		return nil, err
 	}
 	var st storedSession

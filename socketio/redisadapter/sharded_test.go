@@ -2,6 +2,7 @@ package redisadapter
 
 import (
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"slices"
 	"sort"
@@ -286,5 +287,72 @@ func TestShardedRecovery(t *testing.T) {
 		runShardedRecovery(t, func() redis.UniversalClient {
 			return redis.NewClusterClient(&redis.ClusterOptions{Addrs: rc.Addrs})
 		}, Dynamic)
+	})
+}
+
+// runShardedKeep: a connected socket's session is in Redis, live on its
+// node; another node takes a live session once its node has stopped
+// beating (it died), and does not take one of a living node.
+func runShardedKeep(t *testing.T, client func() redis.UniversalClient) {
+	key := "kinshardkeep-" + testenv.RandomID()
+	watch := client()
+	t.Cleanup(func() { _ = watch.Close() })
+	rec := &socketio.RecoveryOptions{MaxDisconnectionDuration: time.Minute}
+	newNode := func() *shardedNode {
+		c := client()
+		t.Cleanup(func() { _ = c.Close() })
+		return startShardedNodeWith(t, c, key, Dynamic, rec)
+	}
+	a, b := newNode(), newNode()
+	waitShard(t, watch, key+"#/#", 2)
+	tag := "{" + key + "#/#}"
+	ctx := context.Background()
+
+	c := siotest.Dial(t, a.url, "join=r", nil, siotest.Timeout(waitTimeout))
+	if err := a.io.To("r").Emit("e1", 1); err != nil {
+		t.Fatal(err)
+	}
+	offset := offsetOf(t, c.ExpectEvent("e1", 1))
+	var st storedSession
+	eventually(t, func() bool {
+		v, err := watch.Get(ctx, tag+"-session#"+c.PID()).Bytes()
+		return err == nil && json.Unmarshal(v, &st) == nil && st.Live == a.node.UID()
+	}, "the connected socket's session kept, live on its node")
+	if watch.Exists(ctx, tag+"-node#"+a.node.UID()).Val() != 1 {
+		t.Fatal("no heartbeat of the node")
+	}
+
+	// The same session, as a node that died left it: live on a node that
+	// beats no more. Another node takes it.
+	st.PID, st.Live = "dead-"+testenv.RandomID(), "gone"
+	v, _ := json.Marshal(st)
+	if err := watch.Set(ctx, tag+"-session#"+st.PID, v, time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	c2 := siotest.Dial(t, b.url, "", map[string]string{"pid": st.PID, "offset": offset}, siotest.Timeout(waitTimeout))
+	if c2.SID() != st.SID {
+		t.Fatalf("session of a dead node not taken: sid %s, want %s", c2.SID(), st.SID)
+	}
+	// One live on a node that beats: not taken (its socket is connected).
+	st.PID, st.Live = "alive-"+testenv.RandomID(), "alive"
+	v, _ = json.Marshal(st)
+	_ = watch.Set(ctx, tag+"-session#"+st.PID, v, time.Minute).Err()
+	_ = watch.Set(ctx, tag+"-node#alive", "1", time.Minute).Err()
+	c3 := siotest.Dial(t, b.url, "", map[string]string{"pid": st.PID, "offset": offset}, siotest.Timeout(waitTimeout))
+	if c3.SID() == st.SID {
+		t.Fatal("the session of a living node was taken")
+	}
+}
+
+func TestShardedKeptSessions(t *testing.T) {
+	opts := redisOptions(t)
+	t.Run("redis", func(t *testing.T) {
+		runShardedKeep(t, func() redis.UniversalClient { return redis.NewClient(opts) })
+	})
+	t.Run("cluster", func(t *testing.T) {
+		rc := testenv.StartRedisCluster(t, 3)
+		runShardedKeep(t, func() redis.UniversalClient {
+			return redis.NewClusterClient(&redis.ClusterOptions{Addrs: rc.Addrs})
+		})
 	})
 }
