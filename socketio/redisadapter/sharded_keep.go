@@ -22,7 +22,9 @@ var _ socketio.SessionKeeper = (*ShardedAdapter)(nil)
 
 // liveKeyPrefix starts the keys that say a node is alive (the node's uid
 // follows), in the hash tag of the namespace.
-func (a *ShardedAdapter) liveKeyPrefix() string { return "{" + a.node.opts.Key + "#" + a.nsp.Name() + "#}-node#" }
+func (a *ShardedAdapter) liveKeyPrefix() string {
+	return "{" + a.node.opts.Key + "#" + a.nsp.Name() + "#}-node#"
+}
 
 // KeepSession stores the session of a connected socket, marked live on
 // this node, and renews it until the socket ends.
