@@ -131,3 +131,26 @@ func waitShardSubscribers(t *testing.T, cc *redis.ClusterClient, channel string,
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestClusterNodeKilledOnRedisCluster is TestClusterNodeKilled with
+// KIN_REDIS_MODE=cluster on a Redis Cluster of 3 masters: the sessions of
+// the dead node's clients are taken over once its heartbeat has expired.
+func TestClusterNodeKilledOnRedisCluster(t *testing.T) {
+	requireNode(t)
+	rc := testenv.StartRedisCluster(t, 3)
+	prefix := "kin-test-" + testenv.RandomID()
+	opts, err := redis.ParseClusterURL(rc.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc := redis.NewClusterClient(opts)
+	defer cc.Close()
+	tag := "{" + prefix + "#/#}"
+	nodeKilled(t, []string{"REDIS_URL=" + rc.URL(), "KIN_REDIS_MODE=cluster", "KIN_REDIS_PREFIX=" + prefix}, func() ([]string, error) {
+		m, err := cc.MasterForKey(context.Background(), tag) // the sessions share one slot
+		if err != nil {
+			return nil, err
+		}
+		return m.Keys(context.Background(), tag+"-session#*").Result()
+	})
+}
