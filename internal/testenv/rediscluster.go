@@ -52,7 +52,7 @@ func StartRedisCluster(t testing.TB, masters int) *RedisCluster {
 	dir := t.TempDir()
 	c := &RedisCluster{}
 	for range masters {
-		port := freePort(t)
+		port := clusterFreePort(t)
 		cmd := exec.Command(server, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 			"--cluster-enabled", "yes", "--cluster-config-file", fmt.Sprintf("nodes-%d.conf", port),
 			"--cluster-node-timeout", "5000", "--dir", dir, "--save", "", "--appendonly", "no",
@@ -78,7 +78,7 @@ func StartRedisCluster(t testing.TB, masters int) *RedisCluster {
 	return c
 }
 
-func freePort(t testing.TB) int {
+func clusterFreePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
