@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -105,7 +106,8 @@ func TestServerSideEmitReachesGoNodes(t *testing.T) {
 			if ev.Name != "hello" || ev.Namespace != "/" || ev.HasAck() || ev.Args.Len() != 2 || ev.Args.Decode(0, &arg) != nil || arg["n"] != 1 {
 				t.Fatalf("server-side event %+v", ev)
 			}
-		case <-t.Context().Done():
+		case <-time.After(waitTimeout):
+			t.Fatal("no server-side event")
 		}
 	}
 }
@@ -199,5 +201,68 @@ func TestWireFormat(t *testing.T) {
 				t.Fatalf("payload\n got %s\nwant %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestShardedReachesGoNodes runs the emitter in sharded mode into Go
+// nodes on redisadapter.ShardedNode (sharded pub/sub works on one Redis 7
+// as on a Redis Cluster; test/cluster runs it on a cluster).
+func TestShardedReachesGoNodes(t *testing.T) {
+	rdb, key := newRedis(t)
+	a, b := startShardedGoNode(t, rdb, key), startShardedGoNode(t, rdb, key)
+	waitShardSubscribed(t, rdb, key+"#/#", 2)
+	a1 := dial(t, a.url, "join=r")
+	b1 := dial(t, b.url, "join=r,x")
+	b2 := dial(t, b.url, "join=y")
+	waitShardSubscribed(t, rdb, key+"#/#r#", 2)
+	e := emitter.New(rdb, &emitter.Options{Key: key, Sharded: true})
+	ctx := context.Background()
+
+	if err := e.To("r").Except("x").Emit(ctx, "news", []byte{1, 2}, map[string]any{"k": "v"}); err != nil { // r's channel, MessagePack
+		t.Fatal(err)
+	}
+	if got, want := a1.Next(), `451-["news",{"_placeholder":true,"num":0},{"k":"v"}]`; got != want {
+		t.Fatalf("a1 got %q, want %q", got, want)
+	}
+	if got := a1.Next(); got != "<bin>\x01\x02" {
+		t.Fatalf("a1 attachment %q", got)
+	}
+	if err := e.In("y").SocketsJoin(ctx, "joined"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.To("joined", "x").Emit(ctx, "j", 1); err != nil { // the namespace's channel, JSON
+		t.Fatal(err)
+	}
+	b1.ExpectEvent("j", 1) // not "news" first: it is in x
+	b2.ExpectEvent("j", 1)
+	if err := e.In("joined").SocketsLeave(ctx, "joined"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.To("joined").Emit(ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Emit(ctx, "all"); err != nil {
+		t.Fatal(err)
+	}
+	b2.ExpectEvent("all", nil) // not "gone": it left
+	if err := e.In("x").DisconnectSockets(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	b1.ExpectEvent("all", nil)
+	if got := b1.Next(); got != "41" {
+		t.Fatalf("b1 got %q, want the DISCONNECT packet", got)
+	}
+	if err := e.ServerSideEmit(ctx, "hello", "x"); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []*goNode{a, b} {
+		select {
+		case ev := <-n.sse:
+			if ev.Name != "hello" || ev.HasAck() || string(ev.Args.Raw(0)) != `"x"` {
+				t.Fatalf("server-side event %s %v", ev.Name, ev.Args)
+			}
+		case <-time.After(waitTimeout):
+			t.Fatal("no server-side event")
+		}
 	}
 }

@@ -127,3 +127,43 @@ func dial(t *testing.T, url, query string) *siotest.Client {
 	t.Helper()
 	return siotest.Dial(t, url, query, nil, siotest.Timeout(waitTimeout))
 }
+
+// startShardedGoNode starts a node of cluster key on sharded pub/sub.
+func startShardedGoNode(t *testing.T, rdb redis.UniversalClient, key string) *goNode {
+	t.Helper()
+	n := &goNode{sse: make(chan *redisadapter.ServerEvent, 8)}
+	node := redisadapter.NewShardedNode(rdb, &redisadapter.ShardedOptions{Key: key, RequestsTimeout: 3 * time.Second,
+		OnServerSideEmit: func(e *redisadapter.ServerEvent) { n.sse <- e }})
+	n.io = socketio.NewServer(&socketio.Options{NewAdapter: node.NewAdapter})
+	n.io.Use(func(s *socketio.Socket) error {
+		if j := s.Handshake().Query.Get("join"); j != "" {
+			s.Join(strings.Split(j, ",")...)
+		}
+		return nil
+	})
+	ts := httptest.NewServer(n.io)
+	n.url = ts.URL
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = n.io.Shutdown(ctx)
+		ts.Close()
+	})
+	return n
+}
+
+// waitShardSubscribed waits until n clients listen on a shard channel.
+func waitShardSubscribed(t *testing.T, rdb *redis.Client, channel string, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		res, err := rdb.PubSubShardNumSub(context.Background(), channel).Result()
+		if err == nil && res[channel] == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d nodes on %s, want %d", res[channel], channel, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
