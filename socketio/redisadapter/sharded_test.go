@@ -166,8 +166,13 @@ func runSharded(t *testing.T, client func() redis.UniversalClient, mode Subscrip
 	if err != nil || len(answers) != 1 || string(answers[0]) != `{"from":"`+b.node.UID()+`"}` {
 		t.Fatalf("server-side answers %s, %v", answers, err)
 	}
-	if ev := <-b.sse; ev.Name != "hello" || string(ev.Args.Raw(0)) != "7" {
-		t.Fatalf("server-side event %s %s", ev.Name, ev.Args.Raw(0))
+	select {
+	case ev := <-b.sse:
+		if ev.Name != "hello" || string(ev.Args.Raw(0)) != "7" {
+			t.Fatalf("server-side event %s %s", ev.Name, ev.Args.Raw(0))
+		}
+	case <-time.After(waitTimeout):
+		t.Fatal("no server-side event on b")
 	}
 
 	// Disconnection across nodes; the room channel goes with the last

@@ -137,7 +137,7 @@ func TestShardedGoAndNodeOnRedisCluster(t *testing.T) {
 			if got := js.do(map[string]any{"op": "serverSideEmitWithAck", "event": "ask-go", "args": []any{1}}); string(got) != `["from-go"]` {
 				t.Fatalf("Node's serverSideEmitWithAck got %s", got)
 			}
-			if ev := <-sse; ev.Name != "ask-go" {
+			if ev := recvSSE(t, sse); ev.Name != "ask-go" {
 				t.Fatalf("server-side event %s", ev.Name)
 			}
 			answers, err := goIO.Of("/").Adapter().(*redisadapter.ShardedAdapter).ServerSideEmitWithAck(ctx, "ask", "hi")
