@@ -75,6 +75,17 @@ type Config struct {
 	// and keys: the key of Node's @socket.io/redis-adapter and -emitter,
 	// which must match for them to share the cluster. Default "socket.io".
 	RedisPrefix string
+	// RedisMode (KIN_REDIS_MODE) is "single" (one Redis, or a primary
+	// behind a proxy: classic pub/sub, Node's createAdapter) or "cluster"
+	// (a Redis Cluster, REDIS_URL in go-redis's cluster form
+	// redis://h1:p1?addr=h2:p2&addr=h3:p3: sharded pub/sub, Node's
+	// createShardedAdapter). Default "single".
+	RedisMode string
+	// RedisSubscriptionMode (KIN_REDIS_SUBSCRIPTION_MODE) is, in cluster
+	// mode, the sharded adapter's subscriptionMode: "dynamic",
+	// "dynamic-private" or "static", as every Node.js node and emitter of
+	// the cluster has it. Default "dynamic", Node's default.
+	RedisSubscriptionMode string
 	// PresenceTTL (KIN_PRESENCE_TTL) is how long a connection of a node
 	// that stopped refreshing it (one that died) still counts in the
 	// cluster's presence. Default 30s; used with RedisURL.
@@ -231,6 +242,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	logLevel := fs.String("log-level", firstNonEmpty(getenv("KIN_LOG_LEVEL"), "info"), "least severe level logged: debug, info, warn or error (KIN_LOG_LEVEL)")
 	fs.StringVar(&c.RedisURL, "redis-url", getenv("REDIS_URL"), "Redis URL for the cluster adapter (REDIS_URL)")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", firstNonEmpty(getenv("KIN_REDIS_PREFIX"), "socket.io"), "prefix of the cluster's Redis channels and keys; the key of Node's redis adapter and emitter (KIN_REDIS_PREFIX)")
+	fs.StringVar(&c.RedisMode, "redis-mode", firstNonEmpty(getenv("KIN_REDIS_MODE"), RedisSingle), "single (classic pub/sub) or cluster (a Redis Cluster: sharded pub/sub; REDIS_URL as redis://h1:p1?addr=h2:p2) (KIN_REDIS_MODE)")
+	fs.StringVar(&c.RedisSubscriptionMode, "redis-subscription-mode", firstNonEmpty(getenv("KIN_REDIS_SUBSCRIPTION_MODE"), "dynamic"), "in cluster mode, the sharded adapter's subscriptionMode: dynamic, dynamic-private or static, as the Node.js nodes have it (KIN_REDIS_SUBSCRIPTION_MODE)")
 	presenceInterval := fs.String("presence-interval", firstNonEmpty(getenv("KIN_PRESENCE_INTERVAL"), "250ms"), "at most one presence event per department per interval, batching the changes; 0: each change alone (KIN_PRESENCE_INTERVAL)")
 	presenceTTL := fs.String("presence-ttl", firstNonEmpty(getenv("KIN_PRESENCE_TTL"), "30s"), "with REDIS_URL: how long a dead node's connections still count as online (KIN_PRESENCE_TTL)")
 	fs.StringVar(&c.InternalAPIKey, "internal-api-key", getenv("KIN_INTERNAL_API_KEY"), "bearer key of the internal publish API (KIN_INTERNAL_API_KEY)")
@@ -417,8 +430,27 @@ func (c *Config) checkDatabase() error {
 			return errors.New("REDIS_URL: must be a redis:// or rediss:// URL")
 		}
 	}
+	switch c.RedisMode {
+	case RedisSingle, RedisCluster:
+	default:
+		return fmt.Errorf("KIN_REDIS_MODE: %q is neither %s nor %s", c.RedisMode, RedisSingle, RedisCluster)
+	}
+	if c.RedisMode == RedisCluster && c.RedisURL == "" {
+		return errors.New("KIN_REDIS_MODE=cluster needs REDIS_URL (redis://h1:p1?addr=h2:p2&addr=h3:p3)")
+	}
+	switch c.RedisSubscriptionMode {
+	case "dynamic", "dynamic-private", "static":
+	default:
+		return fmt.Errorf("KIN_REDIS_SUBSCRIPTION_MODE: %q is not dynamic, dynamic-private or static", c.RedisSubscriptionMode)
+	}
 	return nil
 }
+
+// The values of RedisMode.
+const (
+	RedisSingle  = "single"
+	RedisCluster = "cluster"
+)
 
 // parseNumbers parses "+15550001111=sales,+15550002222=support".
 func parseNumbers(s string) (map[string]string, error) {
@@ -462,7 +494,7 @@ func (c Config) Redacted() map[string]any {
 	}
 	return map[string]any{
 		"addr": c.Addr, "tls": c.TLSCert != "", "adminAddr": c.AdminAddr, "pprofAddr": c.PprofAddr, "demo": c.Demo, "logFormat": c.LogFormat, "logLevel": c.LogLevel.String(), "publicURL": c.PublicURL, "allowedOrigins": c.AllowedOrigins,
-		"database": db, "redis": redis, "internalAPI": c.InternalAPIKey != "", "secrets": len(c.Secrets),
+		"database": db, "redis": redis, "redisMode": c.RedisMode, "internalAPI": c.InternalAPIKey != "", "secrets": len(c.Secrets),
 		"twilioWebhooks": c.TwilioAuthToken != "", "taskRouterWorkflow": c.WorkflowSID,
 		"limits": map[string]any{
 			"maxConnections": c.MaxConnections, "maxConnectionsPerUser": c.MaxConnectionsPerUser,

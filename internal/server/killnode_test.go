@@ -43,15 +43,27 @@ func publishInternal(t *testing.T, base, typ string, data any) {
 func TestClusterNodeKilled(t *testing.T) {
 	requireNode(t)
 	redisURL, prefix := testenv.RedisURL(t), "kin-test-"+testenv.RandomID()
-	env := []string{
+	opts, err := redis.ParseURL(redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	nodeKilled(t, []string{"REDIS_URL=" + redisURL, "KIN_REDIS_PREFIX=" + prefix}, func() ([]string, error) {
+		return rdb.Keys(context.Background(), prefix+"-session#/#*").Result()
+	})
+}
+
+// nodeKilled is TestClusterNodeKilled on the Redis of redisEnv; sessions
+// lists the keys of the sessions in Redis.
+func nodeKilled(t *testing.T, redisEnv []string, sessions func() ([]string, error)) {
+	env := append([]string{
 		"NEXTAUTH_SECRET=" + testSecret,
 		"DATABASE_URL=" + testenv.PostgresSchema(t),
-		"REDIS_URL=" + redisURL,
-		"KIN_REDIS_PREFIX=" + prefix,
 		"KIN_INTERNAL_API_KEY=" + internalKey,
 		"KIN_PRESENCE_TTL=4s",
 		"SOCKET_IO_CORS_ORIGIN=https://app.example",
-	}
+	}, redisEnv...)
 	a, b, c := startKinrt(t, env), startKinrt(t, env), startKinrt(t, env)
 	lb := startProxy(t, a.URL)
 
@@ -92,15 +104,9 @@ func TestClusterNodeKilled(t *testing.T) {
 	// The three sessions are in Redis (a node keeps a socket's session
 	// there once its connection handlers have run): a crash before that
 	// is one no node can recover from.
-	opts, err := redis.ParseURL(redisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opts)
-	defer rdb.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		keys, err := rdb.Keys(context.Background(), prefix+"-session#/#*").Result()
+		keys, err := sessions()
 		if err == nil && len(keys) == len(specs) {
 			break
 		}

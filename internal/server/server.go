@@ -95,7 +95,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	}
 	var cl *cluster // first: a cluster it cannot join leaves no files behind
 	if cfg.RedisURL != "" {
-		if cl, err = openCluster(cfg.RedisURL, cfg.RedisPrefix, log); err != nil {
+		if cl, err = openCluster(cfg, log); err != nil {
 			return nil, err
 		}
 	}

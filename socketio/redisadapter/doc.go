@@ -67,6 +67,20 @@
 // high: the stream is then trimmed harder than needed until an append
 // finds nothing older than its own entry and sets the count right.
 //
+// # Sharded pub/sub (Redis Cluster)
+//
+// ShardedNode is the same for Redis 7 sharded pub/sub (SPUBLISH and
+// SSUBSCRIBE), in the protocol of Node's createShardedAdapter: the
+// ClusterAdapter messages of socket.io-adapter on "<key>#<nsp>#", the
+// answers on "<key>#<nsp>#<uid>#" and, in the dynamic subscription modes,
+// a channel per room. On a *redis.ClusterClient it keeps one subscriber
+// connection per master. What crosses nodes is the same as above, and
+// connection state recovery too, with keys under the hash tag
+// "{<key>#<nsp>#}" (the slot of the namespace's channel, so that the
+// append-and-SPUBLISH script runs on one shard), the sessions of
+// connected sockets included. In the dynamic modes, messages on different
+// channels are not ordered with each other.
+//
 // # Concurrency
 //
 // All methods are safe for concurrent use. Broadcasts and requests from

@@ -50,3 +50,26 @@ func Example() {
 	defer cancel()
 	_ = io.Shutdown(ctx)
 }
+
+// A server on a Redis Cluster with sharded pub/sub, in a cluster with
+// Node.js servers on createShardedAdapter (same channelPrefix and
+// subscriptionMode).
+func ExampleNewShardedNode() {
+	opts, err := redis.ParseClusterURL("redis://127.0.0.1:7000?addr=127.0.0.1:7001&addr=127.0.0.1:7002")
+	if err != nil {
+		panic(err)
+	}
+	rdb := redis.NewClusterClient(opts)
+	defer rdb.Close()
+
+	node := redisadapter.NewShardedNode(rdb, &redisadapter.ShardedOptions{
+		Key:              "socket.io", // Node's channelPrefix
+		SubscriptionMode: redisadapter.Dynamic,
+	})
+	io := socketio.NewServer(&socketio.Options{NewAdapter: node.NewAdapter})
+	io.OnConnection(func(s *socketio.Socket) {
+		s.Join("lobby") // this node listens on socket.io#/#lobby# while it has sockets there
+		_ = s.To("lobby").Emit("joined", s.ID())
+	})
+	_ = io
+}

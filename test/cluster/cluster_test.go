@@ -130,10 +130,10 @@ type nodeProc struct {
 	out   strings.Builder // everything it printed, for failures
 }
 
-func startNodeServer(t *testing.T, node, redisURL, key string) *nodeProc {
+func startNodeServer(t *testing.T, node, redisURL, key string, mode ...string) *nodeProc {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, node, "node-server.mjs", redisURL, key)
+	cmd := exec.CommandContext(ctx, node, append([]string{"node-server.mjs", redisURL, key}, mode...)...)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	stderr, _ := cmd.StderrPipe()

@@ -1,7 +1,11 @@
 // A Node.js socket.io 4.8 server on @socket.io/redis-adapter: one node of a
 // cluster that Go nodes (socketio/redisadapter) share.
 //
-// Usage: node node-server.mjs <redisURL> <key>
+// Usage: node node-server.mjs <redisURL> <key> [sharded[:<subscriptionMode>]]
+//
+// With "sharded" it runs createShardedAdapter (SSUBSCRIBE, channelPrefix
+// <key>, subscriptionMode "dynamic" unless given) instead of createAdapter;
+// a <redisURL> of comma-separated URLs is a Redis Cluster (createCluster).
 //
 // Prints "listening <port>" once it accepts connections and its adapter is
 // subscribed. Clients join the rooms of their "join" query parameter
@@ -25,16 +29,18 @@
 import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { Server } from "socket.io";
-import { createAdapter } from "@socket.io/redis-adapter";
-import { createClient } from "redis";
+import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
+import { createClient, createCluster } from "redis";
 
-const [redisURL, key] = process.argv.slice(2);
+const [redisURL, key, mode] = process.argv.slice(2);
 if (!redisURL || !key) {
   console.error("usage: node node-server.mjs <redisURL> <key>");
   process.exit(1);
 }
 
-const pubClient = createClient({ url: redisURL });
+const pubClient = redisURL.includes(",")
+  ? createCluster({ rootNodes: redisURL.split(",").map((url) => ({ url })) })
+  : createClient({ url: redisURL });
 const subClient = pubClient.duplicate();
 pubClient.on("error", (err) => console.error("redis pub:", err.message));
 subClient.on("error", (err) => console.error("redis sub:", err.message));
@@ -43,7 +49,12 @@ await Promise.all([pubClient.connect(), subClient.connect()]);
 const httpServer = createServer();
 const io = new Server(httpServer, {
   serveClient: false,
-  adapter: createAdapter(pubClient, subClient, { key, requestsTimeout: 3000 }),
+  adapter: mode?.startsWith("sharded")
+    ? createShardedAdapter(pubClient, subClient, {
+        channelPrefix: key,
+        subscriptionMode: mode.split(":")[1] || "dynamic",
+      })
+    : createAdapter(pubClient, subClient, { key, requestsTimeout: 3000 }),
 });
 
 io.use((socket, next) => {

@@ -1,0 +1,288 @@
+package redisadapter
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/parser"
+)
+
+// Connection state recovery on sharded pub/sub, as on classic pub/sub
+// (recovery.go): sessions in Redis, the namespace's broadcasts in a
+// stream whose entry ids are the offsets, appended and published in one
+// step. The keys share the hash tag "{<key>#<nsp>#}", whose slot is that
+// of the namespace's channel "<key>#<nsp>#": on a Redis Cluster the
+// script's XADD and SPUBLISH are on one shard, so the messages of all
+// nodes go out in the stream's order. Logged broadcasts always go to the
+// namespace's channel (never a room's, which may be on another shard),
+// and each node delivers its own when it comes back, in that order.
+
+// shardedRecovery is the recovery state of one namespace.
+type shardedRecovery struct {
+	rec *recovery
+
+	ownMu  sync.Mutex
+	own    map[string]*ownBroadcast // this node's logged broadcasts not back yet
+	echoed map[string]time.Time     // those back before they were registered
+
+	joinMu sync.RWMutex // read: delivering a logged packet; write: Rejoin
+	skipMu sync.Mutex
+	skip   map[string]*skipped
+}
+
+func newShardedRecovery(n *ShardedNode, nsp string, opts *socketio.RecoveryOptions) *shardedRecovery {
+	// recovery reads its client and timeouts from a Node: one that never
+	// starts holds them.
+	holder := &Node{client: n.client, opts: (&Options{Key: n.opts.Key, RequestsTimeout: n.opts.RequestsTimeout}).withDefaults()}
+	r := newRecovery(holder, nsp, opts)
+	tag := "{" + n.opts.Key + "#" + nsp + "#}"
+	r.stream, r.streamBytes, r.sessionPrefix = tag+"-stream", tag+"-stream-bytes", tag+"-session#"
+	return &shardedRecovery{rec: r, own: make(map[string]*ownBroadcast), echoed: make(map[string]time.Time), skip: make(map[string]*skipped)}
+}
+
+// shardedAppendPublishScript is appendLua, then the SPUBLISH of the
+// message completed with the entry id: ARGV[5] the channel, ARGV[6..8] the
+// message around the two places of the id, ARGV[9] "j" when the message
+// is JSON (the id as a JSON string), else MessagePack (a str).
+var shardedAppendPublishScript = redis.NewScript(appendLua + `
+local enc
+if ARGV[9] == 'j' then
+  enc = '"' .. id .. '"'
+else
+  local n = string.len(id)
+  if n < 32 then enc = string.char(160 + n) .. id else enc = string.char(217, n) .. id end
+end
+redis.call('SPUBLISH', ARGV[5], ARGV[6] .. enc .. ARGV[7] .. enc .. ARGV[8])
+return id
+`)
+
+// logBroadcast appends p to the stream and publishes it in one step; this
+// node delivers it when its message comes back. A Local broadcast is
+// appended only, and delivered at once.
+func (a *ShardedAdapter) logBroadcast(p *parser.Packet, opts *socketio.BroadcastOptions) error {
+	r := a.rec.rec
+	if opts.Local {
+		offset, err := r.append(p, opts)
+		if err == nil {
+			a.selectLogged(withOffset(p, offset), opts, offset)()
+		}
+		return err
+	}
+	parts, form, err := a.encodeLoggedParts(p, opts)
+	if err != nil {
+		return err
+	}
+	args := appendEntryValues(append(r.scriptArgs(9, p), a.channel, parts[0], parts[1], parts[2], form), p, opts)
+	ctx, cancel := r.ctx()
+	defer cancel()
+	offset, err := shardedAppendPublishScript.Run(ctx, a.node.client, []string{r.stream, r.streamBytes}, args...).Text()
+	if err != nil {
+		return err
+	}
+	a.awaitOwn(offset, p, opts)
+	return nil
+}
+
+// encodeLoggedParts encodes the BROADCAST of p with offsetMarker for its
+// offset (the packet's last argument, and opts.offset), cut where the
+// marker is: the script puts the entry id there.
+func (a *ShardedAdapter) encodeLoggedParts(p *parser.Packet, opts *socketio.BroadcastOptions) ([3][]byte, string, error) {
+	var parts [3][]byte
+	w := toWireOptsFlags(opts, 0)
+	w.Offset = offsetMarker
+	out := &clusterOut{typ: cmBroadcast, uid: a.node.uid, nsp: a.nsp.Name(),
+		data: []field{{key: "packet", val: withOffset(p, offsetMarker)}, {key: "opts", val: w}}}
+	b, err := out.encode()
+	if err != nil {
+		return parts, "", err
+	}
+	form, enc := "m", append([]byte{0xa0 | byte(len(offsetMarker))}, offsetMarker...)
+	if b[0] == '{' {
+		form, enc = "j", []byte(`"`+offsetMarker+`"`)
+	}
+	i, j := bytes.Index(b, enc), bytes.LastIndex(b, enc)
+	if i < 0 || j <= i || bytes.Count(b, enc) != 2 {
+		return parts, "", errors.New("redisadapter: offset marker not found once in each place")
+	}
+	return [3][]byte{b[:i], b[i+len(enc) : j], b[j+len(enc):]}, form, nil
+}
+
+// awaitOwn waits for this node's logged broadcast at offset to come back
+// (onOwnEcho delivers it then), or delivers it after ownEchoWait.
+func (a *ShardedAdapter) awaitOwn(offset string, p *parser.Packet, opts *socketio.BroadcastOptions) {
+	s := a.rec
+	s.ownMu.Lock()
+	defer s.ownMu.Unlock()
+	if _, back := s.echoed[offset]; back {
+		delete(s.echoed, offset)
+		return
+	}
+	now := time.Now()
+	for k, at := range s.echoed { // echoes of broadcasts whose script failed on the way back
+		if now.Sub(at) > ownForget {
+			delete(s.echoed, k)
+		}
+	}
+	o := &ownBroadcast{packet: withOffset(p, offset), opts: *opts}
+	o.timer = time.AfterFunc(ownEchoWait, func() { a.deliverLate(offset, o) })
+	s.own[offset] = o
+}
+
+func (a *ShardedAdapter) deliverLate(offset string, o *ownBroadcast) {
+	s := a.rec
+	s.ownMu.Lock()
+	if s.own[offset] != o || o.late {
+		s.ownMu.Unlock()
+		return
+	}
+	o.late = true
+	o.timer = time.AfterFunc(ownForget, func() {
+		s.ownMu.Lock()
+		if s.own[offset] == o {
+			delete(s.own, offset)
+		}
+		s.ownMu.Unlock()
+	})
+	s.ownMu.Unlock()
+	a.node.opts.Logger.Warn("redisadapter: own broadcast did not come back from Redis; delivered here anyway", "nsp", a.nsp.Name(), "offset", offset)
+	a.selectLogged(o.packet, &o.opts, offset)()
+}
+
+// onOwnEcho delivers this node's logged broadcast, back from Redis, unless
+// it was delivered late already.
+func (a *ShardedAdapter) onOwnEcho(m *clusterMsg) {
+	s := a.rec
+	offset := m.opts.Offset
+	s.ownMu.Lock()
+	o, ok := s.own[offset]
+	switch {
+	case !ok:
+		s.echoed[offset] = time.Now()
+	case o.late:
+		s.ownMu.Unlock()
+		return
+	default:
+		delete(s.own, offset)
+		o.timer.Stop()
+	}
+	s.ownMu.Unlock()
+	a.selectLogged(m.packet, m.opts.broadcastOptions(), offset)()
+}
+
+// selectLogged selects the sockets a logged packet goes to, leaving out
+// those that got it while they recovered, and returns the send.
+func (a *ShardedAdapter) selectLogged(p *parser.Packet, opts *socketio.BroadcastOptions, offset string) (send func()) {
+	s := a.rec
+	s.joinMu.RLock()
+	defer s.joinMu.RUnlock()
+	s.skipMu.Lock()
+	sk := s.skip[offset]
+	delete(s.skip, offset)
+	s.skipMu.Unlock()
+	if sk != nil {
+		o := *opts
+		o.Except = append(append([]string(nil), opts.Except...), sk.ids...)
+		opts = &o
+	}
+	return a.local.DeliverLater(p, opts)
+}
+
+// PersistSession stores s in Redis for MaxDisconnectionDuration, so that
+// any node of the cluster can restore it (with recovery off: nothing).
+// Data must be JSON-encodable.
+func (a *ShardedAdapter) PersistSession(s *socketio.Session) {
+	if a.rec == nil {
+		return
+	}
+	a.forget(s.PID)
+	a.writeSession(s, "")
+}
+
+// RestoreSession takes the session of pid out of Redis when the stream
+// still holds offset; the missed packets come with Rejoin.
+func (a *ShardedAdapter) RestoreSession(pid, offset string) (*socketio.Session, error) {
+	if a.rec == nil || pid == "" || offset == "" {
+		return nil, nil
+	}
+	r := a.rec.rec
+	ctx, cancel := r.ctx()
+	defer cancel()
+	msgs, err := a.node.client.XRange(ctx, r.stream, offset, offset).Result()
+	if err != nil {
+		var rerr redis.Error
+		if errors.As(err, &rerr) {
+			return nil, nil // not a stream id
+		}
+		return nil, err
+	}
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	b, err := a.takeSession(ctx, pid)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	var st storedSession
+	if err := json.Unmarshal(b, &st); err != nil || st.PID != pid {
+		return nil, nil
+	}
+	s := &socketio.Session{SID: st.SID, PID: st.PID, Rooms: st.Rooms, LogEnd: offset}
+	if len(st.Data) > 0 {
+		_ = json.Unmarshal(st.Data, &s.Data)
+	}
+	return s, nil
+}
+
+// Rejoin puts a recovered socket back in its rooms and hands send the
+// stream's packets after since that select it, while no logged packet can
+// be delivered here; those still on their way are not delivered to it
+// again.
+func (a *ShardedAdapter) Rejoin(id string, rooms []string, since string, send func([]*parser.Packet)) {
+	if a.rec == nil || since == "" {
+		a.AddAll(id, rooms)
+		send(nil)
+		return
+	}
+	s := a.rec
+	s.joinMu.Lock()
+	defer s.joinMu.Unlock()
+	a.AddAll(id, rooms)
+	r := s.rec
+	ctx, cancel := r.ctx()
+	defer cancel()
+	msgs, err := a.node.client.XRange(ctx, r.stream, "("+since, "+").Result()
+	if err != nil {
+		a.node.opts.Logger.Warn("redisadapter: read missed packets", "nsp", a.nsp.Name(), "err", err)
+		send(nil)
+		return
+	}
+	now := time.Now()
+	s.skipMu.Lock()
+	for k, sk := range s.skip {
+		if now.Sub(sk.at) > skipTTL {
+			delete(s.skip, k)
+		}
+	}
+	var missed []*parser.Packet
+	for _, m := range msgs {
+		e, ok := r.decodeEntry(m)
+		if !ok || !e.selects(rooms) {
+			continue
+		}
+		missed = append(missed, e.packet)
+		sk := s.skip[e.offset]
+		if sk == nil {
+			sk = &skipped{at: now}
+			s.skip[e.offset] = sk
+		}
+		sk.ids = append(sk.ids, id)
+	}
+	s.skipMu.Unlock()
+	send(missed)
+}
