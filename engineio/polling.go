@@ -53,12 +53,12 @@ func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 			errBadRequest.write(w)
 			return
 		}
-		body, closeAfter, ok := c.pollAnswerLocked(holdOver)
+		body, compressible, closeAfter, ok := c.pollAnswerLocked(holdOver)
 		if ok {
 			c.getActive = false
 			reason, closed := c.closeReason, c.state == stateClosed
 			c.mu.Unlock()
-			c.writePoll(w, body)
+			c.writePoll(w, r, body, compressible)
 			if closeAfter {
 				c.terminate(reason)
 			}
@@ -86,23 +86,24 @@ func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 }
 
 // pollAnswerLocked returns the body that answers a waiting GET now, if any,
-// and whether the connection closes once it is written. holdOver says the
-// GET has waited upgradeHold during an upgrade.
-func (c *Conn) pollAnswerLocked(holdOver bool) (body []byte, closeAfter, ok bool) {
+// whether it may be compressed (one of its packets allows it) and whether
+// the connection closes once it is written. holdOver says the GET has
+// waited upgradeHold during an upgrade.
+func (c *Conn) pollAnswerLocked(holdOver bool) (body []byte, compressible, closeAfter, ok bool) {
 	switch {
 	case c.state == stateClosed:
-		return []byte{c.pollClose}, false, true
+		return []byte{c.pollClose}, false, false, true
 	case c.transport != Polling:
 		// Upgraded while this GET waited: release it; what is queued goes
 		// out on the WebSocket.
-		return []byte{byte(packetNoop)}, false, true
+		return []byte{byte(packetNoop)}, false, false, true
 	case len(c.queue) == 0:
 		if c.probed && holdOver {
 			// Upgrading and nothing to send: release the GET so that the
 			// client can pause polling and complete the upgrade.
-			return []byte{byte(packetNoop)}, false, true
+			return []byte{byte(packetNoop)}, false, false, true
 		}
-		return nil, false, false
+		return nil, false, false, false
 	}
 	frames, hold := c.takeLocked()
 	defer recycleQueue(frames, hold)
@@ -125,14 +126,16 @@ func (c *Conn) pollAnswerLocked(holdOver bool) (body []byte, closeAfter, ok bool
 		if f.typ == packetClose {
 			closeAfter = true
 		}
+		compressible = compressible || !f.uncompressed
 	}
-	return body, closeAfter, true
+	return body, compressible, closeAfter, true
 }
 
-func (c *Conn) writePoll(w http.ResponseWriter, body []byte) {
+func (c *Conn) writePoll(w http.ResponseWriter, r *http.Request, body []byte, compressible bool) {
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=UTF-8")
 	h.Set("Cache-Control", "no-store")
+	body = c.srv.compressPoll(h, r, body, compressible)
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(c.srv.opts.WriteTimeout))
 	_, _ = w.Write(body)
 }

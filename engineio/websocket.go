@@ -30,6 +30,7 @@ type wsConn struct {
 	fdUse     atomic.Int32 // fdWriting while tryWrite writes fd, fdClosing once close began
 	closeOnce sync.Once
 	ready     bool // waitIdle saw data: readMessage need not wait (beside closeOnce, in its padding)
+	deflate   bool // permessage-deflate negotiated (wsdeflate.go)
 
 	// guarded by the server's poller
 	closed  bool
@@ -43,12 +44,22 @@ const controlTimeout = 5 * time.Second
 
 // upgrade turns r into a WebSocket connection.
 func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*wsConn, error) {
+	var sniff *extSniffer
+	if s.upgrader.EnableCompression {
+		sniff = &extSniffer{ResponseWriter: w}
+		w = sniff
+	}
 	conn, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return nil, err
 	}
 	// Only the handshake is gorilla's: from here on the frames are read
 	// and written on the net.Conn, and gorilla's Conn is dropped.
+	if sniff != nil {
+		ws := s.newWSConn(sniff.conn.Conn)
+		ws.deflate = sniff.conn.deflate
+		return ws, nil
+	}
 	return s.newWSConn(conn.NetConn()), nil
 }
 
@@ -111,7 +122,7 @@ func (ws *wsConn) writeControl(op byte, data []byte, timeout time.Duration) erro
 func (ws *wsConn) writeFrames(frames []frame, timeout time.Duration) error {
 	b := getBatch()
 	defer putBatch(b)
-	b.build(frames)
+	ws.encode(b, frames)
 	ws.srv.countWrite(len(frames))
 	ws.wmu.Lock()
 	defer ws.wmu.Unlock()
