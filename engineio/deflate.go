@@ -28,10 +28,10 @@ func defaultThreshold(t int) int {
 }
 
 // compressionLevel returns level when compress/flate has it, else the
-// default level.
+// default level, flate.BestSpeed (see PerMessageDeflate.Level).
 func compressionLevel(level int) int {
 	if level == 0 || level < flate.HuffmanOnly || level > flate.BestCompression {
-		return flate.DefaultCompression
+		return flate.BestSpeed
 	}
 	return level
 }
