@@ -475,3 +475,47 @@ func FuzzWebSocketDeflateFrames(f *testing.F) {
 		}
 	})
 }
+
+// TestDeflateOffers checks which offers of permessage-deflate the server
+// accepts: any, unless it asks for a window the server cannot use.
+func TestDeflateOffers(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{opts: &Options{PerMessageDeflate: &PerMessageDeflate{}}})
+	for _, tc := range []struct {
+		offer    string
+		accepted bool
+	}{
+		{"permessage-deflate", true},
+		{"permessage-deflate; client_max_window_bits", true},
+		{"permessage-deflate; server_no_context_takeover; client_no_context_takeover", true},
+		{"permessage-deflate; server_max_window_bits=15", true},
+		{`permessage-deflate; server_max_window_bits="15"`, true},
+		{"permessage-deflate; server_max_window_bits=10", false},
+		{"permessage-deflate; server_max_window_bits=10, permessage-deflate", false},
+		{"x-webkit-deflate-frame", false},
+		{"", false},
+	} {
+		// By hand: gorilla's client sends its own offer only.
+		nc, err := net.Dial("tcp", h.ts.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+			"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+		if tc.offer != "" {
+			req += "Sec-WebSocket-Extensions: " + tc.offer + "\r\n"
+		}
+		if _, err := nc.Write([]byte(req + "\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+		nc.Close()
+		if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+			t.Fatalf("offer %q: %v %v", tc.offer, resp, err)
+		}
+		got := resp.Header.Get("Sec-WebSocket-Extensions")
+		if strings.HasPrefix(got, "permessage-deflate") != tc.accepted {
+			t.Errorf("offer %q answered %q, want accepted %v", tc.offer, got, tc.accepted)
+		}
+	}
+}

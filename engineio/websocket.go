@@ -46,6 +46,9 @@ const controlTimeout = 5 * time.Second
 func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*wsConn, error) {
 	var sniff *extSniffer
 	if s.upgrader.EnableCompression {
+		if limitsWindow(r.Header) {
+			r.Header.Del("Sec-Websocket-Extensions") // declined: no compression
+		}
 		sniff = &extSniffer{ResponseWriter: w}
 		w = sniff
 	}

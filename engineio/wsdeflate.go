@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"net"
 	"net/http"
+	"strings"
 )
 
 // permessage-deflate on the WebSocket transport. gorilla/websocket does
@@ -61,6 +62,23 @@ func (s *extSniffer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // Unwrap returns the ResponseWriter it wraps (for http.ResponseController).
 func (s *extSniffer) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// limitsWindow reports whether a client's permessage-deflate offer asks
+// the server to compress with a window under 2^15 bytes
+// (server_max_window_bits): compress/flate cannot, so such an offer must
+// be declined (RFC 7692, 7.1.2.1), which gorilla would not do.
+func limitsWindow(h http.Header) bool {
+	for _, v := range h.Values("Sec-Websocket-Extensions") {
+		for _, param := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' }) {
+			k, val, ok := strings.Cut(strings.TrimSpace(param), "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "server_max_window_bits") &&
+				strings.Trim(strings.TrimSpace(val), `"`) != "15" {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // encode encodes frames into b as ws negotiated them.
 func (ws *wsConn) encode(b *wsBatch, frames []frame) {
