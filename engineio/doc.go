@@ -45,6 +45,20 @@
 // drives (see eio3.go). Conn.Protocol tells them apart; to the Receiver
 // their messages are the same.
 //
+// # Compression
+//
+// As Node's engine.io: polling responses of 1 KiB or more are compressed
+// (gzip or deflate, as the client's Accept-Encoding allows; see
+// Options.HTTPCompression), and WebSocket permessage-deflate (RFC 7692) is
+// off unless Options.PerMessageDeflate is set; then messages of 1 KiB or
+// more go compressed to the clients that negotiated it, and their
+// compressed messages are inflated to MaxPayload bytes at most. Each
+// message is compressed on its own (no context takeover), so that no
+// connection keeps a compressor and a broadcast is compressed once for all
+// the connections it reaches. A Message with Uncompressed set is never
+// compressed. Connections that did not negotiate compression write their
+// frames as before, with no extra work.
+//
 // # Security
 //
 // Options.CheckOrigin runs on every request, polling and WebSocket alike;

@@ -130,7 +130,7 @@ func (c *Conn) flush(f *flusher) {
 		return
 	}
 	b := getBatch()
-	b.build(frames)
+	ws.encode(b, frames)
 	c.srv.countWrite(len(frames))
 	n, err := ws.tryWrite(b)
 	switch {

@@ -34,15 +34,21 @@ type Message struct {
 	Data []byte
 	// Binary is true for binary data, false for UTF-8 text.
 	Binary bool
+	// Uncompressed sends the message without compression, whatever the
+	// connection negotiated (Node's send(data, {compress: false})): not
+	// as a compressed WebSocket frame, and a polling response made only
+	// of such messages is not compressed either.
+	Uncompressed bool
 }
 
 // frame is one queued outgoing packet: 32 bytes, the slice first (with
 // typ first it would be padded to 40, and a busy connection's queue holds
 // dozens of frames that the garbage collector scans).
 type frame struct {
-	data   []byte
-	typ    packetType
-	binary bool
+	data         []byte
+	typ          packetType
+	binary       bool
+	uncompressed bool // Message.Uncompressed
 }
 
 // packet is one decoded incoming packet.

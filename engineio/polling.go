@@ -54,12 +54,12 @@ func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 			errBadRequest.write(w)
 			return
 		}
-		body, closeAfter, ok := c.pollAnswerLocked(holdOver)
+		body, compressible, closeAfter, ok := c.pollAnswerLocked(holdOver)
 		if ok {
 			c.getActive = false
 			reason, closed := c.closeReason, c.state == stateClosed
 			c.mu.Unlock()
-			c.writePoll(w, r, body)
+			c.writePoll(w, r, body, compressible)
 			if closeAfter {
 				c.terminate(reason)
 			}
@@ -87,23 +87,24 @@ func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 }
 
 // pollAnswerLocked returns the body that answers a waiting GET now, if any,
-// and whether the connection closes once it is written. holdOver says the
-// GET has waited upgradeHold during an upgrade.
-func (c *Conn) pollAnswerLocked(holdOver bool) (body []byte, closeAfter, ok bool) {
+// whether it may be compressed (one of its packets allows it) and whether
+// the connection closes once it is written. holdOver says the GET has
+// waited upgradeHold during an upgrade.
+func (c *Conn) pollAnswerLocked(holdOver bool) (body []byte, compressible, closeAfter, ok bool) {
 	switch {
 	case c.state == stateClosed:
-		return c.single(packetType(c.pollClose)), false, true
+		return c.single(packetType(c.pollClose)), false, false, true
 	case c.transport != Polling:
 		// Upgraded while this GET waited: release it; what is queued goes
 		// out on the WebSocket.
-		return c.single(packetNoop), false, true
+		return c.single(packetNoop), false, false, true
 	case len(c.queue) == 0:
 		if c.probed && holdOver {
 			// Upgrading and nothing to send: release the GET so that the
 			// client can pause polling and complete the upgrade.
-			return c.single(packetNoop), false, true
+			return c.single(packetNoop), false, false, true
 		}
-		return nil, false, false
+		return nil, false, false, false
 	}
 	frames, hold := c.takeLocked()
 	defer recycleQueue(frames, hold)
@@ -117,8 +118,11 @@ func (c *Conn) pollAnswerLocked(holdOver bool) (body []byte, closeAfter, ok bool
 		frames = frames[:last]
 	}
 	closeAfter = frames[len(frames)-1].typ == packetClose
+	for _, f := range frames {
+		compressible = compressible || !f.uncompressed
+	}
 	if c.eio3 {
-		return payload3(frames, c.b64), closeAfter, true
+		return payload3(frames, c.b64), compressible, closeAfter, true
 	}
 	n := 0
 	for _, f := range frames {
@@ -128,7 +132,7 @@ func (c *Conn) pollAnswerLocked(holdOver bool) (body []byte, closeAfter, ok bool
 	for _, f := range frames {
 		body = appendPayloadFrame(body, f)
 	}
-	return body, closeAfter, true
+	return body, compressible, closeAfter, true
 }
 
 // single is a payload of one packet without data.
@@ -139,7 +143,9 @@ func (c *Conn) single(t packetType) []byte {
 	return []byte{byte(t)}
 }
 
-func (c *Conn) writePoll(w http.ResponseWriter, r *http.Request, body []byte) {
+// writePoll answers a GET with body, compressed when compressible and the
+// client accepts it (over the threshold).
+func (c *Conn) writePoll(w http.ResponseWriter, r *http.Request, body []byte, compressible bool) {
 	h := w.Header()
 	if c.eio3 && isBinaryPayload3(body) {
 		h.Set("Content-Type", "application/octet-stream")
@@ -148,6 +154,7 @@ func (c *Conn) writePoll(w http.ResponseWriter, r *http.Request, body []byte) {
 	}
 	h.Set("Cache-Control", "no-store")
 	c.srv.hookHeaders(h, r, c.id)
+	body = c.srv.compressPoll(h, r, body, compressible)
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(c.srv.opts.WriteTimeout))
 	_, _ = w.Write(body)
 }

@@ -72,6 +72,8 @@ func NewServer(h Handler, opts *Options) *Server {
 		// The Origin was checked before the upgrade (checkOrigin).
 		CheckOrigin: func(*http.Request) bool { return true },
 		Error:       upgradeError,
+		// Accepts permessage-deflate offers (see wsdeflate.go).
+		EnableCompression: s.opts.PerMessageDeflate != nil,
 	}
 	return s
 }

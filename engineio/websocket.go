@@ -31,6 +31,7 @@ type wsConn struct {
 	closeOnce sync.Once
 	ready     bool          // waitIdle saw data: readMessage need not wait (beside closeOnce, in its padding)
 	eio3      bool          // Engine.IO protocol 3 (eio3.go)
+	deflate   bool          // permessage-deflate negotiated (wsdeflate.go)
 	req       *http.Request // the request that opened it: given with the messages it carries
 
 	// guarded by the server's poller
@@ -50,12 +51,25 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*wsConn, error
 		h = http.Header{}
 		s.hookHeaders(h, r, "")
 	}
+	var sniff *extSniffer
+	if s.upgrader.EnableCompression {
+		if limitsWindow(r.Header) {
+			r.Header.Del("Sec-Websocket-Extensions") // declined: no compression
+		}
+		sniff = &extSniffer{ResponseWriter: w}
+		w = sniff
+	}
 	conn, err := s.upgrader.Upgrade(w, r, h)
 	if err != nil {
 		return nil, err
 	}
 	// Only the handshake is gorilla's: from here on the frames are read
 	// and written on the net.Conn, and gorilla's Conn is dropped.
+	if sniff != nil {
+		ws := s.newWSConn(sniff.conn.Conn)
+		ws.deflate = sniff.conn.deflate
+		return ws, nil
+	}
 	return s.newWSConn(conn.NetConn()), nil
 }
 
@@ -118,7 +132,7 @@ func (ws *wsConn) writeControl(op byte, data []byte, timeout time.Duration) erro
 func (ws *wsConn) writeFrames(frames []frame, timeout time.Duration) error {
 	b := getBatch()
 	defer putBatch(b)
-	b.build(frames)
+	ws.encode(b, frames)
 	ws.srv.countWrite(len(frames))
 	ws.wmu.Lock()
 	defer ws.wmu.Unlock()

@@ -36,6 +36,7 @@ type wsBatch struct {
 	n    int         // bytes in iov
 	vecs []syscallIovec
 	msg  syscallMsghdr // sendmsg(2)'s, pointing at vecs
+	z    [][]byte      // buildDeflate: each frame's compressed payload, or nil
 }
 
 var batches = sync.Pool{New: func() any { return new(wsBatch) }}
@@ -45,7 +46,8 @@ func getBatch() *wsBatch { return batches.Get().(*wsBatch) }
 func putBatch(b *wsBatch) {
 	clear(b.iov)
 	clear(b.vecs)
-	b.iov, b.out, b.vecs, b.n = b.iov[:0], nil, b.vecs[:0], 0
+	clear(b.z)
+	b.iov, b.out, b.vecs, b.z, b.n = b.iov[:0], nil, b.vecs[:0], b.z[:0], 0
 	if cap(b.buf) > maxPooledBatch {
 		b.buf = nil
 	}

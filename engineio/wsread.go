@@ -112,8 +112,9 @@ func (ws *wsConn) readMessage() (op byte, data []byte, err error) {
 // readFrames reads frames until a data message is complete.
 func (ws *wsConn) readFrames(br *bufio.Reader) (byte, []byte, error) {
 	var (
-		msg   []byte
-		msgOp byte
+		msg        []byte
+		msgOp      byte
+		compressed bool
 	)
 	for {
 		h, err := take(br, 2)
@@ -121,8 +122,13 @@ func (ws *wsConn) readFrames(br *bufio.Reader) (byte, []byte, error) {
 			return 0, nil, err
 		}
 		fin, op, masked := h[0]&0x80 != 0, h[0]&0x0f, h[1]&0x80 != 0
-		if h[0]&0x70 != 0 || !masked { // no extension is negotiated; clients must mask
-			return 0, nil, ws.protocolError(websocket.CloseProtocolError)
+		if rsv := h[0] & 0x70; rsv != 0 || !masked { // clients must mask
+			// RSV1 marks the first frame of a compressed message, when
+			// permessage-deflate was negotiated; no other bit is used.
+			if rsv != wsRSV1 || !masked || !ws.deflate || (op != wsOpText && op != wsOpBinary) {
+				return 0, nil, ws.protocolError(websocket.CloseProtocolError)
+			}
+			compressed = true
 		}
 		n := uint64(h[1] & 0x7f)
 		switch n {
@@ -168,12 +174,30 @@ func (ws *wsConn) readFrames(br *bufio.Reader) (byte, []byte, error) {
 		}
 		unmask(msg[start:], mask)
 		if fin {
+			if compressed {
+				return ws.inflateMessage(msgOp, msg)
+			}
 			if msg == nil {
 				msg = []byte{}
 			}
 			return msgOp, msg, nil
 		}
 	}
+}
+
+// inflateMessage returns the decompressed form of a compressed message;
+// one that does not inflate, or inflates past MaxPayload, closes the
+// connection (1007 or 1009, as Node's ws).
+func (ws *wsConn) inflateMessage(op byte, msg []byte) (byte, []byte, error) {
+	data, err := inflate(msg, ws.srv.opts.MaxPayload)
+	switch {
+	case errors.Is(err, errInflateTooLarge):
+		return 0, nil, ws.protocolError(websocket.CloseMessageTooBig)
+	case err != nil:
+		_ = ws.writeControl(wsFinClose, websocket.FormatCloseMessage(websocket.CloseInvalidFramePayloadData, ""), controlTimeout)
+		return 0, nil, err
+	}
+	return op, data, nil
 }
 
 // take returns the next n bytes (n ≤ 16, the smallest bufio buffer),

@@ -17,6 +17,9 @@ type BroadcastOptions struct {
 	Volatile bool
 	// Local limits the broadcast to this node.
 	Local bool
+	// Uncompressed sends the packet without compression (Node's
+	// compress(false) flag): see engineio.Message.Uncompressed.
+	Uncompressed bool
 }
 
 // Selects reports whether a socket in rooms is one the broadcast reaches:

@@ -433,6 +433,7 @@ func (a *MemoryAdapter) deliver(p *parser.Packet, opts *BroadcastOptions, socket
 			rm.s.notifyOutgoing(p)
 		}
 	}
+	markUncompressed(msgs, opts.Uncompressed)
 	if opts.Volatile {
 		for _, rm := range *sockets {
 			rm.conn.SendVolatile(msgs...)
@@ -459,7 +460,7 @@ func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, 
 	}
 	sent := make([]pending, 0, len(*sockets))
 	for _, rm := range *sockets {
-		if id, ok := rm.s.sendWithAck(p, opts.Volatile, ack); ok {
+		if id, ok := rm.s.sendWithAck(p, opts, ack); ok {
 			sent = append(sent, pending{rm.s, id})
 		}
 	}

@@ -55,6 +55,16 @@ func (b *BroadcastOperator) Volatile() *BroadcastOperator {
 	return c
 }
 
+// Compress sets whether the packet may be compressed (Node's
+// compress(bool)); true is the default. With false it is sent
+// uncompressed whatever the connection negotiated: see
+// engineio.Message.Uncompressed.
+func (b *BroadcastOperator) Compress(compress bool) *BroadcastOperator {
+	c := b.clone()
+	c.opts.Uncompressed = !compress
+	return c
+}
+
 // Timeout sets how long EmitWithAck waits for acks when its context has no
 // deadline.
 func (b *BroadcastOperator) Timeout(d time.Duration) *BroadcastOperator {

@@ -78,7 +78,10 @@
 // Emits never block on the network. A broadcast encodes its packet once
 // and queues the same bytes on every selected connection; a client whose
 // queue overflows is disconnected with ReasonSlowConsumer, and Volatile
-// emits are dropped for clients that cannot take them at once.
+// emits are dropped for clients that cannot take them at once. Packets go
+// compressed where the engine compresses (engineio.Options.PerMessageDeflate
+// and HTTPCompression) unless sent with Compress(false): Socket.Compress,
+// BroadcastOperator.Compress.
 //
 // # Clusters
 //

@@ -155,6 +155,10 @@ func (n *Namespace) Local() *BroadcastOperator { return n.op().Local() }
 // it at once.
 func (n *Namespace) Volatile() *BroadcastOperator { return n.op().Volatile() }
 
+// Compress starts a broadcast that may (true, the default) or may not be
+// compressed.
+func (n *Namespace) Compress(compress bool) *BroadcastOperator { return n.op().Compress(compress) }
+
 // Emit broadcasts an event to every socket of the namespace.
 func (n *Namespace) Emit(event string, args ...any) error { return n.op().Emit(event, args...) }
 

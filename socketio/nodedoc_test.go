@@ -30,6 +30,7 @@ var docNames = map[string]map[string]reflect.Type{
 		"BroadcastOptions":        typeOf[socketio.BroadcastOptions](),
 		"ConnectError":            typeOf[socketio.ConnectError](),
 		"DisconnectReason":        typeOf[socketio.DisconnectReason](),
+		"Emitter":                 typeOf[socketio.Emitter](),
 		"Event":                   typeOf[socketio.Event](),
 		"Handshake":               typeOf[socketio.Handshake](),
 		"MemoryAdapter":           typeOf[socketio.MemoryAdapter](),

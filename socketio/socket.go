@@ -166,7 +166,9 @@ func (s *Socket) To(rooms ...string) *BroadcastOperator {
 func (s *Socket) Broadcast() *BroadcastOperator { return s.nsp.op().Except(s.id) }
 
 // Emit sends an event to the client. It never blocks on the network.
-func (s *Socket) Emit(event string, args ...any) error {
+func (s *Socket) Emit(event string, args ...any) error { return s.emit(event, args, false) }
+
+func (s *Socket) emit(event string, args []any, uncompressed bool) error {
 	p, err := eventPacket(s.nsp.name, event, args)
 	if err != nil {
 		return err
@@ -174,7 +176,7 @@ func (s *Socket) Emit(event string, args ...any) error {
 	if s.nsp.server.opts.Recovery != nil {
 		// Through the adapter, so that the event carries an offset and is
 		// kept for recovery, as the reference server does.
-		s.nsp.adapter.Broadcast(p, &BroadcastOptions{Rooms: []string{s.id}})
+		s.nsp.adapter.Broadcast(p, &BroadcastOptions{Rooms: []string{s.id}, Uncompressed: uncompressed})
 		return nil
 	}
 	msgs, err := s.nsp.server.messages(p)
@@ -182,11 +184,15 @@ func (s *Socket) Emit(event string, args ...any) error {
 		return err
 	}
 	s.notifyOutgoing(p)
-	return s.client.send(msgs, false)
+	return s.client.send(markUncompressed(msgs, uncompressed), false)
 }
 
 // EmitVolatile sends an event unless the client cannot take it at once.
 func (s *Socket) EmitVolatile(event string, args ...any) error {
+	return s.emitVolatile(event, args, false)
+}
+
+func (s *Socket) emitVolatile(event string, args []any, uncompressed bool) error {
 	p, err := eventPacket(s.nsp.name, event, args)
 	if err != nil {
 		return err
@@ -196,12 +202,16 @@ func (s *Socket) EmitVolatile(event string, args ...any) error {
 		return err
 	}
 	s.notifyOutgoing(p)
-	return s.client.send(msgs, true)
+	return s.client.send(markUncompressed(msgs, uncompressed), true)
 }
 
 // EmitWithAck sends an event and waits for the client's ack, until ctx is
 // done (or Options.AckTimeout passes, when ctx has no deadline).
 func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
+	return s.emitWithAck(ctx, event, args, false)
+}
+
+func (s *Socket) emitWithAck(ctx context.Context, event string, args []any, uncompressed bool) (Args, error) {
 	if _, ok := ctx.Deadline(); !ok && s.nsp.server.opts.AckTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.nsp.server.opts.AckTimeout)
@@ -227,7 +237,7 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 		return Args{}, err
 	}
 	s.notifyOutgoing(p)
-	if err := s.client.send(msgs, false); err != nil {
+	if err := s.client.send(markUncompressed(msgs, uncompressed), false); err != nil {
 		s.cancelAck(id)
 		return Args{}, err
 	}
@@ -263,7 +273,7 @@ func (s *Socket) cancelAck(id uint64) {
 
 // sendWithAck sends p with an ack id of this socket; ack gets the answer.
 // It returns the ack id, and false when the socket is disconnected.
-func (s *Socket) sendWithAck(p *parser.Packet, volatile bool, ack func(Args)) (uint64, bool) {
+func (s *Socket) sendWithAck(p *parser.Packet, opts *BroadcastOptions, ack func(Args)) (uint64, bool) {
 	id, ok := s.registerAck(func(a Args, err error) {
 		if err == nil {
 			ack(a)
@@ -281,7 +291,7 @@ func (s *Socket) sendWithAck(p *parser.Packet, volatile bool, ack func(Args)) (u
 		return 0, false
 	}
 	s.notifyOutgoing(&q)
-	_ = s.client.send(msgs, volatile)
+	_ = s.client.send(markUncompressed(msgs, opts.Uncompressed), opts.Volatile)
 	return id, true
 }
 

@@ -86,10 +86,12 @@ type wireFlags struct {
 	Volatile bool  `json:"volatile,omitempty"`
 	Local    bool  `json:"local,omitempty"`
 	Timeout  int64 `json:"timeout,omitempty"`
+	Compress *bool `json:"compress,omitempty"` // Node's compress(bool); nil: not set
 }
 
 func (o *wireOpts) broadcastOptions() *socketio.BroadcastOptions {
-	return &socketio.BroadcastOptions{Rooms: o.Rooms, Except: o.Except, Volatile: o.Flags.Volatile}
+	return &socketio.BroadcastOptions{Rooms: o.Rooms, Except: o.Except, Volatile: o.Flags.Volatile,
+		Uncompressed: o.Flags.Compress != nil && !*o.Flags.Compress}
 }
 
 // roomList is a list of rooms; a number (which Node allows) becomes its
@@ -195,6 +197,9 @@ func encodeOpts(e *msgpack.Encoder, opts *socketio.BroadcastOptions, offset stri
 	if opts.Volatile {
 		nf++
 	}
+	if opts.Uncompressed {
+		nf++
+	}
 	if timeout > 0 {
 		nf++
 	}
@@ -202,6 +207,10 @@ func encodeOpts(e *msgpack.Encoder, opts *socketio.BroadcastOptions, offset stri
 	if opts.Volatile {
 		_ = e.EncodeString("volatile")
 		_ = e.EncodeBool(true)
+	}
+	if opts.Uncompressed {
+		_ = e.EncodeString("compress")
+		_ = e.EncodeBool(false)
 	}
 	if timeout > 0 {
 		_ = e.EncodeString("timeout")
@@ -397,17 +406,21 @@ func (m *msgpackReader) flags(f *wireFlags) error {
 			return err
 		}
 		switch key {
-		case "volatile", "local":
-			var v bool
+		case "volatile", "local", "compress":
+			var v, isBool bool
 			if c, _ := m.d.PeekCode(); c == msgpcode.True || c == msgpcode.False {
 				v, err = m.d.DecodeBool()
+				isBool = true
 			} else {
 				err = m.d.Skip()
 			}
-			if key == "volatile" {
+			switch {
+			case key == "volatile":
 				f.Volatile = v
-			} else {
+			case key == "local":
 				f.Local = v
+			case isBool:
+				f.Compress = &v
 			}
 		case "timeout":
 			if c, _ := m.d.PeekCode(); c == msgpcode.Float || c == msgpcode.Double {
