@@ -213,7 +213,7 @@ func queueJSON(departments []string, queue []store.QueueStat, now time.Time) []Q
 // the TaskRouter workers stored (their activity), everyone the presence
 // tracker has seen connect since the service started (their presence),
 // and in demo mode the demo users. A worker with no user id is listed by
-// its worker SID.
+// its worker SID. Admins are left out unless they are workers.
 func (s *Server) members(ctx context.Context, p auth.Principal, scope store.Scope) ([]AgentJSON, error) {
 	workers, err := s.store.Workers().List(ctx, scope)
 	if err != nil {
@@ -267,6 +267,9 @@ func (s *Server) members(ctx context.Context, p auth.Principal, scope store.Scop
 	}
 	out := make([]AgentJSON, 0, len(byID))
 	for _, a := range byID {
+		if a.Role == events.RoleAdmin && a.WorkerSID == "" {
+			continue // an admin is not on the floor, unless a worker
+		}
 		if a.Name == "" {
 			a.Name = cmp.Or(a.UserID, a.WorkerSID)
 		}

@@ -115,8 +115,9 @@ func TestStatsEndpoint(t *testing.T) {
 	expect("/api/webhooks/taskrouter", "EventType", "worker.activity.update", "Sid", "EV4", "TimestampMs", ms(-5*time.Second), "WorkerSid", "WK2",
 		"WorkerName", "Quinn Helper", "WorkerAttributes", `{"userId":"quinn","department":"support"}`, "WorkerActivityName", "Available",
 		"WorkerActivityAvailable", "true", "WorkerVersion", "1")
-	// Sam and Pat have used the dashboard (the presence tracker knows them).
-	for _, p := range []auth.Principal{sam, pat} {
+	// Sam, Pat and Ada have used the dashboard (the presence tracker knows
+	// them); Ada, an admin, is not on the floor.
+	for _, p := range []auth.Principal{sam, pat, ada} {
 		req, _ := http.NewRequest(http.MethodPut, hs.URL+"/api/presence/me", strings.NewReader(`{"status":"away"}`))
 		req.Header.Set("Authorization", "Bearer "+mint(p))
 		resp, err := http.DefaultClient.Do(req)

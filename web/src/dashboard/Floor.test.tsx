@@ -34,8 +34,7 @@ describe("Floor", () => {
     expect(tile("Unread conversations").querySelector('[data-stat="conversationsUnread"]')?.textContent).toBe("4");
     expect(tile("Service level").textContent).toContain("75%");
     expect(tile("Service level").textContent).toContain("6 of 8 answered within 20 s");
-    const today = tile("Today");
-    const count = (k: string) => today.querySelector(`[data-stat="${k}"] dd`)?.textContent;
+    const count = (k: string) => floor.querySelector(`li[data-stat="${k}"] .dash-tile__big`)?.textContent;
     expect([count("calls"), count("missedCalls"), count("voicemails"), count("smsIn"), count("smsOut")]).toEqual(["12", "2", "1", "7", "5"]);
 
     // The charts come after the numbers, each with a text alternative.
@@ -44,7 +43,7 @@ describe("Floor", () => {
       "Calls per minute over the last hour: 8 in total, at most 2 in a minute, 2 this minute",
       "Messages per minute over the last hour: 3 in total, at most 3 in a minute, 0 this minute",
     ]);
-    expect(tile("Today").compareDocumentPosition(charts[0] as Node) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(tile("SMS out today").compareDocumentPosition(charts[0] as Node) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
 
     // An event brings the new figures.
     answer = statsAnswer({ voicemailsUnlistened: 9 });
@@ -75,6 +74,7 @@ describe("formatWait", () => {
     [35, "0:35"],
     [95.9, "1:35"],
     [3723, "1:02:03"],
+    [86400 * 3, "over a day"],
     [-4, "0:00"],
   ])("%s s is %s", (s, want) => expect(formatWait(s)).toBe(want));
 });

@@ -4,9 +4,10 @@ import { useStats } from "../lib/useStats";
 import { routeHref } from "./routes";
 import { Sparkline } from "./Sparkline";
 
-/** "0:35", "12:04", "1:02:03": a wait in seconds. */
+/** "0:35", "12:04", "1:02:03": a wait in seconds; "over a day" beyond. */
 export function formatWait(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));
+  if (s >= 86400) return "over a day";
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const ss = String(s % 60).padStart(2, "0");
@@ -148,25 +149,20 @@ function FloorStats({ stats }: { stats: Stats }) {
               : `${sl.answeredWithin} of ${sl.answered} answered within ${sl.thresholdSeconds} s`}
           </p>
         </li>
-        <li className="dash-tile dash-tile--today">
-          <h3 className="dash-tile__title">Today</h3>
-          <dl className="dash-tile__counts">
-            {(
-              [
-                ["Calls", t.calls, "calls"],
-                ["Missed", t.missedCalls, "missedCalls"],
-                ["Voicemails", t.voicemails, "voicemails"],
-                ["SMS in", t.smsIn, "smsIn"],
-                ["SMS out", t.smsOut, "smsOut"],
-              ] as const
-            ).map(([label, n, key]) => (
-              <div key={key} data-stat={key}>
-                <dt>{label}</dt>
-                <dd>{n}</dd>
-              </div>
-            ))}
-          </dl>
-        </li>
+        {(
+          [
+            ["Calls today", t.calls, "calls"],
+            ["Missed today", t.missedCalls, "missedCalls"],
+            ["Voicemails today", t.voicemails, "voicemails"],
+            ["SMS in today", t.smsIn, "smsIn"],
+            ["SMS out today", t.smsOut, "smsOut"],
+          ] as const
+        ).map(([label, n, key]) => (
+          <li key={key} className="dash-tile dash-tile--today" data-stat={key}>
+            <h3 className="dash-tile__title">{label}</h3>
+            <p className="dash-tile__big">{n}</p>
+          </li>
+        ))}
       </ul>
       <div className="dash-floor__charts">
         <Chart title="Calls per minute" what="Calls" values={stats.perMinute.calls} />
