@@ -372,12 +372,18 @@ func (a *MemoryAdapter) DeliverLater(p *parser.Packet, opts *BroadcastOptions) (
 }
 
 func (a *MemoryAdapter) deliver(p *parser.Packet, opts *BroadcastOptions, sockets *[]roomMember) {
+	// Encoded once, with the server's parser, for every socket.
+	msgs, err := a.nsp.server.messages(p)
+	if err != nil {
+		a.nsp.server.opts.Logger.Warn("socketio: encode broadcast", "nsp", a.nsp.name, "err", err)
+		putSockets(sockets)
+		return
+	}
 	if a.nsp.outgoingSockets.Load() > 0 {
 		for _, rm := range *sockets {
 			rm.s.notifyOutgoing(p)
 		}
 	}
-	msgs := packetMessages(p)
 	if opts.Volatile {
 		for _, rm := range *sockets {
 			rm.conn.SendVolatile(msgs...)

@@ -19,6 +19,7 @@ type client struct {
 	server  *Server
 	conn    *engineio.Conn
 	decoder parser.Decoder // used only from OnMessage, one call at a time
+	custom  PacketDecoder  // Options.Parser's decoder, instead of decoder
 
 	mu sync.Mutex
 	// sockets has one socket per namespace joined: usually one, which a
@@ -34,6 +35,9 @@ type client struct {
 func newClient(s *Server, c *engineio.Conn) *client {
 	cl := &client{server: s, conn: c}
 	cl.decoder.MaxAttachments = s.opts.MaxAttachments
+	if s.opts.Parser != nil {
+		cl.custom = s.opts.Parser.NewDecoder(s.opts.MaxAttachments)
+	}
 	cl.connectTimer = time.AfterFunc(s.opts.ConnectTimeout, func() {
 		cl.mu.Lock()
 		idle := len(cl.sockets) == 0
@@ -60,7 +64,7 @@ func (c *client) OnMessage(data []byte, binary bool) {
 	if c.failed {
 		return // the connection is closing: ignore what follows
 	}
-	p, err := c.decoder.Decode(data, binary)
+	p, err := c.decode(data, binary)
 	if err == nil && p != nil {
 		err = c.route(p)
 	}
@@ -185,10 +189,10 @@ func (c *client) connect(p *parser.Packet) {
 	reply := connectReply{SID: s.id, PID: s.pid}
 	data, _ := json.Marshal(reply)
 	sendConnect := func(missed ...[]*parser.Packet) {
-		_ = c.send(packetMessages(&parser.Packet{Type: parser.Connect, Namespace: nsp.name, Data: data}), false)
+		c.sendPacket(&parser.Packet{Type: parser.Connect, Namespace: nsp.name, Data: data})
 		for _, list := range missed {
 			for _, m := range list {
-				_ = c.send(packetMessages(m), false)
+				c.sendPacket(m)
 			}
 		}
 	}
@@ -248,7 +252,7 @@ func (c *client) sendConnectError(nsp, message string, data any) {
 		Data    any    `json:"data,omitempty"`
 	}{message, data}
 	b, _ := json.Marshal(body)
-	_ = c.send(packetMessages(&parser.Packet{Type: parser.ConnectError, Namespace: nsp, Data: b}), false)
+	c.sendPacket(&parser.Packet{Type: parser.ConnectError, Namespace: nsp, Data: b})
 }
 
 func (c *client) removeSocket(s *Socket) {

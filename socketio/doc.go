@@ -29,6 +29,17 @@
 // (Args): Decode them into Go values, or pass Values to Emit to send them on
 // unchanged.
 //
+// # Parsers
+//
+// Options.Parser is the wire format of the packets (Node's parser option).
+// The default is the JSON format of npm socket.io-parser, the one the
+// unmodified socket.io-client speaks; package msgpackparser is that of npm
+// socket.io-msgpack-parser. Whatever the format, the server holds packets
+// in the JSON form of package parser, so handlers, Args and adapters are
+// the same: a Parser converts on the way in and out, and a broadcast is
+// encoded once for all its sockets. A client on another format than the
+// server's is closed.
+//
 // # Listeners
 //
 // A Socket's listeners work as Node's: an event may have several handlers

@@ -29,7 +29,7 @@ func (e *Event) Ack(args ...any) error {
 	if !e.hasID || e.acked.Swap(true) {
 		return nil
 	}
-	msgs, err := encodeAck(e.socket.nsp.name, e.id, args)
+	msgs, err := e.socket.nsp.server.encodeAck(e.socket.nsp.name, e.id, args)
 	if err != nil {
 		return err
 	}

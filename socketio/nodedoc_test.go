@@ -9,6 +9,7 @@ import (
 
 	"github.com/kin-comms/kinrt/engineio"
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/msgpackparser"
 	"github.com/kin-comms/kinrt/socketio/redisadapter"
 )
 
@@ -42,6 +43,8 @@ var docNames = map[string]map[string]reflect.Type{
 		"Session":                 typeOf[socketio.Session](),
 		"SessionKeeper":           typeOf[socketio.SessionKeeper](),
 		"Socket":                  typeOf[socketio.Socket](),
+		"Parser":                  typeOf[socketio.Parser](),
+		"PacketDecoder":           typeOf[socketio.PacketDecoder](),
 		"NewServer":               reflect.TypeOf(socketio.NewServer),
 		"NewMemoryAdapter":        reflect.TypeOf(socketio.NewMemoryAdapter),
 		"NewArgs":                 reflect.TypeOf(socketio.NewArgs),
@@ -82,6 +85,11 @@ var docNames = map[string]map[string]reflect.Type{
 		"Polling":          reflect.TypeOf(engineio.Polling),
 		"WebSocket":        reflect.TypeOf(engineio.WebSocket),
 	},
+	"msgpackparser": {
+		"Parser":  typeOf[msgpackparser.Parser](),
+		"Decoder": typeOf[msgpackparser.Decoder](),
+		"Encode":  reflect.TypeOf(msgpackparser.Encode),
+	},
 	"redisadapter": {
 		"Adapter":         typeOf[redisadapter.Adapter](),
 		"Node":            typeOf[redisadapter.Node](),
@@ -99,7 +107,7 @@ var docNames = map[string]map[string]reflect.Type{
 // exported name, then fields or methods, each call's arguments (without
 // nested parentheses) ignored: Socket.Once, engineio.Options.PingTimeout,
 // Namespace.Local().FetchSockets(ctx), redisadapter.NewNode(rdb, nil).NewAdapter.
-var goName = regexp.MustCompile(`^(?:(socketio|engineio|redisadapter)\.)?([A-Z]\w*(?:\([^()]*\))?(?:\.[A-Z]\w*(?:\([^()]*\))?)*)$`)
+var goName = regexp.MustCompile(`^(?:(socketio|engineio|redisadapter|msgpackparser)\.)?([A-Z]\w*(?:\([^()]*\))?(?:\.[A-Z]\w*(?:\([^()]*\))?)*)$`)
 
 var (
 	codeSpan = regexp.MustCompile("`([^`]+)`")

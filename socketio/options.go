@@ -34,6 +34,12 @@ type Options struct {
 	OnDeliver func(namespace string, sockets int)
 	// Logger receives the server's diagnostics. Default: discard.
 	Logger engineio.Logger
+	// Parser is the wire format of the packets (Node's parser option);
+	// every client must use the same one. Default (nil): the JSON format
+	// of npm socket.io-parser, which the unmodified socket.io-client
+	// speaks. msgpackparser.Parser{} is that of npm
+	// socket.io-msgpack-parser.
+	Parser Parser
 }
 
 // RecoveryOptions configures connection state recovery (Node's

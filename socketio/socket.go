@@ -177,8 +177,12 @@ func (s *Socket) Emit(event string, args ...any) error {
 		s.nsp.adapter.Broadcast(p, &BroadcastOptions{Rooms: []string{s.id}})
 		return nil
 	}
+	msgs, err := s.nsp.server.messages(p)
+	if err != nil {
+		return err
+	}
 	s.notifyOutgoing(p)
-	return s.client.send(packetMessages(p), false)
+	return s.client.send(msgs, false)
 }
 
 // EmitVolatile sends an event unless the client cannot take it at once.
@@ -187,8 +191,12 @@ func (s *Socket) EmitVolatile(event string, args ...any) error {
 	if err != nil {
 		return err
 	}
+	msgs, err := s.nsp.server.messages(p)
+	if err != nil {
+		return err
+	}
 	s.notifyOutgoing(p)
-	return s.client.send(packetMessages(p), true)
+	return s.client.send(msgs, true)
 }
 
 // EmitWithAck sends an event and waits for the client's ack, until ctx is
@@ -213,8 +221,13 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 		return Args{}, ErrDisconnected
 	}
 	p.ID, p.HasID = id, true
+	msgs, err := s.nsp.server.messages(p)
+	if err != nil {
+		s.cancelAck(id)
+		return Args{}, err
+	}
 	s.notifyOutgoing(p)
-	if err := s.client.send(packetMessages(p), false); err != nil {
+	if err := s.client.send(msgs, false); err != nil {
 		s.cancelAck(id)
 		return Args{}, err
 	}
@@ -261,8 +274,14 @@ func (s *Socket) sendWithAck(p *parser.Packet, volatile bool, ack func(Args)) (u
 	}
 	q := *p
 	q.ID, q.HasID = id, true
+	msgs, err := s.nsp.server.messages(&q)
+	if err != nil {
+		s.cancelAck(id)
+		s.nsp.server.opts.Logger.Warn("socketio: encode packet", "sid", s.id, "err", err)
+		return 0, false
+	}
 	s.notifyOutgoing(&q)
-	_ = s.client.send(packetMessages(&q), volatile)
+	_ = s.client.send(msgs, volatile)
 	return id, true
 }
 
@@ -276,7 +295,7 @@ func (s *Socket) Disconnect(close bool) {
 	if !s.Connected() {
 		return
 	}
-	_ = s.client.send(packetMessages(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp.name}), false)
+	s.client.sendPacket(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp.name})
 	s.onClose(ReasonServerDisconnect)
 }
 

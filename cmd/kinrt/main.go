@@ -8,17 +8,23 @@
 //	kinrt token [--demo] --user ID --role ROLE [--department D] [--name N] [--email E] [--ttl 1h]
 //	                      print a NextAuth session token signed with
 //	                      NEXTAUTH_SECRET, for tests and tools
+//	kinrt version         print the version, Go version and VCS revision and time
+//	kinrt healthcheck [--url URL]
+//	                      GET the service's /healthz: exit 0 when it answers 200,
+//	                      1 otherwise (a container's health check: scratch has no curl)
 //	kinrt help            list the commands
 //
 // Configuration comes from the environment (NEXTAUTH_SECRET, PORT,
 // SOCKET_IO_CORS_ORIGIN, DATABASE_URL, REDIS_URL, KIN_INTERNAL_API_KEY,
 // KIN_PUBLIC_URL, KIN_NUMBER_DEPARTMENTS, KIN_ADMIN_ADDR, KIN_LOG_FORMAT,
-// KIN_LOG_LEVEL, …); flags override it. --demo runs without a secret of
-// its own, for local development: the secrets it generates are kept in
-// data/demo-secrets.json (config.KeepDemoSecrets), where token --demo and
-// simulate --demo find them. The metrics are served on the admin listener
-// (KIN_ADMIN_ADDR, 127.0.0.1:9464 unless set; "off" turns it off), not on
-// the public one.
+// KIN_LOG_LEVEL, KIN_TLS_CERT, KIN_TLS_KEY, …); flags override it. With a
+// certificate the public listener serves HTTPS, and SIGHUP reloads the
+// certificate and key from their files (docs/deploy.md). --demo runs
+// without a secret of its own, for local development: the secrets it
+// generates are kept in data/demo-secrets.json (config.KeepDemoSecrets),
+// where token --demo and simulate --demo find them. The metrics are served
+// on the admin listener (KIN_ADMIN_ADDR, 127.0.0.1:9464 unless set; "off"
+// turns it off), not on the public one.
 package main
 
 import (
@@ -39,6 +45,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kin-comms/kinrt/internal/auth"
+	"github.com/kin-comms/kinrt/internal/buildinfo"
 	"github.com/kin-comms/kinrt/internal/config"
 	"github.com/kin-comms/kinrt/internal/server"
 	"github.com/kin-comms/kinrt/internal/store"
@@ -52,11 +59,13 @@ func main() {
 const usage = `usage: kinrt <command> [flags]
 
 commands:
-  serve      run the service; --demo runs it with demo users, a fake Twilio and simulated traffic
-  migrate    apply the embedded database migrations and exit
-  simulate   send simulated, signed Twilio webhooks to a running service (--demo: to the demo)
-  token      print a session token for a user, for tests and tools (--demo: the demo's)
-  help       print this list
+  serve        run the service; --demo runs it with demo users, a fake Twilio and simulated traffic
+  migrate      apply the embedded database migrations and exit
+  simulate     send simulated, signed Twilio webhooks to a running service (--demo: to the demo)
+  token        print a session token for a user, for tests and tools (--demo: the demo's)
+  healthcheck  GET the running service's /healthz; exit 0 when it answers 200, else 1
+  version      print the version, Go version and VCS revision and time (also --version)
+  help         print this list
 
 "kinrt <command> -h" lists a command's flags.
 `
@@ -73,10 +82,17 @@ func mainCode(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
+	if len(args) == 1 && (args[0] == "version" || args[0] == "-version" || args[0] == "--version") {
+		fmt.Fprintln(stdout, buildinfo.Read())
+		return 0
+	}
 	err := run(args)
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp): // a command's -h: its flags are printed
 		return 0
+	case errors.As(err, new(unhealthyError)): // a health check's "unhealthy" is 1, as Docker and podman read it
+		fmt.Fprintln(stderr, "kinrt:", err)
+		return 1
 	case errors.As(err, new(usageError)):
 		fmt.Fprint(stderr, err)
 	default:
@@ -96,6 +112,10 @@ func run(args []string) error {
 		return simulateCmd(args[1:])
 	case "migrate":
 		return migrate(args[1:])
+	case "healthcheck":
+		return healthcheck(args[1:])
+	case "version":
+		return usageError{"kinrt: version takes no arguments"}
 	case "serve":
 	default:
 		return usageError{fmt.Sprintf("kinrt: unknown command %q", args[0])}
@@ -115,6 +135,12 @@ func run(args []string) error {
 			return err
 		}
 		log.Info("demo: generated secrets kept for restarts, token and simulate (mode 0600)", "file", path, "created", created)
+	}
+	var certs *certReloader // the public listener's certificate, reloaded on SIGHUP
+	if cfg.TLSCert != "" {
+		if certs, err = newCertReloader(cfg.TLSCert, cfg.TLSKey); err != nil {
+			return err
+		}
 	}
 	srv, err := server.New(cfg, log)
 	if err != nil {
@@ -165,21 +191,33 @@ func run(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	hup := make(chan os.Signal, 1) // before the first request: SIGHUP's default action ends the process
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go reloadOnHangup(ctx, hup, certs, log)
 	errc := make(chan error, 1)
 	// Everything a reader of the log needs is written before the first
 	// request is served: the listener is bound, so early clients wait in
 	// its backlog, and whoever sees /readyz answer finds these lines.
-	log.Info("listening", "addr", ln.Addr().String(), "config", cfg.Redacted())
+	log.Info("listening", "addr", ln.Addr().String(), "url", cfg.Scheme()+"://"+ln.Addr().String(), "config", cfg.Redacted())
+	if certs != nil {
+		log.Info("serving HTTPS; SIGHUP reloads the certificate", append([]any{"cert", cfg.TLSCert}, certAttrs(certs.cert.Load().Leaf)...)...)
+	}
 	if cfg.Demo {
 		log.Warn("DEMO MODE: sign in at " + cfg.PublicURL + "/signin")
 		for _, c := range demoCommands(cfg) {
 			log.Warn("DEMO MODE: "+c.what+", from this folder", "run", c.cmd)
 		}
 	}
-	go func() { errc <- httpSrv.Serve(ln) }()
+	if certs != nil {
+		httpSrv.TLSConfig = certs.tlsConfig()
+		go func() { errc <- httpSrv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- httpSrv.Serve(ln) }()
+	}
 	if cfg.Demo {
 		if cfg.Simulate {
-			go demoTraffic(ctx, cfg, srv, "http://"+ln.Addr().String(), log)
+			go demoTraffic(ctx, cfg, srv, cfg.Scheme()+"://"+ln.Addr().String(), log)
 		}
 	}
 	select {
@@ -198,6 +236,24 @@ func run(args []string) error {
 		err = cerr
 	}
 	return err
+}
+
+// reloadOnHangup reloads the TLS certificate on each SIGHUP that hup
+// receives until ctx is done (systemd's ExecReload sends one). SIGHUP
+// never stops the process, TLS or not.
+func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, certs *certReloader, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if certs == nil {
+				log.Info("SIGHUP: nothing to reload (no TLS certificate)")
+				continue
+			}
+			certs.reloadAndLog(log)
+		}
+	}
 }
 
 // sideServer is the http.Server of the admin and profile listeners. No

@@ -26,6 +26,13 @@ type Config struct {
 	// Addr is the listen address (host:port). PORT or --addr; default
 	// ":3000".
 	Addr string
+	// TLSCert and TLSKey (--tls-cert, --tls-key; KIN_TLS_CERT,
+	// KIN_TLS_KEY) are the PEM files of the public listener's certificate
+	// (its chain, leaf first) and private key: set, the listener serves
+	// HTTPS (and HTTP/2), SIGHUP reloads both files, and PublicURL
+	// defaults to https://. Both or neither. Default: unset, plain HTTP
+	// (for TLS ended by a proxy or load balancer in front).
+	TLSCert, TLSKey string
 	// AdminAddr (--admin-addr, KIN_ADMIN_ADDR) is the admin listener's
 	// host:port: /metrics is served there, never on the public listener.
 	// Default DefaultAdminAddr (loopback); "off" (stored as "") turns it
@@ -219,6 +226,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		port = "3000"
 	}
 	fs.StringVar(&c.Addr, "addr", "", "listen address host:port (default :$PORT, PORT default 3000)")
+	fs.StringVar(&c.TLSCert, "tls-cert", getenv("KIN_TLS_CERT"), "serve HTTPS with this PEM certificate (chain) file; SIGHUP reloads it (KIN_TLS_CERT)")
+	fs.StringVar(&c.TLSKey, "tls-key", getenv("KIN_TLS_KEY"), "the PEM private key file of --tls-cert (KIN_TLS_KEY)")
 	fs.BoolVar(&c.Demo, "demo", false, "demo mode: generated secret, demo users, simulated traffic")
 	fs.BoolVar(&c.Simulate, "simulate", true, "in demo mode, send simulated Twilio traffic")
 	secret := fs.String("secret", firstNonEmpty(getenv("NEXTAUTH_SECRET"), getenv("AUTH_SECRET")), "NextAuth secret (NEXTAUTH_SECRET or AUTH_SECRET)")
@@ -290,6 +299,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		c.Addr = ":" + port
 	} else if _, p, err := net.SplitHostPort(c.Addr); err != nil || p == "" {
 		return c, fmt.Errorf("--addr: %q is not host:port", c.Addr)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return c, errors.New("KIN_TLS_CERT and KIN_TLS_KEY: give both, or neither")
 	}
 	if err := c.loadSecrets(*secret, getenv); err != nil {
 		return c, err
@@ -380,7 +392,7 @@ func (c *Config) loadURLs(origins string) error {
 		if host == "" || host == "0.0.0.0" || host == "::" {
 			host = "localhost"
 		}
-		c.PublicURL = "http://" + net.JoinHostPort(host, port)
+		c.PublicURL = c.Scheme() + "://" + net.JoinHostPort(host, port)
 	}
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -406,6 +418,15 @@ func (c *Config) loadURLs(origins string) error {
 		return errors.New("SOCKET_IO_CORS_ORIGIN: no origin given")
 	}
 	return nil
+}
+
+// Scheme is the public listener's: "https" with a certificate, else
+// "http".
+func (c *Config) Scheme() string {
+	if c.TLSCert != "" {
+		return "https"
+	}
+	return "http"
 }
 
 func (c *Config) checkDatabase() error {
@@ -471,7 +492,7 @@ func (c Config) Redacted() map[string]any {
 		redis = u.String()
 	}
 	return map[string]any{
-		"addr": c.Addr, "adminAddr": c.AdminAddr, "pprofAddr": c.PprofAddr, "demo": c.Demo, "logFormat": c.LogFormat, "logLevel": c.LogLevel.String(), "publicURL": c.PublicURL, "allowedOrigins": c.AllowedOrigins,
+		"addr": c.Addr, "tls": c.TLSCert != "", "adminAddr": c.AdminAddr, "pprofAddr": c.PprofAddr, "demo": c.Demo, "logFormat": c.LogFormat, "logLevel": c.LogLevel.String(), "publicURL": c.PublicURL, "allowedOrigins": c.AllowedOrigins,
 		"database": db, "redis": redis, "serviceLevel": c.ServiceLevel.String(), "timeZone": c.TimeZone.String(), "internalAPI": c.InternalAPIKey != "", "secrets": len(c.Secrets),
 		"twilioWebhooks": c.TwilioAuthToken != "", "taskRouterWorkflow": c.WorkflowSID,
 		"limits": map[string]any{

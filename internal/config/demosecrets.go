@@ -102,13 +102,13 @@ func (c *Config) KeepDemoSecrets(addr string) (path string, created bool, err er
 		}
 		d.TwilioAuthToken = c.TwilioAuthToken
 	}
-	d.Note, d.PublicURL, d.Target = demoSecretsNote, c.PublicURL, loopbackURL(addr)
+	d.Note, d.PublicURL, d.Target = demoSecretsNote, c.PublicURL, loopbackURL(c.Scheme(), addr)
 	return path, created, writeDemoSecrets(path, d)
 }
 
 // loopbackURL is the http URL of a listen address (host:port), its
 // unspecified host (all interfaces) replaced by 127.0.0.1.
-func loopbackURL(addr string) string {
+func loopbackURL(scheme, addr string) string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil || port == "0" {
 		return ""
@@ -116,7 +116,7 @@ func loopbackURL(addr string) string {
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 		host = "127.0.0.1"
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	return scheme + "://" + net.JoinHostPort(host, port)
 }
 
 // writeDemoSecrets writes d to path through a temporary file of mode 0600

@@ -2,15 +2,13 @@ package server
 
 import (
 	"context"
-	"runtime"
-	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/kin-comms/kinrt/internal/buildinfo"
 	"github.com/kin-comms/kinrt/internal/store"
 	"github.com/kin-comms/kinrt/socketio"
 )
@@ -82,7 +80,7 @@ func newMetrics(io *socketio.Server) *metrics {
 			Buckets: storeBuckets,
 		}, []string{"result"}),
 	}
-	version, goVersion, revision := buildInfo()
+	build := buildinfo.Read()
 	nsp := io.Of("/")
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
@@ -91,7 +89,7 @@ func newMetrics(io *socketio.Server) *metrics {
 		m.httpRequests, m.httpDuration, m.webhookDuration, m.storeTx,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kinrt_build_info", Help: "Always 1: the version, Go version and VCS revision of the running binary.",
-			ConstLabels: prometheus.Labels{"version": version, "goversion": goVersion, "revision": revision},
+			ConstLabels: prometheus.Labels{"version": build.Version, "goversion": build.GoVersion, "revision": build.Revision},
 		}, func() float64 { return 1 }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kinrt_connections", Help: "Open Engine.IO connections.",
@@ -230,32 +228,4 @@ func (s timedStore) WithTx(ctx context.Context, fn func(tx store.Tx) error) erro
 	}
 	s.tx.WithLabelValues(result).Observe(time.Since(start).Seconds())
 	return err
-}
-
-// buildInfo returns the labels of kinrt_build_info: the main module's
-// version ("(devel)" for a build from a work tree), the Go version and the
-// VCS revision (with "-dirty" when the tree had changes; "unknown"
-// without VCS information, as in tests).
-func buildInfo() (version, goVersion, revision string) {
-	version, goVersion, revision = "unknown", runtime.Version(), "unknown"
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return
-	}
-	if bi.Main.Version != "" {
-		version = bi.Main.Version
-	}
-	var dirty bool
-	for _, kv := range bi.Settings {
-		switch kv.Key {
-		case "vcs.revision":
-			revision = kv.Value
-		case "vcs.modified":
-			dirty, _ = strconv.ParseBool(kv.Value)
-		}
-	}
-	if dirty && revision != "unknown" {
-		revision += "-dirty"
-	}
-	return
 }

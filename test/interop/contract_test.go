@@ -14,8 +14,13 @@ import (
 // newContractServer returns our server implementing the interop contract
 // of README.md, the same one reference-server.mjs implements on Node's
 // socket.io.
-func newContractServer() *socketio.Server {
+func newContractServer() *socketio.Server { return newContractServerWith(nil) }
+
+// newContractServerWith is newContractServer with parser as its
+// Options.Parser.
+func newContractServerWith(parser socketio.Parser) *socketio.Server {
 	io := socketio.NewServer(&socketio.Options{
+		Parser: parser,
 		Engine: &engineio.Options{
 			PingInterval: 2 * time.Second,
 			PingTimeout:  5 * time.Second,

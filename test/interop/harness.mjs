@@ -8,6 +8,17 @@ import { io, Manager } from "socket.io-client";
 // INTEROP_TRACE=1 logs (to stderr) when each wait completes, with timings.
 const TRACE = !!process.env.INTEROP_TRACE;
 
+// INTEROP_PARSER=msgpack gives every socket and manager the parser of npm
+// socket.io-msgpack-parser (the server must use the same); unset: the
+// default JSON parser.
+export const parserOpts = await clientParser(process.env.INTEROP_PARSER);
+
+async function clientParser(name) {
+  if (!name) return {};
+  if (name !== "msgpack") throw new Error(`INTEROP_PARSER: unknown parser "${name}"`);
+  return { parser: (await import("socket.io-msgpack-parser")).default };
+}
+
 export class Ctx {
   constructor(name, baseURL) {
     this.name = name;
@@ -28,14 +39,14 @@ export class Ctx {
 
   // A socket on its own Manager (own Engine.IO connection).
   socket(nsp = "/", opts = {}) {
-    const s = io(this.baseURL + nsp, { forceNew: true, ...opts });
+    const s = io(this.baseURL + nsp, { forceNew: true, ...parserOpts, ...opts });
     this.watch(s.io, `manager #${this.managers.size + 1}`);
     return s;
   }
 
   // A Manager whose sockets share one Engine.IO connection.
   manager(opts = {}) {
-    const m = new Manager(this.baseURL, opts);
+    const m = new Manager(this.baseURL, { ...parserOpts, ...opts });
     this.watch(m, `manager #${this.managers.size + 1}`);
     return m;
   }

@@ -8,6 +8,9 @@ import { createServer } from "node:http";
 import { Server } from "socket.io";
 
 const port = Number(process.argv[2] ?? 3100);
+// INTEROP_PARSER=msgpack: the server speaks socket.io-msgpack-parser's
+// format, as the clients then do (harness.mjs).
+const parser = process.env.INTEROP_PARSER === "msgpack" ? { parser: (await import("socket.io-msgpack-parser")).default } : {};
 
 const httpServer = createServer();
 const io = new Server(httpServer, {
@@ -20,6 +23,7 @@ const io = new Server(httpServer, {
     maxDisconnectionDuration: 120000,
     skipMiddlewares: true,
   },
+  ...parser,
 });
 
 // Handlers shared by every namespace: echo args back, through the ack when
