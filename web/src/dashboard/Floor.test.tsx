@@ -5,7 +5,7 @@ import { installFetch } from "../test/fakeFetch";
 import { call } from "../test/fixtures";
 import { renderWithSocket } from "../test/render";
 import { statsAnswer } from "../test/stats";
-import { Floor, formatWait, perMinuteLabel } from "./Floor";
+import { clockTime, Floor, formatWait, perMinuteLabel } from "./Floor";
 import { sparklinePaths } from "./Sparkline";
 
 const tile = (title: string) => screen.getByRole("heading", { name: title }).closest("li") as HTMLElement;
@@ -17,6 +17,8 @@ describe("Floor", () => {
     const { socket } = renderWithSocket(<Floor />);
     const floor = await screen.findByRole("region", { name: "The floor" });
     await within(floor).findByRole("heading", { name: "In queue" });
+    expect(floor.querySelector("time")?.getAttribute("dateTime")).toBe("2025-01-15T00:00:00Z");
+    expect(within(floor).getByText(/today since/).textContent).toMatch(/today since 00.00 UTC/);
 
     const sales = tile("In queue").querySelector('[data-department="sales"]') as HTMLElement;
     expect(within(sales).getByText("2").getAttribute("data-stat")).toBe("waiting");
@@ -77,6 +79,15 @@ describe("formatWait", () => {
     [86400 * 3, "over a day"],
     [-4, "0:00"],
   ])("%s s is %s", (s, want) => expect(formatWait(s)).toBe(want));
+});
+
+describe("clockTime", () => {
+  it("gives the day's start in the service's time zone", () => {
+    expect(clockTime("2025-01-15T00:00:00Z", "UTC")).toMatch(/^00.00$/);
+    expect(clockTime("2025-01-14T23:00:00Z", "Europe/Paris")).toMatch(/^00.00$/);
+    expect(clockTime("2025-01-15T00:00:00Z", "Not/AZone")).not.toBe(""); // the browser's zone, no crash
+    expect(clockTime("soon", "UTC")).toBe("");
+  });
 });
 
 describe("perMinuteLabel", () => {

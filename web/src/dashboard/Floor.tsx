@@ -14,6 +14,18 @@ export function formatWait(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
 }
 
+/** "00:00": an ISO time on a 24-hour clock in a time zone (the browser's own if it knows not that one). */
+export function clockTime(iso: string, timeZone: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  const opts: Intl.DateTimeFormatOptions = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+  try {
+    return d.toLocaleTimeString(undefined, { ...opts, timeZone });
+  } catch {
+    return d.toLocaleTimeString(undefined, opts);
+  }
+}
+
 /** The text alternative of a per-minute chart. */
 export function perMinuteLabel(what: string, values: readonly number[]): string {
   const total = values.reduce((a, b) => a + b, 0);
@@ -52,11 +64,8 @@ export function Floor() {
         <h2 id="floor-title">The floor</h2>
         {stats && (
           <p className="dash-muted">
-            today from{" "}
-            <time dateTime={stats.today.since}>
-              {new Date(stats.today.since).toLocaleString(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit", timeZone: stats.today.timeZone })}
-            </time>{" "}
-            ({stats.today.timeZone})
+            today since <time dateTime={stats.today.since}>{clockTime(stats.today.since, stats.today.timeZone)}</time>{" "}
+            {stats.today.timeZone}
           </p>
         )}
       </div>
