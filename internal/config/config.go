@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // KIN_TIMEZONE works where the system has no zoneinfo (distroless images)
 
 	"github.com/kin-comms/kinrt/internal/limit"
 )
@@ -121,6 +122,13 @@ type Config struct {
 	// NumberDepartments maps our Twilio numbers to departments
 	// (KIN_NUMBER_DEPARTMENTS="+15550001111=sales,+15550002222=support").
 	NumberDepartments map[string]string
+	// ServiceLevel (KIN_SERVICE_LEVEL_SECONDS, whole seconds) is the
+	// service level's threshold in GET /api/stats: the share of the
+	// inbound calls answered within it. Default 20s (the zero value too).
+	ServiceLevel time.Duration
+	// TimeZone (KIN_TIMEZONE, an IANA name such as Europe/Paris) is where
+	// GET /api/stats' "today" starts at midnight. Default (and nil) UTC.
+	TimeZone *time.Location
 
 	Limits
 	Timeouts
@@ -253,6 +261,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.WorkspaceSID, "taskrouter-workspace-sid", getenv("KIN_TASKROUTER_WORKSPACE_SID"), "TaskRouter workspace (KIN_TASKROUTER_WORKSPACE_SID)")
 	fs.StringVar(&c.WorkflowSID, "taskrouter-workflow-sid", getenv("KIN_TASKROUTER_WORKFLOW_SID"), "TaskRouter workflow for inbound calls (KIN_TASKROUTER_WORKFLOW_SID)")
 	numbers := fs.String("number-departments", getenv("KIN_NUMBER_DEPARTMENTS"), "our numbers and their departments, +1555…=sales,… (KIN_NUMBER_DEPARTMENTS)")
+	serviceLevel := fs.String("service-level-seconds", firstNonEmpty(getenv("KIN_SERVICE_LEVEL_SECONDS"), strconv.Itoa(int(DefaultServiceLevel/time.Second))), "service level threshold of GET /api/stats: calls answered within this many seconds (KIN_SERVICE_LEVEL_SECONDS)")
+	timeZone := fs.String("timezone", firstNonEmpty(getenv("KIN_TIMEZONE"), "UTC"), "time zone whose midnight starts the stats' today, an IANA name like Europe/Paris (KIN_TIMEZONE)")
 	parseLimits := limitFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -279,6 +289,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("KIN_PRESENCE_INTERVAL: %q is not a duration from 0 to 10s, like 250ms", *presenceInterval)
 	}
 	c.PresenceInterval = interval
+	if err := c.parseStats(*serviceLevel, *timeZone); err != nil {
+		return c, err
+	}
 	if c.PprofAddr != "" {
 		if _, _, err := net.SplitHostPort(c.PprofAddr); err != nil {
 			return c, fmt.Errorf("KIN_PPROF_ADDR: %q is not host:port, like 127.0.0.1:6060", c.PprofAddr)
@@ -324,6 +337,24 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		}
 	}
 	return c, c.checkDatabase()
+}
+
+// DefaultServiceLevel is ServiceLevel's default.
+const DefaultServiceLevel = 20 * time.Second
+
+// parseStats checks and stores the service level and the time zone.
+func (c *Config) parseStats(seconds, zone string) error {
+	n, err := strconv.Atoi(seconds)
+	if err != nil || n < 1 || n > 3600 {
+		return fmt.Errorf("KIN_SERVICE_LEVEL_SECONDS: %q is not a number of seconds from 1 to 3600, like 20", seconds)
+	}
+	c.ServiceLevel = time.Duration(n) * time.Second
+	loc, err := time.LoadLocation(zone)
+	if err != nil || zone == "" || strings.EqualFold(zone, "local") {
+		return fmt.Errorf("KIN_TIMEZONE: %q is not an IANA time zone name, like UTC or Europe/Paris", zone)
+	}
+	c.TimeZone = loc
+	return nil
 }
 
 // parseLog checks and stores the log format and level.
@@ -494,7 +525,7 @@ func (c Config) Redacted() map[string]any {
 	}
 	return map[string]any{
 		"addr": c.Addr, "tls": c.TLSCert != "", "adminAddr": c.AdminAddr, "pprofAddr": c.PprofAddr, "demo": c.Demo, "logFormat": c.LogFormat, "logLevel": c.LogLevel.String(), "publicURL": c.PublicURL, "allowedOrigins": c.AllowedOrigins,
-		"database": db, "redis": redis, "redisMode": c.RedisMode, "internalAPI": c.InternalAPIKey != "", "secrets": len(c.Secrets),
+		"database": db, "redis": redis, "redisMode": c.RedisMode, "serviceLevel": c.ServiceLevel.String(), "timeZone": c.TimeZone.String(), "internalAPI": c.InternalAPIKey != "", "secrets": len(c.Secrets),
 		"twilioWebhooks": c.TwilioAuthToken != "", "taskRouterWorkflow": c.WorkflowSID,
 		"limits": map[string]any{
 			"maxConnections": c.MaxConnections, "maxConnectionsPerUser": c.MaxConnectionsPerUser,

@@ -53,6 +53,7 @@ func corsRoutes(t *testing.T, env *restEnv) []corsRoute {
 		{"presence", "GET", "/api/presence", "", 200},
 		{"presence", "PUT", "/api/presence/me", `{"status":"away"}`, 200},
 		{"activity", "GET", "/api/activity", "", 200},
+		{"stats", "GET", "/api/stats", "", 200},
 		{"notifications", "POST", "/api/notifications", note, 202},
 		{"voicemails", "GET", "/api/voicemails", "", 200},
 		{"voicemails", "GET", "/api/voicemails/" + vm.ID, "", 200},

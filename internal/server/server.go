@@ -163,6 +163,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/presence", s.authed(s.getPresence))
 	s.mux.HandleFunc("PUT /api/presence/me", s.authed(s.putMyPresence))
 	s.mux.HandleFunc("GET /api/activity", s.authed(s.getActivity))
+	s.mux.HandleFunc("GET /api/stats", s.authed(s.getStats))
 	s.mux.HandleFunc("POST /api/notifications", s.authed(s.postNotification))
 	api.New(api.Config{
 		AccountSID: s.cfg.TwilioAccountSID, AuthToken: s.cfg.TwilioAuthToken, TwilioBaseURL: s.cfg.TwilioBaseURL,

@@ -2,7 +2,8 @@
 // per record kind: calls (with their status history), recordings,
 // voicemails, conversations, messages, TaskRouter tasks, reservations and
 // workers, the activity log that the activity feed reads, and the webhook
-// dedupe table.
+// dedupe table; [Stats] reads aggregates of them for the supervisor's view
+// (GET /api/stats).
 //
 // Two implementations satisfy the interfaces: internal/store/sqlite (the
 // embedded default, pure Go) and internal/store/postgres (pgx). Both are

@@ -28,6 +28,8 @@ type Records interface {
 	Activity() Activity
 	// Dedupe returns the webhook dedupe table.
 	Dedupe() Dedupe
+	// Stats returns the aggregates of the supervisor's view.
+	Stats() Stats
 }
 
 // Tx is a transaction: the records it gives read and write inside it.

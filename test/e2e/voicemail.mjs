@@ -66,6 +66,12 @@ try {
   const pat = await signIn("Pat Helper");
   const ada = await signIn("Ada Admin");
 
+  // The overview's floor counts today's calls and voicemails from the store:
+  // the call below adds one to each, live.
+  const today = (stat) => sally.locator(`.dash-floor li[data-stat="${stat}"] .dash-tile__big`);
+  await today("calls").waitFor({ timeout });
+  const before = { calls: Number(await today("calls").textContent()), voicemails: Number(await today("voicemails").textContent()) };
+
   const call = { CallSid: "CAe2e0001", From: caller, To: "+15550001111", Direction: "inbound", CallerName: "Eve Example" };
   await webhook("/api/webhooks/twilio/voice", { ...call, CallStatus: "ringing" });
   await webhook("/api/webhooks/twilio/recording?kind=voicemail", {
@@ -76,6 +82,11 @@ try {
   // Sally: a toast and a feed entry.
   await sally.locator(".kin-toast", { hasText: "New voicemail" }).waitFor({ timeout });
   await sally.getByText("Eve Example").first().waitFor({ timeout });
+  await sally.waitForFunction(
+    (want) => ["calls", "voicemails"].every((k) => document.querySelector(`.dash-floor li[data-stat="${k}"] .dash-tile__big`)?.textContent === String(want[k])),
+    { calls: before.calls + 1, voicemails: before.voicemails + 1 },
+    { timeout },
+  );
   await sally.screenshot({ path: `${spec.shots}/voicemail-toast-sales-agent.png`, fullPage: true });
 
   // Sam's open voicemail list gets the row live.

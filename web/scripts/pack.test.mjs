@@ -119,7 +119,7 @@ console.log(JSON.stringify({ client: Object.keys(client).sort(), names: client.E
     );
     const out = JSON.parse(execFileSync(process.execPath, ["check.mjs"], { cwd: tmp, encoding: "utf8" }));
     expect(out.client).toEqual(
-      expect.arrayContaining(["SocketProvider", "useSocket", "RealtimeNotifications", "ActivityFeed", "PresenceIndicator", "TeamPresence", "useVoicemails", "useMessages", "useTaskRouter", "createApi"]),
+      expect.arrayContaining(["SocketProvider", "useSocket", "RealtimeNotifications", "ActivityFeed", "PresenceIndicator", "TeamPresence", "useVoicemails", "useMessages", "useTaskRouter", "useStats", "createApi"]),
     );
     expect(out.names).toBe(17);
     expect(out.css).toBe(join(pkgDir, "lib", "kinrt.css"));

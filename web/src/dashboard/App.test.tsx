@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { installFetch } from "../test/fakeFetch";
 import { call, voicemail } from "../test/fixtures";
 import { renderWithSocket } from "../test/render";
+import { statsAnswer } from "../test/stats";
 import { App } from "./App";
-import { countEvent, initialCounters } from "./counters";
 
 const team = [{ userId: "u-ada", name: "Ada", role: "agent", department: "support", status: "online", lastSeenAt: "2025-01-15T12:00:00Z" }];
 
@@ -13,6 +13,7 @@ function routes() {
   return installFetch({
     "GET /api/presence": () => ({ body: { items: team, nextCursor: null } }),
     "PUT /api/presence/me": (req) => ({ body: { ...team[0], status: (req.body as { status: string }).status } }),
+    "GET /api/stats": () => ({ body: statsAnswer() }),
   });
 }
 
@@ -31,13 +32,10 @@ describe("dashboard", () => {
       socket.serverEmit("voicemail_created", p);
       socket.serverEmit("call_incoming", call());
     });
-    // Counters count each event once.
-    const counters = screen.getByRole("region", { name: "Live events" });
-    const total = (title: string) =>
-      within(counters).getByRole("heading", { name: title }).closest("li")?.querySelector(".dash-counter__total")?.textContent;
-    expect(total("Voicemails")).toBe("1");
-    expect(total("Calls")).toBe("1");
-    expect(total("Tasks")).toBe("0");
+    // The overview starts with the floor's figures.
+    const floor = screen.getByRole("region", { name: "The floor" });
+    await within(floor).findByRole("heading", { name: "Service level" });
+    expect(within(floor).getByText("75%")).toBeTruthy();
     // The feed lists both, and the toasts show both.
     expect(within(screen.getByRole("list", { name: "Activity" })).getAllByRole("listitem")).toHaveLength(2);
     expect(within(screen.getByRole("region", { name: "Notifications (F8)" })).getAllByRole("listitem")).toHaveLength(2);
@@ -70,18 +68,5 @@ describe("dashboard", () => {
     fireEvent.click(screen.getByRole("button", { name: "Retry" }));
     expect(socket.connectCalls).toBe(2);
     expect(screen.getByText(/Connecting…/)).toBeTruthy();
-  });
-});
-
-describe("countEvent", () => {
-  it("counts per type, once per id", () => {
-    let s = initialCounters();
-    s = countEvent(s, "call_incoming", "a");
-    s = countEvent(s, "call_incoming", "a");
-    s = countEvent(s, "call_incoming", "b");
-    s = countEvent(s, "voicemail_created", "c");
-    expect(s.counts.call_incoming).toBe(2);
-    expect(s.counts.voicemail_created).toBe(1);
-    expect(s.counts.task_assigned).toBe(0);
   });
 });

@@ -8,7 +8,7 @@ import { useMe } from "../lib/useMe";
 import { usePresence } from "../lib/usePresence";
 import { ConnectionStatus } from "./ConnectionStatus";
 import { ConversationsPage } from "./Conversations";
-import { Counters } from "./Counters";
+import { Floor } from "./Floor";
 import { MyStatus } from "./MyStatus";
 import { Nav } from "./Nav";
 import { ROUTE_LABEL, type Route } from "./routes";
@@ -84,10 +84,10 @@ function SignedIn() {
       </Header>
       <Nav current={route} />
       <main id="main" className="dash-main" tabIndex={-1} ref={mainRef}>
-        {/* The overview stays mounted (its counters and feed keep counting); the other pages load when opened. */}
+        {/* The overview stays mounted (its figures and feed stay live); the other pages load when opened. */}
         <div className="dash-page" hidden={route !== "overview"}>
           <h2 className="kin-sr-only">Overview</h2>
-          <Counters />
+          <Floor />
           <div className="dash-columns">
             <div className="dash-panel">
               <ActivityFeed max={100} />

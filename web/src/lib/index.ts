@@ -87,6 +87,21 @@ export {
 } from "./taskrouter.js";
 export type { Worker, WorkerStatus, Task, Offer, Activity, TaskRouterState, TaskRouterAction } from "./taskrouter.js";
 
+export { useStats } from "./useStats.js";
+export type { UseStatsOptions, StatsResult } from "./useStats.js";
+export { parseStats, availability, coalescer, STATS_EVENTS } from "./stats.js";
+export type {
+  Stats,
+  QueueStat,
+  AgentStat,
+  TodayStats,
+  ServiceLevelStat,
+  PerMinuteStats,
+  Availability,
+  Coalescer,
+  CoalescerClock,
+} from "./stats.js";
+
 export {
   emptyCollection,
   applySnapshot,

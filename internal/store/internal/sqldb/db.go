@@ -111,6 +111,9 @@ func (db *DB) Activity() store.Activity { return activity{db.exec()} }
 // Dedupe returns the webhook dedupe table.
 func (db *DB) Dedupe() store.Dedupe { return dedupe{db.exec()} }
 
+// Stats returns the aggregates.
+func (db *DB) Stats() store.Stats { return stats{db.exec()} }
+
 // WithTx runs fn in one transaction (see store.Store).
 func (db *DB) WithTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	if fn == nil {
@@ -208,3 +211,4 @@ func (t txRecords) Tasks() store.Tasks                 { return tasks{t.e} }
 func (t txRecords) Workers() store.Workers             { return workers{t.e} }
 func (t txRecords) Activity() store.Activity           { return activity{t.e} }
 func (t txRecords) Dedupe() store.Dedupe               { return dedupe{t.e} }
+func (t txRecords) Stats() store.Stats                 { return stats{t.e} }
