@@ -140,7 +140,7 @@ function OfferRow({ o, tr, targetClass }: { o: Offer; tr: ReturnType<typeof useT
   const busy = tr.pending.includes(o.reservationSid);
   const what = taskTitle(o.attributes, { channel: o.channel, queue: o.queueName || o.department });
   return (
-    <li className={`dash-row${targetClass}`} data-id={o.taskSid} data-reservation={o.reservationSid}>
+    <li className={`dash-row${targetClass}`} data-id={o.reservationSid} data-task={o.taskSid}>
       <span className="dash-row__main dash-row__main--static">
         <span className="dash-row__title">{what}</span>
         <span className="dash-row__meta">

@@ -24,8 +24,13 @@ export function VoicemailsPage({ myUserId }: { myUserId: string | null }) {
   useEffect(() => {
     if (targetId) setSelectedId(targetId);
   }, [targetId]);
+  const widened = useRef<string | null>(null);
   useEffect(() => {
-    if (targetId && vms.loaded && !found && (status !== "" || mine)) {
+    // Decided once per link, on the first list loaded: a voicemail that
+    // later leaves the filter (marked listened) leaves the list as usual.
+    if (!targetId || !vms.loaded || widened.current === targetId) return;
+    widened.current = targetId;
+    if (!found && (status !== "" || mine)) {
       setStatus("");
       setMine(false);
     }
