@@ -232,14 +232,14 @@ func (a *API) patchWorker(w http.ResponseWriter, r *http.Request, p auth.Princip
 		var evs []events.Event
 		if nw.ActivitySID != prev.ActivitySID {
 			evs = append(evs, &events.WorkerActivityChanged{
-				WorkerSID: nw.SID, UserID: nw.UserID, Department: nw.Department, ActivitySID: nw.ActivitySID,
+				WorkerSID: nw.SID, UserID: nw.UserID, WorkerName: nw.Name, Department: nw.Department, ActivitySID: nw.ActivitySID,
 				ActivityName: nw.ActivityName, PreviousActivitySID: prev.ActivitySID,
 				PreviousActivityName: prev.ActivityName, Available: nw.Available,
 			})
 		}
 		if nw.Status != prev.Status {
 			evs = append(evs, &events.WorkerStatusChanged{
-				WorkerSID: nw.SID, UserID: nw.UserID, Department: nw.Department, Status: nw.Status,
+				WorkerSID: nw.SID, UserID: nw.UserID, WorkerName: nw.Name, Department: nw.Department, Status: nw.Status,
 				PreviousStatus: prev.Status,
 			})
 		}
@@ -321,12 +321,13 @@ func (a *API) answerReservation(w http.ResponseWriter, r *http.Request, p auth.P
 		switch nr.Status {
 		case store.ReservationAccepted:
 			a.publish(ctx, &events.TaskAccepted{
-				TaskSID: nr.TaskSID, ReservationSID: nr.SID, WorkerSID: nr.WorkerSID, UserID: worker.UserID, Department: dept,
+				TaskSID: nr.TaskSID, ReservationSID: nr.SID, WorkerSID: nr.WorkerSID, UserID: worker.UserID, WorkerName: worker.Name,
+				Department: dept, Attributes: task.Attributes,
 			})
 		case store.ReservationRejected:
 			a.publish(ctx, &events.TaskRejected{
-				TaskSID: nr.TaskSID, ReservationSID: nr.SID, WorkerSID: nr.WorkerSID, UserID: worker.UserID, Department: dept,
-				Reason: "rejected",
+				TaskSID: nr.TaskSID, ReservationSID: nr.SID, WorkerSID: nr.WorkerSID, UserID: worker.UserID, WorkerName: worker.Name,
+				Department: dept, Reason: "rejected", Attributes: task.Attributes,
 			})
 		}
 	}

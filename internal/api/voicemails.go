@@ -159,7 +159,7 @@ func (a *API) patchVoicemail(w http.ResponseWriter, r *http.Request, p auth.Prin
 		nv := ch.Voicemail
 		e := &events.VoicemailUpdated{
 			VoicemailID: nv.ID, Department: nv.Department, Status: nv.Status, AssignedTo: nv.AssignedTo,
-			Notes: nv.Notes, Changed: ch.Changed, UpdatedBy: p.UserID,
+			Notes: nv.Notes, Changed: ch.Changed, UpdatedBy: p.UserID, UpdatedByName: p.Name,
 		}
 		if ch.Previous.AssignedTo != nv.AssignedTo {
 			e.PreviousAssignee = ch.Previous.AssignedTo

@@ -80,6 +80,11 @@ type CallRecordingAvailable struct {
 	MediaURL   string `json:"mediaUrl"`
 	Department string `json:"department"`
 	AssignedTo string `json:"assignedTo,omitempty"`
+	// From and CallerName are the call's caller, for people to read.
+	From       string `json:"from,omitempty"`
+	CallerName string `json:"callerName,omitempty"`
+	// VoicemailID is the voicemail the recording is, when it is one.
+	VoicemailID string `json:"voicemailId,omitempty"`
 }
 
 // EventName returns "call_recording_available".

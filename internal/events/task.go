@@ -6,15 +6,19 @@ import "encoding/json"
 // created).
 type TaskAssigned struct {
 	Meta
-	TaskSID        string          `json:"taskSid"`
-	ReservationSID string          `json:"reservationSid"`
-	WorkerSID      string          `json:"workerSid"`
-	UserID         string          `json:"userId,omitempty"`
-	Department     string          `json:"department"`
-	Channel        string          `json:"channel,omitempty"`
-	QueueName      string          `json:"queueName,omitempty"`
-	Priority       int             `json:"priority"`
-	Attributes     json.RawMessage `json:"attributes,omitempty"`
+	TaskSID        string `json:"taskSid"`
+	ReservationSID string `json:"reservationSid"`
+	WorkerSID      string `json:"workerSid"`
+	UserID         string `json:"userId,omitempty"`
+	// WorkerName is the worker's friendly name, for people to read.
+	WorkerName string `json:"workerName,omitempty"`
+	Department string `json:"department"`
+	Channel    string `json:"channel,omitempty"`
+	QueueName  string `json:"queueName,omitempty"`
+	Priority   int    `json:"priority"`
+	// Attributes are the task's (TaskRouter's JSON object): the caller's
+	// name and number, the kind of task, for people to read.
+	Attributes json.RawMessage `json:"attributes,omitempty"`
 }
 
 // EventName returns "task_assigned".
@@ -36,7 +40,11 @@ type TaskAccepted struct {
 	ReservationSID string `json:"reservationSid"`
 	WorkerSID      string `json:"workerSid"`
 	UserID         string `json:"userId,omitempty"`
-	Department     string `json:"department"`
+	// WorkerName is the worker's friendly name.
+	WorkerName string `json:"workerName,omitempty"`
+	Department string `json:"department"`
+	// Attributes are the task's, as task_assigned has them.
+	Attributes json.RawMessage `json:"attributes,omitempty"`
 }
 
 // EventName returns "task_accepted".
@@ -58,8 +66,12 @@ type TaskRejected struct {
 	ReservationSID string `json:"reservationSid"`
 	WorkerSID      string `json:"workerSid"`
 	UserID         string `json:"userId,omitempty"`
-	Department     string `json:"department"`
-	Reason         string `json:"reason" ts:"'rejected' | 'timeout' | 'canceled' | 'rescinded'"`
+	// WorkerName is the worker's friendly name.
+	WorkerName string `json:"workerName,omitempty"`
+	Department string `json:"department"`
+	Reason     string `json:"reason" ts:"'rejected' | 'timeout' | 'canceled' | 'rescinded'"`
+	// Attributes are the task's, as task_assigned has them.
+	Attributes json.RawMessage `json:"attributes,omitempty"`
 }
 
 // EventName returns "task_rejected".
@@ -77,12 +89,16 @@ func (e *TaskRejected) Validate() error {
 // TaskCompleted: a task completed or was canceled.
 type TaskCompleted struct {
 	Meta
-	TaskSID    string `json:"taskSid"`
-	WorkerSID  string `json:"workerSid,omitempty"`
-	UserID     string `json:"userId,omitempty"`
+	TaskSID   string `json:"taskSid"`
+	WorkerSID string `json:"workerSid,omitempty"`
+	UserID    string `json:"userId,omitempty"`
+	// WorkerName is the friendly name of the worker who had the task.
+	WorkerName string `json:"workerName,omitempty"`
 	Department string `json:"department"`
 	Outcome    string `json:"outcome" ts:"'completed' | 'canceled'"`
 	Reason     string `json:"reason,omitempty"`
+	// Attributes are the task's, as task_assigned has them.
+	Attributes json.RawMessage `json:"attributes,omitempty"`
 }
 
 // EventName returns "task_completed".

@@ -44,6 +44,8 @@ type VoicemailUpdated struct {
 	Notes       string   `json:"notes,omitempty"`
 	Changed     []string `json:"changed,omitempty"`
 	UpdatedBy   string   `json:"updatedBy,omitempty"`
+	// UpdatedByName is the name of the user UpdatedBy, for people to read.
+	UpdatedByName string `json:"updatedByName,omitempty"`
 	// PreviousAssignee is told when a voicemail is taken away from them.
 	PreviousAssignee string `json:"previousAssignee,omitempty"`
 }

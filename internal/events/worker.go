@@ -10,8 +10,10 @@ const (
 // WorkerStatusChanged: a worker's derived status changed.
 type WorkerStatusChanged struct {
 	Meta
-	WorkerSID      string `json:"workerSid"`
-	UserID         string `json:"userId,omitempty"`
+	WorkerSID string `json:"workerSid"`
+	UserID    string `json:"userId,omitempty"`
+	// WorkerName is the worker's friendly name.
+	WorkerName     string `json:"workerName,omitempty"`
 	Department     string `json:"department"`
 	Status         string `json:"status" ts:"'available' | 'busy' | 'offline'"`
 	PreviousStatus string `json:"previousStatus,omitempty"`
@@ -32,8 +34,10 @@ func (e *WorkerStatusChanged) Validate() error {
 // WorkerActivityChanged: a worker's TaskRouter activity changed.
 type WorkerActivityChanged struct {
 	Meta
-	WorkerSID            string `json:"workerSid"`
-	UserID               string `json:"userId,omitempty"`
+	WorkerSID string `json:"workerSid"`
+	UserID    string `json:"userId,omitempty"`
+	// WorkerName is the worker's friendly name.
+	WorkerName           string `json:"workerName,omitempty"`
 	Department           string `json:"department"`
 	ActivitySID          string `json:"activitySid"`
 	ActivityName         string `json:"activityName"`

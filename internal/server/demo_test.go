@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kin-comms/kinrt/internal/config"
+	"github.com/kin-comms/kinrt/internal/server"
 )
 
 func TestDemoSignInOnlyInDemoMode(t *testing.T) {
@@ -124,4 +125,78 @@ func TestDashboardServed(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), `"error"`) {
 		t.Errorf("unknown API route: %d %s", resp.StatusCode, body)
 	}
+}
+
+// TestDemoPresenceTakeover: a real socket of a demo user takes the user
+// over from the demo's simulated presence: the simulated connection is
+// dropped at once, the simulation cannot bring the user back while the
+// person is connected, and when the person leaves the user goes offline
+// (the simulation may resume after that).
+func TestDemoPresenceTakeover(t *testing.T) {
+	t.Parallel()
+	srv, hs := startServer(t, func(c *config.Config) {
+		c.Demo = true
+		c.Simulate = false // the test drives the simulation itself
+		c.NumberDepartments = map[string]string{salesNumber: "sales", supportNumber: "support"}
+	})
+	e := &restEnv{t: t, srv: srv, hs: hs}
+	admin := e.token("demo-admin")
+	watcher := e.dial("demo-admin") // sees every department's presence
+	status := func(user string) string {
+		t.Helper()
+		var list struct {
+			Items []struct{ UserID, Status string }
+		}
+		e.expect("GET", "/api/presence", admin, "", 200, "").json(t, &list)
+		for _, it := range list.Items {
+			if it.UserID == user {
+				return it.Status
+			}
+		}
+		return "absent"
+	}
+	const user = "demo-sales-1"
+	if !server.HoldDemoUser(srv, user) {
+		t.Fatal("the simulation could not bring a user nobody signed in as online")
+	}
+	if got := status(user); got != "online" {
+		t.Fatalf("simulated user: %s, want online", got)
+	}
+
+	person := e.dial(user)
+	if server.DemoHolds(srv, user) {
+		t.Error("the simulation still holds a user a person signed in as")
+	}
+	if server.HoldDemoUser(srv, user) {
+		t.Error("the simulation took a user back while a person is connected")
+	}
+	if got := status(user); got != "online" {
+		t.Errorf("with the person connected: %s, want online", got)
+	}
+
+	person.Close()
+	awaitEvent(t, watcher, "user_presence_updated", func(m map[string]any) bool { return presenceOf(m, user) == "offline" })
+	if got := status(user); got != "offline" {
+		t.Errorf("after the person left: %s, want offline", got)
+	}
+	if !server.HoldDemoUser(srv, user) {
+		t.Error("the simulation did not resume once the person left")
+	}
+}
+
+// presenceOf is the status a user_presence_updated payload (one user, or
+// a batch of users) gives the user, "" when it holds no change of theirs.
+func presenceOf(m map[string]any, user string) string {
+	if m["userId"] == user {
+		s, _ := m["status"].(string)
+		return s
+	}
+	users, _ := m["users"].([]any)
+	for _, u := range users {
+		if e, _ := u.(map[string]any); e["userId"] == user {
+			s, _ := e["status"].(string)
+			return s
+		}
+	}
+	return ""
 }

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kin-comms/kinrt/internal/auth"
 	"github.com/kin-comms/kinrt/internal/events"
 	"github.com/kin-comms/kinrt/internal/twilio/twiliofake"
 )
@@ -58,8 +57,10 @@ type demoTwilio struct {
 	fake *twiliofake.Fake
 	http *http.Server
 	url  string
-	stop context.CancelFunc
-	wg   sync.WaitGroup
+	// people is the simulated presence of the demo's agents.
+	people *demoPeople
+	stop   context.CancelFunc
+	wg     sync.WaitGroup
 }
 
 // startDemoTwilio starts the fake Twilio of demo mode and points the
@@ -73,7 +74,7 @@ func (s *Server) startDemoTwilio() error {
 		return fmt.Errorf("demo: fake Twilio: %w", err)
 	}
 	base := s.cfg.PublicURL
-	d := &demoTwilio{url: "http://" + ln.Addr().String()}
+	d := &demoTwilio{url: "http://" + ln.Addr().String(), people: newDemoPeople(s.presence)}
 	d.fake = twiliofake.New(twiliofake.Config{
 		AccountSID: DemoAccountSID, AuthToken: s.cfg.TwilioAuthToken, WorkspaceSID: DemoWorkspaceSID,
 		Activities: demoActivities, AnyRecording: demoRecording, AnyRecordingType: "audio/wav",
@@ -130,68 +131,6 @@ func (s *Server) hasSocket(userID string) bool {
 	defer cancel()
 	socks, err := s.io.Of("/").In(events.UserRoom(userID)).Local().FetchSockets(ctx)
 	return err == nil && len(socks) > 0
-}
-
-// demoPresence lets the demo's agents nobody signed in as come online, go
-// away, come back and leave, every few seconds, their TaskRouter activity
-// following (Offline when they leave, Available when they come).
-func (s *Server) demoPresence(ctx context.Context) {
-	rng := mrand.New(mrand.NewPCG(mrand.Uint64(), mrand.Uint64()))
-	here := map[string]bool{} // users this loop connected
-	defer func() {
-		for id := range here {
-			s.presence.Disconnect(id)
-		}
-	}()
-	workers := map[string]string{}
-	for _, w := range DemoWorkers() {
-		workers[w.UserID] = w.SID
-	}
-	var agents []auth.Principal
-	for _, u := range DemoUsers {
-		if u.Role != events.RoleAdmin {
-			agents = append(agents, u)
-		}
-	}
-	// Most come online at once; then one changes every few seconds.
-	for _, p := range agents {
-		if rng.IntN(4) != 0 && !s.hasSocket(p.UserID) {
-			s.presence.Connect(p)
-			here[p.UserID] = true
-		}
-	}
-	t := time.NewTicker(8 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		p := agents[rng.IntN(len(agents))]
-		if s.hasSocket(p.UserID) {
-			continue // a person is signed in as this user
-		}
-		wk := workers[p.UserID]
-		switch k := rng.IntN(10); {
-		case !here[p.UserID]:
-			s.presence.Connect(p)
-			here[p.UserID] = true
-			if wk != "" {
-				s.demo.fake.SetActivity(wk, DemoActivityAvailable)
-			}
-		case k < 3:
-			s.presence.Disconnect(p.UserID)
-			delete(here, p.UserID)
-			if wk != "" {
-				s.demo.fake.SetActivity(wk, DemoActivityOffline)
-			}
-		case k < 6:
-			_, _ = s.presence.SetStatus(p, events.PresenceAway)
-		default:
-			_, _ = s.presence.SetStatus(p, events.PresenceOnline)
-		}
-	}
 }
 
 // handlerTransport delivers the fake Twilio's callbacks to the service's

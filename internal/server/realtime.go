@@ -167,12 +167,14 @@ func (s *Server) onConnection(sock *socketio.Socket) {
 		return
 	}
 	s.presence.Connect(p)
+	s.demoPeople().realConnected(p) // after Connect: the user never flickers offline
 	expiry := time.AfterFunc(time.Until(p.Expires), func() {
 		s.log.Debug("session expired", "user", p.UserID)
 		sock.Disconnect(false)
 	})
 	sock.OnDisconnect(func(reason socketio.DisconnectReason) {
 		expiry.Stop()
+		s.demoPeople().realDisconnected(p.UserID)
 		s.presence.Disconnect(p.UserID)
 		s.metrics.disconnects.WithLabelValues(string(reason)).Inc()
 	})

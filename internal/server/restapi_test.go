@@ -227,7 +227,7 @@ func TestRESTVoicemails(t *testing.T) {
 	if evs := got["bea"]; len(evs) == 2 {
 		first, second := evs[0].Payload, evs[1].Payload
 		if first["voicemailId"] != vm3.ID || first["status"] != "listened" || first["assignedTo"] != "bea" ||
-			first["updatedBy"] != "sally" || first["department"] != "sales" {
+			first["updatedBy"] != "sally" || first["updatedByName"] != "Sally" || first["department"] != "sales" {
 			t.Errorf("first voicemail_updated: %s", evs[0].Raw)
 		}
 		if ch, _ := first["changed"].([]any); len(ch) != 3 || ch[0] != "status" || ch[1] != "assignedTo" || ch[2] != "notes" {

@@ -156,14 +156,14 @@ func TestWebhooksEndToEnd(t *testing.T) {
 	// her activity changes; an unknown event type is ignored.
 	task := func(kv ...string) url.Values {
 		return form(append([]string{"WorkspaceSid", "WS1", "TaskSid", "WT1", "TaskAttributes", `{"department":"sales","from":"` + customer + `"}`,
-			"WorkerSid", "WK1", "WorkerAttributes", `{"userId":"sally","department":"sales"}`, "ReservationSid", "WR1"}, kv...)...)
+			"WorkerSid", "WK1", "WorkerName", "Sally Seller", "WorkerAttributes", `{"userId":"sally","department":"sales"}`, "ReservationSid", "WR1"}, kv...)...)
 	}
 	expect("/api/webhooks/taskrouter", task("EventType", "reservation.created", "Sid", "EV1", "TimestampMs", "1000", "TaskVersion", "1", "ReservationVersion", "0"), 204)
 	expect("/api/webhooks/taskrouter", task("EventType", "reservation.created", "Sid", "EV1", "TimestampMs", "1000", "TaskVersion", "1", "ReservationVersion", "0"), 204)
 	expect("/api/webhooks/taskrouter", task("EventType", "reservation.accepted", "Sid", "EV2", "TimestampMs", "2000", "TaskVersion", "2", "ReservationVersion", "1"), 204)
 	expect("/api/webhooks/taskrouter", task("EventType", "task.completed", "Sid", "EV3", "TimestampMs", "3000", "TaskVersion", "3", "TaskCompletedReason", "done"), 204)
 	expect("/api/webhooks/taskrouter", form("EventType", "worker.activity.update", "Sid", "EV4", "TimestampMs", "4000", "WorkerSid", "WK1",
-		"WorkerAttributes", `{"userId":"sally","department":"sales"}`, "WorkerActivityName", "Break", "WorkerPreviousActivityName", "Available", "WorkerVersion", "5"), 204)
+		"WorkerName", "Sally Seller", "WorkerAttributes", `{"userId":"sally","department":"sales"}`, "WorkerActivityName", "Break", "WorkerPreviousActivityName", "Available", "WorkerVersion", "5"), 204)
 	expect("/api/webhooks/taskrouter", form("EventType", "workspace.galaxy.exploded", "Sid", "EV5"), 204)
 
 	end := events.SystemNotification{Level: "info", Message: endMarker, Target: events.Target{Kind: events.TargetAll}}
@@ -219,6 +219,41 @@ unreadOK:
 	msg, _ := srv.Store().Messages().Get(context.Background(), "SM9")
 	if msg.Status != "undelivered" || msg.ErrorCode != "30003" {
 		t.Errorf("message %+v", msg)
+	}
+
+	// What people read: the caller and the worker by name, the record to
+	// open (the recording's voicemail), in every task event the task's
+	// attributes.
+	payload := func(name string) map[string]any {
+		for _, ev := range got["sally"] {
+			var n string
+			_ = json.Unmarshal(ev[0], &n)
+			if n == name {
+				var m map[string]any
+				_ = json.Unmarshal(ev[1], &m)
+				return m
+			}
+		}
+		t.Fatalf("sally never saw %s", name)
+		return nil
+	}
+	if len(vms.Items) == 1 {
+		rec := payload("call_recording_available")
+		if rec["voicemailId"] != vms.Items[0].ID || rec["from"] != customer || rec["callerName"] != "Carla" {
+			t.Errorf("call_recording_available %v: want voicemail %s, from %s, Carla", rec, vms.Items[0].ID, customer)
+		}
+	}
+	for _, name := range []string{"task_assigned", "task_accepted", "task_completed"} {
+		m := payload(name)
+		attrs, _ := m["attributes"].(map[string]any)
+		if m["workerName"] != "Sally Seller" || attrs["from"] != customer {
+			t.Errorf("%s %v: want workerName Sally Seller and the task's attributes", name, m)
+		}
+	}
+	for _, name := range []string{"worker_activity_changed", "worker_status_changed"} {
+		if m := payload(name); m["workerName"] != "Sally Seller" {
+			t.Errorf("%s %v: want workerName Sally Seller", name, m)
+		}
 	}
 }
 

@@ -150,20 +150,38 @@ func (h *Webhooks) upsertWorker(ctx context.Context, tx store.Tx, e *trEvent) (s
 	return tx.Workers().Upsert(ctx, w)
 }
 
+// workerRef is who a worker is, for an event: its KIN user, department
+// and friendly name.
+type workerRef struct{ userID, department, name string }
+
 // workerOf returns the worker of an event (stored, or as the event
-// describes it when it carries attributes).
-func (h *Webhooks) workerOf(ctx context.Context, tx store.Tx, e *trEvent, sid string) (userID, department string, err error) {
+// describes it when it carries attributes; the name from the event, else
+// the stored worker's).
+func (h *Webhooks) workerOf(ctx context.Context, tx store.Tx, e *trEvent, sid string) (workerRef, error) {
+	ref := workerRef{name: e.f.Get("WorkerName")}
 	if e.workAttrs != nil {
-		return workerUser(e.workAttrs), str(e.workAttrs, "department"), nil
+		ref.userID, ref.department = workerUser(e.workAttrs), str(e.workAttrs, "department")
+		if ref.name != "" {
+			return ref, nil
+		}
 	}
 	if sid == "" {
-		return "", "", nil
+		return ref, nil
 	}
 	w, err := tx.Workers().Get(ctx, sid)
 	if errors.Is(err, store.ErrNotFound) {
-		return "", "", nil
+		return ref, nil
 	}
-	return w.UserID, w.Department, err
+	if err != nil {
+		return ref, err
+	}
+	if e.workAttrs == nil {
+		ref.userID, ref.department = w.UserID, w.Department
+	}
+	if ref.name == "" {
+		ref.name = w.Name
+	}
+	return ref, nil
 }
 
 var reservationReasons = map[string]string{
@@ -196,27 +214,30 @@ func (h *Webhooks) reservationEvent(ctx context.Context, tx store.Tx, e *trEvent
 		// Already so: the REST API (accept/reject) stored it and emitted.
 		return nil, nil
 	}
-	userID, workerDept, err := h.workerOf(ctx, tx, e, f.Get("WorkerSid"))
+	wk, err := h.workerOf(ctx, tx, e, f.Get("WorkerSid"))
 	if err != nil {
 		return nil, err
 	}
+	userID, attrs := wk.userID, task.Record.Attributes
 	dept := task.Record.Department
 	if dept == "" {
-		dept = workerDept
+		dept = wk.department
 	}
 	base := struct{ task, res, worker string }{f.Get("TaskSid"), f.Get("ReservationSid"), f.Get("WorkerSid")}
 	switch e.typ {
 	case "reservation.created":
 		return []events.Event{&events.TaskAssigned{
-			TaskSID: base.task, ReservationSID: base.res, WorkerSID: base.worker, UserID: userID, Department: dept,
-			Channel: task.Record.Channel, QueueName: task.Record.QueueName, Priority: task.Record.Priority,
-			Attributes: task.Record.Attributes,
+			TaskSID: base.task, ReservationSID: base.res, WorkerSID: base.worker, UserID: userID, WorkerName: wk.name,
+			Department: dept, Channel: task.Record.Channel, QueueName: task.Record.QueueName, Priority: task.Record.Priority,
+			Attributes: attrs,
 		}}, nil
 	case "reservation.accepted":
-		return []events.Event{&events.TaskAccepted{TaskSID: base.task, ReservationSID: base.res, WorkerSID: base.worker, UserID: userID, Department: dept}}, nil
+		return []events.Event{&events.TaskAccepted{TaskSID: base.task, ReservationSID: base.res, WorkerSID: base.worker, UserID: userID,
+			WorkerName: wk.name, Department: dept, Attributes: attrs}}, nil
 	}
 	if reason, ok := reservationReasons[e.typ]; ok {
-		return []events.Event{&events.TaskRejected{TaskSID: base.task, ReservationSID: base.res, WorkerSID: base.worker, UserID: userID, Department: dept, Reason: reason}}, nil
+		return []events.Event{&events.TaskRejected{TaskSID: base.task, ReservationSID: base.res, WorkerSID: base.worker, UserID: userID,
+			WorkerName: wk.name, Department: dept, Reason: reason, Attributes: attrs}}, nil
 	}
 	return nil, nil // completed, wrapup: task_completed comes from task.completed
 }
@@ -234,13 +255,13 @@ func (h *Webhooks) taskEvent(ctx context.Context, tx store.Tx, e *trEvent) ([]ev
 		return nil, err
 	}
 	t := ch.Record
-	userID, _, err := h.workerOf(ctx, tx, e, t.WorkerSID)
+	wk, err := h.workerOf(ctx, tx, e, t.WorkerSID)
 	if err != nil {
 		return nil, err
 	}
 	return []events.Event{&events.TaskCompleted{
-		TaskSID: t.SID, WorkerSID: t.WorkerSID, UserID: userID, Department: t.Department,
-		Outcome: status, Reason: t.Reason,
+		TaskSID: t.SID, WorkerSID: t.WorkerSID, UserID: wk.userID, WorkerName: wk.name, Department: t.Department,
+		Outcome: status, Reason: t.Reason, Attributes: t.Attributes,
 	}}, nil
 }
 
@@ -257,14 +278,14 @@ func (h *Webhooks) workerEvent(ctx context.Context, tx store.Tx, e *trEvent) ([]
 			prevName = prev.ActivityName
 		}
 		emit = append(emit, &events.WorkerActivityChanged{
-			WorkerSID: w.SID, UserID: w.UserID, Department: w.Department, ActivitySID: w.ActivitySID,
+			WorkerSID: w.SID, UserID: w.UserID, WorkerName: w.Name, Department: w.Department, ActivitySID: w.ActivitySID,
 			ActivityName: w.ActivityName, PreviousActivitySID: e.f.Get("WorkerPreviousActivitySid"),
 			PreviousActivityName: prevName, Available: w.Available,
 		})
 	}
 	if w.Status != "" && w.Status != prev.Status {
 		emit = append(emit, &events.WorkerStatusChanged{
-			WorkerSID: w.SID, UserID: w.UserID, Department: w.Department, Status: w.Status, PreviousStatus: prev.Status,
+			WorkerSID: w.SID, UserID: w.UserID, WorkerName: w.Name, Department: w.Department, Status: w.Status, PreviousStatus: prev.Status,
 		})
 	}
 	return emit, nil

@@ -121,10 +121,12 @@ func (h *Webhooks) recording(ctx context.Context, tx store.Tx, r *http.Request, 
 	if call.Department == "" {
 		call.Department = events.DefaultDepartment
 	}
-	emit := []events.Event{&events.CallRecordingAvailable{
+	rae := &events.CallRecordingAvailable{
 		CallSID: rec.CallSID, RecordingSID: rec.SID, DurationSeconds: rec.DurationSeconds,
 		MediaURL: "/api/recordings/" + rec.SID, Department: call.Department, AssignedTo: call.AssignedTo,
-	}}
+		From: call.From, CallerName: call.CallerName,
+	}
+	emit := []events.Event{rae}
 	if kind == store.RecordingKindVoicemail {
 		vm, created, err := tx.Voicemails().Create(ctx, store.Voicemail{
 			CallSID: rec.CallSID, RecordingSID: rec.SID, RecordingURL: rec.URL,
@@ -134,6 +136,7 @@ func (h *Webhooks) recording(ctx context.Context, tx store.Tx, r *http.Request, 
 		if err != nil {
 			return reply{}, nil, err
 		}
+		rae.VoicemailID = vm.ID
 		if created {
 			emit = append(emit, &events.VoicemailCreated{
 				VoicemailID: vm.ID, CallSID: vm.CallSID, RecordingSID: vm.RecordingSID, From: vm.From, To: vm.To,

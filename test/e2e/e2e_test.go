@@ -92,7 +92,7 @@ func TestVoicemailFlowInChromium(t *testing.T) {
 		"url": hs.URL, "publicUrl": cfg.PublicURL, "twilioToken": cfg.TwilioAuthToken, "apiKey": "e2e-key", "shots": "screenshots",
 	})
 	runBrowser(t, "voicemail.mjs", string(spec))
-	for _, shot := range []string{"voicemail-toast-sales-agent.png", "voicemails-sales-agent.png", "voicemails-sales-supervisor.png", "overview-admin.png",
+	for _, shot := range []string{"voicemail-toast-sales-agent.png", "voicemail-linked-sales-agent.png", "voicemails-sales-agent.png", "voicemails-sales-supervisor.png", "overview-admin.png",
 		"overview-sales-agent-after-reconnect.png", "conversations-admin.png", "taskrouter-admin.png",
 		"taskrouter-sales-agent.png"} {
 		if st, err := os.Stat(filepath.Join("screenshots", shot)); err != nil || st.Size() < 1000 {

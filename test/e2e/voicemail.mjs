@@ -1,6 +1,6 @@
 // voicemail.mjs: issue 6's browser scenario. A signed inbound call that
 // goes to voicemail reaches the sales agent (toast, feed, list row) and not
-// the support agent; the agent marks it listened and it leaves the sales
+// the support agent; the agent follows the feed item's link to the voicemail, marks it listened and it leaves the sales
 // supervisor's open list of new voicemails, live; closing the support agent's page turns Pat offline in
 // the admin's team list.
 //
@@ -93,10 +93,15 @@ try {
   const samRow = sam.locator("li.dash-row", { hasText: "Eve Example" });
   await samRow.waitFor({ timeout });
 
-  // Sally opens her list, marks it listened; Sam's view follows.
-  await sally.goto(spec.url + "/#/voicemails");
+  // Sally follows the feed item's link to the voicemail: its page opens
+  // with the record selected and marked; she marks it listened; Sam's view
+  // follows.
+  await sally.locator("a.kin-feed__link", { hasText: "Eve Example" }).first().click();
+  await sally.waitForURL(/#\/voicemails\/[^/]+$/, { timeout });
   const row = sally.locator("li.dash-row", { hasText: "Eve Example" });
-  await row.getByRole("button").first().click();
+  await row.and(sally.locator(".dash-row--target")).waitFor({ timeout });
+  await sally.getByRole("heading", { name: "Eve Example" }).waitFor({ timeout });
+  await sally.screenshot({ path: `${spec.shots}/voicemail-linked-sales-agent.png`, fullPage: true });
   await sally.getByRole("button", { name: "Mark listened" }).click();
   // The lists show new voicemails by default: a listened one leaves both
   // Sally's and, live, Sam's; under "Listened" it is there.

@@ -1,5 +1,6 @@
 import { useEffect, useRef, type ReactNode } from "react";
 import { ActivityFeed } from "../lib/ActivityFeed";
+import { AlertControls } from "../lib/AlertControls";
 import { isUnauthorized } from "../lib/connection";
 import { TeamPresence } from "../lib/PresenceIndicator";
 import { RealtimeNotifications } from "../lib/RealtimeNotifications";
@@ -11,7 +12,7 @@ import { ConversationsPage } from "./Conversations";
 import { Floor } from "./Floor";
 import { MyStatus } from "./MyStatus";
 import { Nav } from "./Nav";
-import { ROUTE_LABEL, type Route } from "./routes";
+import { dashboardHref, ROUTE_LABEL, type Route } from "./routes";
 import { SignedOut } from "./SignedOut";
 import { TaskRouterPage } from "./TaskRouter";
 import { useRoute } from "./useRoute";
@@ -40,7 +41,8 @@ export function App() {
   );
 }
 
-function Header({ children }: { children?: ReactNode }) {
+/** The sticky header; toasts sit in its bottom strip, so they never cover the page. */
+function Header({ children, toasts }: { children?: ReactNode; toasts?: ReactNode }) {
   return (
     <header className="dash-header">
       <div className="dash-header__inner">
@@ -53,6 +55,7 @@ function Header({ children }: { children?: ReactNode }) {
           {children}
         </div>
       </div>
+      {toasts}
     </header>
   );
 }
@@ -62,6 +65,7 @@ function SignedIn() {
   const { me } = useMe();
   const myUserId = me?.userId ?? null;
   const presence = usePresence({ myUserId });
+  const nameOf = (id: string) => presence.users.find((u) => u.userId === id)?.name;
   const route = useRoute();
   const mainRef = useRef<HTMLElement>(null);
   const first = useRef(true);
@@ -73,7 +77,7 @@ function SignedIn() {
   }, [route]);
   return (
     <>
-      <Header>
+      <Header toasts={<RealtimeNotifications className="dash-toasts" hrefFor={dashboardHref} nameOf={nameOf} />}>
         {me && (
           <span className="dash-me" title={me.email}>
             {me.name || me.email || me.userId}
@@ -81,6 +85,7 @@ function SignedIn() {
           </span>
         )}
         <MyStatus presence={presence} />
+        <AlertControls />
       </Header>
       <Nav current={route} />
       <main id="main" className="dash-main" tabIndex={-1} ref={mainRef}>
@@ -90,7 +95,7 @@ function SignedIn() {
           <Floor />
           <div className="dash-columns">
             <div className="dash-panel">
-              <ActivityFeed max={100} />
+              <ActivityFeed max={100} hrefFor={dashboardHref} nameOf={nameOf} />
             </div>
             <div className="dash-panel">
               <TeamPresence presence={presence} />
@@ -99,7 +104,6 @@ function SignedIn() {
         </div>
         <Page route={route} myUserId={myUserId} />
       </main>
-      <RealtimeNotifications />
     </>
   );
 }

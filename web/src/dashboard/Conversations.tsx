@@ -2,14 +2,24 @@ import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent 
 import { formatTime } from "../lib/format";
 import type { Conversation } from "../lib/messages";
 import { useMessages } from "../lib/useMessages";
+import { useRouteId } from "./useRoute";
+import { useScrollToTarget } from "./useTarget";
 
 const MAX_SMS = 1600;
 
 /** SMS threads with unread counts, the open thread's messages and a send box. */
 export function ConversationsPage() {
   const m = useMessages();
+  // A link to one conversation (#/conversations/{id}) opens it.
+  const targetId = useRouteId("conversations");
+  const { select } = m;
+  useEffect(() => {
+    if (targetId) select(targetId);
+  }, [targetId, select]);
+  const page = useRef<HTMLElement>(null);
+  useScrollToTarget(page, targetId, m.conversations.some((c) => c.id === targetId));
   return (
-    <section className="dash-page" aria-labelledby="conv-title">
+    <section className="dash-page" aria-labelledby="conv-title" ref={page}>
       <div className="dash-section-head">
         <h2 id="conv-title">Conversations</h2>
       </div>
@@ -32,7 +42,7 @@ export function ConversationsPage() {
           {m.conversationsLoaded && m.conversations.length === 0 && <p className="dash-muted">No conversations.</p>}
           <ul className="dash-rows" aria-label="Conversations">
             {m.conversations.map((c) => (
-              <ThreadRow key={c.id} c={c} selected={c.id === m.selectedId} onSelect={() => m.select(c.id)} />
+              <ThreadRow key={c.id} c={c} selected={c.id === m.selectedId} target={c.id === targetId} onSelect={() => m.select(c.id)} />
             ))}
           </ul>
           {m.hasMoreConversations && (
@@ -49,10 +59,10 @@ export function ConversationsPage() {
   );
 }
 
-function ThreadRow({ c, selected, onSelect }: { c: Conversation; selected: boolean; onSelect: () => void }) {
+function ThreadRow({ c, selected, target, onSelect }: { c: Conversation; selected: boolean; target: boolean; onSelect: () => void }) {
   const unread = c.unreadCount > 0;
   return (
-    <li className={`dash-row${selected ? " dash-row--selected" : ""}`} data-id={c.id}>
+    <li className={`dash-row${selected ? " dash-row--selected" : ""}${target ? " dash-row--target" : ""}`} data-id={c.id}>
       <button type="button" className="dash-row__main" aria-pressed={selected} onClick={onSelect}>
         <span className={`dash-row__title${unread ? " dash-row__title--unread" : ""}`}>{c.customerNumber}</span>
         <span className="dash-row__meta">

@@ -123,13 +123,63 @@ describe("dashboard pages", () => {
     go("#/taskrouter");
     const board = await screen.findByRole("list", { name: "Workers" });
     await within(board).findByText(/Ada/);
-    expect(within(board).getByText("Busy · Break")).toBeTruthy();
+    // One activity word per worker, never "Busy · Break".
+    expect(within(board).getByText("Break")).toBeTruthy();
+    expect(within(board).queryByText(/·/)).toBeNull();
     const select = (await screen.findByLabelText("My activity")) as HTMLSelectElement;
-    act(() => socket.serverEmit("task_assigned", task({ taskSid: "WT9", reservationSid: "WR9", workerSid: "WKme", queueName: "Support" })));
-    fireEvent.click(screen.getByRole("button", { name: "Accept Support" }));
+    act(() =>
+      socket.serverEmit(
+        "task_assigned",
+        task({ taskSid: "WT9", reservationSid: "WR9", workerSid: "WKme", queueName: "Support", attributes: { type: "inbound_call", name: "Mina Park", from: "+15550001111" } }),
+      ),
+    );
+    // The offer is titled from the task's attributes, not by its SID.
+    const offers = screen.getByRole("list", { name: "My offers" });
+    expect(within(offers).getByText("Call from Mina Park")).toBeTruthy();
+    expect(within(offers).queryByText(/WT9/)).toBeNull();
+    fireEvent.click(screen.getByRole("button", { name: "Accept Call from Mina Park" }));
     await waitFor(() => expect(screen.queryByRole("list", { name: "My offers" })).toBeNull());
     fireEvent.change(select, { target: { value: "WA2" } });
     await waitFor(() => expect((screen.getByLabelText("My activity") as HTMLSelectElement).value).toBe("WA2"));
     expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ activitySid: "WA2" });
+  });
+
+  it("a link to a voicemail (#/voicemails/{id}) opens it, showing all statuses when the filter hides it", async () => {
+    installFetch({
+      "GET /api/me": () => ({ body: me }),
+      "GET /api/presence": () => ({ body: { items: [], nextCursor: null } }),
+      "GET /api/voicemails": (req) => ({
+        body: { items: req.query.get("status") === "new" ? [vm("v1")] : [vm("v1"), vm("v7", { status: "listened" })], nextCursor: null },
+      }),
+    });
+    renderWithSocket(<App />);
+    go("#/voicemails/v7");
+    const list = await screen.findByRole("list", { name: "Voicemails" });
+    const row = await waitFor(() => {
+      const li = list.querySelector<HTMLElement>('[data-id="v7"]');
+      if (!li) throw new Error("v7 not listed");
+      return li;
+    });
+    expect(row.className).toContain("dash-row--target");
+    expect((screen.getByLabelText("Status") as HTMLSelectElement).value).toBe("");
+    expect(screen.getByRole("heading", { name: "Caller v7" })).toBeTruthy();
+  });
+
+  it("a link to a task (#/taskrouter/{sid}) marks the task; one no longer open says so", async () => {
+    const open = { sid: "WT5", status: "pending", priority: 0, department: "support", createdAt: "2025-01-15T12:00:00Z", attributes: { type: "inbound_call", name: "Ivy Chen", from: "+15550002222" } };
+    installFetch({
+      "GET /api/me": () => ({ body: me }),
+      "GET /api/presence": () => ({ body: { items: [], nextCursor: null } }),
+      "GET /api/taskrouter/workers": () => ({ body: { items: [], nextCursor: null } }),
+      "GET /api/taskrouter/tasks": () => ({ body: { items: [open], nextCursor: null } }),
+    });
+    renderWithSocket(<App />);
+    go("#/taskrouter/WT5");
+    const tasks = await screen.findByRole("list", { name: "Open tasks" });
+    const title = await within(tasks).findByText("Call from Ivy Chen");
+    expect(title.closest("li")?.className).toContain("dash-row--target");
+    expect(within(tasks).queryByText(/WT5/)).toBeNull();
+    go("#/taskrouter/WT404");
+    expect(await screen.findByText(/no longer open/)).toBeTruthy();
   });
 });

@@ -1,5 +1,8 @@
-import { useId, type ChangeEvent } from "react";
+import { useId, useRef, type ChangeEvent } from "react";
 import { formatAgo } from "../lib/format";
+import { activityWord, taskNumber, taskTitle } from "../lib/labels";
+import { useRouteId } from "./useRoute";
+import { useScrollToTarget } from "./useTarget";
 import type { Offer, Worker } from "../lib/taskrouter";
 import { useTaskRouter } from "../lib/useTaskRouter";
 
@@ -10,8 +13,16 @@ const statusClass = (s: string) => (s in STATUS_TEXT ? s : "offline");
 /** TaskRouter: my activity, my offers (accept/reject), the workers board and open tasks. */
 export function TaskRouterPage({ myUserId }: { myUserId: string | null }) {
   const tr = useTaskRouter({ myUserId });
+  // A link to a task or a worker (#/taskrouter/{sid}) scrolls to it and marks it.
+  const targetId = useRouteId("taskrouter");
+  const target = (id: string) => (id === targetId ? " dash-row--target" : "");
+  const found =
+    targetId !== null &&
+    (tr.tasks.some((t) => t.sid === targetId) || tr.workers.some((w) => w.sid === targetId) || tr.offers.some((o) => o.taskSid === targetId));
+  const page = useRef<HTMLElement>(null);
+  useScrollToTarget(page, targetId, found);
   return (
-    <section className="dash-page" aria-labelledby="tr-title">
+    <section className="dash-page" aria-labelledby="tr-title" ref={page}>
       <div className="dash-section-head">
         <h2 id="tr-title">TaskRouter</h2>
         <MyActivity tr={tr} />
@@ -31,7 +42,7 @@ export function TaskRouterPage({ myUserId }: { myUserId: string | null }) {
         ) : (
           <ul className="dash-rows" aria-label="My offers">
             {tr.offers.map((o) => (
-              <OfferRow key={o.reservationSid} o={o} tr={tr} />
+              <OfferRow key={o.reservationSid} o={o} tr={tr} targetClass={target(o.taskSid)} />
             ))}
           </ul>
         )}
@@ -48,7 +59,7 @@ export function TaskRouterPage({ myUserId }: { myUserId: string | null }) {
           {tr.workersLoaded && tr.workers.length === 0 && <p className="dash-muted">No workers.</p>}
           <ul className="dash-board" aria-label="Workers">
             {tr.workers.map((w) => (
-              <WorkerCard key={w.sid} w={w} isMe={w.sid === tr.me?.sid} />
+              <WorkerCard key={w.sid} w={w} isMe={w.sid === tr.me?.sid} targetClass={target(w.sid)} />
             ))}
           </ul>
         </div>
@@ -60,14 +71,20 @@ export function TaskRouterPage({ myUserId }: { myUserId: string | null }) {
             </p>
           )}
           {tr.tasksLoaded && tr.tasks.length === 0 && <p className="dash-muted">No open tasks.</p>}
+          {targetId?.startsWith("WT") && tr.tasksLoaded && !found && (
+            <p className="dash-muted" role="note">
+              The linked task is no longer open (completed or canceled).
+            </p>
+          )}
           <ul className="dash-rows" aria-label="Open tasks">
             {tr.tasks.map((t) => (
-              <li key={t.sid} className="dash-row" data-id={t.sid}>
+              <li key={t.sid} className={`dash-row${target(t.sid)}`} data-id={t.sid}>
                 <span className="dash-row__main dash-row__main--static">
-                  <span className="dash-row__title">{t.queueName || t.channel || t.sid}</span>
+                  <span className="dash-row__title">{taskTitle(t.attributes, { channel: t.channel, queue: t.queueName || t.department })}</span>
                   <span className="dash-row__meta">
-                    {t.status} · priority {t.priority}
-                    {t.createdAt ? ` · ${formatAgo(t.createdAt)}` : ""}
+                    {[taskNumber(t.attributes), t.queueName || t.department, t.status, t.priority > 0 ? `priority ${t.priority}` : "", t.createdAt ? formatAgo(t.createdAt) : ""]
+                      .filter(Boolean)
+                      .join(" · ")}
                   </span>
                 </span>
               </li>
@@ -119,15 +136,17 @@ function MyActivity({ tr }: { tr: ReturnType<typeof useTaskRouter> }) {
   );
 }
 
-function OfferRow({ o, tr }: { o: Offer; tr: ReturnType<typeof useTaskRouter> }) {
+function OfferRow({ o, tr, targetClass }: { o: Offer; tr: ReturnType<typeof useTaskRouter>; targetClass: string }) {
   const busy = tr.pending.includes(o.reservationSid);
-  const what = o.queueName || o.channel || "Task";
+  const what = taskTitle(o.attributes, { channel: o.channel, queue: o.queueName || o.department });
   return (
-    <li className="dash-row" data-id={o.reservationSid}>
+    <li className={`dash-row${targetClass}`} data-id={o.reservationSid} data-task={o.taskSid}>
       <span className="dash-row__main dash-row__main--static">
         <span className="dash-row__title">{what}</span>
         <span className="dash-row__meta">
-          {o.channel ? `${o.channel} · ` : ""}priority {o.priority} · {formatAgo(o.offeredAt)}
+          {[taskNumber(o.attributes), o.queueName || o.department, o.priority > 0 ? `priority ${o.priority}` : "", formatAgo(o.offeredAt)]
+            .filter(Boolean)
+            .join(" · ")}
         </span>
       </span>
       <span className="dash-actions">
@@ -142,16 +161,17 @@ function OfferRow({ o, tr }: { o: Offer; tr: ReturnType<typeof useTaskRouter> })
   );
 }
 
-function WorkerCard({ w, isMe }: { w: Worker; isMe: boolean }) {
+function WorkerCard({ w, isMe, targetClass }: { w: Worker; isMe: boolean; targetClass: string }) {
   return (
-    <li className={`dash-worker dash-worker--${statusClass(w.status)}`} data-id={w.sid}>
+    <li className={`dash-worker dash-worker--${statusClass(w.status)}${targetClass}`} data-id={w.sid}>
       <span className="dash-worker__dot" aria-hidden="true" />
       <span className="dash-worker__name">
         {w.name}
         {isMe && " (you)"}
       </span>
       <span className="dash-worker__meta">
-        {statusText(w.status)} · {w.activityName || "—"}
+        {activityWord(w)}
+        {w.updatedAt && formatAgo(w.updatedAt) ? ` · ${formatAgo(w.updatedAt)}` : ""}
       </span>
     </li>
   );

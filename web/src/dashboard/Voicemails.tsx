@@ -1,5 +1,7 @@
-import { useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { formatTime } from "../lib/format";
+import { useRouteId } from "./useRoute";
+import { useScrollToTarget } from "./useTarget";
 import { useVoicemails } from "../lib/useVoicemails";
 import { VOICEMAIL_STATUSES, VOICEMAIL_STATUS_LABEL, type Voicemail, type VoicemailStatus } from "../lib/voicemails";
 
@@ -15,9 +17,29 @@ export function VoicemailsPage({ myUserId }: { myUserId: string | null }) {
   const selected = vms.voicemails.find((v) => v.id === selectedId) ?? null;
   const statusId = useId();
   const mineId = useId();
+  // A link to one voicemail (#/voicemails/{id}) selects it, showing all
+  // statuses when the filter hides it, and scrolls to it.
+  const targetId = useRouteId("voicemails");
+  const found = vms.voicemails.some((v) => v.id === targetId);
+  useEffect(() => {
+    if (targetId) setSelectedId(targetId);
+  }, [targetId]);
+  const widened = useRef<string | null>(null);
+  useEffect(() => {
+    // Decided once per link, on the first list loaded: a voicemail that
+    // later leaves the filter (marked listened) leaves the list as usual.
+    if (!targetId || !vms.loaded || widened.current === targetId) return;
+    widened.current = targetId;
+    if (!found && (status !== "" || mine)) {
+      setStatus("");
+      setMine(false);
+    }
+  }, [targetId, vms.loaded, found, status, mine]);
+  const page = useRef<HTMLElement>(null);
+  useScrollToTarget(page, targetId, found);
 
   return (
-    <section className="dash-page" aria-labelledby="vm-title">
+    <section className="dash-page" aria-labelledby="vm-title" ref={page}>
       <div className="dash-section-head">
         <h2 id="vm-title">Voicemails</h2>
         <div className="dash-filters">
@@ -51,9 +73,18 @@ export function VoicemailsPage({ myUserId }: { myUserId: string | null }) {
           )}
           {!vms.loaded && !vms.error && <p className="dash-muted">Loading voicemails…</p>}
           {vms.loaded && vms.voicemails.length === 0 && <p className="dash-muted">No voicemails.</p>}
+          {targetId && vms.loaded && !found && status === "" && (
+            <p className="dash-muted" role="note">
+              The linked voicemail is not in this list (an older page, or not yours to see).
+            </p>
+          )}
           <ul className="dash-rows" aria-label="Voicemails">
             {vms.voicemails.map((v) => (
-              <li key={v.id} className={`dash-row${v.id === selectedId ? " dash-row--selected" : ""}`} data-id={v.id}>
+              <li
+                key={v.id}
+                className={`dash-row${v.id === selectedId ? " dash-row--selected" : ""}${v.id === targetId ? " dash-row--target" : ""}`}
+                data-id={v.id}
+              >
                 <button
                   type="button"
                   className="dash-row__main"

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseRoute, routeHref } from "./routes";
+import { call, message, task, voicemail } from "../test/fixtures";
+import { dashboardHref, parseRoute, parseRouteId, recordHref, routeHref } from "./routes";
 
 describe("routes", () => {
   it("parses hash routes; other hashes keep the page", () => {
@@ -12,5 +13,19 @@ describe("routes", () => {
     expect(parseRoute("#main")).toBeNull();
     expect(routeHref("voicemails")).toBe("#/voicemails");
     expect(routeHref("overview")).toBe("#/");
+  });
+
+  it("points at records: #/voicemails/{id}, #/conversations/{id}, #/taskrouter/{sid}", () => {
+    expect(parseRoute("#/voicemails/VM1")).toBe("voicemails");
+    expect(parseRouteId("#/voicemails/VM1")).toBe("VM1");
+    expect(parseRouteId("#/conversations/a%2Fb?x=1")).toBe("a/b");
+    expect(parseRouteId("#/taskrouter")).toBeNull();
+    expect(parseRouteId("#/voicemails/%E0%A4%A")).toBeNull();
+    expect(parseRouteId("#main")).toBeNull();
+    expect(recordHref({ kind: "worker", id: "WK1" })).toBe("#/taskrouter/WK1");
+    expect(dashboardHref({ type: "voicemail_created", payload: voicemail({ voicemailId: "VM1" }) })).toBe("#/voicemails/VM1");
+    expect(dashboardHref({ type: "message_received", payload: message({ conversationId: "C 1" }) })).toBe("#/conversations/C%201");
+    expect(dashboardHref({ type: "task_completed", payload: { ...task({ taskSid: "WT1" }), outcome: "completed" } })).toBe("#/taskrouter/WT1");
+    expect(dashboardHref({ type: "call_incoming", payload: call() })).toBeUndefined();
   });
 });

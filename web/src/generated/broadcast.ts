@@ -32,6 +32,7 @@ export interface VoicemailUpdatedInput extends Partial<EventMeta> {
   notes?: string;
   changed?: string[];
   updatedBy?: string;
+  updatedByName?: string;
   previousAssignee?: string;
 }
 
@@ -88,6 +89,9 @@ export interface CallRecordingAvailableInput extends Partial<EventMeta> {
   mediaUrl?: string;
   department?: string;
   assignedTo?: string;
+  from?: string;
+  callerName?: string;
+  voicemailId?: string;
 }
 
 /**
@@ -143,6 +147,7 @@ export interface TaskAssignedInput extends Partial<EventMeta> {
   reservationSid: string;
   workerSid: string;
   userId?: string;
+  workerName?: string;
   department?: string;
   channel?: string;
   queueName?: string;
@@ -159,7 +164,9 @@ export interface TaskAcceptedInput extends Partial<EventMeta> {
   reservationSid: string;
   workerSid?: string;
   userId?: string;
+  workerName?: string;
   department?: string;
+  attributes?: unknown;
 }
 
 /**
@@ -171,8 +178,10 @@ export interface TaskRejectedInput extends Partial<EventMeta> {
   reservationSid: string;
   workerSid?: string;
   userId?: string;
+  workerName?: string;
   department?: string;
   reason: 'rejected' | 'timeout' | 'canceled' | 'rescinded';
+  attributes?: unknown;
 }
 
 /**
@@ -183,9 +192,11 @@ export interface TaskCompletedInput extends Partial<EventMeta> {
   taskSid: string;
   workerSid?: string;
   userId?: string;
+  workerName?: string;
   department?: string;
   outcome: 'completed' | 'canceled';
   reason?: string;
+  attributes?: unknown;
 }
 
 /**
@@ -195,6 +206,7 @@ export interface TaskCompletedInput extends Partial<EventMeta> {
 export interface WorkerStatusChangedInput extends Partial<EventMeta> {
   workerSid: string;
   userId?: string;
+  workerName?: string;
   department?: string;
   status: 'available' | 'busy' | 'offline';
   previousStatus?: string;
@@ -207,6 +219,7 @@ export interface WorkerStatusChangedInput extends Partial<EventMeta> {
 export interface WorkerActivityChangedInput extends Partial<EventMeta> {
   workerSid: string;
   userId?: string;
+  workerName?: string;
   department?: string;
   activitySid?: string;
   activityName: string;

@@ -29,6 +29,7 @@ export interface VoicemailUpdated extends EventMeta {
   notes?: string;
   changed?: string[];
   updatedBy?: string;
+  updatedByName?: string;
   previousAssignee?: string;
 }
 
@@ -69,6 +70,9 @@ export interface CallRecordingAvailable extends EventMeta {
   mediaUrl: string;
   department: string;
   assignedTo?: string;
+  from?: string;
+  callerName?: string;
+  voicemailId?: string;
 }
 
 export interface MessageReceived extends EventMeta {
@@ -108,6 +112,7 @@ export interface TaskAssigned extends EventMeta {
   reservationSid: string;
   workerSid: string;
   userId?: string;
+  workerName?: string;
   department: string;
   channel?: string;
   queueName?: string;
@@ -120,7 +125,9 @@ export interface TaskAccepted extends EventMeta {
   reservationSid: string;
   workerSid: string;
   userId?: string;
+  workerName?: string;
   department: string;
+  attributes?: unknown;
 }
 
 export interface TaskRejected extends EventMeta {
@@ -128,22 +135,27 @@ export interface TaskRejected extends EventMeta {
   reservationSid: string;
   workerSid: string;
   userId?: string;
+  workerName?: string;
   department: string;
   reason: 'rejected' | 'timeout' | 'canceled' | 'rescinded';
+  attributes?: unknown;
 }
 
 export interface TaskCompleted extends EventMeta {
   taskSid: string;
   workerSid?: string;
   userId?: string;
+  workerName?: string;
   department: string;
   outcome: 'completed' | 'canceled';
   reason?: string;
+  attributes?: unknown;
 }
 
 export interface WorkerStatusChanged extends EventMeta {
   workerSid: string;
   userId?: string;
+  workerName?: string;
   department: string;
   status: 'available' | 'busy' | 'offline';
   previousStatus?: string;
@@ -152,6 +164,7 @@ export interface WorkerStatusChanged extends EventMeta {
 export interface WorkerActivityChanged extends EventMeta {
   workerSid: string;
   userId?: string;
+  workerName?: string;
   department: string;
   activitySid: string;
   activityName: string;

@@ -2,9 +2,10 @@
 import { act, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { installFetch } from "../test/fakeFetch";
-import { call, message, presence, voicemail } from "../test/fixtures";
+import { call, message, presence, task, voicemail } from "../test/fixtures";
 import { renderWithSocket } from "../test/render";
 import { ActivityFeed } from "./ActivityFeed";
+import { hrefFromRecord } from "./links";
 
 const ids = () =>
   within(screen.getByRole("list", { name: "Activity" }))
@@ -95,5 +96,42 @@ describe("ActivityFeed", () => {
     await screen.findByText("No activity yet.");
     act(() => socket.serverEmit("user_presence_updated", presence()));
     expect(screen.queryByRole("list", { name: "Activity" })).toBeNull();
+  });
+
+  it("links each item to its record through hrefFor; items of no record are plain", async () => {
+    installFetch({});
+    const hrefFor = hrefFromRecord((r) => `/app/${r.kind}s/${r.id}`);
+    const { socket } = renderWithSocket(<ActivityFeed hrefFor={hrefFor} />);
+    await screen.findByText("No activity yet.");
+    act(() => {
+      socket.serverEmit("voicemail_created", voicemail({ voicemailId: "VM1" }));
+      socket.serverEmit("message_received", message({ conversationId: "C1" }));
+      socket.serverEmit("task_assigned", task({ taskSid: "WT1" }));
+      socket.serverEmit("call_incoming", call());
+    });
+    const links = within(screen.getByRole("list", { name: "Activity" })).getAllByRole("link");
+    expect(links.map((a) => a.getAttribute("href"))).toEqual(["/app/tasks/WT1", "/app/conversations/C1", "/app/voicemails/VM1"]);
+    expect(screen.getAllByRole("listitem")).toHaveLength(4);
+  });
+
+  it("names users and titles tasks, never by SID", async () => {
+    installFetch({});
+    const { socket } = renderWithSocket(<ActivityFeed nameOf={(id) => (id === "demo-sales-2" ? "Simon Seller" : undefined)} />);
+    await screen.findByText("No activity yet.");
+    act(() =>
+      socket.serverEmit("task_accepted", {
+        id: "e1",
+        occurredAt: "2025-01-15T12:00:00Z",
+        taskSid: "WTf3a5",
+        reservationSid: "WR1",
+        workerSid: "WK1",
+        userId: "demo-sales-2",
+        department: "sales",
+        attributes: { type: "inbound_call", name: "Mina Park", from: "+15550001111" },
+      }),
+    );
+    const item = screen.getAllByRole("listitem")[0]!;
+    expect(item.textContent).toContain("Call from Mina Park · by Simon Seller · sales");
+    expect(item.textContent).not.toMatch(/WT|WK|demo-sales-2/);
   });
 });

@@ -3,6 +3,9 @@ import { act, fireEvent, screen, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { call, callCompleted, message, notice, task, voicemail } from "../test/fixtures";
 import { renderWithSocket } from "../test/render";
+import { fakeAudio, fakeNotification } from "../test/alertMocks";
+import { ALERTS_STORAGE_KEY, resetAlertSettings, resetChime } from "./alerts";
+import { hrefFromRecord } from "./links";
 import { RealtimeNotifications } from "./RealtimeNotifications";
 
 const toasts = () => screen.queryAllByRole("listitem");
@@ -17,7 +20,7 @@ describe("RealtimeNotifications", () => {
   });
 
   it("shows a toast for each of the five events, newest on top", () => {
-    const { socket } = renderWithSocket(<RealtimeNotifications />);
+    const { socket } = renderWithSocket(<RealtimeNotifications max={5} />);
     act(() => {
       socket.serverEmit("voicemail_created", voicemail({ callerName: "Ada" }));
       socket.serverEmit("call_incoming", call({ callerName: "Grace" }));
@@ -154,7 +157,7 @@ describe("RealtimeNotifications", () => {
   it("shows a system notification's safe link", () => {
     const { socket } = renderWithSocket(<RealtimeNotifications />);
     act(() => socket.serverEmit("system_notification", notice({ link: "/status" })));
-    expect(screen.getByRole("link", { name: "Open" }).getAttribute("href")).toBe("/status");
+    expect(within(toasts()[0]!).getByRole("link").getAttribute("href")).toBe("/status");
   });
 
   it("lets the caller choose the events", () => {
@@ -164,5 +167,112 @@ describe("RealtimeNotifications", () => {
       socket.serverEmit("call_completed", callCompleted());
     });
     expect(toasts().map((li) => li.getAttribute("data-event"))).toEqual(["call_completed"]);
+  });
+
+  it("shows at most 3 toasts; the rest wait behind +N more, which expands them", () => {
+    const { socket } = renderWithSocket(<RealtimeNotifications autoDismissMs={0} />);
+    act(() => {
+      for (const id of ["a", "b", "c", "d", "e"]) socket.serverEmit("voicemail_created", voicemail({ id }));
+    });
+    expect(toasts().map((li) => li.getAttribute("data-toast-id"))).toEqual(["e", "d", "c"]);
+    fireEvent.click(screen.getByRole("button", { name: "+2 more" }));
+    expect(toasts()).toHaveLength(5);
+    fireEvent.click(screen.getByRole("button", { name: "Show fewer" }));
+    expect(toasts()).toHaveLength(3);
+    fireEvent.click(screen.getByRole("button", { name: "Dismiss all" }));
+    expect(toasts()).toHaveLength(0);
+    expect(screen.queryByRole("button", { name: /more/ })).toBeNull();
+  });
+
+  it("lets the waiting toasts expire too, so an old one never resurfaces", () => {
+    const { socket } = renderWithSocket(<RealtimeNotifications autoDismissMs={1000} />);
+    act(() => {
+      for (const id of ["a", "b", "c", "d"]) socket.serverEmit("voicemail_created", voicemail({ id }));
+    });
+    expect(screen.getByRole("button", { name: "+1 more" })).toBeTruthy();
+    act(() => vi.advanceTimersByTime(1000));
+    expect(toasts()).toHaveLength(0);
+    expect(screen.queryByRole("button", { name: /more/ })).toBeNull();
+  });
+
+  it("on a phone shows only the newest toast, as a compact bar", () => {
+    vi.stubGlobal("matchMedia", (q: string) => ({ matches: q === "(max-width: 640px)", addEventListener() {}, removeEventListener() {} }));
+    const { socket } = renderWithSocket(<RealtimeNotifications />);
+    act(() => {
+      socket.serverEmit("voicemail_created", voicemail({ id: "a" }));
+      socket.serverEmit("voicemail_created", voicemail({ id: "b" }));
+    });
+    expect(toasts().map((li) => li.getAttribute("data-toast-id"))).toEqual(["b"]);
+    expect(region().className).toContain("kin-toasts--compact");
+    expect(screen.getByRole("button", { name: "+1 more" })).toBeTruthy();
+  });
+
+  it("links each toast to its record through hrefFor", () => {
+    const hrefFor = hrefFromRecord((r) => `#/${r.kind}/${r.id}`);
+    const { socket } = renderWithSocket(<RealtimeNotifications hrefFor={hrefFor} />);
+    act(() => {
+      socket.serverEmit("voicemail_created", voicemail({ voicemailId: "VM1", callerName: "Ada" }));
+      socket.serverEmit("task_assigned", task({ taskSid: "WT1", attributes: { type: "inbound_call", name: "Mina Park" } }));
+      socket.serverEmit("call_incoming", call());
+    });
+    const [incoming, offer, vm] = toasts();
+    expect(within(offer!).getByRole("link", { name: "Task offered" }).getAttribute("href")).toBe("#/task/WT1");
+    expect(offer!.textContent).toContain("Call from Mina Park");
+    expect(within(vm!).getByRole("link", { name: "New voicemail" }).getAttribute("href")).toBe("#/voicemail/VM1");
+    expect(within(incoming!).queryByRole("link")).toBeNull();
+    // Following the link dismisses the toast.
+    fireEvent.click(within(vm!).getByRole("link"));
+    expect(toasts()).toHaveLength(2);
+  });
+});
+
+describe("RealtimeNotifications alerts", () => {
+  beforeEach(() => {
+    localStorage.clear();
+    resetAlertSettings();
+    resetChime();
+  });
+
+  it("asks nothing and plays nothing until the user turns alerts on", () => {
+    const note = fakeNotification("default");
+    const audio = fakeAudio();
+    const { socket } = renderWithSocket(<RealtimeNotifications />);
+    act(() => {
+      socket.serverEmit("call_incoming", call());
+      socket.serverEmit("task_assigned", task());
+    });
+    expect(toasts()).toHaveLength(2);
+    expect(note.requestPermission).not.toHaveBeenCalled();
+    expect(note.shown).toHaveLength(0);
+    expect(audio.contexts).toBe(0);
+  });
+
+  it("rings for calls and offers (not for messages) with sound on", () => {
+    localStorage.setItem(ALERTS_STORAGE_KEY, JSON.stringify({ sound: true, desktop: false }));
+    const audio = fakeAudio();
+    const { socket } = renderWithSocket(<RealtimeNotifications />);
+    act(() => socket.serverEmit("message_received", message()));
+    expect(audio.tones).toBe(0);
+    act(() => socket.serverEmit("call_incoming", call()));
+    expect(audio.tones).toBe(2);
+    act(() => socket.serverEmit("task_assigned", task()));
+    expect(audio.tones).toBe(4);
+  });
+
+  it("shows a desktop notification only while the tab is hidden, with desktop alerts on and permitted", () => {
+    localStorage.setItem(ALERTS_STORAGE_KEY, JSON.stringify({ sound: false, desktop: true }));
+    const note = fakeNotification("granted");
+    let visibility: DocumentVisibilityState = "visible";
+    vi.spyOn(document, "visibilityState", "get").mockImplementation(() => visibility);
+    const { socket } = renderWithSocket(<RealtimeNotifications hrefFor={hrefFromRecord((r) => `#/x/${r.id}`)} />);
+    act(() => socket.serverEmit("voicemail_created", voicemail({ id: "seen", callerName: "Ada" })));
+    expect(note.shown).toHaveLength(0);
+    visibility = "hidden";
+    act(() => socket.serverEmit("voicemail_created", voicemail({ id: "away", callerName: "Grace" })));
+    expect(note.shown).toHaveLength(1);
+    expect(note.shown[0]!.title).toBe("New voicemail");
+    expect(note.shown[0]!.options?.body).toMatch(/^From Grace/);
+    expect(note.shown[0]!.options?.tag).toBe("away");
+    expect(note.requestPermission).not.toHaveBeenCalled();
   });
 });

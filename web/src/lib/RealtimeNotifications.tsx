@@ -1,5 +1,8 @@
 import { useCallback, useEffect, useId, useReducer, useRef, useState, type KeyboardEvent, type FocusEvent } from "react";
 import type { EventName, EventPayload } from "../generated/events.js";
+import { notifyDesktop, playChime, alertSettings, SOUND_EVENTS } from "./alerts.js";
+import type { NameOf } from "./labels.js";
+import type { HrefFor } from "./links.js";
 import { initialToasts, toastFromEvent, toastReducer, TOAST_EVENTS, type Toast } from "./toasts.js";
 import { useSocketEvent } from "./useSocketEvent.js";
 
@@ -8,8 +11,18 @@ export interface RealtimeNotificationsProps {
   events?: readonly EventName[];
   /** How long a toast stays, in ms (or per toast); 0 or Infinity: until dismissed. Default 6000. Timers pause while the pointer or focus is on the toasts. */
   autoDismissMs?: number | ((toast: Toast) => number);
-  /** At most this many toasts are stacked; the oldest goes first. Default 5. */
+  /** At most this many toasts are shown (the newest); the others wait behind a "+N more" button. Default 3. */
   max?: number;
+  /** On screens matching this media query (a phone) only the newest toast shows, as a compact bar. Default "(max-width: 640px)"; null: never. */
+  compactMedia?: string | null;
+  /** At most this many toasts are kept, shown or waiting; the oldest goes first. Default 50. */
+  keep?: number;
+  /** The href of an event's record: each toast links there (the dashboard's hash routes, a Next.js app's pages). */
+  hrefFor?: HrefFor;
+  /** A user's name by id, for events that name a user by id only. */
+  nameOf?: NameOf;
+  /** Plays the sound and shows the desktop notifications the user turned on (useAlertSettings). Default true. */
+  alerts?: boolean;
   /** The accessible name of the toast region. Default "Notifications". */
   label?: string;
   /** A key (KeyboardEvent.key) that moves focus to the newest toast from anywhere; null for none. Default "F8". */
@@ -26,7 +39,12 @@ export interface RealtimeNotificationsProps {
 export function RealtimeNotifications({
   events = TOAST_EVENTS,
   autoDismissMs = 6000,
-  max = 5,
+  max = 3,
+  compactMedia = "(max-width: 640px)",
+  keep = 50,
+  hrefFor,
+  nameOf,
+  alerts = true,
   label = "Notifications",
   hotkey = "F8",
   className,
@@ -41,9 +59,18 @@ export function RealtimeNotifications({
   const announced = useRef(new Set<string>());
   const movingFocus = useRef(false);
 
+  const [expanded, setExpanded] = useState(false);
+  const compact = useMedia(compactMedia);
+  const seenForAlerts = useRef(new Set<string>());
+
   useSocketEvent(events, (event, payload) => {
-    const toast = toastFromEvent(event, payload as EventPayload<typeof event>);
-    dispatch({ type: "push", toast, max });
+    const toast = toastFromEvent(event, payload as EventPayload<typeof event>, { hrefFor, nameOf });
+    dispatch({ type: "push", toast, max: Math.max(keep, max) });
+    if (!alerts || seenForAlerts.current.has(toast.id)) return;
+    seenForAlerts.current.add(toast.id);
+    if (seenForAlerts.current.size > 500) seenForAlerts.current = new Set(Array.from(seenForAlerts.current).slice(-250));
+    if (SOUND_EVENTS.includes(event) && alertSettings().sound) playChime();
+    notifyDesktop({ id: toast.id, title: toast.title, body: toast.message, href: toast.link });
   });
 
   // Announce each new toast once, in the live region of its urgency.
@@ -130,10 +157,17 @@ export function RealtimeNotifications({
   };
 
   const isPaused = paused.hover || paused.focus;
+  const shown = expanded ? state.toasts : state.toasts.slice(0, compact ? 1 : Math.max(1, max));
+  const waiting = state.toasts.slice(shown.length);
+  const durationOf = (t: Toast) => (typeof autoDismissMs === "function" ? autoDismissMs(t) : autoDismissMs);
+  const canCollapse = expanded && state.toasts.length > (compact ? 1 : max);
+  useEffect(() => {
+    if (expanded && state.toasts.length === 0) setExpanded(false);
+  }, [expanded, state.toasts.length]);
   return (
     <section
       ref={region}
-      className={["kin-toasts", className].filter(Boolean).join(" ")}
+      className={["kin-toasts", compact && "kin-toasts--compact", expanded && "kin-toasts--expanded", className].filter(Boolean).join(" ")}
       aria-label={hotkey ? `${label} (${hotkey})` : label}
       onKeyDown={onKeyDown}
       onFocus={onFocus}
@@ -141,13 +175,13 @@ export function RealtimeNotifications({
       onMouseEnter={() => setPaused((p) => ({ ...p, hover: true }))}
       onMouseLeave={() => setPaused((p) => ({ ...p, hover: false }))}
     >
-      {state.toasts.length > 0 && (
+      {shown.length > 0 && (
         <ol className="kin-toasts__list">
-          {state.toasts.map((t) => (
+          {shown.map((t) => (
             <ToastItem
               key={t.id}
               toast={t}
-              durationMs={typeof autoDismissMs === "function" ? autoDismissMs(t) : autoDismissMs}
+              durationMs={durationOf(t)}
               paused={isPaused}
               onExpire={dismiss}
               onClose={dismissByUser}
@@ -158,6 +192,26 @@ export function RealtimeNotifications({
             />
           ))}
         </ol>
+      )}
+      {/* The waiting toasts expire as the shown ones do: an old one never resurfaces later. */}
+      {waiting.map((t) => (
+        <ToastTimer key={t.id} id={t.id} durationMs={durationOf(t)} paused={isPaused} onExpire={dismiss} />
+      ))}
+      {(waiting.length > 0 || canCollapse) && (
+        <div className="kin-toasts__more">
+          {waiting.length > 0 ? (
+            <button type="button" className="kin-toasts__more-button" aria-expanded={false} onClick={() => setExpanded(true)}>
+              +{waiting.length} more
+            </button>
+          ) : (
+            <button type="button" className="kin-toasts__more-button" aria-expanded={true} onClick={() => setExpanded(false)}>
+              Show fewer
+            </button>
+          )}
+          <button type="button" className="kin-toasts__more-button" onClick={() => dispatch({ type: "clear" })}>
+            Dismiss all
+          </button>
+        </div>
       )}
       <div className="kin-sr-only" role="status" aria-live="polite" aria-atomic="true">
         {announcement.polite}
@@ -178,13 +232,39 @@ interface ToastItemProps {
   buttonRef: (el: HTMLButtonElement | null) => void;
 }
 
-function ToastItem({ toast, durationMs, paused, onExpire, onClose, buttonRef }: ToastItemProps) {
-  const titleId = useId();
+/** Dismisses toast id after durationMs, unless paused (then it starts over). */
+function useExpiry(id: string, durationMs: number, paused: boolean, onExpire: (id: string) => void) {
   useEffect(() => {
     if (paused || !(durationMs > 0) || !Number.isFinite(durationMs)) return;
-    const timer = setTimeout(() => onExpire(toast.id), durationMs);
+    const timer = setTimeout(() => onExpire(id), durationMs);
     return () => clearTimeout(timer);
-  }, [paused, durationMs, toast.id, onExpire]);
+  }, [paused, durationMs, id, onExpire]);
+}
+
+/** The timer of a toast waiting behind "+N more". */
+function ToastTimer({ id, durationMs, paused, onExpire }: { id: string; durationMs: number; paused: boolean; onExpire: (id: string) => void }) {
+  useExpiry(id, durationMs, paused, onExpire);
+  return null;
+}
+
+/** Whether the media query matches (false without one, or without matchMedia). */
+function useMedia(query: string | null): boolean {
+  const get = () => (query && typeof globalThis.matchMedia === "function" ? globalThis.matchMedia(query).matches : false);
+  const [matches, setMatches] = useState(get);
+  useEffect(() => {
+    if (!query || typeof globalThis.matchMedia !== "function") return;
+    const m = globalThis.matchMedia(query);
+    const on = () => setMatches(m.matches);
+    on();
+    m.addEventListener?.("change", on);
+    return () => m.removeEventListener?.("change", on);
+  }, [query]);
+  return matches;
+}
+
+function ToastItem({ toast, durationMs, paused, onExpire, onClose, buttonRef }: ToastItemProps) {
+  const titleId = useId();
+  useExpiry(toast.id, durationMs, paused, onExpire);
 
   return (
     <li
@@ -195,14 +275,15 @@ function ToastItem({ toast, durationMs, paused, onExpire, onClose, buttonRef }: 
     >
       <div className="kin-toast__body">
         <p className="kin-toast__title" id={titleId}>
-          {toast.title}
+          {toast.link ? (
+            <a className="kin-toast__link" href={toast.link} onClick={() => onExpire(toast.id)}>
+              {toast.title}
+            </a>
+          ) : (
+            toast.title
+          )}
         </p>
         {toast.message && <p className="kin-toast__message">{toast.message}</p>}
-        {toast.link && (
-          <a className="kin-toast__link" href={toast.link}>
-            Open
-          </a>
-        )}
       </div>
       <button
         ref={buttonRef}

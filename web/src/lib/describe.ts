@@ -1,4 +1,5 @@
 import type { EventName, EventPayload } from "../generated/events.js";
+import { personLabel, taskTitle, type NameOf } from "./labels.js";
 
 /** A one-line, human-readable account of an event. */
 export interface EventSummary {
@@ -79,41 +80,59 @@ function join(...parts: (string | undefined | false)[]): string {
   return parts.filter((p): p is string => typeof p === "string" && p !== "").join(" · ");
 }
 
-type Describers = { [N in EventName]: (p: EventPayload<N>) => string };
+/** Options of describeEvent. */
+export interface DescribeOptions {
+  /** A user's name by user id (the team's presence, say), for events that name a user by id only. */
+  nameOf?: NameOf;
+}
+
+type Describers = { [N in EventName]: (p: EventPayload<N>, o: DescribeOptions) => string };
+
+const task = (p: { attributes?: unknown; channel?: string; queueName?: string; department: string }) =>
+  taskTitle(p.attributes, { channel: p.channel, queue: p.queueName ?? p.department });
+const worker = (p: { workerName?: string; userId?: string }, o: DescribeOptions) => personLabel(p.userId, p.workerName, o.nameOf);
+const REJECTED: Record<string, string> = { rejected: "rejected", timeout: "not answered", canceled: "canceled", rescinded: "rescinded" };
+const STATUS: Record<string, string> = { available: "Available", busy: "Busy", offline: "Offline" };
+const status = (s: string | undefined) => (s ? (STATUS[s] ?? s) : undefined);
 
 const DETAIL: Describers = {
   voicemail_created: (p) => join(`From ${caller(p)}`, seconds(p.durationSeconds), p.department),
-  voicemail_updated: (p) =>
+  voicemail_updated: (p, o) =>
     join(
       `Voicemail ${p.status}`,
-      p.assignedTo ? `assigned to ${p.assignedTo}` : undefined,
-      p.updatedBy ? `by ${p.updatedBy}` : undefined,
+      p.assignedTo ? `assigned to ${personLabel(p.assignedTo, undefined, o.nameOf)}` : undefined,
+      p.updatedBy ? `by ${personLabel(p.updatedBy, p.updatedByName, o.nameOf)}` : undefined,
       p.department,
     ),
   call_incoming: (p) => join(`From ${caller(p)}`, p.department),
   call_status_changed: (p) => join(`${p.from} → ${p.to}`, p.status, p.department),
   call_completed: (p) => join(`${p.from} → ${p.to}`, p.status, seconds(p.durationSeconds), p.department),
-  call_recording_available: (p) => join(`Call ${p.callSid}`, seconds(p.durationSeconds), p.department),
+  call_recording_available: (p) =>
+    join(p.from ? `From ${caller({ from: p.from, callerName: p.callerName })}` : "Call recording", seconds(p.durationSeconds), p.department),
   message_received: (p) => join(`${p.from}: ${truncate(p.body || (p.numMedia > 0 ? "(media)" : ""), 80)}`, p.department),
   message_status_changed: (p) => join(`Message ${p.status}`, p.errorCode ? `error ${p.errorCode}` : undefined, p.department),
   conversation_updated: (p) =>
     join(`${p.customerNumber}: ${truncate(p.lastMessagePreview, 60)}`, p.unreadCount > 0 ? `${p.unreadCount} unread` : undefined),
-  task_assigned: (p) => join(p.channel ? `${p.channel} task` : "Task", p.queueName ?? p.department, `priority ${p.priority}`),
-  task_accepted: (p) => join(`Task ${p.taskSid}`, p.userId ? `by ${p.userId}` : undefined, p.department),
-  task_rejected: (p) => join(`Task ${p.taskSid}`, p.reason, p.userId ? `by ${p.userId}` : undefined),
-  task_completed: (p) => join(`Task ${p.taskSid}`, p.outcome, p.reason, p.department),
-  worker_status_changed: (p) => join(p.userId ?? p.workerSid, p.previousStatus ? `${p.previousStatus} → ${p.status}` : p.status),
-  worker_activity_changed: (p) =>
-    join(p.userId ?? p.workerSid, p.previousActivityName ? `${p.previousActivityName} → ${p.activityName}` : p.activityName),
-  user_presence_updated: (p) => join(p.name ?? p.userId, p.status, p.department),
+  task_assigned: (p, o) =>
+    join(task(p), worker(p, o) ? `to ${worker(p, o)}` : undefined, p.priority > 0 ? `priority ${p.priority}` : undefined, p.department),
+  task_accepted: (p, o) => join(task(p), worker(p, o) ? `by ${worker(p, o)}` : undefined, p.department),
+  task_rejected: (p, o) =>
+    join(task(p), [REJECTED[p.reason] ?? p.reason, worker(p, o) ? `by ${worker(p, o)}` : ""].filter(Boolean).join(" "), p.department),
+  task_completed: (p, o) =>
+    join(task(p), p.outcome, p.reason, worker(p, o) ? `with ${worker(p, o)}` : undefined, p.department),
+  worker_status_changed: (p, o) =>
+    join(worker(p, o) ?? "A worker", p.previousStatus ? `${status(p.previousStatus)} → ${status(p.status)}` : status(p.status)),
+  worker_activity_changed: (p, o) =>
+    join(worker(p, o) ?? "A worker", p.previousActivityName ? `${p.previousActivityName} → ${p.activityName}` : p.activityName),
+  user_presence_updated: (p, o) => join(personLabel(p.userId, p.name, o.nameOf), p.status, p.department),
   system_notification: (p) => join(p.title, truncate(p.message, 120)),
 };
 
 /** Describes event's payload in one line. */
-export function describeEvent<N extends EventName>(event: N, payload: EventPayload<N>): EventSummary {
+export function describeEvent<N extends EventName>(event: N, payload: EventPayload<N>, options: DescribeOptions = {}): EventSummary {
   let detail: string;
   try {
-    detail = (DETAIL[event] as (p: EventPayload<N>) => string)(payload);
+    detail = (DETAIL[event] as (p: EventPayload<N>, o: DescribeOptions) => string)(payload, options);
   } catch {
     // A payload from a newer server with a field missing: still show it.
     detail = "";

@@ -15,7 +15,15 @@ export { defaultSocketUrl } from "./env.js";
 export { RealtimeNotifications } from "./RealtimeNotifications.js";
 export type { RealtimeNotificationsProps } from "./RealtimeNotifications.js";
 export { toastReducer, toastFromEvent, initialToasts, safeLink, TOAST_EVENTS } from "./toasts.js";
-export type { Toast, ToastState, ToastAction, ToastLevel, ToastEventName } from "./toasts.js";
+export type { Toast, ToastState, ToastAction, ToastLevel, ToastEventName, ToastOptions } from "./toasts.js";
+export { AlertControls } from "./AlertControls.js";
+export type { AlertControlsProps } from "./AlertControls.js";
+export { useAlertSettings, alertSettings, playChime, notifyDesktop, desktopSupported, ALERTS_STORAGE_KEY, SOUND_EVENTS } from "./alerts.js";
+export type { AlertSettings, AlertSettingsResult } from "./alerts.js";
+export { eventRecord, hrefFromRecord } from "./links.js";
+export type { RecordRef, LinkedEvent, HrefFor } from "./links.js";
+export { taskTitle, taskAbout, taskNumber, activityWord, personLabel } from "./labels.js";
+export type { TaskAbout, NameOf } from "./labels.js";
 
 export { ActivityFeed } from "./ActivityFeed.js";
 export type { ActivityFeedProps } from "./ActivityFeed.js";
@@ -119,7 +127,7 @@ export type { Api, ApiOptions, ApiRequest, Page } from "./api.js";
 export { useMediaSrc } from "./useMediaSrc.js";
 export type { MediaSrc } from "./useMediaSrc.js";
 export { describeEvent, truncate, EVENT_LABEL, EVENT_CATEGORY } from "./describe.js";
-export type { EventSummary, EventCategory } from "./describe.js";
+export type { EventSummary, EventCategory, DescribeOptions } from "./describe.js";
 export { RecentIds, rememberId } from "./dedupe.js";
 export { formatTime, formatAgo } from "./format.js";
 

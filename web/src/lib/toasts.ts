@@ -1,5 +1,6 @@
 import type { EventName, EventPayload } from "../generated/events.js";
-import { describeEvent, truncate } from "./describe.js";
+import { describeEvent, truncate, type DescribeOptions } from "./describe.js";
+import type { HrefFor, LinkedEvent } from "./links.js";
 import { rememberId } from "./dedupe.js";
 
 /** The events RealtimeNotifications shows by default. */
@@ -24,7 +25,7 @@ export interface Toast {
   level: ToastLevel;
   /** Announced assertively (an incoming call, an error) rather than politely. */
   urgent: boolean;
-  /** A safe link (same-site path or http(s) URL), if the event carries one. */
+  /** Where the toast leads: its record (hrefFor), or the safe link a system notification carries. */
   link?: string;
 }
 
@@ -79,12 +80,24 @@ export function safeLink(link: string | undefined): string | undefined {
   return undefined;
 }
 
+/** Options of toastFromEvent. */
+export interface ToastOptions extends DescribeOptions {
+  /** The href of the event's record; a system notification's own link is used when it gives none. */
+  hrefFor?: HrefFor;
+}
+
 /** The toast for an event. */
-export function toastFromEvent<N extends EventName>(event: N, payload: EventPayload<N>): Toast {
+export function toastFromEvent<N extends EventName>(event: N, payload: EventPayload<N>, options: ToastOptions = {}): Toast {
   const base = { id: payload.id, event };
+  let href: string | undefined;
+  try {
+    href = options.hrefFor?.({ type: event, payload } as LinkedEvent);
+  } catch {
+    href = undefined; // a link builder's bug costs the link, not the toast
+  }
   if (event === "system_notification") {
     const p = payload as EventPayload<"system_notification">;
-    const link = safeLink(p.link);
+    const link = href ?? safeLink(p.link);
     return {
       ...base,
       title: truncate(p.title || "Notification", 80),
@@ -94,6 +107,6 @@ export function toastFromEvent<N extends EventName>(event: N, payload: EventPayl
       ...(link ? { link } : {}),
     };
   }
-  const { title, detail } = describeEvent(event, payload);
-  return { ...base, title, message: detail, level: "info", urgent: event === "call_incoming" };
+  const { title, detail } = describeEvent(event, payload, options);
+  return { ...base, title, message: detail, level: "info", urgent: event === "call_incoming", ...(href ? { link: href } : {}) };
 }
