@@ -261,11 +261,16 @@ func (h *harness) mustGet3(sid, want string) {
 // closed.
 func TestEIO3Heartbeat(t *testing.T) {
 	t.Parallel()
-	opts := &Options{AllowEIO3: true, PingInterval: 100 * time.Millisecond, PingTimeout: 100 * time.Millisecond}
+	// Long enough that a loaded machine's pause between two pings of the
+	// pinger (its handshake and the silent one's dial included) stays
+	// under PingInterval + PingTimeout.
+	opts := &Options{AllowEIO3: true, PingInterval: 400 * time.Millisecond, PingTimeout: 400 * time.Millisecond}
 	h := newHarness(t, harnessConfig{opts: opts})
 
 	pinger := h.mustDial(eio3Query("websocket", ""))
 	pingerSID := parseOpen(t, pinger.readText()).SID
+	pinger.writeText("2")
+	pinger.expectText("3")
 	start := time.Now() // before the silent one's handshake
 	silent := h.mustDial(eio3Query("websocket", ""))
 	silentSID := parseOpen(t, silent.readText()).SID

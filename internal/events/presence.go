@@ -122,3 +122,12 @@ func PresenceBatch(department string, changes []PresenceChange) UserPresenceUpda
 	}
 	return e
 }
+
+// Changes returns the presence changes e carries: those of Users for a
+// batch, else e's own.
+func (e *UserPresenceUpdated) Changes() []PresenceChange {
+	if len(e.Users) > 0 {
+		return e.Users
+	}
+	return []PresenceChange{{UserID: e.UserID, Name: e.Name, Role: e.Role, Status: e.Status, LastSeenAt: e.LastSeenAt, Version: e.Version}}
+}

@@ -85,3 +85,31 @@ func TestPresenceBatchWire(t *testing.T) {
 		t.Fatalf("decoded %+v", got)
 	}
 }
+
+func TestPresenceChanges(t *testing.T) {
+	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	ann := PresenceChange{UserID: "ann", Name: "Ann", Role: RoleAgent, Status: PresenceOffline, LastSeenAt: at, Version: 3}
+	bob := PresenceChange{UserID: "bob", Status: PresenceOnline, Version: 5}
+	tests := []struct {
+		name string
+		e    UserPresenceUpdated
+		want []string
+	}{
+		{"one change", PresenceBatch("sales", []PresenceChange{ann}), []string{"ann:offline:3"}},
+		{"a batch", PresenceBatch("sales", []PresenceChange{ann, bob}), []string{"ann:offline:3", "bob:online:5"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, c := range tt.e.Changes() {
+				got = append(got, c.UserID+":"+c.Status+":"+strconv.FormatInt(c.Version, 10))
+			}
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Fatalf("Changes() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if c := PresenceBatch("sales", []PresenceChange{ann}).Changes()[0]; c != ann {
+		t.Fatalf("a single change loses fields: %+v, want %+v", c, ann)
+	}
+}

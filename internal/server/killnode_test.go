@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kin-comms/kinrt/internal/auth"
+	"github.com/kin-comms/kinrt/internal/events"
 	"github.com/kin-comms/kinrt/internal/testenv"
 )
 
@@ -159,10 +160,15 @@ func nodeKilled(t *testing.T, redisEnv []string, sessions func() ([]string, erro
 	}
 	offline := map[string]int{}
 	for _, ev := range got["ada"] {
-		var p struct{ UserID, Status string }
+		if string(ev[0]) != `"user_presence_updated"` {
+			continue
+		}
+		var p events.UserPresenceUpdated
 		_ = json.Unmarshal(ev[1], &p)
-		if string(ev[0]) == `"user_presence_updated"` && p.Status == "offline" {
-			offline[p.UserID]++
+		for _, c := range p.Changes() { // batched or not
+			if c.Status == "offline" {
+				offline[c.UserID]++
+			}
 		}
 	}
 	if offline["carl"] != 1 || offline["ann"] != 0 {

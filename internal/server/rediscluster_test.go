@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
 	"math/rand/v2"
 	"sync/atomic"
 	"testing"
@@ -95,11 +94,9 @@ func presenceCrossesNodes(t *testing.T, nodes []clusterNode) {
 	}
 	for {
 		name, payload, _ := watcher.event()
-		var p events.UserPresenceUpdated
-		_ = json.Unmarshal(payload, &p)
-		if name == "user_presence_updated" && p.UserID == "ann" {
-			if p.Status != "online" {
-				t.Fatalf("ann is %q", p.Status)
+		if c, ok := presenceChangeOf(payload, "ann"); ok && name == "user_presence_updated" {
+			if c.Status != "online" {
+				t.Fatalf("ann is %q", c.Status)
 			}
 			return
 		}
