@@ -109,7 +109,8 @@ func TestPresenceChanges(t *testing.T) {
 			}
 		})
 	}
-	if c := PresenceBatch("sales", []PresenceChange{ann}).Changes()[0]; c != ann {
+	one := PresenceBatch("sales", []PresenceChange{ann})
+	if c := one.Changes()[0]; c != ann {
 		t.Fatalf("a single change loses fields: %+v, want %+v", c, ann)
 	}
 }
