@@ -12,6 +12,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/internal/msgpackjson"
 	"github.com/kin-comms/kinrt/socketio/parser"
 )
 
@@ -172,7 +173,7 @@ func FuzzJSONRoundTrip(f *testing.F) {
 		p := &parser.Packet{Type: parser.Event, Namespace: "/", Data: data}
 		b, err := encodeBroadcast("u", p, &socketio.BroadcastOptions{}, "")
 		if err != nil {
-			if errors.Is(err, errDepth) {
+			if errors.Is(err, msgpackjson.ErrDepth) {
 				return
 			}
 			t.Fatalf("encode %q: %v", data, err)

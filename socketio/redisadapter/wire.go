@@ -13,6 +13,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
 
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/internal/msgpackjson"
 	"github.com/kin-comms/kinrt/socketio/parser"
 )
 
@@ -174,7 +175,7 @@ func encodePacket(e *msgpack.Encoder, w *bytes.Buffer, p *parser.Packet) error {
 	_ = e.EncodeString("type")
 	_ = e.EncodeInt(int64(parser.Event)) // notepack carries binary as bin: the receiver finds it
 	_ = e.EncodeString("data")
-	if err := appendJSONAsMsgpack(e, w, p.Data, p.Attachments); err != nil {
+	if err := msgpackjson.WriteJSON(e, w, p.Data, p.Attachments); err != nil {
 		return err
 	}
 	_ = e.EncodeString("nsp")
@@ -299,7 +300,7 @@ func (m *msgpackReader) anyString() (string, error) {
 		return "", err
 	}
 	if msgpcode.IsString(c) || msgpcode.IsBin(c) {
-		return m.str()
+		return m.Str()
 	}
 	return "", m.d.Skip()
 }
@@ -323,7 +324,7 @@ func (m *msgpackReader) packet() (*parser.Packet, error) {
 				return nil, err
 			}
 		case "data":
-			if p.Data, p.Attachments, err = m.readJSON(); err != nil {
+			if p.Data, p.Attachments, err = m.ReadJSON(); err != nil {
 				return nil, err
 			}
 		case "nsp":
@@ -568,7 +569,7 @@ func decodeResponse(b []byte) (*response, error) {
 			r.Type = int(t)
 		case "packet":
 			var raw json.RawMessage
-			raw, r.ackAtts, err = m.readJSON()
+			raw, r.ackAtts, err = m.ReadJSON()
 			r.ack = &raw
 		default:
 			err = m.d.Skip()
@@ -597,7 +598,7 @@ func encodeAckResponse(id string, a socketio.Args) ([]byte, error) {
 	_ = e.EncodeString(id)
 	if a.Len() > 0 {
 		_ = e.EncodeString("packet")
-		if err := appendJSONAsMsgpack(e, &buf, a.Raw(0), a.Attachments()); err != nil {
+		if err := msgpackjson.WriteJSON(e, &buf, a.Raw(0), a.Attachments()); err != nil {
 			return nil, err
 		}
 	}
@@ -611,7 +612,7 @@ func withOffset(p *parser.Packet, offset string) *parser.Packet {
 	data := make([]byte, 0, len(p.Data)+len(offset)+4)
 	data = append(data, p.Data[:len(p.Data)-1]...)
 	data = append(data, ',')
-	data = appendJSONString(data, offset)
+	data = msgpackjson.AppendString(data, offset)
 	q.Data = append(data, ']')
 	return &q
 }
