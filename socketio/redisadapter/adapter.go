@@ -35,8 +35,9 @@ type Adapter struct {
 }
 
 var (
-	_ socketio.Adapter  = (*Adapter)(nil)
-	_ socketio.Rejoiner = (*Adapter)(nil)
+	_ socketio.Adapter         = (*Adapter)(nil)
+	_ socketio.Rejoiner        = (*Adapter)(nil)
+	_ socketio.ServerSideAcker = (*Adapter)(nil)
 )
 
 func newAdapter(n *Node, nsp *socketio.Namespace) *Adapter {

@@ -8,17 +8,88 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/kin-comms/kinrt/internal/siotest"
+	"github.com/kin-comms/kinrt/internal/testenv"
 	"github.com/kin-comms/kinrt/socketio"
 )
 
+// apiNode is a node of a cluster of either adapter, for the tests that
+// run on both.
+type apiNode struct {
+	io  *socketio.Server
+	url string
+}
+
+// startNodes starts n nodes of one cluster, each set up by setup before it
+// serves, and returns once all listen.
+type startNodes func(t *testing.T, n int, setup func(io *socketio.Server)) []apiNode
+
+// classicNodes: nodes on the classic adapter (Node).
+func classicNodes(t *testing.T, n int, setup func(io *socketio.Server)) []apiNode {
+	var out []apiNode
+	for _, tn := range cluster(t, n, nodeConfig{setup: setup}) {
+		out = append(out, apiNode{io: tn.io, url: tn.ts.URL})
+	}
+	return out
+}
+
+// shardedNodes: nodes on the sharded adapter (ShardedNode) in mode, each
+// with a client of its own.
+func shardedNodes(client func() redis.UniversalClient, mode SubscriptionMode) startNodes {
+	return func(t *testing.T, n int, setup func(io *socketio.Server)) []apiNode {
+		key := "kinshardapi-" + testenv.RandomID()
+		newClient := func() redis.UniversalClient {
+			c := client()
+			t.Cleanup(func() { _ = c.Close() })
+			return c
+		}
+		var out []apiNode
+		for range n {
+			sn := startSharded(t, newClient(), key, mode, shardedConfig{setup: setup})
+			out = append(out, apiNode{io: sn.io, url: sn.url})
+		}
+		waitShard(t, newClient(), key+"#/#", int64(n))
+		return out
+	}
+}
+
+// forEachAdapter runs test on the classic adapter, the sharded one in each
+// mode on one Redis, and the sharded one on a Redis Cluster.
+func forEachAdapter(t *testing.T, test func(t *testing.T, start startNodes)) {
+	opts := redisOptions(t)
+	single := func() redis.UniversalClient { return redis.NewClient(opts) }
+	t.Run("classic", func(t *testing.T) {
+		t.Parallel()
+		test(t, classicNodes)
+	})
+	for _, mode := range []SubscriptionMode{Dynamic, DynamicPrivate, Static} {
+		t.Run("sharded/"+string(mode), func(t *testing.T) {
+			t.Parallel()
+			test(t, shardedNodes(single, mode))
+		})
+	}
+	t.Run("sharded/cluster", func(t *testing.T) {
+		t.Parallel()
+		rc := testenv.StartRedisCluster(t, 3)
+		test(t, shardedNodes(func() redis.UniversalClient {
+			return redis.NewClusterClient(&redis.ClusterOptions{Addrs: rc.Addrs})
+		}, Dynamic))
+	})
+}
+
 // TestNamespaceServerSideEmit: Namespace.ServerSideEmit and
-// ServerSideEmitWithAck, through the adapter, reach the namespace's
+// ServerSideEmitWithAck, through either adapter, reach the namespace's
 // OnServerSideEmit listeners of the other nodes (not the sender's own),
 // and the answers come back; a node that does not answer makes the error
 // ErrTimeout, a socketio.ErrAckTimeout.
 func TestNamespaceServerSideEmit(t *testing.T) {
 	t.Parallel()
+	forEachAdapter(t, runNamespaceServerSideEmit)
+}
+
+func runNamespaceServerSideEmit(t *testing.T, start startNodes) {
 	got := make(chan string, 8)
 	var answering sync.Map // node's server -> answers "ask"
 	setup := func(io *socketio.Server) {
@@ -41,7 +112,7 @@ func TestNamespaceServerSideEmit(t *testing.T) {
 			_ = e.Ack(map[string]int{"double": 2 * n})
 		})
 	}
-	nodes := cluster(t, 3, nodeConfig{setup: setup})
+	nodes := start(t, 3, setup)
 	for _, n := range nodes {
 		answering.Store(n.io, true)
 	}
@@ -84,20 +155,27 @@ func TestNamespaceServerSideEmit(t *testing.T) {
 	}
 }
 
-// TestRemoteSocketAcrossNodes: a socket fetched from another node is
-// reached there by each RemoteSocket method, and that node's room events
-// report the joins and leaves.
+// TestRemoteSocketAcrossNodes: with either adapter, a socket fetched from
+// another node is reached there by each RemoteSocket method, and that
+// node's room events (passed through from its MemoryAdapter) report the
+// rooms created, joined, left and deleted.
 func TestRemoteSocketAcrossNodes(t *testing.T) {
 	t.Parallel()
-	joins := make(chan string, 8)
+	forEachAdapter(t, runRemoteSocket)
+}
+
+func runRemoteSocket(t *testing.T, start startNodes) {
+	joins := make(chan string, 16)
 	setup := func(io *socketio.Server) {
 		ev := io.Of("/").Adapter().(socketio.RoomEvents)
+		ev.OnCreateRoom(func(room string) { joins <- "create " + room })
+		ev.OnDeleteRoom(func(room string) { joins <- "delete " + room })
 		ev.OnJoinRoom(func(room, id string) { joins <- "join " + room })
 		ev.OnLeaveRoom(func(room, id string) { joins <- "leave " + room })
 	}
-	nodes := cluster(t, 2, nodeConfig{setup: setup})
-	c := siotest.Dial(t, nodes[1].ts.URL, "join=r", nil, siotest.AckWith(`["pong"]`))
-	for _, want := range []string{"join " + c.SID(), "join r"} {
+	nodes := start(t, 2, setup)
+	c := siotest.Dial(t, nodes[1].url, "join=r", nil, siotest.AckWith(`["pong"]`), siotest.Timeout(waitTimeout))
+	for _, want := range []string{"create " + c.SID(), "join " + c.SID(), "create r", "join r"} {
 		if got := recvString(t, joins); got != want {
 			t.Fatalf("room event %q, want %q", got, want)
 		}
@@ -128,7 +206,7 @@ func TestRemoteSocketAcrossNodes(t *testing.T) {
 	}
 
 	rs.Join("x", "y")
-	for _, want := range []string{"join x", "join y"} {
+	for _, want := range []string{"create x", "join x", "create y", "join y"} {
 		if got := recvString(t, joins); got != want {
 			t.Fatalf("room event %q, want %q", got, want)
 		}
@@ -137,12 +215,23 @@ func TestRemoteSocketAcrossNodes(t *testing.T) {
 		t.Fatalf("rooms %q", got)
 	}
 	rs.Leave("r")
-	if got := recvString(t, joins); got != "leave r" {
-		t.Fatalf("room event %q", got)
+	for _, want := range []string{"leave r", "delete r"} {
+		if got := recvString(t, joins); got != want {
+			t.Fatalf("room event %q, want %q", got, want)
+		}
 	}
 	rs.Disconnect(false)
 	if f := c.Next(); f != "41" {
 		t.Fatalf("got %q, want a DISCONNECT", f)
+	}
+	left := map[string]bool{}
+	for range 6 { // each room left then deleted; the rooms in any order
+		left[recvString(t, joins)] = true
+	}
+	for _, r := range []string{c.SID(), "x", "y"} {
+		if !left["leave "+r] || !left["delete "+r] {
+			t.Fatalf("room events after the disconnect %v, want %s left and deleted", left, r)
+		}
 	}
 	ctx2, cancel2 := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel2()

@@ -34,8 +34,9 @@ type ShardedAdapter struct {
 }
 
 var (
-	_ socketio.Adapter  = (*ShardedAdapter)(nil)
-	_ socketio.Rejoiner = (*ShardedAdapter)(nil)
+	_ socketio.Adapter         = (*ShardedAdapter)(nil)
+	_ socketio.Rejoiner        = (*ShardedAdapter)(nil)
+	_ socketio.ServerSideAcker = (*ShardedAdapter)(nil)
 )
 
 func newShardedAdapter(n *ShardedNode, nsp *socketio.Namespace) *ShardedAdapter {
