@@ -29,7 +29,7 @@ type Adapter struct {
 	joinMu   sync.RWMutex             // read: delivering a logged packet; write: Rejoin
 	skipMu   sync.Mutex
 	skip     map[string]*skipped // offset -> sockets that got it on recovery
-	keep     keeper              // sessions of connected sockets (keep.go)
+	sessions *sessions           // nil when recovery is off (keep.go)
 
 	closeOnce sync.Once
 }
@@ -54,6 +54,7 @@ func newAdapter(n *Node, nsp *socketio.Namespace) *Adapter {
 	}
 	if r := nsp.Server().RecoveryOptions(); r != nil {
 		a.rec = newRecovery(n, nsp.Name(), r)
+		a.sessions = newSessions(a.rec, n.uid, n.opts.Key+"-node#", n.opts.Logger, nsp.Name())
 	}
 	return a
 }

@@ -22,7 +22,7 @@ type ShardedAdapter struct {
 	channel         string
 	responseChannel string
 	rec             *shardedRecovery // nil when recovery is off
-	keep            keeper           // sessions of connected sockets (sharded_keep.go)
+	sessions        *sessions        // nil when recovery is off (keep.go)
 
 	roomMu sync.Mutex
 	roomCh map[string]bool // rooms whose channel this node listens on
@@ -52,6 +52,10 @@ func newShardedAdapter(n *ShardedNode, nsp *socketio.Namespace) *ShardedAdapter 
 	}
 	if r := nsp.Server().RecoveryOptions(); r != nil {
 		a.rec = newShardedRecovery(n, nsp.Name(), r)
+		// The live keys share the namespace's hash tag, so that the take
+		// script, which reads the live key of the session's node, stays in
+		// one slot.
+		a.sessions = newSessions(a.rec.rec, n.uid, "{"+n.opts.Key+"#"+nsp.Name()+"#}-node#", n.opts.Logger, nsp.Name())
 	}
 	return a
 }

@@ -2,7 +2,6 @@ package redisadapter
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"sync"
 	"time"
@@ -197,46 +196,18 @@ func (a *ShardedAdapter) selectLogged(p *parser.Packet, opts *socketio.Broadcast
 // any node of the cluster can restore it (with recovery off: nothing).
 // Data must be JSON-encodable.
 func (a *ShardedAdapter) PersistSession(s *socketio.Session) {
-	if a.rec == nil {
-		return
+	if a.sessions != nil {
+		a.sessions.persist(s)
 	}
-	a.forget(s.PID)
-	a.writeSession(s, "")
 }
 
 // RestoreSession takes the session of pid out of Redis when the stream
 // still holds offset; the missed packets come with Rejoin.
 func (a *ShardedAdapter) RestoreSession(pid, offset string) (*socketio.Session, error) {
-	if a.rec == nil || pid == "" || offset == "" {
+	if a.sessions == nil || pid == "" || offset == "" {
 		return nil, nil
 	}
-	r := a.rec.rec
-	ctx, cancel := r.ctx()
-	defer cancel()
-	msgs, err := a.node.client.XRange(ctx, r.stream, offset, offset).Result()
-	if err != nil {
-		var rerr redis.Error
-		if errors.As(err, &rerr) {
-			return nil, nil // not a stream id
-		}
-		return nil, err
-	}
-	if len(msgs) == 0 {
-		return nil, nil
-	}
-	b, err := a.takeSession(ctx, pid)
-	if err != nil || b == nil {
-		return nil, err
-	}
-	var st storedSession
-	if err := json.Unmarshal(b, &st); err != nil || st.PID != pid {
-		return nil, nil
-	}
-	s := &socketio.Session{SID: st.SID, PID: st.PID, Rooms: st.Rooms, LogEnd: offset}
-	if len(st.Data) > 0 {
-		_ = json.Unmarshal(st.Data, &s.Data)
-	}
-	return s, nil
+	return a.sessions.restore(pid, offset)
 }
 
 // Rejoin puts a recovered socket back in its rooms and hands send the
