@@ -19,8 +19,7 @@ type Adapter struct {
 	ch    channels
 	rec   *recovery // nil when recovery is off
 
-	pmu     sync.Mutex
-	pending map[string]*pending // requests waiting for answers, by id
+	pendingRequests // requests waiting for answers
 
 	ownMu    sync.Mutex
 	own      map[string]*ownBroadcast // this node's logged broadcasts not back yet, by offset
@@ -46,7 +45,6 @@ func newAdapter(n *Node, nsp *socketio.Namespace) *Adapter {
 		nsp:      nsp,
 		local:    socketio.NewMemoryAdapter(nsp),
 		ch:       newChannels(n.opts.Key, nsp.Name(), n.uid),
-		pending:  make(map[string]*pending),
 		skip:     make(map[string]*skipped),
 		own:      make(map[string]*ownBroadcast),
 		echoed:   make(map[string]time.Time),
@@ -312,21 +310,7 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 
 // collect gathers up to n answers, until RequestsTimeout or ctx.
 func (a *Adapter) collect(ctx context.Context, answers chan *response, n int, what string) []*response {
-	timer := time.NewTimer(a.node.opts.RequestsTimeout)
-	defer timer.Stop()
-	var got []*response
-	for len(got) < n {
-		select {
-		case r := <-answers:
-			got = append(got, r)
-		case <-timer.C:
-			a.node.opts.Logger.Warn("redisadapter: nodes did not answer in time", "request", what, "nsp", a.nsp.Name(), "answers", len(got), "expected", n)
-			return got
-		case <-ctx.Done():
-			return got
-		}
-	}
-	return got
+	return collect(ctx, answers, n, a.node.opts.RequestsTimeout, a.node.opts.Logger, what, a.nsp.Name())
 }
 
 // AddSockets makes the sockets opts selects, on every node, join rooms.
@@ -401,9 +385,7 @@ func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, event string, args 
 func (a *Adapter) Close() error {
 	a.closeOnce.Do(func() {
 		a.node.unregister(a)
-		a.pmu.Lock()
-		clear(a.pending) // acks still awaited are forgotten
-		a.pmu.Unlock()
+		a.clearPending() // acks still awaited are forgotten
 	})
 	return nil
 }

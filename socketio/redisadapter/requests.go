@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kin-comms/kinrt/socketio"
@@ -24,22 +25,59 @@ type pending struct {
 	ack     func(socketio.Args) // broadcast with ack
 }
 
-func (a *Adapter) addPending(id string, p *pending) {
-	a.pmu.Lock()
-	defer a.pmu.Unlock()
-	a.pending[id] = p
+// pendingRequests are a namespace's requests waiting for answers, by id
+// (in either adapter). The zero value is ready to use.
+type pendingRequests struct {
+	pmu     sync.Mutex
+	pending map[string]*pending
 }
 
-func (a *Adapter) removePending(id string) {
-	a.pmu.Lock()
-	defer a.pmu.Unlock()
-	delete(a.pending, id)
+func (r *pendingRequests) addPending(id string, p *pending) {
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	if r.pending == nil {
+		r.pending = make(map[string]*pending)
+	}
+	r.pending[id] = p
 }
 
-func (a *Adapter) findPending(id string) *pending {
-	a.pmu.Lock()
-	defer a.pmu.Unlock()
-	return a.pending[id]
+func (r *pendingRequests) removePending(id string) {
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	delete(r.pending, id)
+}
+
+func (r *pendingRequests) findPending(id string) *pending {
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	return r.pending[id]
+}
+
+// clearPending forgets every request: answers still awaited are dropped.
+func (r *pendingRequests) clearPending() {
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	clear(r.pending)
+}
+
+// collect gathers up to n answers, until timeout or ctx; a shortfall at
+// the timeout is logged.
+func collect(ctx context.Context, answers chan *response, n int, timeout time.Duration, log Logger, what, nsp string) []*response {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	var got []*response
+	for len(got) < n {
+		select {
+		case r := <-answers:
+			got = append(got, r)
+		case <-timer.C:
+			log.Warn("redisadapter: nodes did not answer in time", "request", what, "nsp", nsp, "answers", len(got), "expected", n)
+			return got
+		case <-ctx.Done():
+			return got
+		}
+	}
+	return got
 }
 
 // onMessage handles a message of one of the namespace's channels.

@@ -27,8 +27,7 @@ type ShardedAdapter struct {
 	roomMu sync.Mutex
 	roomCh map[string]bool // rooms whose channel this node listens on
 
-	pmu     sync.Mutex
-	pending map[string]*pending
+	pendingRequests // requests waiting for answers
 
 	closeOnce sync.Once
 }
@@ -48,7 +47,6 @@ func newShardedAdapter(n *ShardedNode, nsp *socketio.Namespace) *ShardedAdapter 
 		channel:         ch,
 		responseChannel: ch + n.uid + "#",
 		roomCh:          make(map[string]bool),
-		pending:         make(map[string]*pending),
 	}
 	if r := nsp.Server().RecoveryOptions(); r != nil {
 		a.rec = newShardedRecovery(n, nsp.Name(), r)
@@ -254,22 +252,9 @@ func (a *ShardedAdapter) FetchSockets(ctx context.Context, opts *socketio.Broadc
 	return out, nil
 }
 
+// collect gathers up to n answers, until RequestsTimeout or ctx.
 func (a *ShardedAdapter) collect(ctx context.Context, answers chan *response, n int, what string) []*response {
-	timer := time.NewTimer(a.node.opts.RequestsTimeout)
-	defer timer.Stop()
-	var got []*response
-	for len(got) < n {
-		select {
-		case r := <-answers:
-			got = append(got, r)
-		case <-timer.C:
-			a.node.opts.Logger.Warn("redisadapter: nodes did not answer in time", "request", what, "nsp", a.nsp.Name(), "answers", len(got), "expected", n)
-			return got
-		case <-ctx.Done():
-			return got
-		}
-	}
-	return got
+	return collect(ctx, answers, n, a.node.opts.RequestsTimeout, a.node.opts.Logger, what, a.nsp.Name())
 }
 
 // AddSockets makes the sockets opts selects, on every node, join rooms.
@@ -362,28 +347,8 @@ func (a *ShardedAdapter) Close() error {
 		clear(a.roomCh)
 		a.roomMu.Unlock()
 		a.node.unregister(a, chans)
-		a.pmu.Lock()
-		clear(a.pending)
-		a.pmu.Unlock()
+		a.clearPending()
 		_ = a.local.Close()
 	})
 	return nil
-}
-
-func (a *ShardedAdapter) addPending(id string, p *pending) {
-	a.pmu.Lock()
-	defer a.pmu.Unlock()
-	a.pending[id] = p
-}
-
-func (a *ShardedAdapter) removePending(id string) {
-	a.pmu.Lock()
-	defer a.pmu.Unlock()
-	delete(a.pending, id)
-}
-
-func (a *ShardedAdapter) findPending(id string) *pending {
-	a.pmu.Lock()
-	defer a.pmu.Unlock()
-	return a.pending[id]
 }
