@@ -28,6 +28,38 @@ func newMsgpackReader(b []byte) msgpackReader {
 	return msgpackReader{Reader: r, d: r.Decoder()}
 }
 
+// members reads a map, calling member with each key; member reads the
+// value that follows it.
+func (m *msgpackReader) members(member func(key string) error) error {
+	n, err := m.d.DecodeMapLen()
+	if err != nil {
+		return err
+	}
+	for k := 0; k < n; k++ {
+		key, err := m.anyString()
+		if err != nil {
+			return err
+		}
+		if err := member(key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// membersOrSkip is members where the value may be other than a map: that
+// is skipped.
+func (m *msgpackReader) membersOrSkip(member func(key string) error) error {
+	c, err := m.d.PeekCode()
+	if err != nil {
+		return err
+	}
+	if !msgpcode.IsFixedMap(c) && c != msgpcode.Map16 && c != msgpcode.Map32 {
+		return m.d.Skip()
+	}
+	return m.members(member)
+}
+
 // strings reads an array of room names; numbers become their decimal
 // text, as rooms are in the Node adapter.
 func (m *msgpackReader) strings() ([]string, error) {

@@ -54,17 +54,9 @@ func decodeClusterMsg(b []byte) (*clusterMsg, error) {
 		return decodeClusterJSON(b)
 	}
 	m := newMsgpackReader(b)
-	n, err := m.d.DecodeMapLen()
-	if err != nil {
-		return nil, err
-	}
 	msg := &clusterMsg{typ: -1}
 	var data []byte // MessagePack of data, read once type is known
-	for k := 0; k < n; k++ {
-		key, err := m.anyString()
-		if err != nil {
-			return nil, err
-		}
+	err := m.members(func(key string) (err error) {
 		switch key {
 		case "uid":
 			msg.uid, err = m.anyString()
@@ -81,9 +73,10 @@ func decodeClusterMsg(b []byte) (*clusterMsg, error) {
 		default:
 			err = m.d.Skip()
 		}
-		if err != nil {
-			return nil, err
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if msg.typ < 0 {
 		return nil, errMsgType
@@ -99,22 +92,7 @@ func decodeClusterMsg(b []byte) (*clusterMsg, error) {
 
 // readData reads the data of a MessagePack message.
 func (msg *clusterMsg) readData(m *msgpackReader) error {
-	c, err := m.d.PeekCode()
-	if err != nil {
-		return err
-	}
-	if !msgpcode.IsFixedMap(c) && c != msgpcode.Map16 && c != msgpcode.Map32 {
-		return m.d.Skip()
-	}
-	n, err := m.d.DecodeMapLen()
-	if err != nil {
-		return err
-	}
-	for k := 0; k < n; k++ {
-		key, err := m.anyString()
-		if err != nil {
-			return err
-		}
+	return m.membersOrSkip(func(key string) (err error) {
 		switch key {
 		case "requestId":
 			msg.requestID, err = m.anyString()
@@ -144,11 +122,8 @@ func (msg *clusterMsg) readData(m *msgpackReader) error {
 		default:
 			err = m.d.Skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		return err
+	})
 }
 
 type clusterJSON struct {

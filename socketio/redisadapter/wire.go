@@ -307,35 +307,23 @@ func (m *msgpackReader) anyString() (string, error) {
 
 // packet reads {type, data, nsp[, id]} as an EVENT or BINARY_EVENT.
 func (m *msgpackReader) packet() (*parser.Packet, error) {
-	n, err := m.d.DecodeMapLen()
-	if err != nil {
-		return nil, err
-	}
 	p := &parser.Packet{Type: parser.Event, Namespace: "/"}
 	typ := int64(parser.Event)
-	for k := 0; k < n; k++ {
-		key, err := m.anyString()
-		if err != nil {
-			return nil, err
-		}
+	err := m.members(func(key string) (err error) {
 		switch key {
 		case "type":
-			if typ, err = m.d.DecodeInt64(); err != nil {
-				return nil, err
-			}
+			typ, err = m.d.DecodeInt64()
 		case "data":
-			if p.Data, p.Attachments, err = m.ReadJSON(); err != nil {
-				return nil, err
-			}
+			p.Data, p.Attachments, err = m.ReadJSON()
 		case "nsp":
-			if p.Namespace, err = m.anyString(); err != nil {
-				return nil, err
-			}
+			p.Namespace, err = m.anyString()
 		default:
-			if err := m.d.Skip(); err != nil {
-				return nil, err
-			}
+			err = m.d.Skip()
 		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if typ != int64(parser.Event) && typ != int64(parser.BinaryEvent) {
 		return nil, errNotEvent
@@ -361,15 +349,7 @@ func (m *msgpackReader) opts(o *wireOpts) error {
 	if c == msgpcode.Nil {
 		return m.d.DecodeNil()
 	}
-	n, err := m.d.DecodeMapLen()
-	if err != nil {
-		return err
-	}
-	for k := 0; k < n; k++ {
-		key, err := m.anyString()
-		if err != nil {
-			return err
-		}
+	return m.members(func(key string) (err error) {
 		switch key {
 		case "rooms":
 			o.Rooms, err = m.strings()
@@ -382,30 +362,12 @@ func (m *msgpackReader) opts(o *wireOpts) error {
 		default:
 			err = m.d.Skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		return err
+	})
 }
 
 func (m *msgpackReader) flags(f *wireFlags) error {
-	c, err := m.d.PeekCode()
-	if err != nil {
-		return err
-	}
-	if !msgpcode.IsFixedMap(c) && c != msgpcode.Map16 && c != msgpcode.Map32 {
-		return m.d.Skip()
-	}
-	n, err := m.d.DecodeMapLen()
-	if err != nil {
-		return err
-	}
-	for k := 0; k < n; k++ {
-		key, err := m.anyString()
-		if err != nil {
-			return err
-		}
+	return m.membersOrSkip(func(key string) (err error) {
 		switch key {
 		case "volatile", "local", "compress":
 			var v, isBool bool
@@ -436,11 +398,8 @@ func (m *msgpackReader) flags(f *wireFlags) error {
 		default:
 			err = m.d.Skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		return err
+	})
 }
 
 // request is a request between nodes; all but BROADCAST travel as JSON.
@@ -469,16 +428,8 @@ func decodeRequest(b []byte) (*request, error) {
 		return &r, nil
 	}
 	m := newMsgpackReader(b)
-	n, err := m.d.DecodeMapLen()
-	if err != nil {
-		return nil, err
-	}
 	r := &request{Type: -1}
-	for k := 0; k < n; k++ {
-		key, err := m.anyString()
-		if err != nil {
-			return nil, err
-		}
+	err := m.members(func(key string) (err error) {
 		switch key {
 		case "uid":
 			r.UID, err = m.anyString()
@@ -496,9 +447,10 @@ func decodeRequest(b []byte) (*request, error) {
 		default:
 			err = m.d.Skip()
 		}
-		if err != nil {
-			return nil, err
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -550,16 +502,8 @@ func decodeResponse(b []byte) (*response, error) {
 		return &r, nil
 	}
 	m := newMsgpackReader(b)
-	n, err := m.d.DecodeMapLen()
-	if err != nil {
-		return nil, err
-	}
 	r := &response{}
-	for k := 0; k < n; k++ {
-		key, err := m.anyString()
-		if err != nil {
-			return nil, err
-		}
+	err := m.members(func(key string) (err error) {
 		switch key {
 		case "requestId":
 			r.RequestID, err = m.anyString()
@@ -574,9 +518,10 @@ func decodeResponse(b []byte) (*response, error) {
 		default:
 			err = m.d.Skip()
 		}
-		if err != nil {
-			return nil, err
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return r, nil
 }
