@@ -21,11 +21,8 @@ type Adapter struct {
 
 	pendingRequests // requests waiting for answers
 
-	ownMu    sync.Mutex
-	own      map[string]*ownBroadcast // this node's logged broadcasts not back yet, by offset
-	echoed   map[string]time.Time     // those back before awaitOwn registered them
-	echoWait time.Duration            // ownEchoWait; tests shorten it
-	joinMu   sync.RWMutex             // read: delivering a logged packet; write: Rejoin
+	echoes   *ownEchoes   // this node's logged broadcasts until they come back (echo.go)
+	joinMu   sync.RWMutex // read: delivering a logged packet; write: Rejoin
 	skipMu   sync.Mutex
 	skip     map[string]*skipped // offset -> sockets that got it on recovery
 	sessions *sessions           // nil when recovery is off (keep.go)
@@ -41,14 +38,12 @@ var (
 
 func newAdapter(n *Node, nsp *socketio.Namespace) *Adapter {
 	a := &Adapter{
-		node:     n,
-		nsp:      nsp,
-		local:    socketio.NewMemoryAdapter(nsp),
-		ch:       newChannels(n.opts.Key, nsp.Name(), n.uid),
-		skip:     make(map[string]*skipped),
-		own:      make(map[string]*ownBroadcast),
-		echoed:   make(map[string]time.Time),
-		echoWait: ownEchoWait,
+		node:   n,
+		nsp:    nsp,
+		local:  socketio.NewMemoryAdapter(nsp),
+		ch:     newChannels(n.opts.Key, nsp.Name(), n.uid),
+		skip:   make(map[string]*skipped),
+		echoes: newOwnEchoes(),
 	}
 	if r := nsp.Server().RecoveryOptions(); r != nil {
 		a.rec = newRecovery(n, nsp.Name(), r)
@@ -144,64 +139,15 @@ func (a *Adapter) broadcastChannel(opts *socketio.BroadcastOptions) string {
 	return a.ch.broadcast
 }
 
-// ownEchoWait is how long a logged broadcast of this node waits for its
-// message to come back from Redis before it is delivered here anyway (the
-// subscription was cut): late, and maybe out of the stream's order.
-const ownEchoWait = 2 * time.Second
-
-// ownForget is how long the adapter remembers a broadcast delivered
-// without its echo (so that a late echo does not deliver it again), or an
-// echo that came before the broadcast was registered.
-const ownForget = time.Minute
-
-// ownBroadcast is a logged broadcast of this node whose message has not
-// come back yet, or was delivered without it (late).
-type ownBroadcast struct {
-	packet *parser.Packet // with its offset
-	opts   socketio.BroadcastOptions
-	timer  *time.Timer
-	late   bool // delivered without its echo
-}
-
 // awaitOwn waits for the message of this node's broadcast at offset to
 // come back (onBroadcast delivers it then), or delivers it after the echo
 // wait.
 func (a *Adapter) awaitOwn(offset string, p *parser.Packet, opts *socketio.BroadcastOptions) {
-	a.ownMu.Lock()
-	defer a.ownMu.Unlock()
-	if _, back := a.echoed[offset]; back { // came back first
-		delete(a.echoed, offset)
-		return
-	}
-	if len(a.echoed) > 1024 { // echoes of broadcasts that failed on their way back
-		now := time.Now()
-		for k, at := range a.echoed {
-			if now.Sub(at) > ownForget {
-				delete(a.echoed, k)
-			}
-		}
-	}
-	o := &ownBroadcast{packet: withOffset(p, offset), opts: *opts}
-	o.timer = time.AfterFunc(a.echoWait, func() { a.deliverLate(offset, o) })
-	a.own[offset] = o
+	a.echoes.await(offset, p, opts, func(o *ownBroadcast) { a.deliverLate(offset, o) })
 }
 
 // deliverLate delivers a broadcast whose echo did not come in time.
 func (a *Adapter) deliverLate(offset string, o *ownBroadcast) {
-	a.ownMu.Lock()
-	if a.own[offset] != o || o.late {
-		a.ownMu.Unlock()
-		return
-	}
-	o.late = true
-	o.timer = time.AfterFunc(ownForget, func() {
-		a.ownMu.Lock()
-		if a.own[offset] == o {
-			delete(a.own, offset)
-		}
-		a.ownMu.Unlock()
-	})
-	a.ownMu.Unlock()
 	a.node.opts.Logger.Warn("redisadapter: own broadcast did not come back from Redis; delivered here anyway", "nsp", a.nsp.Name(), "offset", offset)
 	a.selectLogged(o.packet, &o.opts, offset)()
 }
@@ -209,18 +155,7 @@ func (a *Adapter) deliverLate(offset string, o *ownBroadcast) {
 // claimOwn is called when this node's broadcast at offset comes back from
 // Redis: it reports whether to deliver it here now (false when it was
 // delivered late already).
-func (a *Adapter) claimOwn(offset string) bool {
-	a.ownMu.Lock()
-	defer a.ownMu.Unlock()
-	o, ok := a.own[offset]
-	if !ok { // back before awaitOwn registered it
-		a.echoed[offset] = time.Now()
-		return true
-	}
-	delete(a.own, offset)
-	o.timer.Stop()
-	return !o.late
-}
+func (a *Adapter) claimOwn(offset string) bool { return a.echoes.claim(offset) }
 
 // selectLogged selects the sockets a packet of the stream goes to,
 // leaving out those that already got it while they recovered, and returns

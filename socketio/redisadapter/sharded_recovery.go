@@ -26,9 +26,7 @@ import (
 type shardedRecovery struct {
 	rec *recovery
 
-	ownMu  sync.Mutex
-	own    map[string]*ownBroadcast // this node's logged broadcasts not back yet
-	echoed map[string]time.Time     // those back before they were registered
+	echoes *ownEchoes // this node's logged broadcasts until they come back (echo.go)
 
 	joinMu sync.RWMutex // read: delivering a logged packet; write: Rejoin
 	skipMu sync.Mutex
@@ -42,7 +40,7 @@ func newShardedRecovery(n *ShardedNode, nsp string, opts *socketio.RecoveryOptio
 	r := newRecovery(holder, nsp, opts)
 	tag := "{" + n.opts.Key + "#" + nsp + "#}"
 	r.stream, r.streamBytes, r.sessionPrefix = tag+"-stream", tag+"-stream-bytes", tag+"-session#"
-	return &shardedRecovery{rec: r, own: make(map[string]*ownBroadcast), echoed: make(map[string]time.Time), skip: make(map[string]*skipped)}
+	return &shardedRecovery{rec: r, echoes: newOwnEchoes(), skip: make(map[string]*skipped)}
 }
 
 // shardedAppendPublishScript is appendLua, then the SPUBLISH of the
@@ -115,63 +113,18 @@ func (a *ShardedAdapter) encodeLoggedParts(p *parser.Packet, opts *socketio.Broa
 // awaitOwn waits for this node's logged broadcast at offset to come back
 // (onOwnEcho delivers it then), or delivers it after ownEchoWait.
 func (a *ShardedAdapter) awaitOwn(offset string, p *parser.Packet, opts *socketio.BroadcastOptions) {
-	s := a.rec
-	s.ownMu.Lock()
-	defer s.ownMu.Unlock()
-	if _, back := s.echoed[offset]; back {
-		delete(s.echoed, offset)
-		return
-	}
-	now := time.Now()
-	for k, at := range s.echoed { // echoes of broadcasts whose script failed on the way back
-		if now.Sub(at) > ownForget {
-			delete(s.echoed, k)
-		}
-	}
-	o := &ownBroadcast{packet: withOffset(p, offset), opts: *opts}
-	o.timer = time.AfterFunc(ownEchoWait, func() { a.deliverLate(offset, o) })
-	s.own[offset] = o
-}
-
-func (a *ShardedAdapter) deliverLate(offset string, o *ownBroadcast) {
-	s := a.rec
-	s.ownMu.Lock()
-	if s.own[offset] != o || o.late {
-		s.ownMu.Unlock()
-		return
-	}
-	o.late = true
-	o.timer = time.AfterFunc(ownForget, func() {
-		s.ownMu.Lock()
-		if s.own[offset] == o {
-			delete(s.own, offset)
-		}
-		s.ownMu.Unlock()
+	a.rec.echoes.await(offset, p, opts, func(o *ownBroadcast) {
+		a.node.opts.Logger.Warn("redisadapter: own broadcast did not come back from Redis; delivered here anyway", "nsp", a.nsp.Name(), "offset", offset)
+		a.selectLogged(o.packet, &o.opts, offset)()
 	})
-	s.ownMu.Unlock()
-	a.node.opts.Logger.Warn("redisadapter: own broadcast did not come back from Redis; delivered here anyway", "nsp", a.nsp.Name(), "offset", offset)
-	a.selectLogged(o.packet, &o.opts, offset)()
 }
 
 // onOwnEcho delivers this node's logged broadcast, back from Redis, unless
 // it was delivered late already.
 func (a *ShardedAdapter) onOwnEcho(m *clusterMsg) {
-	s := a.rec
-	offset := m.opts.Offset
-	s.ownMu.Lock()
-	o, ok := s.own[offset]
-	switch {
-	case !ok:
-		s.echoed[offset] = time.Now()
-	case o.late:
-		s.ownMu.Unlock()
-		return
-	default:
-		delete(s.own, offset)
-		o.timer.Stop()
+	if a.rec.echoes.claim(m.opts.Offset) {
+		a.selectLogged(m.packet, m.opts.broadcastOptions(), m.opts.Offset)()
 	}
-	s.ownMu.Unlock()
-	a.selectLogged(m.packet, m.opts.broadcastOptions(), offset)()
 }
 
 // selectLogged selects the sockets a logged packet goes to, leaving out
