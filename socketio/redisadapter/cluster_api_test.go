@@ -254,9 +254,38 @@ func recvString(t *testing.T, ch <-chan string) string {
 // TestRoomEventsOnRecoveryMayBroadcast: a socket recovered on another node
 // rejoins its rooms under the adapter's recovery lock; the room event
 // listeners run after it, so one that makes a logged broadcast does not
-// deadlock.
+// deadlock (either adapter).
 func TestRoomEventsOnRecoveryMayBroadcast(t *testing.T) {
 	t.Parallel()
+	rec := &socketio.RecoveryOptions{MaxDisconnectionDuration: time.Minute}
+	t.Run("classic", func(t *testing.T) {
+		t.Parallel()
+		runRoomEventsOnRecovery(t, func(setup func(io *socketio.Server)) []apiNode {
+			nodes, _ := recoveryCluster(t, 2, setup)
+			return []apiNode{{nodes[0].io, nodes[0].ts.URL}, {nodes[1].io, nodes[1].ts.URL}}
+		})
+	})
+	t.Run("sharded", func(t *testing.T) {
+		t.Parallel()
+		opts := redisOptions(t)
+		runRoomEventsOnRecovery(t, func(setup func(io *socketio.Server)) []apiNode {
+			key := "kinshardrev-" + testenv.RandomID()
+			var out []apiNode
+			for range 2 {
+				c := redis.NewClient(opts)
+				t.Cleanup(func() { _ = c.Close() })
+				n := startSharded(t, c, key, Dynamic, shardedConfig{recovery: rec, setup: setup})
+				out = append(out, apiNode{n.io, n.url})
+			}
+			watch := redis.NewClient(opts)
+			t.Cleanup(func() { _ = watch.Close() })
+			waitShard(t, watch, key+"#/#", 2)
+			return out
+		})
+	})
+}
+
+func runRoomEventsOnRecovery(t *testing.T, start func(setup func(io *socketio.Server)) []apiNode) {
 	setup := func(io *socketio.Server) {
 		io.Of("/").Adapter().(socketio.RoomEvents).OnJoinRoom(func(room, id string) {
 			if s := io.Of("/").Socket(id); room == "r" && s != nil && s.Recovered() {
@@ -264,14 +293,14 @@ func TestRoomEventsOnRecoveryMayBroadcast(t *testing.T) {
 			}
 		})
 	}
-	nodes, _ := recoveryCluster(t, 2, setup)
-	c := siotest.Dial(t, nodes[0].ts.URL, "join=r", nil)
+	nodes := start(setup)
+	c := siotest.Dial(t, nodes[0].url, "join=r", nil, siotest.Timeout(waitTimeout))
 	if err := nodes[0].io.Emit("e1"); err != nil {
 		t.Fatal(err)
 	}
 	offset := offsetOf(t, c.ExpectEvent("e1", nil))
 	c.Close()
-	c2 := siotest.Dial(t, nodes[1].ts.URL, "", map[string]string{"pid": c.PID(), "offset": offset})
+	c2 := siotest.Dial(t, nodes[1].url, "", map[string]string{"pid": c.PID(), "offset": offset}, siotest.Timeout(waitTimeout))
 	if c2.SID() != c.SID() {
 		t.Fatalf("not recovered: sid %q, want %q", c2.SID(), c.SID())
 	}

@@ -80,14 +80,21 @@ func (a *ShardedAdapter) ownChannel(room, id string) bool {
 // AddAll adds socket id to rooms, listening on the channels of the rooms
 // it creates here.
 func (a *ShardedAdapter) AddAll(id string, rooms []string) {
+	a.addAllLater(id, rooms)()
+}
+
+// addAllLater is AddAll, returning the function that runs the room event
+// listeners of the change (Rejoin calls it after releasing its lock).
+func (a *ShardedAdapter) addAllLater(id string, rooms []string) (notify func()) {
 	var created []string
 	for _, r := range rooms {
 		if a.ownChannel(r, id) && a.local.RoomSize(r) == 0 {
 			created = append(created, r)
 		}
 	}
-	a.local.AddAll(id, rooms)
+	notify = a.local.AddAllLater(id, rooms)
 	a.listen(created)
+	return notify
 }
 
 // Del removes socket id from room.

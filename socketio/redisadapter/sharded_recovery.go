@@ -174,9 +174,11 @@ func (a *ShardedAdapter) Rejoin(id string, rooms []string, since string, send fu
 		return
 	}
 	s := a.rec
+	var notify func()
+	defer func() { notify() }() // after the unlock: a room event listener may broadcast
 	s.joinMu.Lock()
 	defer s.joinMu.Unlock()
-	a.AddAll(id, rooms)
+	notify = a.addAllLater(id, rooms)
 	r := s.rec
 	ctx, cancel := r.ctx()
 	defer cancel()
