@@ -23,9 +23,8 @@ type Adapter struct {
 
 	echoes   *ownEchoes   // this node's logged broadcasts until they come back (echo.go)
 	joinMu   sync.RWMutex // read: delivering a logged packet; write: Rejoin
-	skipMu   sync.Mutex
-	skip     map[string]*skipped // offset -> sockets that got it on recovery
-	sessions *sessions           // nil when recovery is off (keep.go)
+	skips    skipSet      // offset -> sockets that got it on recovery
+	sessions *sessions    // nil when recovery is off (keep.go)
 
 	closeOnce sync.Once
 }
@@ -42,7 +41,6 @@ func newAdapter(n *Node, nsp *socketio.Namespace) *Adapter {
 		nsp:    nsp,
 		local:  socketio.NewMemoryAdapter(nsp),
 		ch:     newChannels(n.opts.Key, nsp.Name(), n.uid),
-		skip:   make(map[string]*skipped),
 		echoes: newOwnEchoes(),
 	}
 	if r := nsp.Server().RecoveryOptions(); r != nil {
@@ -166,7 +164,7 @@ func (a *Adapter) claimOwn(offset string) bool { return a.echoes.claim(offset) }
 func (a *Adapter) selectLogged(p *parser.Packet, opts *socketio.BroadcastOptions, offset string) (send func()) {
 	a.joinMu.RLock()
 	defer a.joinMu.RUnlock()
-	if ids := a.takeSkipped(offset); len(ids) > 0 {
+	if ids := a.skips.take(offset); len(ids) > 0 {
 		o := *opts
 		o.Except = append(append([]string(nil), opts.Except...), ids...)
 		opts = &o

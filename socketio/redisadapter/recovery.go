@@ -271,7 +271,7 @@ func (a *Adapter) Rejoin(id string, rooms []string, since string, send func([]*p
 		return
 	}
 	now := time.Now()
-	a.pruneSkipped(now)
+	a.skips.prune(now)
 	var missed []*parser.Packet
 	for _, m := range msgs {
 		e, ok := a.rec.decodeEntry(m)
@@ -279,7 +279,7 @@ func (a *Adapter) Rejoin(id string, rooms []string, since string, send func([]*p
 			continue
 		}
 		missed = append(missed, e.packet)
-		a.addSkipped(e.offset, id, now)
+		a.skips.add(e.offset, id, now)
 	}
 	send(missed)
 }

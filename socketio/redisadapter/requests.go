@@ -336,34 +336,48 @@ type skipped struct {
 // entry was read by a recovery.
 const skipTTL = time.Minute
 
-func (a *Adapter) addSkipped(offset, id string, now time.Time) {
-	a.skipMu.Lock()
-	defer a.skipMu.Unlock()
-	s := a.skip[offset]
+// skipSet remembers, by offset, the sockets that got a logged packet
+// while they recovered (Rejoin), so that its live delivery leaves them
+// out (either adapter). The zero value is ready to use.
+type skipSet struct {
+	mu sync.Mutex
+	m  map[string]*skipped
+}
+
+func (k *skipSet) add(offset, id string, now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.m == nil {
+		k.m = make(map[string]*skipped)
+	}
+	s := k.m[offset]
 	if s == nil {
 		s = &skipped{at: now}
-		a.skip[offset] = s
+		k.m[offset] = s
 	}
 	s.ids = append(s.ids, id)
 }
 
-func (a *Adapter) pruneSkipped(now time.Time) {
-	a.skipMu.Lock()
-	defer a.skipMu.Unlock()
-	for k, s := range a.skip {
+// prune forgets the packets older than skipTTL.
+func (k *skipSet) prune(now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for off, s := range k.m {
 		if now.Sub(s.at) > skipTTL {
-			delete(a.skip, k)
+			delete(k.m, off)
 		}
 	}
 }
 
-func (a *Adapter) takeSkipped(offset string) []string {
-	a.skipMu.Lock()
-	defer a.skipMu.Unlock()
-	s := a.skip[offset]
+// take returns the sockets to leave out of the packet at offset, and
+// forgets them.
+func (k *skipSet) take(offset string) []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := k.m[offset]
 	if s == nil {
 		return nil
 	}
-	delete(a.skip, offset)
+	delete(k.m, offset)
 	return s.ids
 }

@@ -29,8 +29,7 @@ type shardedRecovery struct {
 	echoes *ownEchoes // this node's logged broadcasts until they come back (echo.go)
 
 	joinMu sync.RWMutex // read: delivering a logged packet; write: Rejoin
-	skipMu sync.Mutex
-	skip   map[string]*skipped
+	skips  skipSet
 }
 
 func newShardedRecovery(n *ShardedNode, nsp string, opts *socketio.RecoveryOptions) *shardedRecovery {
@@ -40,7 +39,7 @@ func newShardedRecovery(n *ShardedNode, nsp string, opts *socketio.RecoveryOptio
 	r := newRecovery(holder, nsp, opts)
 	tag := "{" + n.opts.Key + "#" + nsp + "#}"
 	r.stream, r.streamBytes, r.sessionPrefix = tag+"-stream", tag+"-stream-bytes", tag+"-session#"
-	return &shardedRecovery{rec: r, echoes: newOwnEchoes(), skip: make(map[string]*skipped)}
+	return &shardedRecovery{rec: r, echoes: newOwnEchoes()}
 }
 
 // shardedAppendPublishScript is appendLua, then the SPUBLISH of the
@@ -133,13 +132,9 @@ func (a *ShardedAdapter) selectLogged(p *parser.Packet, opts *socketio.Broadcast
 	s := a.rec
 	s.joinMu.RLock()
 	defer s.joinMu.RUnlock()
-	s.skipMu.Lock()
-	sk := s.skip[offset]
-	delete(s.skip, offset)
-	s.skipMu.Unlock()
-	if sk != nil {
+	if ids := s.skips.take(offset); len(ids) > 0 {
 		o := *opts
-		o.Except = append(append([]string(nil), opts.Except...), sk.ids...)
+		o.Except = append(append([]string(nil), opts.Except...), ids...)
 		opts = &o
 	}
 	return a.local.DeliverLater(p, opts)
@@ -189,12 +184,7 @@ func (a *ShardedAdapter) Rejoin(id string, rooms []string, since string, send fu
 		return
 	}
 	now := time.Now()
-	s.skipMu.Lock()
-	for k, sk := range s.skip {
-		if now.Sub(sk.at) > skipTTL {
-			delete(s.skip, k)
-		}
-	}
+	s.skips.prune(now)
 	var missed []*parser.Packet
 	for _, m := range msgs {
 		e, ok := r.decodeEntry(m)
@@ -202,13 +192,7 @@ func (a *ShardedAdapter) Rejoin(id string, rooms []string, since string, send fu
 			continue
 		}
 		missed = append(missed, e.packet)
-		sk := s.skip[e.offset]
-		if sk == nil {
-			sk = &skipped{at: now}
-			s.skip[e.offset] = sk
-		}
-		sk.ids = append(sk.ids, id)
+		s.skips.add(e.offset, id, now)
 	}
-	s.skipMu.Unlock()
 	send(missed)
 }
