@@ -203,19 +203,7 @@ func (a *Adapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, opts *
 	context.AfterFunc(ctx, func() { a.removePending(id) })
 	a.node.publish(a.ch.request, msg)
 	a.local.BroadcastWithAck(ctx, p, opts, clients, ack)
-	timer := time.NewTimer(a.node.opts.RequestsTimeout)
-	defer timer.Stop()
-	for got := 1; got < nodes; got++ {
-		select {
-		case n := <-counts:
-			clients(n)
-		case <-timer.C:
-			a.node.opts.Logger.Warn("redisadapter: nodes did not report their clients in time", "nsp", a.nsp.Name(), "missing", nodes-got)
-			return
-		case <-ctx.Done():
-			return
-		}
-	}
+	awaitCounts(ctx, counts, nodes-1, clients, a.node.opts.RequestsTimeout, a.node.opts.Logger, a.nsp.Name())
 }
 
 // FetchSockets returns the sockets opts selects on every node. A node that

@@ -60,6 +60,25 @@ func (r *pendingRequests) clearPending() {
 	clear(r.pending)
 }
 
+// awaitCounts hands clients the number of clients each of n other nodes
+// reached with a broadcast, until timeout or ctx; a shortfall at the
+// timeout is logged.
+func awaitCounts(ctx context.Context, counts chan int, n int, clients func(int), timeout time.Duration, log Logger, nsp string) {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for got := 0; got < n; got++ {
+		select {
+		case c := <-counts:
+			clients(c)
+		case <-timer.C:
+			log.Warn("redisadapter: nodes did not report their clients in time", "nsp", nsp, "missing", n-got)
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 // collect gathers up to n answers, until timeout or ctx; a shortfall at
 // the timeout is logged.
 func collect(ctx context.Context, answers chan *response, n int, timeout time.Duration, log Logger, what, nsp string) []*response {

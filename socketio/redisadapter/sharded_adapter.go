@@ -222,19 +222,7 @@ func (a *ShardedAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet,
 	a.publishMsg(a.channel, cmBroadcast, field{key: "packet", val: p}, field{key: "requestId", val: id},
 		field{key: "opts", val: toWireOptsFlags(opts, timeout)})
 	a.local.BroadcastWithAck(ctx, p, opts, clients, ack)
-	timer := time.NewTimer(a.node.opts.RequestsTimeout)
-	defer timer.Stop()
-	for got := 1; got < nodes; got++ {
-		select {
-		case n := <-counts:
-			clients(n)
-		case <-timer.C:
-			a.node.opts.Logger.Warn("redisadapter: nodes did not report their clients in time", "nsp", a.nsp.Name(), "missing", nodes-got)
-			return
-		case <-ctx.Done():
-			return
-		}
-	}
+	awaitCounts(ctx, counts, nodes-1, clients, a.node.opts.RequestsTimeout, a.node.opts.Logger, a.nsp.Name())
 }
 
 // FetchSockets returns the sockets opts selects on every node; a node that
