@@ -82,16 +82,10 @@ func (s *Server) encodeAck(nsp string, id uint64, args []any) ([]engineio.Messag
 		return encodeAck(nsp, id, args)
 	}
 	var e encoder
-	e.buf = append(make([]byte, 0, ackArgsHint), '[')
-	for k, a := range args {
-		if k > 0 {
-			e.buf = append(e.buf, ',')
-		}
-		if err := e.appendValue(a); err != nil {
-			return nil, err
-		}
+	e.buf = make([]byte, 0, ackArgsHint)
+	if err := e.appendArgs(args); err != nil {
+		return nil, err
 	}
-	e.buf = append(e.buf, ']')
 	p := &parser.Packet{Type: parser.Ack, Namespace: nsp, ID: id, HasID: true, Data: e.buf}
 	if len(e.attachments) > 0 {
 		p.Type, p.Attachments = parser.BinaryAck, e.attachments

@@ -123,6 +123,21 @@ func appendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
+// appendArgs appends args as a JSON array.
+func (e *encoder) appendArgs(args []any) error {
+	e.buf = append(e.buf, '[')
+	for k, a := range args {
+		if k > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		if err := e.appendValue(a); err != nil {
+			return err
+		}
+	}
+	e.buf = append(e.buf, ']')
+	return nil
+}
+
 // encodeEventData returns the JSON data ["name", args...] of an event and
 // its binary attachments.
 func encodeEventData(name string, args []any) ([]byte, [][]byte, error) {
@@ -149,16 +164,9 @@ func encodeAck(nsp string, id uint64, args []any) ([]engineio.Message, error) {
 	hdr := &parser.Packet{Type: parser.Ack, Namespace: nsp, ID: id, HasID: true}
 	e.buf = parser.AppendText(make([]byte, 0, len(nsp)+24+ackArgsHint), hdr)
 	start := len(e.buf)
-	e.buf = append(e.buf, '[')
-	for k, a := range args {
-		if k > 0 {
-			e.buf = append(e.buf, ',')
-		}
-		if err := e.appendValue(a); err != nil {
-			return nil, err
-		}
+	if err := e.appendArgs(args); err != nil {
+		return nil, err
 	}
-	e.buf = append(e.buf, ']')
 	if len(e.attachments) == 0 {
 		return []engineio.Message{{Data: e.buf}}, nil
 	}

@@ -106,6 +106,7 @@ var docNames = map[string]map[string]reflect.Type{
 	"redisadapter": {
 		"Adapter":         typeOf[redisadapter.Adapter](),
 		"Node":            typeOf[redisadapter.Node](),
+		"ShardedAdapter":  typeOf[redisadapter.ShardedAdapter](),
 		"Options":         typeOf[redisadapter.Options](),
 		"ServerEvent":     typeOf[redisadapter.ServerEvent](),
 		"Logger":          typeOf[redisadapter.Logger](),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vmihailenco/msgpack/v5"
 
+	"github.com/kin-comms/kinrt/socketio"
 	"github.com/kin-comms/kinrt/socketio/emitter"
 )
 
@@ -91,6 +92,9 @@ func TestRequestsReachGoNodes(t *testing.T) {
 	b1.ExpectClosed()
 }
 
+// TestServerSideEmitReachesGoNodes: a server-side event of the emitter
+// reaches every Go node of a classic cluster, both its adapter's
+// OnServerSideEmit option and its namespace's OnServerSideEmit listener.
 func TestServerSideEmitReachesGoNodes(t *testing.T) {
 	rdb, key := newRedis(t)
 	a, b := startGoNode(t, rdb, key), startGoNode(t, rdb, key)
@@ -100,15 +104,26 @@ func TestServerSideEmitReachesGoNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, n := range []*goNode{a, b} {
-		select {
-		case ev := <-n.sse:
+		for _, ch := range []chan *socketio.ServerEvent{n.sse, n.nsp} { // the option and the namespace's listener
+			ev := recvEvent(t, ch)
 			var arg map[string]int
 			if ev.Name != "hello" || ev.Namespace != "/" || ev.HasAck() || ev.Args.Len() != 2 || ev.Args.Decode(0, &arg) != nil || arg["n"] != 1 {
 				t.Fatalf("server-side event %+v", ev)
 			}
-		case <-time.After(waitTimeout):
-			t.Fatal("no server-side event")
 		}
+	}
+}
+
+// recvEvent returns the next server-side event of ch, failing the test
+// when none comes in time.
+func recvEvent(t *testing.T, ch <-chan *socketio.ServerEvent) *socketio.ServerEvent {
+	t.Helper()
+	select {
+	case ev := <-ch:
+		return ev
+	case <-time.After(waitTimeout):
+		t.Fatal("no server-side event")
+		return nil
 	}
 }
 
@@ -256,13 +271,10 @@ func TestShardedReachesGoNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, n := range []*goNode{a, b} {
-		select {
-		case ev := <-n.sse:
-			if ev.Name != "hello" || ev.HasAck() || string(ev.Args.Raw(0)) != `"x"` {
+		for _, ch := range []chan *socketio.ServerEvent{n.sse, n.nsp} { // the option and the namespace's listener
+			if ev := recvEvent(t, ch); ev.Name != "hello" || ev.Namespace != "/" || ev.HasAck() || string(ev.Args.Raw(0)) != `"x"` {
 				t.Fatalf("server-side event %s %v", ev.Name, ev.Args)
 			}
-		case <-time.After(waitTimeout):
-			t.Fatal("no server-side event")
 		}
 	}
 }

@@ -79,23 +79,47 @@ func newRedis(t *testing.T) (*redis.Client, string) {
 type goNode struct {
 	io  *socketio.Server
 	url string
-	sse chan *redisadapter.ServerEvent
+	sse chan *redisadapter.ServerEvent // what the adapter's OnServerSideEmit option gets
+	nsp chan *socketio.ServerEvent     // what the namespace's listener of "hello" gets
 }
 
-// startGoNode starts a node of cluster key whose clients join the rooms of
-// their "join" query parameter.
+// startGoNode starts a node of cluster key on the classic adapter.
 func startGoNode(t *testing.T, rdb *redis.Client, key string) *goNode {
 	t.Helper()
-	n := &goNode{sse: make(chan *redisadapter.ServerEvent, 8)}
+	n := newGoNode()
 	node := redisadapter.NewNode(rdb, &redisadapter.Options{Key: key, RequestsTimeout: 3 * time.Second,
 		OnServerSideEmit: func(e *redisadapter.ServerEvent) { n.sse <- e }})
-	n.io = socketio.NewServer(&socketio.Options{NewAdapter: node.NewAdapter})
+	n.serve(t, node.NewAdapter)
+	return n
+}
+
+// startShardedGoNode starts a node of cluster key on sharded pub/sub.
+func startShardedGoNode(t *testing.T, rdb redis.UniversalClient, key string) *goNode {
+	t.Helper()
+	n := newGoNode()
+	node := redisadapter.NewShardedNode(rdb, &redisadapter.ShardedOptions{Key: key, RequestsTimeout: 3 * time.Second,
+		OnServerSideEmit: func(e *redisadapter.ServerEvent) { n.sse <- e }})
+	n.serve(t, node.NewAdapter)
+	return n
+}
+
+func newGoNode() *goNode {
+	return &goNode{sse: make(chan *redisadapter.ServerEvent, 8), nsp: make(chan *socketio.ServerEvent, 8)}
+}
+
+// serve starts the node's server on newAdapter: its clients join the rooms
+// of their "join" query parameter, and its namespace's listener of the
+// server-side event "hello" sends it to n.nsp.
+func (n *goNode) serve(t *testing.T, newAdapter func(*socketio.Namespace) socketio.Adapter) {
+	t.Helper()
+	n.io = socketio.NewServer(&socketio.Options{NewAdapter: newAdapter})
 	n.io.Use(func(s *socketio.Socket) error {
 		if j := s.Handshake().Query.Get("join"); j != "" {
 			s.Join(strings.Split(j, ",")...)
 		}
 		return nil
 	})
+	n.io.Of("/").OnServerSideEmit("hello", func(e *socketio.ServerEvent) { n.nsp <- e })
 	ts := httptest.NewServer(n.io)
 	n.url = ts.URL
 	t.Cleanup(func() {
@@ -104,7 +128,6 @@ func startGoNode(t *testing.T, rdb *redis.Client, key string) *goNode {
 		_ = n.io.Shutdown(ctx)
 		ts.Close()
 	})
-	return n
 }
 
 // waitSubscribed waits until n nodes listen on channel.
@@ -126,30 +149,6 @@ func waitSubscribed(t *testing.T, rdb *redis.Client, channel string, n int64) {
 func dial(t *testing.T, url, query string) *siotest.Client {
 	t.Helper()
 	return siotest.Dial(t, url, query, nil, siotest.Timeout(waitTimeout))
-}
-
-// startShardedGoNode starts a node of cluster key on sharded pub/sub.
-func startShardedGoNode(t *testing.T, rdb redis.UniversalClient, key string) *goNode {
-	t.Helper()
-	n := &goNode{sse: make(chan *redisadapter.ServerEvent, 8)}
-	node := redisadapter.NewShardedNode(rdb, &redisadapter.ShardedOptions{Key: key, RequestsTimeout: 3 * time.Second,
-		OnServerSideEmit: func(e *redisadapter.ServerEvent) { n.sse <- e }})
-	n.io = socketio.NewServer(&socketio.Options{NewAdapter: node.NewAdapter})
-	n.io.Use(func(s *socketio.Socket) error {
-		if j := s.Handshake().Query.Get("join"); j != "" {
-			s.Join(strings.Split(j, ",")...)
-		}
-		return nil
-	})
-	ts := httptest.NewServer(n.io)
-	n.url = ts.URL
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = n.io.Shutdown(ctx)
-		ts.Close()
-	})
-	return n
 }
 
 // waitShardSubscribed waits until n clients listen on a shard channel.

@@ -19,40 +19,33 @@ type Adapter struct {
 	ch    channels
 	rec   *recovery // nil when recovery is off
 
-	pmu     sync.Mutex
-	pending map[string]*pending // requests waiting for answers, by id
+	pendingRequests // requests waiting for answers
 
-	ownMu    sync.Mutex
-	own      map[string]*ownBroadcast // this node's logged broadcasts not back yet, by offset
-	echoed   map[string]time.Time     // those back before awaitOwn registered them
-	echoWait time.Duration            // ownEchoWait; tests shorten it
-	joinMu   sync.RWMutex             // read: delivering a logged packet; write: Rejoin
-	skipMu   sync.Mutex
-	skip     map[string]*skipped // offset -> sockets that got it on recovery
-	keep     keeper              // sessions of connected sockets (keep.go)
+	echoes   *ownEchoes   // this node's logged broadcasts until they come back (echo.go)
+	joinMu   sync.RWMutex // read: delivering a logged packet; write: Rejoin
+	skips    skipSet      // offset -> sockets that got it on recovery
+	sessions *sessions    // nil when recovery is off (keep.go)
 
 	closeOnce sync.Once
 }
 
 var (
-	_ socketio.Adapter  = (*Adapter)(nil)
-	_ socketio.Rejoiner = (*Adapter)(nil)
+	_ socketio.Adapter         = (*Adapter)(nil)
+	_ socketio.Rejoiner        = (*Adapter)(nil)
+	_ socketio.ServerSideAcker = (*Adapter)(nil)
 )
 
 func newAdapter(n *Node, nsp *socketio.Namespace) *Adapter {
 	a := &Adapter{
-		node:     n,
-		nsp:      nsp,
-		local:    socketio.NewMemoryAdapter(nsp),
-		ch:       newChannels(n.opts.Key, nsp.Name(), n.uid),
-		pending:  make(map[string]*pending),
-		skip:     make(map[string]*skipped),
-		own:      make(map[string]*ownBroadcast),
-		echoed:   make(map[string]time.Time),
-		echoWait: ownEchoWait,
+		node:   n,
+		nsp:    nsp,
+		local:  socketio.NewMemoryAdapter(nsp),
+		ch:     newChannels(n.opts.Key, nsp.Name(), n.uid),
+		echoes: newOwnEchoes(),
 	}
 	if r := nsp.Server().RecoveryOptions(); r != nil {
 		a.rec = newRecovery(n, nsp.Name(), r)
+		a.sessions = newSessions(a.rec, n.uid, n.opts.Key+"-node#", n.opts.Logger, nsp.Name())
 	}
 	return a
 }
@@ -144,64 +137,15 @@ func (a *Adapter) broadcastChannel(opts *socketio.BroadcastOptions) string {
 	return a.ch.broadcast
 }
 
-// ownEchoWait is how long a logged broadcast of this node waits for its
-// message to come back from Redis before it is delivered here anyway (the
-// subscription was cut): late, and maybe out of the stream's order.
-const ownEchoWait = 2 * time.Second
-
-// ownForget is how long the adapter remembers a broadcast delivered
-// without its echo (so that a late echo does not deliver it again), or an
-// echo that came before the broadcast was registered.
-const ownForget = time.Minute
-
-// ownBroadcast is a logged broadcast of this node whose message has not
-// come back yet, or was delivered without it (late).
-type ownBroadcast struct {
-	packet *parser.Packet // with its offset
-	opts   socketio.BroadcastOptions
-	timer  *time.Timer
-	late   bool // delivered without its echo
-}
-
 // awaitOwn waits for the message of this node's broadcast at offset to
 // come back (onBroadcast delivers it then), or delivers it after the echo
 // wait.
 func (a *Adapter) awaitOwn(offset string, p *parser.Packet, opts *socketio.BroadcastOptions) {
-	a.ownMu.Lock()
-	defer a.ownMu.Unlock()
-	if _, back := a.echoed[offset]; back { // came back first
-		delete(a.echoed, offset)
-		return
-	}
-	if len(a.echoed) > 1024 { // echoes of broadcasts that failed on their way back
-		now := time.Now()
-		for k, at := range a.echoed {
-			if now.Sub(at) > ownForget {
-				delete(a.echoed, k)
-			}
-		}
-	}
-	o := &ownBroadcast{packet: withOffset(p, offset), opts: *opts}
-	o.timer = time.AfterFunc(a.echoWait, func() { a.deliverLate(offset, o) })
-	a.own[offset] = o
+	a.echoes.await(offset, p, opts, func(o *ownBroadcast) { a.deliverLate(offset, o) })
 }
 
 // deliverLate delivers a broadcast whose echo did not come in time.
 func (a *Adapter) deliverLate(offset string, o *ownBroadcast) {
-	a.ownMu.Lock()
-	if a.own[offset] != o || o.late {
-		a.ownMu.Unlock()
-		return
-	}
-	o.late = true
-	o.timer = time.AfterFunc(ownForget, func() {
-		a.ownMu.Lock()
-		if a.own[offset] == o {
-			delete(a.own, offset)
-		}
-		a.ownMu.Unlock()
-	})
-	a.ownMu.Unlock()
 	a.node.opts.Logger.Warn("redisadapter: own broadcast did not come back from Redis; delivered here anyway", "nsp", a.nsp.Name(), "offset", offset)
 	a.selectLogged(o.packet, &o.opts, offset)()
 }
@@ -209,18 +153,7 @@ func (a *Adapter) deliverLate(offset string, o *ownBroadcast) {
 // claimOwn is called when this node's broadcast at offset comes back from
 // Redis: it reports whether to deliver it here now (false when it was
 // delivered late already).
-func (a *Adapter) claimOwn(offset string) bool {
-	a.ownMu.Lock()
-	defer a.ownMu.Unlock()
-	o, ok := a.own[offset]
-	if !ok { // back before awaitOwn registered it
-		a.echoed[offset] = time.Now()
-		return true
-	}
-	delete(a.own, offset)
-	o.timer.Stop()
-	return !o.late
-}
+func (a *Adapter) claimOwn(offset string) bool { return a.echoes.claim(offset) }
 
 // selectLogged selects the sockets a packet of the stream goes to,
 // leaving out those that already got it while they recovered, and returns
@@ -231,7 +164,7 @@ func (a *Adapter) claimOwn(offset string) bool {
 func (a *Adapter) selectLogged(p *parser.Packet, opts *socketio.BroadcastOptions, offset string) (send func()) {
 	a.joinMu.RLock()
 	defer a.joinMu.RUnlock()
-	if ids := a.takeSkipped(offset); len(ids) > 0 {
+	if ids := a.skips.take(offset); len(ids) > 0 {
 		o := *opts
 		o.Except = append(append([]string(nil), opts.Except...), ids...)
 		opts = &o
@@ -270,19 +203,7 @@ func (a *Adapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, opts *
 	context.AfterFunc(ctx, func() { a.removePending(id) })
 	a.node.publish(a.ch.request, msg)
 	a.local.BroadcastWithAck(ctx, p, opts, clients, ack)
-	timer := time.NewTimer(a.node.opts.RequestsTimeout)
-	defer timer.Stop()
-	for got := 1; got < nodes; got++ {
-		select {
-		case n := <-counts:
-			clients(n)
-		case <-timer.C:
-			a.node.opts.Logger.Warn("redisadapter: nodes did not report their clients in time", "nsp", a.nsp.Name(), "missing", nodes-got)
-			return
-		case <-ctx.Done():
-			return
-		}
-	}
+	awaitCounts(ctx, counts, nodes-1, clients, a.node.opts.RequestsTimeout, a.node.opts.Logger, a.nsp.Name())
 }
 
 // FetchSockets returns the sockets opts selects on every node. A node that
@@ -310,21 +231,7 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 
 // collect gathers up to n answers, until RequestsTimeout or ctx.
 func (a *Adapter) collect(ctx context.Context, answers chan *response, n int, what string) []*response {
-	timer := time.NewTimer(a.node.opts.RequestsTimeout)
-	defer timer.Stop()
-	var got []*response
-	for len(got) < n {
-		select {
-		case r := <-answers:
-			got = append(got, r)
-		case <-timer.C:
-			a.node.opts.Logger.Warn("redisadapter: nodes did not answer in time", "request", what, "nsp", a.nsp.Name(), "answers", len(got), "expected", n)
-			return got
-		case <-ctx.Done():
-			return got
-		}
-	}
-	return got
+	return collect(ctx, answers, n, a.node.opts.RequestsTimeout, a.node.opts.Logger, what, a.nsp.Name())
 }
 
 // AddSockets makes the sockets opts selects, on every node, join rooms.
@@ -399,9 +306,7 @@ func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, event string, args 
 func (a *Adapter) Close() error {
 	a.closeOnce.Do(func() {
 		a.node.unregister(a)
-		a.pmu.Lock()
-		clear(a.pending) // acks still awaited are forgotten
-		a.pmu.Unlock()
+		a.clearPending() // acks still awaited are forgotten
 	})
 	return nil
 }

@@ -8,17 +8,88 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/kin-comms/kinrt/internal/siotest"
+	"github.com/kin-comms/kinrt/internal/testenv"
 	"github.com/kin-comms/kinrt/socketio"
 )
 
+// apiNode is a node of a cluster of either adapter, for the tests that
+// run on both.
+type apiNode struct {
+	io  *socketio.Server
+	url string
+}
+
+// startNodes starts n nodes of one cluster, each set up by setup before it
+// serves, and returns once all listen.
+type startNodes func(t *testing.T, n int, setup func(io *socketio.Server)) []apiNode
+
+// classicNodes: nodes on the classic adapter (Node).
+func classicNodes(t *testing.T, n int, setup func(io *socketio.Server)) []apiNode {
+	var out []apiNode
+	for _, tn := range cluster(t, n, nodeConfig{setup: setup}) {
+		out = append(out, apiNode{io: tn.io, url: tn.ts.URL})
+	}
+	return out
+}
+
+// shardedNodes: nodes on the sharded adapter (ShardedNode) in mode, each
+// with a client of its own.
+func shardedNodes(client func() redis.UniversalClient, mode SubscriptionMode) startNodes {
+	return func(t *testing.T, n int, setup func(io *socketio.Server)) []apiNode {
+		key := "kinshardapi-" + testenv.RandomID()
+		newClient := func() redis.UniversalClient {
+			c := client()
+			t.Cleanup(func() { _ = c.Close() })
+			return c
+		}
+		var out []apiNode
+		for range n {
+			sn := startSharded(t, newClient(), key, mode, shardedConfig{setup: setup})
+			out = append(out, apiNode{io: sn.io, url: sn.url})
+		}
+		waitShard(t, newClient(), key+"#/#", int64(n))
+		return out
+	}
+}
+
+// forEachAdapter runs test on the classic adapter, the sharded one in each
+// mode on one Redis, and the sharded one on a Redis Cluster.
+func forEachAdapter(t *testing.T, test func(t *testing.T, start startNodes)) {
+	opts := redisOptions(t)
+	single := func() redis.UniversalClient { return redis.NewClient(opts) }
+	t.Run("classic", func(t *testing.T) {
+		t.Parallel()
+		test(t, classicNodes)
+	})
+	for _, mode := range []SubscriptionMode{Dynamic, DynamicPrivate, Static} {
+		t.Run("sharded/"+string(mode), func(t *testing.T) {
+			t.Parallel()
+			test(t, shardedNodes(single, mode))
+		})
+	}
+	t.Run("sharded/cluster", func(t *testing.T) {
+		t.Parallel()
+		rc := testenv.StartRedisCluster(t, 3)
+		test(t, shardedNodes(func() redis.UniversalClient {
+			return redis.NewClusterClient(&redis.ClusterOptions{Addrs: rc.Addrs})
+		}, Dynamic))
+	})
+}
+
 // TestNamespaceServerSideEmit: Namespace.ServerSideEmit and
-// ServerSideEmitWithAck, through the adapter, reach the namespace's
+// ServerSideEmitWithAck, through either adapter, reach the namespace's
 // OnServerSideEmit listeners of the other nodes (not the sender's own),
 // and the answers come back; a node that does not answer makes the error
 // ErrTimeout, a socketio.ErrAckTimeout.
 func TestNamespaceServerSideEmit(t *testing.T) {
 	t.Parallel()
+	forEachAdapter(t, runNamespaceServerSideEmit)
+}
+
+func runNamespaceServerSideEmit(t *testing.T, start startNodes) {
 	got := make(chan string, 8)
 	var answering sync.Map // node's server -> answers "ask"
 	setup := func(io *socketio.Server) {
@@ -41,7 +112,7 @@ func TestNamespaceServerSideEmit(t *testing.T) {
 			_ = e.Ack(map[string]int{"double": 2 * n})
 		})
 	}
-	nodes := cluster(t, 3, nodeConfig{setup: setup})
+	nodes := start(t, 3, setup)
 	for _, n := range nodes {
 		answering.Store(n.io, true)
 	}
@@ -84,20 +155,27 @@ func TestNamespaceServerSideEmit(t *testing.T) {
 	}
 }
 
-// TestRemoteSocketAcrossNodes: a socket fetched from another node is
-// reached there by each RemoteSocket method, and that node's room events
-// report the joins and leaves.
+// TestRemoteSocketAcrossNodes: with either adapter, a socket fetched from
+// another node is reached there by each RemoteSocket method, and that
+// node's room events (passed through from its MemoryAdapter) report the
+// rooms created, joined, left and deleted.
 func TestRemoteSocketAcrossNodes(t *testing.T) {
 	t.Parallel()
-	joins := make(chan string, 8)
+	forEachAdapter(t, runRemoteSocket)
+}
+
+func runRemoteSocket(t *testing.T, start startNodes) {
+	joins := make(chan string, 16)
 	setup := func(io *socketio.Server) {
 		ev := io.Of("/").Adapter().(socketio.RoomEvents)
+		ev.OnCreateRoom(func(room string) { joins <- "create " + room })
+		ev.OnDeleteRoom(func(room string) { joins <- "delete " + room })
 		ev.OnJoinRoom(func(room, id string) { joins <- "join " + room })
 		ev.OnLeaveRoom(func(room, id string) { joins <- "leave " + room })
 	}
-	nodes := cluster(t, 2, nodeConfig{setup: setup})
-	c := siotest.Dial(t, nodes[1].ts.URL, "join=r", nil, siotest.AckWith(`["pong"]`))
-	for _, want := range []string{"join " + c.SID(), "join r"} {
+	nodes := start(t, 2, setup)
+	c := siotest.Dial(t, nodes[1].url, "join=r", nil, siotest.AckWith(`["pong"]`), siotest.Timeout(waitTimeout))
+	for _, want := range []string{"create " + c.SID(), "join " + c.SID(), "create r", "join r"} {
 		if got := recvString(t, joins); got != want {
 			t.Fatalf("room event %q, want %q", got, want)
 		}
@@ -128,7 +206,7 @@ func TestRemoteSocketAcrossNodes(t *testing.T) {
 	}
 
 	rs.Join("x", "y")
-	for _, want := range []string{"join x", "join y"} {
+	for _, want := range []string{"create x", "join x", "create y", "join y"} {
 		if got := recvString(t, joins); got != want {
 			t.Fatalf("room event %q, want %q", got, want)
 		}
@@ -137,12 +215,23 @@ func TestRemoteSocketAcrossNodes(t *testing.T) {
 		t.Fatalf("rooms %q", got)
 	}
 	rs.Leave("r")
-	if got := recvString(t, joins); got != "leave r" {
-		t.Fatalf("room event %q", got)
+	for _, want := range []string{"leave r", "delete r"} {
+		if got := recvString(t, joins); got != want {
+			t.Fatalf("room event %q, want %q", got, want)
+		}
 	}
 	rs.Disconnect(false)
 	if f := c.Next(); f != "41" {
 		t.Fatalf("got %q, want a DISCONNECT", f)
+	}
+	left := map[string]bool{}
+	for range 6 { // each room left then deleted; the rooms in any order
+		left[recvString(t, joins)] = true
+	}
+	for _, r := range []string{c.SID(), "x", "y"} {
+		if !left["leave "+r] || !left["delete "+r] {
+			t.Fatalf("room events after the disconnect %v, want %s left and deleted", left, r)
+		}
 	}
 	ctx2, cancel2 := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel2()
@@ -165,9 +254,38 @@ func recvString(t *testing.T, ch <-chan string) string {
 // TestRoomEventsOnRecoveryMayBroadcast: a socket recovered on another node
 // rejoins its rooms under the adapter's recovery lock; the room event
 // listeners run after it, so one that makes a logged broadcast does not
-// deadlock.
+// deadlock (either adapter).
 func TestRoomEventsOnRecoveryMayBroadcast(t *testing.T) {
 	t.Parallel()
+	rec := &socketio.RecoveryOptions{MaxDisconnectionDuration: time.Minute}
+	t.Run("classic", func(t *testing.T) {
+		t.Parallel()
+		runRoomEventsOnRecovery(t, func(setup func(io *socketio.Server)) []apiNode {
+			nodes, _ := recoveryCluster(t, 2, setup)
+			return []apiNode{{nodes[0].io, nodes[0].ts.URL}, {nodes[1].io, nodes[1].ts.URL}}
+		})
+	})
+	t.Run("sharded", func(t *testing.T) {
+		t.Parallel()
+		opts := redisOptions(t)
+		runRoomEventsOnRecovery(t, func(setup func(io *socketio.Server)) []apiNode {
+			key := "kinshardrev-" + testenv.RandomID()
+			var out []apiNode
+			for range 2 {
+				c := redis.NewClient(opts)
+				t.Cleanup(func() { _ = c.Close() })
+				n := startSharded(t, c, key, Dynamic, shardedConfig{recovery: rec, setup: setup})
+				out = append(out, apiNode{n.io, n.url})
+			}
+			watch := redis.NewClient(opts)
+			t.Cleanup(func() { _ = watch.Close() })
+			waitShard(t, watch, key+"#/#", 2)
+			return out
+		})
+	})
+}
+
+func runRoomEventsOnRecovery(t *testing.T, start func(setup func(io *socketio.Server)) []apiNode) {
 	setup := func(io *socketio.Server) {
 		io.Of("/").Adapter().(socketio.RoomEvents).OnJoinRoom(func(room, id string) {
 			if s := io.Of("/").Socket(id); room == "r" && s != nil && s.Recovered() {
@@ -175,14 +293,14 @@ func TestRoomEventsOnRecoveryMayBroadcast(t *testing.T) {
 			}
 		})
 	}
-	nodes, _ := recoveryCluster(t, 2, setup)
-	c := siotest.Dial(t, nodes[0].ts.URL, "join=r", nil)
+	nodes := start(setup)
+	c := siotest.Dial(t, nodes[0].url, "join=r", nil, siotest.Timeout(waitTimeout))
 	if err := nodes[0].io.Emit("e1"); err != nil {
 		t.Fatal(err)
 	}
 	offset := offsetOf(t, c.ExpectEvent("e1", nil))
 	c.Close()
-	c2 := siotest.Dial(t, nodes[1].ts.URL, "", map[string]string{"pid": c.PID(), "offset": offset})
+	c2 := siotest.Dial(t, nodes[1].url, "", map[string]string{"pid": c.PID(), "offset": offset}, siotest.Timeout(waitTimeout))
 	if c2.SID() != c.SID() {
 		t.Fatalf("not recovered: sid %q, want %q", c2.SID(), c.SID())
 	}

@@ -12,20 +12,30 @@ import (
 	"github.com/kin-comms/kinrt/socketio"
 )
 
-// keeper holds the sessions of this node's connected sockets in Redis
-// (the same keys PersistSession writes, marked live on this node), so that
-// a client whose node died without persisting its session recovers on
-// another node. Their TTL is renewed every third of
+// sessions stores the recovery sessions of one namespace in Redis, for
+// either adapter: a disconnected socket's (PersistSession) and, marked
+// live on this node, a connected socket's (KeepSession), so that a client
+// whose node died without persisting its session recovers on another
+// node. The kept sessions' TTL is renewed every third of
 // MaxDisconnectionDuration while the sockets live, and the node says it is
 // alive every heartbeat: RestoreSession takes a live session only once its
 // node has stopped saying so (it died), never from a node still running.
-type keeper struct {
+type sessions struct {
+	rec        *recovery // the client, keys and timeouts
+	uid        string    // this node's
+	livePrefix string    // the keys that say a node is alive: livePrefix+uid
+	log        Logger
+	nsp        string
+
 	mu   sync.Mutex
-	pids map[string]struct{}
-	stop chan struct{} // closed when no session is kept: the renewal ends
+	pids map[string]struct{} // the kept sessions
+	stop chan struct{}       // closed when no session is kept: the renewal ends
 }
 
-var _ socketio.SessionKeeper = (*Adapter)(nil)
+var (
+	_ socketio.SessionKeeper = (*Adapter)(nil)
+	_ socketio.SessionKeeper = (*ShardedAdapter)(nil)
+)
 
 // Heartbeats of a node that keeps sessions: every heartbeat it renews a
 // key that lives for liveTTL; a restore of one of its live sessions waits
@@ -36,74 +46,98 @@ const (
 	liveWait  = liveTTL + heartbeat
 )
 
-// liveKey is the key that says node uid is alive.
-func (a *Adapter) liveKey(uid string) string { return a.node.opts.Key + "-node#" + uid }
+func newSessions(rec *recovery, uid, livePrefix string, log Logger, nsp string) *sessions {
+	return &sessions{rec: rec, uid: uid, livePrefix: livePrefix, log: log, nsp: nsp, pids: make(map[string]struct{})}
+}
 
 // KeepSession stores the session of a connected socket, as PersistSession
 // would at its disconnection but marked live on this node, and renews it
 // until the socket ends.
 func (a *Adapter) KeepSession(s *socketio.Session) {
-	if a.rec == nil {
-		return
-	}
-	k := &a.keep
-	k.mu.Lock()
-	if k.pids == nil {
-		k.pids = make(map[string]struct{})
-	}
-	k.pids[s.PID] = struct{}{}
-	start := k.stop == nil
-	if start {
-		k.stop = make(chan struct{})
-		go a.renew(k.stop)
-	}
-	k.mu.Unlock()
-	if start {
-		a.beat()
-	}
-	a.writeSession(s, a.node.uid)
-}
-
-// beat renews the key that says this node is alive.
-func (a *Adapter) beat() {
-	ctx, cancel := a.rec.ctx()
-	defer cancel()
-	if err := a.node.client.Set(ctx, a.liveKey(a.node.uid), "1", liveTTL).Err(); err != nil {
-		a.node.opts.Logger.Warn("redisadapter: heartbeat", "nsp", a.nsp.Name(), "err", err)
+	if a.sessions != nil {
+		a.sessions.keep(s)
 	}
 }
 
 // DropSession deletes the session of a socket that ended for good.
 func (a *Adapter) DropSession(pid string) {
-	if a.rec == nil {
-		return
+	if a.sessions != nil {
+		a.sessions.drop(pid)
 	}
-	a.forget(pid)
-	ctx, cancel := a.rec.ctx()
+}
+
+// KeepSession stores the session of a connected socket, marked live on
+// this node, and renews it until the socket ends.
+func (a *ShardedAdapter) KeepSession(s *socketio.Session) {
+	if a.sessions != nil {
+		a.sessions.keep(s)
+	}
+}
+
+// DropSession deletes the session of a socket that ended for good.
+func (a *ShardedAdapter) DropSession(pid string) {
+	if a.sessions != nil {
+		a.sessions.drop(pid)
+	}
+}
+
+func (ss *sessions) keep(s *socketio.Session) {
+	ss.mu.Lock()
+	ss.pids[s.PID] = struct{}{}
+	start := ss.stop == nil
+	if start {
+		ss.stop = make(chan struct{})
+		go ss.renew(ss.stop)
+	}
+	ss.mu.Unlock()
+	if start {
+		ss.beat()
+	}
+	ss.write(s, ss.uid)
+}
+
+func (ss *sessions) drop(pid string) {
+	ss.forget(pid)
+	ctx, cancel := ss.rec.ctx()
 	defer cancel()
-	if err := a.node.client.Del(ctx, a.rec.sessionPrefix+pid).Err(); err != nil {
-		a.node.opts.Logger.Warn("redisadapter: drop session", "nsp", a.nsp.Name(), "err", err)
+	if err := ss.rec.node.client.Del(ctx, ss.rec.sessionPrefix+pid).Err(); err != nil {
+		ss.log.Warn("redisadapter: drop session", "nsp", ss.nsp, "err", err)
+	}
+}
+
+// persist stores the session of a socket that disconnected.
+func (ss *sessions) persist(s *socketio.Session) {
+	ss.forget(s.PID)
+	ss.write(s, "")
+}
+
+// beat renews the key that says this node is alive.
+func (ss *sessions) beat() {
+	ctx, cancel := ss.rec.ctx()
+	defer cancel()
+	if err := ss.rec.node.client.Set(ctx, ss.livePrefix+ss.uid, "1", liveTTL).Err(); err != nil {
+		ss.log.Warn("redisadapter: heartbeat", "nsp", ss.nsp, "err", err)
 	}
 }
 
 // forget stops renewing pid's session; the last one ends the renewal.
-func (a *Adapter) forget(pid string) {
-	k := &a.keep
-	k.mu.Lock()
-	delete(k.pids, pid)
-	if len(k.pids) == 0 && k.stop != nil {
-		close(k.stop)
-		k.stop = nil
+func (ss *sessions) forget(pid string) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	delete(ss.pids, pid)
+	if len(ss.pids) == 0 && ss.stop != nil {
+		close(ss.stop)
+		ss.stop = nil
 	}
-	k.mu.Unlock()
 }
 
 // renew beats every heartbeat and extends the TTL of the kept sessions
 // every third of MaxDisconnectionDuration (EXPIRE, so that a session
 // another node has restored in the meantime is not written back).
-func (a *Adapter) renew(stop chan struct{}) {
+func (ss *sessions) renew(stop chan struct{}) {
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
+	r := ss.rec
 	last := time.Now()
 	for {
 		select {
@@ -111,48 +145,81 @@ func (a *Adapter) renew(stop chan struct{}) {
 			return
 		case <-tick.C:
 		}
-		a.beat()
-		if time.Since(last) < a.rec.maxAge/3 {
+		ss.beat()
+		if time.Since(last) < r.maxAge/3 {
 			continue
 		}
 		last = time.Now()
-		a.keep.mu.Lock()
-		keys := make([]string, 0, len(a.keep.pids))
-		for pid := range a.keep.pids {
-			keys = append(keys, a.rec.sessionPrefix+pid)
+		ss.mu.Lock()
+		keys := make([]string, 0, len(ss.pids))
+		for pid := range ss.pids {
+			keys = append(keys, r.sessionPrefix+pid)
 		}
-		a.keep.mu.Unlock()
-		ctx, cancel := a.rec.ctx()
-		pipe := a.node.client.Pipeline()
+		ss.mu.Unlock()
+		ctx, cancel := r.ctx()
+		pipe := r.node.client.Pipeline() // sharded: one slot, one shard
 		for _, key := range keys {
-			pipe.Expire(ctx, key, a.rec.maxAge)
+			pipe.Expire(ctx, key, r.maxAge)
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
-			a.node.opts.Logger.Warn("redisadapter: renew sessions", "nsp", a.nsp.Name(), "err", err)
+			ss.log.Warn("redisadapter: renew sessions", "nsp", ss.nsp, "err", err)
 		}
 		cancel()
 	}
 }
 
-// writeSession stores s under its pid for MaxDisconnectionDuration, live
-// on node live ("" for a disconnected socket). Data must be
-// JSON-encodable; when it is not, the session is kept without it.
-func (a *Adapter) writeSession(s *socketio.Session, live string) {
+// write stores s under its pid for MaxDisconnectionDuration, live on node
+// live ("" for a disconnected socket). Data must be JSON-encodable; when
+// it is not, the session is kept without it.
+func (ss *sessions) write(s *socketio.Session, live string) {
 	st := storedSession{SID: s.SID, PID: s.PID, Rooms: s.Rooms, Live: live}
 	if s.Data != nil {
 		b, err := json.Marshal(s.Data)
 		if err != nil {
-			a.node.opts.Logger.Warn("redisadapter: session data is not JSON; kept without it", "nsp", a.nsp.Name(), "err", err)
+			ss.log.Warn("redisadapter: session data is not JSON; kept without it", "nsp", ss.nsp, "err", err)
 		} else {
 			st.Data = b
 		}
 	}
 	b, _ := json.Marshal(st)
-	ctx, cancel := a.rec.ctx()
+	ctx, cancel := ss.rec.ctx()
 	defer cancel()
-	if err := a.node.client.Set(ctx, a.rec.sessionPrefix+s.PID, b, a.rec.maxAge).Err(); err != nil {
-		a.node.opts.Logger.Warn("redisadapter: store session", "nsp", a.nsp.Name(), "err", err)
+	if err := ss.rec.node.client.Set(ctx, ss.rec.sessionPrefix+s.PID, b, ss.rec.maxAge).Err(); err != nil {
+		ss.log.Warn("redisadapter: store session", "nsp", ss.nsp, "err", err)
 	}
+}
+
+// restore takes the session of pid out of Redis when the stream still
+// holds offset.
+func (ss *sessions) restore(pid, offset string) (*socketio.Session, error) {
+	r := ss.rec
+	ctx, cancel := r.ctx()
+	defer cancel()
+	// The offset first: a session whose packets are gone stays unused.
+	msgs, err := r.node.client.XRange(ctx, r.stream, offset, offset).Result()
+	if err != nil {
+		var rerr redis.Error
+		if errors.As(err, &rerr) {
+			return nil, nil // not a stream id
+		}
+		return nil, err
+	}
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	b, err := ss.take(ctx, pid)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	var st storedSession
+	if err := json.Unmarshal(b, &st); err != nil || st.PID != pid {
+		return nil, nil
+	}
+	s := &socketio.Session{SID: st.SID, PID: st.PID, Rooms: st.Rooms, LogEnd: offset}
+	if len(st.Data) > 0 {
+		_ = json.Unmarshal(st.Data, &s.Data)
+	}
+	return s, nil
 }
 
 // takeScript takes a session out of Redis unless it is live on a node
@@ -171,14 +238,14 @@ redis.call('DEL', KEYS[1])
 return {'taken', v}
 `)
 
-// takeSession takes the stored session of pid. A session live on another
-// node is taken once that node has stopped beating (it died), waiting at
-// most liveWait; one live here or on a node that goes on living is not.
-func (a *Adapter) takeSession(ctx context.Context, pid string) ([]byte, error) {
+// take takes the stored session of pid. A session live on another node
+// is taken once that node has stopped beating (it died), waiting at most
+// liveWait; one live here or on a node that goes on living is not.
+func (ss *sessions) take(ctx context.Context, pid string) ([]byte, error) {
 	deadline := time.Now().Add(liveWait)
 	var tick *time.Ticker
 	for {
-		res, err := takeScript.Run(ctx, a.node.client, []string{a.rec.sessionPrefix + pid}, a.node.opts.Key+"-node#").Slice()
+		res, err := takeScript.Run(ctx, ss.rec.node.client, []string{ss.rec.sessionPrefix + pid}, ss.livePrefix).Slice()
 		if errors.Is(err, redis.Nil) {
 			return nil, nil
 		}
@@ -193,7 +260,7 @@ func (a *Adapter) takeSession(ctx context.Context, pid string) ([]byte, error) {
 		if kind == "taken" {
 			return []byte(val), nil
 		}
-		if val == a.node.uid || time.Now().After(deadline) {
+		if val == ss.uid || time.Now().After(deadline) {
 			return nil, nil // its socket is connected
 		}
 		if tick == nil {

@@ -3,7 +3,6 @@ package redisadapter
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strconv"
 	"time"
 
@@ -235,46 +234,18 @@ type storedSession struct {
 // (it comes back as encoding/json decodes into an any); when it is not,
 // the session is kept without it.
 func (a *Adapter) PersistSession(s *socketio.Session) {
-	if a.rec == nil {
-		return
+	if a.sessions != nil {
+		a.sessions.persist(s)
 	}
-	a.forget(s.PID)
-	a.writeSession(s, "")
 }
 
 // RestoreSession takes the session of pid out of Redis when the stream
 // still holds offset; the packets missed since come with Rejoin.
 func (a *Adapter) RestoreSession(pid, offset string) (*socketio.Session, error) {
-	if a.rec == nil || pid == "" || offset == "" {
+	if a.sessions == nil || pid == "" || offset == "" {
 		return nil, nil
 	}
-	ctx, cancel := a.rec.ctx()
-	defer cancel()
-	// The offset first: a session whose packets are gone stays unused.
-	msgs, err := a.node.client.XRange(ctx, a.rec.stream, offset, offset).Result()
-	if err != nil {
-		var rerr redis.Error
-		if errors.As(err, &rerr) {
-			return nil, nil // not a stream id
-		}
-		return nil, err
-	}
-	if len(msgs) == 0 {
-		return nil, nil
-	}
-	b, err := a.takeSession(ctx, pid)
-	if err != nil || b == nil {
-		return nil, err
-	}
-	var st storedSession
-	if err := json.Unmarshal(b, &st); err != nil || st.PID != pid {
-		return nil, nil
-	}
-	s := &socketio.Session{SID: st.SID, PID: st.PID, Rooms: st.Rooms, LogEnd: offset}
-	if len(st.Data) > 0 {
-		_ = json.Unmarshal(st.Data, &s.Data)
-	}
-	return s, nil
+	return a.sessions.restore(pid, offset)
 }
 
 // Rejoin puts a recovered socket back in its rooms and hands send the
@@ -300,7 +271,7 @@ func (a *Adapter) Rejoin(id string, rooms []string, since string, send func([]*p
 		return
 	}
 	now := time.Now()
-	a.pruneSkipped(now)
+	a.skips.prune(now)
 	var missed []*parser.Packet
 	for _, m := range msgs {
 		e, ok := a.rec.decodeEntry(m)
@@ -308,7 +279,7 @@ func (a *Adapter) Rejoin(id string, rooms []string, since string, send func([]*p
 			continue
 		}
 		missed = append(missed, e.packet)
-		a.addSkipped(e.offset, id, now)
+		a.skips.add(e.offset, id, now)
 	}
 	send(missed)
 }

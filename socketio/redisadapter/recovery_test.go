@@ -294,9 +294,9 @@ func TestOwnBroadcastEcho(t *testing.T) {
 	n := nodes[0]
 	c := siotest.Dial(t, n.ts.URL, "join=r", nil)
 	ad := n.io.Of("/").Adapter().(*Adapter)
-	ad.ownMu.Lock()
-	ad.echoWait = 20 * time.Millisecond
-	ad.ownMu.Unlock()
+	ad.echoes.mu.Lock()
+	ad.echoes.wait = 20 * time.Millisecond
+	ad.echoes.mu.Unlock()
 	opts := &socketio.BroadcastOptions{Rooms: []string{"r"}}
 	packet := func(name string) *parser.Packet {
 		return &parser.Packet{Type: parser.Event, Namespace: "/", Data: []byte(`["` + name + `"]`)}
@@ -325,12 +325,12 @@ func TestOwnBroadcastEcho(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.ExpectEvent("marker", nil)
-	ad.ownMu.Lock()
-	defer ad.ownMu.Unlock()
-	if len(ad.echoed) != 0 {
-		t.Errorf("echoes remembered: %v", ad.echoed)
+	ad.echoes.mu.Lock()
+	defer ad.echoes.mu.Unlock()
+	if len(ad.echoes.echoed) != 0 {
+		t.Errorf("echoes remembered: %v", ad.echoes.echoed)
 	}
-	for off, o := range ad.own {
+	for off, o := range ad.echoes.own {
 		if !o.late {
 			t.Errorf("broadcast %s still waits for its echo", off)
 		}

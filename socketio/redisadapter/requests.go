@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kin-comms/kinrt/socketio"
@@ -24,22 +25,78 @@ type pending struct {
 	ack     func(socketio.Args) // broadcast with ack
 }
 
-func (a *Adapter) addPending(id string, p *pending) {
-	a.pmu.Lock()
-	defer a.pmu.Unlock()
-	a.pending[id] = p
+// pendingRequests are a namespace's requests waiting for answers, by id
+// (in either adapter). The zero value is ready to use.
+type pendingRequests struct {
+	pmu     sync.Mutex
+	pending map[string]*pending
 }
 
-func (a *Adapter) removePending(id string) {
-	a.pmu.Lock()
-	defer a.pmu.Unlock()
-	delete(a.pending, id)
+func (r *pendingRequests) addPending(id string, p *pending) {
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	if r.pending == nil {
+		r.pending = make(map[string]*pending)
+	}
+	r.pending[id] = p
 }
 
-func (a *Adapter) findPending(id string) *pending {
-	a.pmu.Lock()
-	defer a.pmu.Unlock()
-	return a.pending[id]
+func (r *pendingRequests) removePending(id string) {
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	delete(r.pending, id)
+}
+
+func (r *pendingRequests) findPending(id string) *pending {
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	return r.pending[id]
+}
+
+// clearPending forgets every request: answers still awaited are dropped.
+func (r *pendingRequests) clearPending() {
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	clear(r.pending)
+}
+
+// awaitCounts hands clients the number of clients each of n other nodes
+// reached with a broadcast, until timeout or ctx; a shortfall at the
+// timeout is logged.
+func awaitCounts(ctx context.Context, counts chan int, n int, clients func(int), timeout time.Duration, log Logger, nsp string) {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for got := 0; got < n; got++ {
+		select {
+		case c := <-counts:
+			clients(c)
+		case <-timer.C:
+			log.Warn("redisadapter: nodes did not report their clients in time", "nsp", nsp, "missing", n-got)
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// collect gathers up to n answers, until timeout or ctx; a shortfall at
+// the timeout is logged.
+func collect(ctx context.Context, answers chan *response, n int, timeout time.Duration, log Logger, what, nsp string) []*response {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	var got []*response
+	for len(got) < n {
+		select {
+		case r := <-answers:
+			got = append(got, r)
+		case <-timer.C:
+			log.Warn("redisadapter: nodes did not answer in time", "request", what, "nsp", nsp, "answers", len(got), "expected", n)
+			return got
+		case <-ctx.Done():
+			return got
+		}
+	}
+	return got
 }
 
 // onMessage handles a message of one of the namespace's channels.
@@ -298,34 +355,48 @@ type skipped struct {
 // entry was read by a recovery.
 const skipTTL = time.Minute
 
-func (a *Adapter) addSkipped(offset, id string, now time.Time) {
-	a.skipMu.Lock()
-	defer a.skipMu.Unlock()
-	s := a.skip[offset]
+// skipSet remembers, by offset, the sockets that got a logged packet
+// while they recovered (Rejoin), so that its live delivery leaves them
+// out (either adapter). The zero value is ready to use.
+type skipSet struct {
+	mu sync.Mutex
+	m  map[string]*skipped
+}
+
+func (k *skipSet) add(offset, id string, now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.m == nil {
+		k.m = make(map[string]*skipped)
+	}
+	s := k.m[offset]
 	if s == nil {
 		s = &skipped{at: now}
-		a.skip[offset] = s
+		k.m[offset] = s
 	}
 	s.ids = append(s.ids, id)
 }
 
-func (a *Adapter) pruneSkipped(now time.Time) {
-	a.skipMu.Lock()
-	defer a.skipMu.Unlock()
-	for k, s := range a.skip {
+// prune forgets the packets older than skipTTL.
+func (k *skipSet) prune(now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for off, s := range k.m {
 		if now.Sub(s.at) > skipTTL {
-			delete(a.skip, k)
+			delete(k.m, off)
 		}
 	}
 }
 
-func (a *Adapter) takeSkipped(offset string) []string {
-	a.skipMu.Lock()
-	defer a.skipMu.Unlock()
-	s := a.skip[offset]
+// take returns the sockets to leave out of the packet at offset, and
+// forgets them.
+func (k *skipSet) take(offset string) []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := k.m[offset]
 	if s == nil {
 		return nil
 	}
-	delete(a.skip, offset)
+	delete(k.m, offset)
 	return s.ids
 }

@@ -22,20 +22,20 @@ type ShardedAdapter struct {
 	channel         string
 	responseChannel string
 	rec             *shardedRecovery // nil when recovery is off
-	keep            keeper           // sessions of connected sockets (sharded_keep.go)
+	sessions        *sessions        // nil when recovery is off (keep.go)
 
 	roomMu sync.Mutex
 	roomCh map[string]bool // rooms whose channel this node listens on
 
-	pmu     sync.Mutex
-	pending map[string]*pending
+	pendingRequests // requests waiting for answers
 
 	closeOnce sync.Once
 }
 
 var (
-	_ socketio.Adapter  = (*ShardedAdapter)(nil)
-	_ socketio.Rejoiner = (*ShardedAdapter)(nil)
+	_ socketio.Adapter         = (*ShardedAdapter)(nil)
+	_ socketio.Rejoiner        = (*ShardedAdapter)(nil)
+	_ socketio.ServerSideAcker = (*ShardedAdapter)(nil)
 )
 
 func newShardedAdapter(n *ShardedNode, nsp *socketio.Namespace) *ShardedAdapter {
@@ -47,10 +47,13 @@ func newShardedAdapter(n *ShardedNode, nsp *socketio.Namespace) *ShardedAdapter 
 		channel:         ch,
 		responseChannel: ch + n.uid + "#",
 		roomCh:          make(map[string]bool),
-		pending:         make(map[string]*pending),
 	}
 	if r := nsp.Server().RecoveryOptions(); r != nil {
 		a.rec = newShardedRecovery(n, nsp.Name(), r)
+		// The live keys share the namespace's hash tag, so that the take
+		// script, which reads the live key of the session's node, stays in
+		// one slot.
+		a.sessions = newSessions(a.rec.rec, n.uid, "{"+n.opts.Key+"#"+nsp.Name()+"#}-node#", n.opts.Logger, nsp.Name())
 	}
 	return a
 }
@@ -77,14 +80,21 @@ func (a *ShardedAdapter) ownChannel(room, id string) bool {
 // AddAll adds socket id to rooms, listening on the channels of the rooms
 // it creates here.
 func (a *ShardedAdapter) AddAll(id string, rooms []string) {
+	a.addAllLater(id, rooms)()
+}
+
+// addAllLater is AddAll, returning the function that runs the room event
+// listeners of the change (Rejoin calls it after releasing its lock).
+func (a *ShardedAdapter) addAllLater(id string, rooms []string) (notify func()) {
 	var created []string
 	for _, r := range rooms {
 		if a.ownChannel(r, id) && a.local.RoomSize(r) == 0 {
 			created = append(created, r)
 		}
 	}
-	a.local.AddAll(id, rooms)
+	notify = a.local.AddAllLater(id, rooms)
 	a.listen(created)
+	return notify
 }
 
 // Del removes socket id from room.
@@ -212,19 +222,7 @@ func (a *ShardedAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet,
 	a.publishMsg(a.channel, cmBroadcast, field{key: "packet", val: p}, field{key: "requestId", val: id},
 		field{key: "opts", val: toWireOptsFlags(opts, timeout)})
 	a.local.BroadcastWithAck(ctx, p, opts, clients, ack)
-	timer := time.NewTimer(a.node.opts.RequestsTimeout)
-	defer timer.Stop()
-	for got := 1; got < nodes; got++ {
-		select {
-		case n := <-counts:
-			clients(n)
-		case <-timer.C:
-			a.node.opts.Logger.Warn("redisadapter: nodes did not report their clients in time", "nsp", a.nsp.Name(), "missing", nodes-got)
-			return
-		case <-ctx.Done():
-			return
-		}
-	}
+	awaitCounts(ctx, counts, nodes-1, clients, a.node.opts.RequestsTimeout, a.node.opts.Logger, a.nsp.Name())
 }
 
 // FetchSockets returns the sockets opts selects on every node; a node that
@@ -249,22 +247,9 @@ func (a *ShardedAdapter) FetchSockets(ctx context.Context, opts *socketio.Broadc
 	return out, nil
 }
 
+// collect gathers up to n answers, until RequestsTimeout or ctx.
 func (a *ShardedAdapter) collect(ctx context.Context, answers chan *response, n int, what string) []*response {
-	timer := time.NewTimer(a.node.opts.RequestsTimeout)
-	defer timer.Stop()
-	var got []*response
-	for len(got) < n {
-		select {
-		case r := <-answers:
-			got = append(got, r)
-		case <-timer.C:
-			a.node.opts.Logger.Warn("redisadapter: nodes did not answer in time", "request", what, "nsp", a.nsp.Name(), "answers", len(got), "expected", n)
-			return got
-		case <-ctx.Done():
-			return got
-		}
-	}
-	return got
+	return collect(ctx, answers, n, a.node.opts.RequestsTimeout, a.node.opts.Logger, what, a.nsp.Name())
 }
 
 // AddSockets makes the sockets opts selects, on every node, join rooms.
@@ -357,28 +342,8 @@ func (a *ShardedAdapter) Close() error {
 		clear(a.roomCh)
 		a.roomMu.Unlock()
 		a.node.unregister(a, chans)
-		a.pmu.Lock()
-		clear(a.pending)
-		a.pmu.Unlock()
+		a.clearPending()
 		_ = a.local.Close()
 	})
 	return nil
-}
-
-func (a *ShardedAdapter) addPending(id string, p *pending) {
-	a.pmu.Lock()
-	defer a.pmu.Unlock()
-	a.pending[id] = p
-}
-
-func (a *ShardedAdapter) removePending(id string) {
-	a.pmu.Lock()
-	defer a.pmu.Unlock()
-	delete(a.pending, id)
-}
-
-func (a *ShardedAdapter) findPending(id string) *pending {
-	a.pmu.Lock()
-	defer a.pmu.Unlock()
-	return a.pending[id]
 }

@@ -2,7 +2,6 @@ package redisadapter
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"sync"
 	"time"
@@ -27,13 +26,10 @@ import (
 type shardedRecovery struct {
 	rec *recovery
 
-	ownMu  sync.Mutex
-	own    map[string]*ownBroadcast // this node's logged broadcasts not back yet
-	echoed map[string]time.Time     // those back before they were registered
+	echoes *ownEchoes // this node's logged broadcasts until they come back (echo.go)
 
 	joinMu sync.RWMutex // read: delivering a logged packet; write: Rejoin
-	skipMu sync.Mutex
-	skip   map[string]*skipped
+	skips  skipSet
 }
 
 func newShardedRecovery(n *ShardedNode, nsp string, opts *socketio.RecoveryOptions) *shardedRecovery {
@@ -43,7 +39,7 @@ func newShardedRecovery(n *ShardedNode, nsp string, opts *socketio.RecoveryOptio
 	r := newRecovery(holder, nsp, opts)
 	tag := "{" + n.opts.Key + "#" + nsp + "#}"
 	r.stream, r.streamBytes, r.sessionPrefix = tag+"-stream", tag+"-stream-bytes", tag+"-session#"
-	return &shardedRecovery{rec: r, own: make(map[string]*ownBroadcast), echoed: make(map[string]time.Time), skip: make(map[string]*skipped)}
+	return &shardedRecovery{rec: r, echoes: newOwnEchoes()}
 }
 
 // shardedAppendPublishScript is appendLua, then the SPUBLISH of the
@@ -116,63 +112,18 @@ func (a *ShardedAdapter) encodeLoggedParts(p *parser.Packet, opts *socketio.Broa
 // awaitOwn waits for this node's logged broadcast at offset to come back
 // (onOwnEcho delivers it then), or delivers it after ownEchoWait.
 func (a *ShardedAdapter) awaitOwn(offset string, p *parser.Packet, opts *socketio.BroadcastOptions) {
-	s := a.rec
-	s.ownMu.Lock()
-	defer s.ownMu.Unlock()
-	if _, back := s.echoed[offset]; back {
-		delete(s.echoed, offset)
-		return
-	}
-	now := time.Now()
-	for k, at := range s.echoed { // echoes of broadcasts whose script failed on the way back
-		if now.Sub(at) > ownForget {
-			delete(s.echoed, k)
-		}
-	}
-	o := &ownBroadcast{packet: withOffset(p, offset), opts: *opts}
-	o.timer = time.AfterFunc(ownEchoWait, func() { a.deliverLate(offset, o) })
-	s.own[offset] = o
-}
-
-func (a *ShardedAdapter) deliverLate(offset string, o *ownBroadcast) {
-	s := a.rec
-	s.ownMu.Lock()
-	if s.own[offset] != o || o.late {
-		s.ownMu.Unlock()
-		return
-	}
-	o.late = true
-	o.timer = time.AfterFunc(ownForget, func() {
-		s.ownMu.Lock()
-		if s.own[offset] == o {
-			delete(s.own, offset)
-		}
-		s.ownMu.Unlock()
+	a.rec.echoes.await(offset, p, opts, func(o *ownBroadcast) {
+		a.node.opts.Logger.Warn("redisadapter: own broadcast did not come back from Redis; delivered here anyway", "nsp", a.nsp.Name(), "offset", offset)
+		a.selectLogged(o.packet, &o.opts, offset)()
 	})
-	s.ownMu.Unlock()
-	a.node.opts.Logger.Warn("redisadapter: own broadcast did not come back from Redis; delivered here anyway", "nsp", a.nsp.Name(), "offset", offset)
-	a.selectLogged(o.packet, &o.opts, offset)()
 }
 
 // onOwnEcho delivers this node's logged broadcast, back from Redis, unless
 // it was delivered late already.
 func (a *ShardedAdapter) onOwnEcho(m *clusterMsg) {
-	s := a.rec
-	offset := m.opts.Offset
-	s.ownMu.Lock()
-	o, ok := s.own[offset]
-	switch {
-	case !ok:
-		s.echoed[offset] = time.Now()
-	case o.late:
-		s.ownMu.Unlock()
-		return
-	default:
-		delete(s.own, offset)
-		o.timer.Stop()
+	if a.rec.echoes.claim(m.opts.Offset) {
+		a.selectLogged(m.packet, m.opts.broadcastOptions(), m.opts.Offset)()
 	}
-	s.ownMu.Unlock()
-	a.selectLogged(m.packet, m.opts.broadcastOptions(), offset)()
 }
 
 // selectLogged selects the sockets a logged packet goes to, leaving out
@@ -181,13 +132,9 @@ func (a *ShardedAdapter) selectLogged(p *parser.Packet, opts *socketio.Broadcast
 	s := a.rec
 	s.joinMu.RLock()
 	defer s.joinMu.RUnlock()
-	s.skipMu.Lock()
-	sk := s.skip[offset]
-	delete(s.skip, offset)
-	s.skipMu.Unlock()
-	if sk != nil {
+	if ids := s.skips.take(offset); len(ids) > 0 {
 		o := *opts
-		o.Except = append(append([]string(nil), opts.Except...), sk.ids...)
+		o.Except = append(append([]string(nil), opts.Except...), ids...)
 		opts = &o
 	}
 	return a.local.DeliverLater(p, opts)
@@ -197,46 +144,18 @@ func (a *ShardedAdapter) selectLogged(p *parser.Packet, opts *socketio.Broadcast
 // any node of the cluster can restore it (with recovery off: nothing).
 // Data must be JSON-encodable.
 func (a *ShardedAdapter) PersistSession(s *socketio.Session) {
-	if a.rec == nil {
-		return
+	if a.sessions != nil {
+		a.sessions.persist(s)
 	}
-	a.forget(s.PID)
-	a.writeSession(s, "")
 }
 
 // RestoreSession takes the session of pid out of Redis when the stream
 // still holds offset; the missed packets come with Rejoin.
 func (a *ShardedAdapter) RestoreSession(pid, offset string) (*socketio.Session, error) {
-	if a.rec == nil || pid == "" || offset == "" {
+	if a.sessions == nil || pid == "" || offset == "" {
 		return nil, nil
 	}
-	r := a.rec.rec
-	ctx, cancel := r.ctx()
-	defer cancel()
-	msgs, err := a.node.client.XRange(ctx, r.stream, offset, offset).Result()
-	if err != nil {
-		var rerr redis.Error
-		if errors.As(err, &rerr) {
-			return nil, nil // not a stream id
-		}
-		return nil, err
-	}
-	if len(msgs) == 0 {
-		return nil, nil
-	}
-	b, err := a.takeSession(ctx, pid)
-	if err != nil || b == nil {
-		return nil, err
-	}
-	var st storedSession
-	if err := json.Unmarshal(b, &st); err != nil || st.PID != pid {
-		return nil, nil
-	}
-	s := &socketio.Session{SID: st.SID, PID: st.PID, Rooms: st.Rooms, LogEnd: offset}
-	if len(st.Data) > 0 {
-		_ = json.Unmarshal(st.Data, &s.Data)
-	}
-	return s, nil
+	return a.sessions.restore(pid, offset)
 }
 
 // Rejoin puts a recovered socket back in its rooms and hands send the
@@ -250,9 +169,11 @@ func (a *ShardedAdapter) Rejoin(id string, rooms []string, since string, send fu
 		return
 	}
 	s := a.rec
+	var notify func()
+	defer func() { notify() }() // after the unlock: a room event listener may broadcast
 	s.joinMu.Lock()
 	defer s.joinMu.Unlock()
-	a.AddAll(id, rooms)
+	notify = a.addAllLater(id, rooms)
 	r := s.rec
 	ctx, cancel := r.ctx()
 	defer cancel()
@@ -263,12 +184,7 @@ func (a *ShardedAdapter) Rejoin(id string, rooms []string, since string, send fu
 		return
 	}
 	now := time.Now()
-	s.skipMu.Lock()
-	for k, sk := range s.skip {
-		if now.Sub(sk.at) > skipTTL {
-			delete(s.skip, k)
-		}
-	}
+	s.skips.prune(now)
 	var missed []*parser.Packet
 	for _, m := range msgs {
 		e, ok := r.decodeEntry(m)
@@ -276,13 +192,7 @@ func (a *ShardedAdapter) Rejoin(id string, rooms []string, since string, send fu
 			continue
 		}
 		missed = append(missed, e.packet)
-		sk := s.skip[e.offset]
-		if sk == nil {
-			sk = &skipped{at: now}
-			s.skip[e.offset] = sk
-		}
-		sk.ids = append(sk.ids, id)
+		s.skips.add(e.offset, id, now)
 	}
-	s.skipMu.Unlock()
 	send(missed)
 }

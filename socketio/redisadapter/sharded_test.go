@@ -33,21 +33,41 @@ func startShardedNode(t *testing.T, client redis.UniversalClient, key string, mo
 
 func startShardedNodeWith(t *testing.T, client redis.UniversalClient, key string, mode SubscriptionMode, rec *socketio.RecoveryOptions) *shardedNode {
 	t.Helper()
+	return startSharded(t, client, key, mode, shardedConfig{recovery: rec, optionListener: true})
+}
+
+// shardedConfig says how startSharded sets a node up.
+type shardedConfig struct {
+	recovery *socketio.RecoveryOptions
+	// optionListener: ShardedOptions.OnServerSideEmit acks each event with
+	// {"from": uid} and sends it to the node's sse.
+	optionListener bool
+	setup          func(io *socketio.Server) // before the node serves
+}
+
+func startSharded(t *testing.T, client redis.UniversalClient, key string, mode SubscriptionMode, cfg shardedConfig) *shardedNode {
+	t.Helper()
 	n := &shardedNode{sse: make(chan *ServerEvent, 8)}
-	n.node = NewShardedNode(client, &ShardedOptions{Key: key, SubscriptionMode: mode, RequestsTimeout: 3 * time.Second,
-		OnServerSideEmit: func(e *ServerEvent) {
+	opts := &ShardedOptions{Key: key, SubscriptionMode: mode, RequestsTimeout: 3 * time.Second}
+	if cfg.optionListener {
+		opts.OnServerSideEmit = func(e *ServerEvent) {
 			if e.HasAck() {
 				_ = e.Ack(map[string]string{"from": n.node.UID()})
 			}
 			n.sse <- e
-		}})
-	n.io = socketio.NewServer(&socketio.Options{NewAdapter: n.node.NewAdapter, Recovery: rec})
+		}
+	}
+	n.node = NewShardedNode(client, opts)
+	n.io = socketio.NewServer(&socketio.Options{NewAdapter: n.node.NewAdapter, Recovery: cfg.recovery})
 	n.io.Use(func(s *socketio.Socket) error {
 		for _, r := range s.Handshake().Query["join"] {
 			s.Join(strings.Split(r, ",")...)
 		}
 		return nil
 	})
+	if cfg.setup != nil {
+		cfg.setup(n.io)
+	}
 	ts := httptest.NewServer(n.io)
 	n.url = ts.URL
 	t.Cleanup(func() {

@@ -10,6 +10,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
 
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/internal/msgpackjson"
 	"github.com/kin-comms/kinrt/socketio/parser"
 )
 
@@ -53,17 +54,9 @@ func decodeClusterMsg(b []byte) (*clusterMsg, error) {
 		return decodeClusterJSON(b)
 	}
 	m := newMsgpackReader(b)
-	n, err := m.d.DecodeMapLen()
-	if err != nil {
-		return nil, err
-	}
 	msg := &clusterMsg{typ: -1}
 	var data []byte // MessagePack of data, read once type is known
-	for k := 0; k < n; k++ {
-		key, err := m.anyString()
-		if err != nil {
-			return nil, err
-		}
+	err := m.members(func(key string) (err error) {
 		switch key {
 		case "uid":
 			msg.uid, err = m.anyString()
@@ -80,15 +73,17 @@ func decodeClusterMsg(b []byte) (*clusterMsg, error) {
 		default:
 			err = m.d.Skip()
 		}
-		if err != nil {
-			return nil, err
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if msg.typ < 0 {
 		return nil, errMsgType
 	}
 	if data != nil {
-		if err := msg.readData(newMsgpackReader(data)); err != nil {
+		r := newMsgpackReader(data)
+		if err := msg.readData(&r); err != nil {
 			return nil, err
 		}
 	}
@@ -97,22 +92,7 @@ func decodeClusterMsg(b []byte) (*clusterMsg, error) {
 
 // readData reads the data of a MessagePack message.
 func (msg *clusterMsg) readData(m *msgpackReader) error {
-	c, err := m.d.PeekCode()
-	if err != nil {
-		return err
-	}
-	if !msgpcode.IsFixedMap(c) && c != msgpcode.Map16 && c != msgpcode.Map32 {
-		return m.d.Skip()
-	}
-	n, err := m.d.DecodeMapLen()
-	if err != nil {
-		return err
-	}
-	for k := 0; k < n; k++ {
-		key, err := m.anyString()
-		if err != nil {
-			return err
-		}
+	return m.membersOrSkip(func(key string) (err error) {
 		switch key {
 		case "requestId":
 			msg.requestID, err = m.anyString()
@@ -120,10 +100,10 @@ func (msg *clusterMsg) readData(m *msgpackReader) error {
 			if msg.typ == cmBroadcast {
 				msg.packet, err = m.packet()
 			} else {
-				msg.value, msg.atts, err = m.readJSON()
+				msg.value, msg.atts, err = m.ReadJSON()
 			}
 		case "sockets":
-			msg.value, msg.atts, err = m.readJSON()
+			msg.value, msg.atts, err = m.ReadJSON()
 		case "opts":
 			msg.opts = new(wireOpts)
 			err = m.opts(msg.opts)
@@ -142,11 +122,8 @@ func (msg *clusterMsg) readData(m *msgpackReader) error {
 		default:
 			err = m.d.Skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		return err
+	})
 }
 
 type clusterJSON struct {
@@ -254,11 +231,11 @@ func (o *clusterOut) encodeJSON() ([]byte, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.Write(appendJSONString(nil, f.key))
+		b.Write(msgpackjson.AppendString(nil, f.key))
 		b.WriteByte(':')
 		switch v := f.val.(type) {
 		case *parser.Packet:
-			fmt.Fprintf(&b, `{"type":2,"data":%s,"nsp":%s}`, v.Data, appendJSONString(nil, v.Namespace))
+			fmt.Fprintf(&b, `{"type":2,"data":%s,"nsp":%s}`, v.Data, msgpackjson.AppendString(nil, v.Namespace))
 		case json.RawMessage:
 			if len(v) == 0 {
 				b.WriteString("null")
@@ -271,7 +248,7 @@ func (o *clusterOut) encodeJSON() ([]byte, error) {
 				return nil, err
 			}
 			if v.Offset != "" { // Go nodes read it; Node's ignore it
-				j = append(append(j[:len(j)-1], `,"offset":`...), appendJSONString(nil, v.Offset)...)
+				j = append(append(j[:len(j)-1], `,"offset":`...), msgpackjson.AppendString(nil, v.Offset)...)
 				j = append(j, '}')
 			}
 			b.Write(j)
@@ -283,7 +260,7 @@ func (o *clusterOut) encodeJSON() ([]byte, error) {
 			b.Write(j)
 		}
 	}
-	fmt.Fprintf(&b, `},"uid":%s,"nsp":%s}`, appendJSONString(nil, o.uid), appendJSONString(nil, o.nsp))
+	fmt.Fprintf(&b, `},"uid":%s,"nsp":%s}`, msgpackjson.AppendString(nil, o.uid), msgpackjson.AppendString(nil, o.nsp))
 	return b.Bytes(), nil
 }
 
@@ -309,7 +286,7 @@ func (o *clusterOut) encodeMsgpack() ([]byte, error) {
 			if len(v) == 0 {
 				err = e.EncodeNil()
 			} else {
-				err = appendJSONAsMsgpack(e, &buf, v, f.atts)
+				err = msgpackjson.WriteJSON(e, &buf, v, f.atts)
 			}
 		case string:
 			err = e.EncodeString(v)

@@ -13,6 +13,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
 
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/internal/msgpackjson"
 	"github.com/kin-comms/kinrt/socketio/parser"
 )
 
@@ -174,7 +175,7 @@ func encodePacket(e *msgpack.Encoder, w *bytes.Buffer, p *parser.Packet) error {
 	_ = e.EncodeString("type")
 	_ = e.EncodeInt(int64(parser.Event)) // notepack carries binary as bin: the receiver finds it
 	_ = e.EncodeString("data")
-	if err := appendJSONAsMsgpack(e, w, p.Data, p.Attachments); err != nil {
+	if err := msgpackjson.WriteJSON(e, w, p.Data, p.Attachments); err != nil {
 		return err
 	}
 	_ = e.EncodeString("nsp")
@@ -299,42 +300,30 @@ func (m *msgpackReader) anyString() (string, error) {
 		return "", err
 	}
 	if msgpcode.IsString(c) || msgpcode.IsBin(c) {
-		return m.str()
+		return m.Str()
 	}
 	return "", m.d.Skip()
 }
 
 // packet reads {type, data, nsp[, id]} as an EVENT or BINARY_EVENT.
 func (m *msgpackReader) packet() (*parser.Packet, error) {
-	n, err := m.d.DecodeMapLen()
-	if err != nil {
-		return nil, err
-	}
 	p := &parser.Packet{Type: parser.Event, Namespace: "/"}
 	typ := int64(parser.Event)
-	for k := 0; k < n; k++ {
-		key, err := m.anyString()
-		if err != nil {
-			return nil, err
-		}
+	err := m.members(func(key string) (err error) {
 		switch key {
 		case "type":
-			if typ, err = m.d.DecodeInt64(); err != nil {
-				return nil, err
-			}
+			typ, err = m.d.DecodeInt64()
 		case "data":
-			if p.Data, p.Attachments, err = m.readJSON(); err != nil {
-				return nil, err
-			}
+			p.Data, p.Attachments, err = m.ReadJSON()
 		case "nsp":
-			if p.Namespace, err = m.anyString(); err != nil {
-				return nil, err
-			}
+			p.Namespace, err = m.anyString()
 		default:
-			if err := m.d.Skip(); err != nil {
-				return nil, err
-			}
+			err = m.d.Skip()
 		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if typ != int64(parser.Event) && typ != int64(parser.BinaryEvent) {
 		return nil, errNotEvent
@@ -360,15 +349,7 @@ func (m *msgpackReader) opts(o *wireOpts) error {
 	if c == msgpcode.Nil {
 		return m.d.DecodeNil()
 	}
-	n, err := m.d.DecodeMapLen()
-	if err != nil {
-		return err
-	}
-	for k := 0; k < n; k++ {
-		key, err := m.anyString()
-		if err != nil {
-			return err
-		}
+	return m.members(func(key string) (err error) {
 		switch key {
 		case "rooms":
 			o.Rooms, err = m.strings()
@@ -381,30 +362,12 @@ func (m *msgpackReader) opts(o *wireOpts) error {
 		default:
 			err = m.d.Skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		return err
+	})
 }
 
 func (m *msgpackReader) flags(f *wireFlags) error {
-	c, err := m.d.PeekCode()
-	if err != nil {
-		return err
-	}
-	if !msgpcode.IsFixedMap(c) && c != msgpcode.Map16 && c != msgpcode.Map32 {
-		return m.d.Skip()
-	}
-	n, err := m.d.DecodeMapLen()
-	if err != nil {
-		return err
-	}
-	for k := 0; k < n; k++ {
-		key, err := m.anyString()
-		if err != nil {
-			return err
-		}
+	return m.membersOrSkip(func(key string) (err error) {
 		switch key {
 		case "volatile", "local", "compress":
 			var v, isBool bool
@@ -435,11 +398,8 @@ func (m *msgpackReader) flags(f *wireFlags) error {
 		default:
 			err = m.d.Skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		return err
+	})
 }
 
 // request is a request between nodes; all but BROADCAST travel as JSON.
@@ -468,16 +428,8 @@ func decodeRequest(b []byte) (*request, error) {
 		return &r, nil
 	}
 	m := newMsgpackReader(b)
-	n, err := m.d.DecodeMapLen()
-	if err != nil {
-		return nil, err
-	}
 	r := &request{Type: -1}
-	for k := 0; k < n; k++ {
-		key, err := m.anyString()
-		if err != nil {
-			return nil, err
-		}
+	err := m.members(func(key string) (err error) {
 		switch key {
 		case "uid":
 			r.UID, err = m.anyString()
@@ -495,9 +447,10 @@ func decodeRequest(b []byte) (*request, error) {
 		default:
 			err = m.d.Skip()
 		}
-		if err != nil {
-			return nil, err
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -549,16 +502,8 @@ func decodeResponse(b []byte) (*response, error) {
 		return &r, nil
 	}
 	m := newMsgpackReader(b)
-	n, err := m.d.DecodeMapLen()
-	if err != nil {
-		return nil, err
-	}
 	r := &response{}
-	for k := 0; k < n; k++ {
-		key, err := m.anyString()
-		if err != nil {
-			return nil, err
-		}
+	err := m.members(func(key string) (err error) {
 		switch key {
 		case "requestId":
 			r.RequestID, err = m.anyString()
@@ -568,14 +513,15 @@ func decodeResponse(b []byte) (*response, error) {
 			r.Type = int(t)
 		case "packet":
 			var raw json.RawMessage
-			raw, r.ackAtts, err = m.readJSON()
+			raw, r.ackAtts, err = m.ReadJSON()
 			r.ack = &raw
 		default:
 			err = m.d.Skip()
 		}
-		if err != nil {
-			return nil, err
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -597,7 +543,7 @@ func encodeAckResponse(id string, a socketio.Args) ([]byte, error) {
 	_ = e.EncodeString(id)
 	if a.Len() > 0 {
 		_ = e.EncodeString("packet")
-		if err := appendJSONAsMsgpack(e, &buf, a.Raw(0), a.Attachments()); err != nil {
+		if err := msgpackjson.WriteJSON(e, &buf, a.Raw(0), a.Attachments()); err != nil {
 			return nil, err
 		}
 	}
@@ -611,7 +557,7 @@ func withOffset(p *parser.Packet, offset string) *parser.Packet {
 	data := make([]byte, 0, len(p.Data)+len(offset)+4)
 	data = append(data, p.Data[:len(p.Data)-1]...)
 	data = append(data, ',')
-	data = appendJSONString(data, offset)
+	data = msgpackjson.AppendString(data, offset)
 	q.Data = append(data, ']')
 	return &q
 }

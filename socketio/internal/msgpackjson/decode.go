@@ -118,7 +118,7 @@ func (t *msgpackTranscoder) value(dst []byte, depth int) ([]byte, error) {
 		return strconv.AppendBool(dst, v), err
 	case msgpcode.IsString(c):
 		s, err := t.m.Str()
-		return appendJSONString(dst, s), err
+		return AppendString(dst, s), err
 	case msgpcode.IsBin(c):
 		n, err := d.DecodeBytesLen()
 		if err != nil {
@@ -198,7 +198,7 @@ func (t *msgpackTranscoder) object(dst []byte, depth int) ([]byte, error) {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = appendJSONString(dst, key)
+		dst = AppendString(dst, key)
 		dst = append(dst, ':')
 		if dst, err = t.value(dst, depth+1); err != nil {
 			return nil, err
@@ -305,7 +305,7 @@ func appendFloat(dst []byte, f float64) []byte {
 }
 
 // appendJSONString writes s as a JSON string.
-func appendJSONString(dst []byte, s string) []byte {
+func AppendString(dst []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
 			b, _ := json.Marshal(s)
