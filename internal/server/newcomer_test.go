@@ -252,7 +252,7 @@ func TestDemoCommandsFindSecrets(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"kinrt token --demo --user demo-sales-1", "kinrt simulate --demo", "created=true"} {
-		if !strings.Contains(log(), want) {
+		if !logged(log, want) {
 			t.Errorf("the demo's log does not say %q", want)
 		}
 	}
@@ -296,10 +296,25 @@ func TestDemoCommandsFindSecrets(t *testing.T) {
 	if again, err := config.ReadDemoSecrets(file); err != nil || again != secrets {
 		t.Fatalf("after a restart the secrets file holds %+v (%v), want %+v", again, err, secrets)
 	}
-	if !strings.Contains(log(), "created=false") {
+	if !logged(log, "created=false") {
 		t.Error("the restarted demo did not reuse its secrets file")
 	}
 	if status, body := me(token); status != http.StatusOK {
 		t.Fatalf("GET /api/me after a restart: %d %s", status, body)
 	}
+}
+
+// logged reports whether the log of a child process says want. The child
+// writes its start-up lines before it serves, but they reach log through
+// a pipe that another goroutine copies: it waits for them, up to a
+// deadline.
+func logged(log func() string, want string) bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(log(), want) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
 }
