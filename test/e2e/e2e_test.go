@@ -60,18 +60,26 @@ func startService(t *testing.T) (config.Config, *httptest.Server) {
 	return cfg, hs
 }
 
-// runBrowser runs one of this folder's browser scripts.
-func runBrowser(t *testing.T, script, spec string) {
+// browserTools finds Node.js (with this folder's playwright-core) and
+// Debian's Chromium, or skips (fails with CI=true) saying what is missing.
+func browserTools(t *testing.T) (node, chromium string) {
 	t.Helper()
-	node := testenv.Node(t, filepath.Join("node_modules", "playwright-core"))
-	chromium := os.Getenv("CHROMIUM")
+	node = testenv.Node(t, filepath.Join("node_modules", "playwright-core"))
+	chromium = os.Getenv("CHROMIUM")
 	if chromium == "" {
 		chromium = "/usr/bin/chromium"
 	}
 	if _, err := os.Stat(chromium); err != nil {
 		testenv.Missing(t, "%s not found: scripts/test installs Debian's chromium", chromium)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	return node, chromium
+}
+
+// runBrowser runs one of this folder's browser scripts for at most limit.
+func runBrowser(t *testing.T, script, spec string, limit time.Duration) {
+	t.Helper()
+	node, chromium := browserTools(t)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, script, spec)
 	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
@@ -79,6 +87,7 @@ func runBrowser(t *testing.T, script, spec string) {
 	if err != nil || !strings.Contains(string(out), "ok") {
 		t.Fatalf("%s failed: %v\n%s", script, err, out)
 	}
+	t.Logf("%s:\n%s", script, out)
 }
 
 // TestVoicemailFlowInChromium is issue 6's scenario: a signed inbound call
@@ -91,7 +100,7 @@ func TestVoicemailFlowInChromium(t *testing.T) {
 	spec, _ := json.Marshal(map[string]string{
 		"url": hs.URL, "publicUrl": cfg.PublicURL, "twilioToken": cfg.TwilioAuthToken, "apiKey": "e2e-key", "shots": "screenshots",
 	})
-	runBrowser(t, "voicemail.mjs", string(spec))
+	runBrowser(t, "voicemail.mjs", string(spec), 2*time.Minute)
 	for _, shot := range []string{"voicemail-toast-sales-agent.png", "voicemail-linked-sales-agent.png", "voicemails-sales-agent.png", "voicemails-sales-supervisor.png", "overview-admin.png",
 		"overview-sales-agent-after-reconnect.png", "conversations-admin.png", "taskrouter-admin.png",
 		"taskrouter-sales-agent.png"} {
