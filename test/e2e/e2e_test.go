@@ -110,42 +110,12 @@ func TestVoicemailFlowInChromium(t *testing.T) {
 	}
 }
 
+// TestDashboardInChromium: two demo users sign in through /signin; a
+// notification for sales toasts for the sales agent and never for the
+// support agent.
 func TestDashboardInChromium(t *testing.T) {
-	node := testenv.Node(t, filepath.Join("node_modules", "playwright-core"))
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		testenv.Missing(t, "%s not found: scripts/test installs Debian's chromium", chromium)
-	}
-	cfg, err := config.Load([]string{"--demo", "--simulate=false"}, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DatabaseURL = "sqlite:" + filepath.Join(t.TempDir(), "kin.db")
-	cfg.InternalAPIKey = "e2e-key"
-	srv, err := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	defer hs.Close()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}()
-
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	spec := `{"url":"` + hs.URL + `","apiKey":"e2e-key","shots":"screenshots"}`
-	cmd := exec.CommandContext(ctx, node, "browser.mjs", spec)
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "ok") {
-		t.Fatalf("browser run failed: %v\n%s", err, out)
-	}
+	_, hs := startService(t)
+	runBrowser(t, "browser.mjs", `{"url":"`+hs.URL+`","apiKey":"e2e-key","shots":"screenshots"}`, 2*time.Minute)
 	for _, shot := range []string{"signin.png", "dashboard-sales-agent.png", "dashboard-support-agent.png"} {
 		if st, err := os.Stat(filepath.Join("screenshots", shot)); err != nil || st.Size() < 1000 {
 			t.Errorf("screenshot %s missing or empty: %v", shot, err)

@@ -26,10 +26,12 @@ export async function launch() {
  * signIn opens a context of its own (options: viewport, and so on), signs in
  * as the demo user named name through /signin, opens hash if any and waits
  * for the live connection. onError, if given, gets every console error and
- * page error; otherwise page errors are printed.
+ * page error; otherwise page errors are printed. init, if given, is a
+ * script each page of the context runs before its own.
  */
-export async function signIn(browser, url, name, { hash = "", onError, ...options } = {}) {
+export async function signIn(browser, url, name, { hash = "", onError, init, ...options } = {}) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  if (init) await ctx.addInitScript(init);
   const page = await ctx.newPage();
   page.on("pageerror", (err) => (onError ? onError(`page error: ${err.message}`) : console.error(`[${name}] page error: ${err.message}`)));
   if (onError) {

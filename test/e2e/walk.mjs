@@ -64,6 +64,34 @@ const offer = (sid, name, from) =>
     TaskAssignmentStatus: "reserved", TaskVersion: "1", ReservationVersion: "0", TimestampMs: String(++ts),
   });
 
+// probe runs in each page before the dashboard: it counts the permission
+// requests, desktop notifications and chimes (oscillators) of the alert
+// toggles, and makes the tab look hidden while __probe.hidden is set.
+function probe() {
+  const p = (window.__probe = { requests: 0, notes: [], chimes: 0, hidden: false });
+  const N = window.Notification;
+  if (N) {
+    const request = N.requestPermission.bind(N);
+    N.requestPermission = (...args) => {
+      p.requests++;
+      return request(...args);
+    };
+    window.Notification = new Proxy(N, {
+      construct(target, args) {
+        p.notes.push(args[0]);
+        return Reflect.construct(target, args);
+      },
+    });
+  }
+  Object.defineProperty(Document.prototype, "visibilityState", { get: () => (p.hidden ? "hidden" : "visible") });
+  Object.defineProperty(Document.prototype, "hidden", { get: () => p.hidden });
+  const oscillator = AudioContext.prototype.createOscillator;
+  AudioContext.prototype.createOscillator = function () {
+    p.chimes++;
+    return oscillator.call(this);
+  };
+}
+
 // A box of the first element matching selector, in the viewport's coordinates.
 const box = (page, selector) =>
   page.evaluate((s) => {
@@ -75,9 +103,11 @@ const box = (page, selector) =>
 
 async function walk(role, vp, n) {
   const tag = `${role.key}-${vp.key}`;
-  const shot = (page, step) => page.screenshot({ path: `${spec.shots}/walk-${tag}-${step}.png`, fullPage: true });
+  // Full pages on a desktop; on a phone what the screen shows (a full-page
+  // capture would draw the fixed toast bar in the middle of the page).
+  const shot = (page, step) => page.screenshot({ path: `${spec.shots}/walk-${tag}-${step}.png`, fullPage: vp.key === "desktop" });
   const errors = [];
-  const page = await signIn(browser, spec.url, role.name, { ...vp.options, onError: (e) => errors.push(e) });
+  const page = await signIn(browser, spec.url, role.name, { ...vp.options, init: probe, onError: (e) => errors.push(e) });
   const admin = role.key === "admin";
   const seesOnly = async (locator, visible, what) => {
     if (visible) await locator.first().waitFor({ timeout });
@@ -105,16 +135,35 @@ async function walk(role, vp, n) {
   }
   await shot(page, "overview");
 
+  // The alert toggles: nothing is asked on load; a click turns the sound
+  // on, another asks for the permission of desktop notifications.
+  check((await page.evaluate(() => window.__probe.requests)) === 0, `${tag}: the notification permission was asked on load`);
+  await page.getByRole("button", { name: "Sound", exact: true }).click();
+  await page.locator('.kin-alerts__toggle[aria-pressed="true"]', { hasText: "Sound" }).waitFor({ timeout });
+  const desktop = page.getByRole("button", { name: "Desktop alerts", exact: true });
+  await desktop.click();
+  await page.waitForFunction(() => window.__probe.requests === 1, null, { timeout });
+  // Headless Chromium answers no prompt: the test grants it, the user clicks again.
+  await page.context().grantPermissions(["notifications"]);
+  if ((await desktop.getAttribute("aria-pressed")) !== "true") await desktop.click();
+  await page.locator('.kin-alerts__toggle[aria-pressed="true"]', { hasText: "Desktop alerts" }).waitFor({ timeout });
+
   // A live update: a call to sales adds one to today's calls and reaches
-  // the feed, on the page as it is (a reload would lose the marker).
+  // the feed, on the page as it is (a reload would lose the marker); with
+  // the tab hidden it chimes and shows a desktop notification.
   const today = page.locator('.dash-floor li[data-stat="calls"] .dash-tile__big');
   const before = Number(await today.textContent());
-  await page.evaluate(() => (window.__walk = true));
+  await page.evaluate(() => {
+    window.__walk = true;
+    window.__probe.hidden = true;
+  });
   const caller = `Walker ${n}`;
   await call(`CAwalk${n}`, `+1555100000${n}`, SALES, caller, true);
   await page.waitForFunction((want) => document.querySelector('.dash-floor li[data-stat="calls"] .dash-tile__big')?.textContent === want, String(before + 1), { timeout });
   await page.locator(".kin-feed__item", { hasText: caller }).first().waitFor({ timeout });
   check(await page.evaluate(() => window.__walk === true), `${tag}: the page reloaded`);
+  await page.waitForFunction(() => window.__probe.chimes > 0 && window.__probe.notes.length > 0, null, { timeout });
+  await page.evaluate(() => (window.__probe.hidden = false));
   await shot(page, "live");
 
   // The voicemail's toast links to it: its page opens with it marked.
