@@ -68,13 +68,15 @@ const offer = (sid, name, from) =>
 // requests, desktop notifications and chimes (oscillators) of the alert
 // toggles, and makes the tab look hidden while __probe.hidden is set.
 function probe() {
-  const p = (window.__probe = { requests: 0, notes: [], chimes: 0, hidden: false });
+  const p = (window.__probe = { requests: 0, answers: [], notes: [], chimes: 0, hidden: false });
   const N = window.Notification;
   if (N) {
     const request = N.requestPermission.bind(N);
-    N.requestPermission = (...args) => {
+    N.requestPermission = async (...args) => {
       p.requests++;
-      return request(...args);
+      const answer = await request(...args);
+      p.answers.push(answer);
+      return answer;
     };
     window.Notification = new Proxy(N, {
       construct(target, args) {
@@ -92,6 +94,16 @@ function probe() {
   };
 }
 
+// inView: the element is wholly on the screen (its top at least).
+async function inView(page, locator, what) {
+  await locator.waitFor({ timeout });
+  const r = await locator.evaluate((el) => {
+    const b = el.getBoundingClientRect();
+    return { top: b.top, bottom: b.bottom, height: window.innerHeight };
+  });
+  check(r.top >= 0 && r.top < r.height, `${what} is off the screen: ${JSON.stringify(r)}`);
+}
+
 // A box of the first element matching selector, in the viewport's coordinates.
 const box = (page, selector) =>
   page.evaluate((s) => {
@@ -103,9 +115,15 @@ const box = (page, selector) =>
 
 async function walk(role, vp, n) {
   const tag = `${role.key}-${vp.key}`;
-  // Full pages on a desktop; on a phone what the screen shows (a full-page
-  // capture would draw the fixed toast bar in the middle of the page).
-  const shot = (page, step) => page.screenshot({ path: `${spec.shots}/walk-${tag}-${step}.png`, fullPage: vp.key === "desktop" });
+  // What the screen shows (scrolled to a record when one is linked); the
+  // overview's shots show the whole page on a desktop, from its top (a
+  // full-page capture draws the sticky header where the page is scrolled,
+  // and a phone's fixed toast bar in the middle of the page).
+  const shot = async (page, step) => {
+    const full = vp.key === "desktop" && (step === "overview" || step === "live");
+    if (full) await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: `${spec.shots}/walk-${tag}-${step}.png`, fullPage: full });
+  };
   const errors = [];
   const page = await signIn(browser, spec.url, role.name, { ...vp.options, init: probe, onError: (e) => errors.push(e) });
   const admin = role.key === "admin";
@@ -142,8 +160,9 @@ async function walk(role, vp, n) {
   await page.locator('.kin-alerts__toggle[aria-pressed="true"]', { hasText: "Sound" }).waitFor({ timeout });
   const desktop = page.getByRole("button", { name: "Desktop alerts", exact: true });
   await desktop.click();
-  await page.waitForFunction(() => window.__probe.requests === 1, null, { timeout });
-  // Headless Chromium answers no prompt: the test grants it, the user clicks again.
+  await page.waitForFunction(() => window.__probe.requests === 1 && window.__probe.answers.length === 1, null, { timeout });
+  // Headless Chromium shows no prompt (the answer is no): the test grants
+  // the permission and the user clicks again.
   await page.context().grantPermissions(["notifications"]);
   if ((await desktop.getAttribute("aria-pressed")) !== "true") await desktop.click();
   await page.locator('.kin-alerts__toggle[aria-pressed="true"]', { hasText: "Desktop alerts" }).waitFor({ timeout });
@@ -170,7 +189,7 @@ async function walk(role, vp, n) {
   await page.locator(".kin-toast", { hasText: /voicemail/i }).filter({ hasText: caller }).locator("a.kin-toast__link").click();
   await page.waitForURL(/#\/voicemails\/[^/]+$/, { timeout });
   await page.locator("li.dash-row.dash-row--target", { hasText: caller }).waitFor({ timeout });
-  await page.getByRole("heading", { name: caller }).waitFor({ timeout });
+  await inView(page, page.getByRole("heading", { name: caller }), `${tag}: the linked voicemail's player`);
   await seesOnly(page.locator("li.dash-row", { hasText: "Bert Sales-Caller" }), true, "sales' voicemail");
   await seesOnly(page.locator("li.dash-row", { hasText: "Olga Support-Caller" }), admin, "support's voicemail");
   await shot(page, "voicemail");
@@ -188,7 +207,8 @@ async function walk(role, vp, n) {
   await page.locator(".kin-toast", { hasText: `Hello from walk ${n}` }).locator("a.kin-toast__link").click();
   await page.waitForURL(/#\/conversations\/[^/]+$/, { timeout });
   await page.locator("li.dash-row.dash-row--target", { hasText: texter }).waitFor({ timeout });
-  await page.getByText(`Hello from walk ${n}`).last().waitFor({ timeout });
+  await inView(page, page.locator(".dash-split__detail h3", { hasText: texter }), `${tag}: the linked conversation's messages`);
+  await page.locator(".dash-messages", { hasText: `Hello from walk ${n}` }).waitFor({ timeout });
   check(await page.evaluate(() => window.__walk === true), `${tag}: the page reloaded`);
   await shot(page, "conversation");
 
@@ -207,7 +227,7 @@ async function walk(role, vp, n) {
   await page.goto(spec.url + "/#/");
   await page.locator("a.kin-feed__link", { hasText: `Task Walker ${n}` }).first().click();
   await page.waitForURL(new RegExp(`#/taskrouter/${taskSid}$`), { timeout });
-  await page.locator(`li.dash-row.dash-row--target[data-id="${taskSid}"]`).waitFor({ timeout });
+  await inView(page, page.locator(`li.dash-row.dash-row--target[data-id="${taskSid}"]`), `${tag}: the linked task`);
   await shot(page, "task");
 
   // Many toasts at once: at most vp.toasts show, the rest behind "+N more";
