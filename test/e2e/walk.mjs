@@ -132,6 +132,10 @@ async function walk(role, vp, n) {
     else check((await locator.count()) === 0, `${tag}: ${what} is shown, it is not this role's`);
   };
 
+  // The header names the user and the role, each once.
+  const me = (await page.locator(".dash-me").textContent()).trim();
+  check(me.startsWith(role.name) && me.endsWith(`· ${role.key}`) && me.split(role.key).length === 2, `${tag}: the header reads "${me}"`);
+
   // The overview: the floor routed for the role, the feed and the team.
   await page.locator('.dash-floor li[data-stat="calls"] .dash-tile__big').waitFor({ timeout });
   const departments = await page.locator(".dash-floor .dash-tile--queue [data-department]").evaluateAll((els) => els.map((e) => e.dataset.department).sort());
