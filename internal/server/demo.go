@@ -13,10 +13,10 @@ import (
 // agents in sales and in support.
 var DemoUsers = []auth.Principal{
 	{UserID: "demo-admin", Name: "Ada Admin", Email: "ada@demo.kin", Role: events.RoleAdmin},
-	{UserID: "demo-sales-lead", Name: "Sam Sales (supervisor)", Email: "sam@demo.kin", Role: events.RoleSupervisor, Department: "sales"},
+	{UserID: "demo-sales-lead", Name: "Sam Sales", Email: "sam@demo.kin", Role: events.RoleSupervisor, Department: "sales"},
 	{UserID: "demo-sales-1", Name: "Sally Seller", Email: "sally@demo.kin", Role: events.RoleAgent, Department: "sales"},
 	{UserID: "demo-sales-2", Name: "Simon Seller", Email: "simon@demo.kin", Role: events.RoleAgent, Department: "sales"},
-	{UserID: "demo-support-lead", Name: "Sue Support (supervisor)", Email: "sue@demo.kin", Role: events.RoleSupervisor, Department: "support"},
+	{UserID: "demo-support-lead", Name: "Sue Support", Email: "sue@demo.kin", Role: events.RoleSupervisor, Department: "support"},
 	{UserID: "demo-support-1", Name: "Pat Helper", Email: "pat@demo.kin", Role: events.RoleAgent, Department: "support"},
 	{UserID: "demo-support-2", Name: "Quinn Helper", Email: "quinn@demo.kin", Role: events.RoleAgent, Department: "support"},
 }

@@ -5,43 +5,14 @@
 //
 // Usage: node browser.mjs '{"url": "...", "apiKey": "...", "shots": "dir"}'
 // Prints "ok" and exits 0, or prints the failure and exits 1.
-import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
+import { launch, publish as send, signIn as open, timeout } from "./kin.mjs";
 
 const spec = JSON.parse(process.argv[2]);
 mkdirSync(spec.shots, { recursive: true });
-const timeout = 15_000;
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync"],
-});
-const fail = async (msg) => {
-  console.error("FAIL " + msg);
-  await browser.close();
-  process.exit(1);
-};
-
-async function signIn(name) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await ctx.newPage();
-  page.on("pageerror", (err) => console.error(`[${name}] page error: ${err.message}`));
-  await page.goto(spec.url + "/signin");
-  await page.getByRole("button", { name: new RegExp(name) }).click();
-  await page.waitForURL(spec.url + "/", { timeout });
-  await page.getByText("Live", { exact: true }).waitFor({ timeout });
-  return page;
-}
-
-async function publish(data) {
-  const res = await fetch(spec.url + "/api/internal/events", {
-    method: "POST",
-    headers: { authorization: "Bearer " + spec.apiKey, "content-type": "application/json" },
-    body: JSON.stringify({ type: "system_notification", data }),
-  });
-  if (res.status !== 202) await fail(`publish answered ${res.status}: ${await res.text()}`);
-}
+const { browser, fail } = await launch();
+const signIn = (name) => open(browser, spec.url, name);
+const publish = (data) => send(spec, "system_notification", data);
 
 try {
   const signin = await (await browser.newContext()).newPage();

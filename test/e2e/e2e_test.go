@@ -60,18 +60,26 @@ func startService(t *testing.T) (config.Config, *httptest.Server) {
 	return cfg, hs
 }
 
-// runBrowser runs one of this folder's browser scripts.
-func runBrowser(t *testing.T, script, spec string) {
+// browserTools finds Node.js (with this folder's playwright-core) and
+// Debian's Chromium, or skips (fails with CI=true) saying what is missing.
+func browserTools(t *testing.T) (node, chromium string) {
 	t.Helper()
-	node := testenv.Node(t, filepath.Join("node_modules", "playwright-core"))
-	chromium := os.Getenv("CHROMIUM")
+	node = testenv.Node(t, filepath.Join("node_modules", "playwright-core"))
+	chromium = os.Getenv("CHROMIUM")
 	if chromium == "" {
 		chromium = "/usr/bin/chromium"
 	}
 	if _, err := os.Stat(chromium); err != nil {
 		testenv.Missing(t, "%s not found: scripts/test installs Debian's chromium", chromium)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	return node, chromium
+}
+
+// runBrowser runs one of this folder's browser scripts for at most limit.
+func runBrowser(t *testing.T, script, spec string, limit time.Duration) {
+	t.Helper()
+	node, chromium := browserTools(t)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, script, spec)
 	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
@@ -79,6 +87,7 @@ func runBrowser(t *testing.T, script, spec string) {
 	if err != nil || !strings.Contains(string(out), "ok") {
 		t.Fatalf("%s failed: %v\n%s", script, err, out)
 	}
+	t.Logf("%s:\n%s", script, out)
 }
 
 // TestVoicemailFlowInChromium is issue 6's scenario: a signed inbound call
@@ -91,7 +100,7 @@ func TestVoicemailFlowInChromium(t *testing.T) {
 	spec, _ := json.Marshal(map[string]string{
 		"url": hs.URL, "publicUrl": cfg.PublicURL, "twilioToken": cfg.TwilioAuthToken, "apiKey": "e2e-key", "shots": "screenshots",
 	})
-	runBrowser(t, "voicemail.mjs", string(spec))
+	runBrowser(t, "voicemail.mjs", string(spec), 2*time.Minute)
 	for _, shot := range []string{"voicemail-toast-sales-agent.png", "voicemail-linked-sales-agent.png", "voicemails-sales-agent.png", "voicemails-sales-supervisor.png", "overview-admin.png",
 		"overview-sales-agent-after-reconnect.png", "conversations-admin.png", "taskrouter-admin.png",
 		"taskrouter-sales-agent.png"} {
@@ -101,42 +110,12 @@ func TestVoicemailFlowInChromium(t *testing.T) {
 	}
 }
 
+// TestDashboardInChromium: two demo users sign in through /signin; a
+// notification for sales toasts for the sales agent and never for the
+// support agent.
 func TestDashboardInChromium(t *testing.T) {
-	node := testenv.Node(t, filepath.Join("node_modules", "playwright-core"))
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		testenv.Missing(t, "%s not found: scripts/test installs Debian's chromium", chromium)
-	}
-	cfg, err := config.Load([]string{"--demo", "--simulate=false"}, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DatabaseURL = "sqlite:" + filepath.Join(t.TempDir(), "kin.db")
-	cfg.InternalAPIKey = "e2e-key"
-	srv, err := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	defer hs.Close()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}()
-
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	spec := `{"url":"` + hs.URL + `","apiKey":"e2e-key","shots":"screenshots"}`
-	cmd := exec.CommandContext(ctx, node, "browser.mjs", spec)
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "ok") {
-		t.Fatalf("browser run failed: %v\n%s", err, out)
-	}
+	_, hs := startService(t)
+	runBrowser(t, "browser.mjs", `{"url":"`+hs.URL+`","apiKey":"e2e-key","shots":"screenshots"}`, 2*time.Minute)
 	for _, shot := range []string{"signin.png", "dashboard-sales-agent.png", "dashboard-support-agent.png"} {
 		if st, err := os.Stat(filepath.Join("screenshots", shot)); err != nil || st.Size() < 1000 {
 			t.Errorf("screenshot %s missing or empty: %v", shot, err)

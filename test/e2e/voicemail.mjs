@@ -5,60 +5,16 @@
 // the admin's team list.
 //
 // Usage: node voicemail.mjs '{"url","publicUrl","twilioToken","apiKey","shots"}'
-import { chromium } from "playwright-core";
-import { createHmac } from "node:crypto";
 import { mkdirSync } from "node:fs";
+import { launch, publish, signIn as open, timeout, webhook as signed } from "./kin.mjs";
 
 const spec = JSON.parse(process.argv[2]);
 mkdirSync(spec.shots, { recursive: true });
-const timeout = 15_000;
 const caller = "+15559990001";
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync"],
-});
-const fail = async (msg) => {
-  console.error("FAIL " + msg);
-  await browser.close();
-  process.exit(1);
-};
-
-async function signIn(name, hash = "") {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  const page = await ctx.newPage();
-  page.on("pageerror", (err) => console.error(`[${name}] page error: ${err.message}`));
-  await page.goto(spec.url + "/signin");
-  await page.getByRole("button", { name: new RegExp(name) }).click();
-  await page.waitForURL(spec.url + "/", { timeout });
-  if (hash) await page.goto(spec.url + "/" + hash);
-  await page.getByText("Live", { exact: true }).waitFor({ timeout });
-  return page;
-}
-
-// webhook posts a form signed as Twilio signs it (HMAC-SHA1 over the public
-// URL and the sorted parameters).
-async function webhook(path, params) {
-  const form = { AccountSid: "AC00000000000000000000000000000000", ApiVersion: "2010-04-01", ...params };
-  const data = spec.publicUrl + path + Object.keys(form).sort().map((k) => k + form[k]).join("");
-  const sig = createHmac("sha1", spec.twilioToken).update(data).digest("base64");
-  const res = await fetch(spec.url + path, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": sig },
-    body: new URLSearchParams(form).toString(),
-  });
-  if (res.status >= 300) await fail(`${path} answered ${res.status}: ${await res.text()}`);
-}
-
-async function notifyAll(message) {
-  const res = await fetch(spec.url + "/api/internal/events", {
-    method: "POST",
-    headers: { authorization: "Bearer " + spec.apiKey, "content-type": "application/json" },
-    body: JSON.stringify({ type: "system_notification", data: { level: "info", message, target: { kind: "all" } } }),
-  });
-  if (res.status !== 202) await fail(`notify answered ${res.status}`);
-}
+const { browser, fail } = await launch();
+const signIn = (name, hash = "") => open(browser, spec.url, name, { hash, viewport: { width: 1280, height: 860 } });
+const webhook = (path, params) => signed(spec, path, params);
+const notifyAll = (message) => publish(spec, "system_notification", { level: "info", message, target: { kind: "all" } });
 
 try {
   const sally = await signIn("Sally Seller");
@@ -125,12 +81,7 @@ try {
   await sally.getByText("Live", { exact: true }).waitFor({ timeout });
   const drop = await fetch(spec.url + "/__e2e/drop?user=demo-sales-1", { method: "POST" });
   if (drop.status !== 204) await fail(`drop answered ${drop.status}`);
-  const res = await fetch(spec.url + "/api/internal/events", {
-    method: "POST",
-    headers: { authorization: "Bearer " + spec.apiKey, "content-type": "application/json" },
-    body: JSON.stringify({ type: "system_notification", data: { level: "info", message: "Sent while you were away", target: { kind: "department", value: "sales" } } }),
-  });
-  if (res.status !== 202) await fail(`notify answered ${res.status}`);
+  await publish(spec, "system_notification", { level: "info", message: "Sent while you were away", target: { kind: "department", value: "sales" } });
   await sally.getByText("Sent while you were away").first().waitFor({ timeout });
   // The connection state recovery of the reconnect (socket.recovered).
   await sally.getByText("reconnected, nothing missed").waitFor({ timeout });

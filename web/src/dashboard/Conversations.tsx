@@ -3,7 +3,7 @@ import { formatTime } from "../lib/format";
 import type { Conversation } from "../lib/messages";
 import { useMessages } from "../lib/useMessages";
 import { useRouteId } from "./useRoute";
-import { useScrollToTarget } from "./useTarget";
+import { useScrollToTarget, useShowDetail } from "./useTarget";
 
 const MAX_SMS = 1600;
 
@@ -18,6 +18,7 @@ export function ConversationsPage() {
   }, [targetId, select]);
   const page = useRef<HTMLElement>(null);
   useScrollToTarget(page, targetId, m.conversations.some((c) => c.id === targetId));
+  useShowDetail(page, m.selected?.id ?? null);
   return (
     <section className="dash-page" aria-labelledby="conv-title" ref={page}>
       <div className="dash-section-head">

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { formatTime } from "../lib/format";
 import { useRouteId } from "./useRoute";
-import { useScrollToTarget } from "./useTarget";
+import { useScrollToTarget, useShowDetail } from "./useTarget";
 import { useVoicemails } from "../lib/useVoicemails";
 import { VOICEMAIL_STATUSES, VOICEMAIL_STATUS_LABEL, type Voicemail, type VoicemailStatus } from "../lib/voicemails";
 
@@ -37,6 +37,7 @@ export function VoicemailsPage({ myUserId }: { myUserId: string | null }) {
   }, [targetId, vms.loaded, found, status, mine]);
   const page = useRef<HTMLElement>(null);
   useScrollToTarget(page, targetId, found);
+  useShowDetail(page, selected?.id ?? null);
 
   return (
     <section className="dash-page" aria-labelledby="vm-title" ref={page}>
