@@ -210,7 +210,7 @@ func (a *API) storeError(w http.ResponseWriter, r *http.Request, what string, er
 	case errors.Is(err, store.ErrInvalid):
 		writeError(w, http.StatusBadRequest, invalidMessage(err))
 	default:
-		a.log.Error("api: store", "method", r.Method, "path", r.URL.Path, "err", err)
+		a.log.ErrorContext(r.Context(), "api: store", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error")
 	}
 }
@@ -225,8 +225,8 @@ func invalidMessage(err error) string {
 }
 
 // twilioError answers 502 for a failed Twilio REST request.
-func (a *API) twilioError(w http.ResponseWriter, what string, err error) {
-	a.log.Warn("api: Twilio REST request failed", "request", what, "err", err)
+func (a *API) twilioError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	a.log.WarnContext(r.Context(), "api: Twilio REST request failed", "request", what, "err", err)
 	var re *twclient.TwilioRestError
 	var re1 *twclient.RestErrorV1
 	switch {
@@ -253,7 +253,7 @@ func (a *API) twilioReady(w http.ResponseWriter) bool {
 func (a *API) publish(ctx context.Context, evs ...events.Event) {
 	for _, e := range evs {
 		if err := a.pub.Publish(context.WithoutCancel(ctx), e); err != nil {
-			a.log.Error("api: publish", "event", e.EventName(), "err", err)
+			a.log.ErrorContext(ctx, "api: publish", "event", e.EventName(), "err", err)
 		}
 	}
 }

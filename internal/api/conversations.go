@@ -182,7 +182,7 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request, p auth.Princip
 		err = errString("Twilio's answer has no message sid")
 	}
 	if err != nil {
-		a.twilioError(w, "send the message", err)
+		a.twilioError(w, r, "send the message", err)
 		return
 	}
 	status := store.MessageQueued
@@ -199,7 +199,7 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request, p auth.Princip
 	res, err := a.st.Messages().Create(r.Context(), msg)
 	if err != nil {
 		// Twilio sends it anyway; its status callbacks will find no message.
-		a.log.Error("api: store sent message", "messageSid", msg.SID, "err", err)
+		a.log.ErrorContext(r.Context(), "api: store sent message", "messageSid", msg.SID, "err", err)
 		writeError(w, http.StatusInternalServerError, "the message was sent but could not be stored")
 		return
 	}

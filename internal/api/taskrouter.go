@@ -205,7 +205,7 @@ func (a *API) patchWorker(w http.ResponseWriter, r *http.Request, p auth.Princip
 	}
 	tw, err := a.tr.UpdateWorker(a.cfg.WorkspaceSID, cur.SID, (&twtr.UpdateWorkerParams{}).SetActivitySid(activity))
 	if err != nil {
-		a.twilioError(w, "change the worker's activity", err)
+		a.twilioError(w, r, "change the worker's activity", err)
 		return
 	}
 	upd := store.Worker{SID: cur.SID, ActivitySID: activity, Version: cur.Version, EventAt: laterThan(cur.EventAt)}
@@ -302,7 +302,7 @@ func (a *API) answerReservation(w http.ResponseWriter, r *http.Request, p auth.P
 	tres, err := a.tr.UpdateWorkerReservation(a.cfg.WorkspaceSID, res.WorkerSID, res.SID,
 		(&twtr.UpdateWorkerReservationParams{}).SetReservationStatus(status))
 	if err != nil {
-		a.twilioError(w, verb+" the reservation", err)
+		a.twilioError(w, r, verb+" the reservation", err)
 		return
 	}
 	if tres.ReservationStatus != nil && *tres.ReservationStatus != "" {

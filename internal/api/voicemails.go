@@ -188,7 +188,7 @@ func (a *API) voicemailMedia(w http.ResponseWriter, r *http.Request, p auth.Prin
 	}
 	src, err := a.mediaURL(v.RecordingURL)
 	if err != nil {
-		a.log.Error("api: voicemail media", "voicemail", v.ID, "err", err)
+		a.log.ErrorContext(r.Context(), "api: voicemail media", "voicemail", v.ID, "err", err)
 		writeError(w, http.StatusBadGateway, "the recording is not available")
 		return
 	}
@@ -203,7 +203,7 @@ func (a *API) voicemailMedia(w http.ResponseWriter, r *http.Request, p auth.Prin
 	}
 	resp, err := a.mediaClient().Do(req)
 	if err != nil {
-		a.log.Warn("api: voicemail media", "voicemail", v.ID, "err", err)
+		a.log.WarnContext(r.Context(), "api: voicemail media", "voicemail", v.ID, "err", err)
 		writeError(w, http.StatusBadGateway, "could not fetch the recording from Twilio")
 		return
 	}
@@ -214,7 +214,7 @@ func (a *API) voicemailMedia(w http.ResponseWriter, r *http.Request, p auth.Prin
 		writeError(w, resp.StatusCode, "range not satisfiable")
 		return
 	default:
-		a.log.Warn("api: voicemail media", "voicemail", v.ID, "twilioStatus", resp.StatusCode)
+		a.log.WarnContext(r.Context(), "api: voicemail media", "voicemail", v.ID, "twilioStatus", resp.StatusCode)
 		writeError(w, http.StatusBadGateway, "Twilio did not give the recording (HTTP "+http.StatusText(resp.StatusCode)+")")
 		return
 	}

@@ -83,7 +83,7 @@ func (s *Server) publishEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.broadcaster.Publish(r.Context(), e); err != nil {
-		s.log.Error("publish", "type", req.Type, "err", err)
+		s.log.ErrorContext(r.Context(), "publish", "type", req.Type, "err", err)
 		writeError(w, http.StatusInternalServerError, "could not publish")
 		return
 	}

@@ -230,7 +230,7 @@ func (s *Server) limitWebhook(w http.ResponseWriter, r *http.Request, next http.
 	if signedWebhook(l.hooks, w, r, body) {
 		if ok, retry := l.webhook.Allow(); !ok {
 			l.refused.WithLabelValues("webhooks").Inc()
-			s.log.Warn("webhook refused over KIN_WEBHOOK_RATE: answered 429 for Twilio to retry",
+			s.log.WarnContext(r.Context(), "webhook refused over KIN_WEBHOOK_RATE: answered 429 for Twilio to retry",
 				"path", r.URL.Path, "retryAfter", retry.String())
 			writeLimited(w, msgWebhookRate, retry)
 			return

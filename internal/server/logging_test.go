@@ -257,3 +257,40 @@ func TestKinrtJSONLog(t *testing.T) {
 		t.Errorf("listening line %v, request line %v:\n%s", listening, request, p.logText())
 	}
 }
+
+// TestRequestIDOnHandlerLines: a line a handler logs while serving a
+// request carries the request's id too, not only the request's own line:
+// a webhook refused for its signature, answered with an X-Request-Id
+// that both lines name.
+func TestRequestIDOnHandlerLines(t *testing.T) {
+	t.Parallel()
+	_, hs, logs := startLogged(t, config.LogJSON, slog.LevelDebug, func(c *config.Config) {
+		c.TwilioAuthToken = "handler-lines-token-0123456789"
+	})
+	req, err := http.NewRequest(http.MethodPost, hs.URL+"/api/webhooks/twilio/sms", strings.NewReader("MessageSid=SM1&From=%2B1555&To=%2B1666&Body=hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", "forged")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	id := resp.Header.Get("X-Request-Id")
+	if resp.StatusCode != http.StatusForbidden || id == "" {
+		t.Fatalf("forged webhook: %d, X-Request-Id %q; want 403 with an id", resp.StatusCode, id)
+	}
+	found := map[string]bool{}
+	for _, rec := range jsonLines(t, logs.String()) {
+		if rec["requestId"] == id {
+			found[rec["msg"].(string)] = true
+		}
+	}
+	for _, msg := range []string{"webhook refused: bad signature", "http request"} {
+		if !found[msg] {
+			t.Errorf("no %q line with requestId %s:\n%s", msg, id, logs.String())
+		}
+	}
+}

@@ -72,14 +72,14 @@ func (h *Webhooks) messageStatus(ctx context.Context, tx store.Tx, _ *http.Reque
 		SID: f.Get("MessageSid"), Status: status, ErrorCode: f.Get("ErrorCode"),
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		h.log.Info("status of a message not sent through KIN", "messageSid", f.Get("MessageSid"))
+		h.log.InfoContext(ctx, "status of a message not sent through KIN", "messageSid", f.Get("MessageSid"))
 		return noContent, nil, nil
 	}
 	if err != nil {
 		return reply{}, nil, err
 	}
 	if tr.Ignored {
-		h.log.Info("status callback of an inbound message ignored", "messageSid", msg.SID, "status", status)
+		h.log.InfoContext(ctx, "status callback of an inbound message ignored", "messageSid", msg.SID, "status", status)
 	}
 	if !tr.Changed {
 		return noContent, nil, nil

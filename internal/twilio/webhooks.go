@@ -97,7 +97,7 @@ func (h *Webhooks) serve(w webhook, required ...string) http.HandlerFunc {
 		f, err := h.verifier.Read(rw, r)
 		switch {
 		case errors.Is(err, ErrSignature):
-			h.log.Warn("webhook refused: bad signature", "path", r.URL.Path, "addr", r.RemoteAddr)
+			h.log.WarnContext(r.Context(), "webhook refused: bad signature", "path", r.URL.Path, "addr", r.RemoteAddr)
 			// The URL verified against is the public URL (public anyway)
 			// and the path routed here: it tells a misconfigured sender
 			// what to sign, and nothing of the token.
@@ -134,14 +134,14 @@ func (h *Webhooks) serve(w webhook, required ...string) http.HandlerFunc {
 				writeError(rw, http.StatusBadRequest, bad.Error())
 				return
 			}
-			h.log.Error("webhook failed", "path", r.URL.Path, "err", err)
+			h.log.ErrorContext(r.Context(), "webhook failed", "path", r.URL.Path, "err", err)
 			writeError(rw, http.StatusInternalServerError, "could not store the webhook")
 			return
 		}
 		// Back to back: their activity entries are already stored.
 		for _, e := range emit {
 			if err := h.pub.Publish(context.WithoutCancel(r.Context()), e); err != nil {
-				h.log.Error("emit", "event", e.EventName(), "err", err)
+				h.log.ErrorContext(r.Context(), "emit", "event", e.EventName(), "err", err)
 			}
 		}
 		writeReply(rw, rep)
@@ -160,7 +160,7 @@ func (h *Webhooks) journal(ctx context.Context, tx store.Tx, emit []events.Event
 	out := make([]events.Event, 0, len(emit))
 	for _, e := range emit {
 		if err := events.Stamp(e); err != nil {
-			h.log.Error("emit", "event", e.EventName(), "err", err)
+			h.log.ErrorContext(ctx, "emit", "event", e.EventName(), "err", err)
 			continue
 		}
 		entry, err := h.cfg.ActivityEntry(e)
