@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kin-comms/kinrt/internal/siotest"
+	"github.com/kin-comms/kinrt/socketio/siotest"
 	"github.com/kin-comms/kinrt/socketio"
 )
 

@@ -22,7 +22,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
-	"github.com/kin-comms/kinrt/internal/siotest"
+	"github.com/kin-comms/kinrt/socketio/siotest"
 	"github.com/kin-comms/kinrt/internal/testenv"
 	"github.com/kin-comms/kinrt/socketio"
 	"github.com/kin-comms/kinrt/socketio/redisadapter"
