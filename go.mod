@@ -8,9 +8,12 @@ require (
 	github.com/go-jose/go-jose/v4 v4.1.9
 	github.com/gorilla/websocket v1.5.3
 	github.com/jackc/pgx/v5 v5.12.0
+	github.com/kin-comms/kinrt/engineio v0.0.0-00010101000000-000000000000
+	github.com/kin-comms/kinrt/socketio v0.0.0-00010101000000-000000000000
+	github.com/kin-comms/kinrt/socketio/emitter v0.0.0-00010101000000-000000000000
+	github.com/kin-comms/kinrt/socketio/redisadapter v0.0.0-00010101000000-000000000000
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/twilio/twilio-go v1.31.0
-	github.com/vmihailenco/msgpack/v5 v5.4.1
 	go.uber.org/goleak v1.3.0
 	golang.org/x/sys v0.49.0
 	golang.org/x/time v0.16.0
@@ -29,6 +32,7 @@ require (
 	github.com/ncruces/go-strftime v1.1.0 // indirect
 	github.com/pkg/errors v0.9.1 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
+	github.com/vmihailenco/msgpack/v5 v5.4.1 // indirect
 	github.com/vmihailenco/tagparser/v2 v2.0.0 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
@@ -47,4 +51,13 @@ require (
 	github.com/prometheus/common v0.72.0
 	github.com/prometheus/procfs v0.22.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
+)
+
+// The library's modules, from this checkout (external users require their
+// tagged versions: docs/architecture.md, "Modules").
+replace (
+	github.com/kin-comms/kinrt/engineio => ./engineio
+	github.com/kin-comms/kinrt/socketio => ./socketio
+	github.com/kin-comms/kinrt/socketio/emitter => ./socketio/emitter
+	github.com/kin-comms/kinrt/socketio/redisadapter => ./socketio/redisadapter
 )

@@ -26,7 +26,7 @@ import (
 // buffers and the 256 KiB queue are full, while the server's memory stays
 // bounded. Issue 9's figure comes from
 //
-//	go test -run '^$' -bench FanoutSlowConsumers -benchtime 2000x ./socketio
+//	cd socketio && go test -run '^$' -bench FanoutSlowConsumers -benchtime 2000x .
 //
 // docs/reliability.md has the numbers.
 func BenchmarkFanoutSlowConsumers(b *testing.B) {

@@ -11,8 +11,8 @@ import (
 
 	"github.com/kin-comms/kinrt/internal/config"
 	"github.com/kin-comms/kinrt/internal/server"
-	"github.com/kin-comms/kinrt/internal/siotest"
 	"github.com/kin-comms/kinrt/internal/twilio/twiliofake"
+	"github.com/kin-comms/kinrt/socketio/siotest"
 )
 
 // newDemoEnv is a service in demo mode (its fake Twilio built in), with

@@ -2,9 +2,7 @@ package testenv
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"net/url"
 	"os"
 	"sync"
@@ -12,14 +10,15 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
-	"github.com/redis/go-redis/v9"
+
+	"github.com/kin-comms/kinrt/socketio/redisadapter/redistest"
 )
 
 // DefaultPostgres is the test PostgreSQL when KIN_TEST_POSTGRES is unset.
 const DefaultPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 
 // DefaultRedis is the test Redis when REDIS_URL is unset.
-const DefaultRedis = "redis://127.0.0.1:6379/0"
+const DefaultRedis = redistest.DefaultURL
 
 var (
 	pgOnce sync.Once
@@ -90,32 +89,23 @@ func PostgresSchema(t testing.TB) string {
 }
 
 // RedisURL returns the test Redis's URL (REDIS_URL or the default) after
-// checking that it answers; unreachable, the test fails in CI and skips
-// elsewhere. Tests share it: give each its own key prefix (RandomID).
+// checking that it answers: redistest.URL, the library's test support,
+// which this package shares rather than repeats.
 func RedisURL(t testing.TB) string {
 	t.Helper()
-	u := os.Getenv("REDIS_URL")
-	if u == "" {
-		u = DefaultRedis
-	}
-	opts, err := redis.ParseURL(u)
-	if err != nil {
-		t.Fatalf("REDIS_URL: %v", err)
-	}
-	rdb := redis.NewClient(opts)
-	defer rdb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		Missing(t, "Redis at %s unreachable (set REDIS_URL; scripts/test starts one): %v", u, err)
-	}
-	return u
+	return redistest.URL(t)
 }
 
 // RandomID returns 12 random hex digits, for schema names and key
-// prefixes that keep concurrent tests apart.
-func RandomID() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+// prefixes that keep concurrent tests apart (redistest.RandomID).
+func RandomID() string { return redistest.RandomID() }
+
+// RedisCluster is a Redis Cluster started by one test (redistest.Cluster).
+type RedisCluster = redistest.Cluster
+
+// StartRedisCluster starts a Redis Cluster of masters for the test
+// (redistest.StartCluster).
+func StartRedisCluster(t testing.TB, masters int) *RedisCluster {
+	t.Helper()
+	return redistest.StartCluster(t, masters)
 }

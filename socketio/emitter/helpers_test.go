@@ -11,10 +11,10 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
-	"github.com/kin-comms/kinrt/internal/siotest"
-	"github.com/kin-comms/kinrt/internal/testenv"
 	"github.com/kin-comms/kinrt/socketio"
 	"github.com/kin-comms/kinrt/socketio/redisadapter"
+	"github.com/kin-comms/kinrt/socketio/redisadapter/redistest"
+	"github.com/kin-comms/kinrt/socketio/siotest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -66,13 +66,13 @@ func (r *recorder) last(t *testing.T) published {
 // test's own.
 func newRedis(t *testing.T) (*redis.Client, string) {
 	t.Helper()
-	o, err := redis.ParseURL(testenv.RedisURL(t))
+	o, err := redis.ParseURL(redistest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rdb := redis.NewClient(o)
 	t.Cleanup(func() { _ = rdb.Close() })
-	return rdb, "kinemit-" + testenv.RandomID()
+	return rdb, "kinemit-" + redistest.RandomID()
 }
 
 // goNode is a Go server of the cluster: socketio on redisadapter.

@@ -10,9 +10,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/kin-comms/kinrt/internal/siotest"
-	"github.com/kin-comms/kinrt/internal/testenv"
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/redisadapter/redistest"
+	"github.com/kin-comms/kinrt/socketio/siotest"
 )
 
 // apiNode is a node of a cluster of either adapter, for the tests that
@@ -39,7 +39,7 @@ func classicNodes(t *testing.T, n int, setup func(io *socketio.Server)) []apiNod
 // with a client of its own.
 func shardedNodes(client func() redis.UniversalClient, mode SubscriptionMode) startNodes {
 	return func(t *testing.T, n int, setup func(io *socketio.Server)) []apiNode {
-		key := "kinshardapi-" + testenv.RandomID()
+		key := "kinshardapi-" + redistest.RandomID()
 		newClient := func() redis.UniversalClient {
 			c := client()
 			t.Cleanup(func() { _ = c.Close() })
@@ -72,7 +72,7 @@ func forEachAdapter(t *testing.T, test func(t *testing.T, start startNodes)) {
 	}
 	t.Run("sharded/cluster", func(t *testing.T) {
 		t.Parallel()
-		rc := testenv.StartRedisCluster(t, 3)
+		rc := redistest.StartCluster(t, 3)
 		test(t, shardedNodes(func() redis.UniversalClient {
 			return redis.NewClusterClient(&redis.ClusterOptions{Addrs: rc.Addrs})
 		}, Dynamic))
@@ -269,7 +269,7 @@ func TestRoomEventsOnRecoveryMayBroadcast(t *testing.T) {
 		t.Parallel()
 		opts := redisOptions(t)
 		runRoomEventsOnRecovery(t, func(setup func(io *socketio.Server)) []apiNode {
-			key := "kinshardrev-" + testenv.RandomID()
+			key := "kinshardrev-" + redistest.RandomID()
 			var out []apiNode
 			for range 2 {
 				c := redis.NewClient(opts)

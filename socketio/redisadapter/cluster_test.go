@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kin-comms/kinrt/internal/siotest"
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/siotest"
 )
 
 // cluster starts n nodes of one cluster and waits until all listen.

@@ -12,8 +12,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/kin-comms/kinrt/engineio"
-	"github.com/kin-comms/kinrt/internal/testenv"
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/redisadapter/redistest"
 )
 
 func TestMain(m *testing.M) {
@@ -28,13 +28,13 @@ func (quietRedis) Printf(context.Context, string, ...any) {}
 // waitTimeout bounds every wait of the tests.
 const waitTimeout = 10 * time.Second
 
-// newRedis returns a client of the test Redis (testenv.RedisURL: skipped,
+// newRedis returns a client of the test Redis (redistest.URL: skipped,
 // or failed in CI, when there is none) and a key prefix of the test's own.
 func newRedis(t testing.TB) (*redis.Client, string) {
 	t.Helper()
 	rdb := redis.NewClient(redisOptions(t))
 	t.Cleanup(func() { _ = rdb.Close() })
-	key := "kintest-" + testenv.RandomID()
+	key := "kintest-" + redistest.RandomID()
 	t.Cleanup(func() { deleteKeys(rdb, key) }) // after the nodes stopped
 	return rdb, key
 }
@@ -50,7 +50,7 @@ func deleteKeys(rdb *redis.Client, key string) {
 
 func redisOptions(t testing.TB) *redis.Options {
 	t.Helper()
-	o, err := redis.ParseURL(testenv.RedisURL(t))
+	o, err := redis.ParseURL(redistest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}

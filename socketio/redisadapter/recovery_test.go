@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/kin-comms/kinrt/engineio"
-	"github.com/kin-comms/kinrt/internal/siotest"
 	"github.com/kin-comms/kinrt/socketio"
 	"github.com/kin-comms/kinrt/socketio/parser"
+	"github.com/kin-comms/kinrt/socketio/siotest"
 )
 
 func recoveryCluster(t *testing.T, n int, setup func(io *socketio.Server)) ([]*testNode, string) {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/kin-comms/kinrt/internal/siotest"
+	"github.com/kin-comms/kinrt/socketio/siotest"
 )
 
 // TestDeadNodeDoesNotHangRequests: a subscriber that never answers is

@@ -13,9 +13,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/kin-comms/kinrt/internal/siotest"
-	"github.com/kin-comms/kinrt/internal/testenv"
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/redisadapter/redistest"
+	"github.com/kin-comms/kinrt/socketio/siotest"
 )
 
 // shardedNode is a socketio server on a ShardedNode.
@@ -103,7 +103,7 @@ func waitShard(t *testing.T, client redis.UniversalClient, channel string, n int
 
 // runSharded drives two Go nodes through everything that crosses them.
 func runSharded(t *testing.T, client func() redis.UniversalClient, mode SubscriptionMode) {
-	key := "kinshard-" + testenv.RandomID()
+	key := "kinshard-" + redistest.RandomID()
 	watch := client()
 	t.Cleanup(func() { _ = watch.Close() })
 	newClient := func() redis.UniversalClient {
@@ -221,7 +221,7 @@ func TestShardedAcrossGoNodes(t *testing.T) {
 }
 
 func TestShardedOnRedisCluster(t *testing.T) {
-	rc := testenv.StartRedisCluster(t, 3)
+	rc := redistest.StartCluster(t, 3)
 	runSharded(t, func() redis.UniversalClient {
 		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: rc.Addrs})
 	}, Dynamic)
@@ -231,7 +231,7 @@ func TestShardedOnRedisCluster(t *testing.T) {
 // recovers on node b, with the broadcasts of both nodes it missed, once
 // each and in the stream's order, then live ones with later offsets.
 func runShardedRecovery(t *testing.T, client func() redis.UniversalClient, mode SubscriptionMode) {
-	key := "kinshardrec-" + testenv.RandomID()
+	key := "kinshardrec-" + redistest.RandomID()
 	watch := client()
 	t.Cleanup(func() { _ = watch.Close() })
 	rec := &socketio.RecoveryOptions{MaxDisconnectionDuration: time.Minute}
@@ -308,7 +308,7 @@ func TestShardedRecovery(t *testing.T) {
 		runShardedRecovery(t, func() redis.UniversalClient { return redis.NewClient(opts) }, Dynamic)
 	})
 	t.Run("cluster", func(t *testing.T) {
-		rc := testenv.StartRedisCluster(t, 3)
+		rc := redistest.StartCluster(t, 3)
 		runShardedRecovery(t, func() redis.UniversalClient {
 			return redis.NewClusterClient(&redis.ClusterOptions{Addrs: rc.Addrs})
 		}, Dynamic)
@@ -319,7 +319,7 @@ func TestShardedRecovery(t *testing.T) {
 // node; another node takes a live session once its node has stopped
 // beating (it died), and does not take one of a living node.
 func runShardedKeep(t *testing.T, client func() redis.UniversalClient) {
-	key := "kinshardkeep-" + testenv.RandomID()
+	key := "kinshardkeep-" + redistest.RandomID()
 	watch := client()
 	t.Cleanup(func() { _ = watch.Close() })
 	rec := &socketio.RecoveryOptions{MaxDisconnectionDuration: time.Minute}
@@ -349,7 +349,7 @@ func runShardedKeep(t *testing.T, client func() redis.UniversalClient) {
 
 	// The same session, as a node that died left it: live on a node that
 	// beats no more. Another node takes it.
-	st.PID, st.Live = "dead-"+testenv.RandomID(), "gone"
+	st.PID, st.Live = "dead-"+redistest.RandomID(), "gone"
 	v, _ := json.Marshal(st)
 	if err := watch.Set(ctx, tag+"-session#"+st.PID, v, time.Minute).Err(); err != nil {
 		t.Fatal(err)
@@ -359,7 +359,7 @@ func runShardedKeep(t *testing.T, client func() redis.UniversalClient) {
 		t.Fatalf("session of a dead node not taken: sid %s, want %s", c2.SID(), st.SID)
 	}
 	// One live on a node that beats: not taken (its socket is connected).
-	st.PID, st.Live = "alive-"+testenv.RandomID(), "alive"
+	st.PID, st.Live = "alive-"+redistest.RandomID(), "alive"
 	v, _ = json.Marshal(st)
 	_ = watch.Set(ctx, tag+"-session#"+st.PID, v, time.Minute).Err()
 	_ = watch.Set(ctx, tag+"-node#alive", "1", time.Minute).Err()
@@ -375,7 +375,7 @@ func TestShardedKeptSessions(t *testing.T) {
 		runShardedKeep(t, func() redis.UniversalClient { return redis.NewClient(opts) })
 	})
 	t.Run("cluster", func(t *testing.T) {
-		rc := testenv.StartRedisCluster(t, 3)
+		rc := redistest.StartCluster(t, 3)
 		runShardedKeep(t, func() redis.UniversalClient {
 			return redis.NewClusterClient(&redis.ClusterOptions{Addrs: rc.Addrs})
 		})

@@ -10,9 +10,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/kin-comms/kinrt/internal/siotest"
 	"github.com/kin-comms/kinrt/socketio"
 	"github.com/kin-comms/kinrt/socketio/parser"
+	"github.com/kin-comms/kinrt/socketio/siotest"
 )
 
 // streamBytes returns the bytes of the stream's entries as the cap counts

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kin-comms/kinrt/internal/siotest"
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/siotest"
 )
 
 // eventually polls cond until it holds, failing the test at the deadline.

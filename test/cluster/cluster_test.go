@@ -22,10 +22,10 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
-	"github.com/kin-comms/kinrt/internal/siotest"
 	"github.com/kin-comms/kinrt/internal/testenv"
 	"github.com/kin-comms/kinrt/socketio"
 	"github.com/kin-comms/kinrt/socketio/redisadapter"
+	"github.com/kin-comms/kinrt/socketio/siotest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -11,9 +11,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/kin-comms/kinrt/internal/siotest"
 	"github.com/kin-comms/kinrt/internal/testenv"
 	"github.com/kin-comms/kinrt/socketio/emitter"
+	"github.com/kin-comms/kinrt/socketio/siotest"
 )
 
 // recorder is an emitter.Client that keeps what is published.

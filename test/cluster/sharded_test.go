@@ -12,11 +12,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/kin-comms/kinrt/internal/siotest"
 	"github.com/kin-comms/kinrt/internal/testenv"
 	"github.com/kin-comms/kinrt/socketio"
 	"github.com/kin-comms/kinrt/socketio/emitter"
 	"github.com/kin-comms/kinrt/socketio/redisadapter"
+	"github.com/kin-comms/kinrt/socketio/siotest"
 )
 
 // TestShardedGoAndNodeOnRedisCluster runs a Go node (ShardedNode) and a

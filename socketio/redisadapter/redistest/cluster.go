@@ -1,4 +1,4 @@
-package testenv
+package redistest
 
 import (
 	"context"
@@ -13,16 +13,16 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// RedisCluster is a Redis Cluster of masters only, started by one test in
+// Cluster is a Redis Cluster of masters only, started by one test in
 // a temporary directory; it stops at the end of the test.
-type RedisCluster struct {
+type Cluster struct {
 	// Addrs are the masters' host:port.
 	Addrs []string
 }
 
 // URL is the cluster in go-redis's cluster URL form,
 // redis://h1:p1?addr=h2:p2&addr=h3:p3.
-func (c *RedisCluster) URL() string {
+func (c *Cluster) URL() string {
 	u := "redis://" + c.Addrs[0]
 	for i, a := range c.Addrs[1:] {
 		sep := "&"
@@ -34,12 +34,12 @@ func (c *RedisCluster) URL() string {
 	return u
 }
 
-// StartRedisCluster starts masters redis-servers (--cluster-enabled yes, on
+// StartCluster starts masters redis-servers (--cluster-enabled yes, on
 // free loopback ports, keeping nothing on disk), joins them with redis-cli
 // --cluster create, and waits until every node reports the cluster ok.
 // Without redis-server or redis-cli the test fails in CI and skips
 // elsewhere.
-func StartRedisCluster(t testing.TB, masters int) *RedisCluster {
+func StartCluster(t testing.TB, masters int) *Cluster {
 	t.Helper()
 	server, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -50,9 +50,9 @@ func StartRedisCluster(t testing.TB, masters int) *RedisCluster {
 		Missing(t, "redis-cli not found (scripts/test installs it from Debian's packages)")
 	}
 	dir := t.TempDir()
-	c := &RedisCluster{}
+	c := &Cluster{}
 	for range masters {
-		port := clusterFreePort(t)
+		port := freePort(t)
 		cmd := exec.Command(server, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 			"--cluster-enabled", "yes", "--cluster-config-file", fmt.Sprintf("nodes-%d.conf", port),
 			"--cluster-node-timeout", "5000", "--dir", dir, "--save", "", "--appendonly", "no",
@@ -78,7 +78,7 @@ func StartRedisCluster(t testing.TB, masters int) *RedisCluster {
 	return c
 }
 
-func clusterFreePort(t testing.TB) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
