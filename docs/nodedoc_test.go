@@ -1,7 +1,11 @@
-package socketio_test
+// Package docs_test holds the tests of the documents in docs/ that name
+// Go API: they live in the service's module, which requires every library
+// module, so that no library module needs another one for its tests.
+package docs_test
 
 import (
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -14,7 +18,10 @@ import (
 )
 
 // nodeDoc is the page that maps Node's socket.io server API to ours.
-const nodeDoc = "../docs/socketio-for-node-developers.md"
+const nodeDoc = "socketio-for-node-developers.md"
+
+// exampleFunc is the type of an Example function.
+var exampleFunc = reflect.TypeOf(func() {})
 
 // typeOf returns the type T for a nil *T.
 func typeOf[T any]() reflect.Type { return reflect.TypeOf((*T)(nil)).Elem() }
@@ -70,10 +77,11 @@ var docNames = map[string]map[string]reflect.Type{
 		"ReasonForcedClose":       reflect.TypeOf(socketio.ReasonForcedClose),
 		"ReasonForcedServerClose": reflect.TypeOf(socketio.ReasonForcedServerClose),
 		"ReasonSlowConsumer":      reflect.TypeOf(socketio.ReasonSlowConsumer),
-		// Examples the page points to (package socketio_test).
-		"ExampleRemoteSocket":             reflect.TypeOf(ExampleRemoteSocket),
-		"ExampleMemoryAdapter_roomEvents": reflect.TypeOf(ExampleMemoryAdapter_roomEvents),
-		"ExampleNamespace_ServerSideEmit": reflect.TypeOf(ExampleNamespace_ServerSideEmit),
+		// Examples the page points to (package socketio_test, which no
+		// other package can refer to: TestNodeDocExamples finds them).
+		"ExampleRemoteSocket":             exampleFunc,
+		"ExampleMemoryAdapter_roomEvents": exampleFunc,
+		"ExampleNamespace_ServerSideEmit": exampleFunc,
 	},
 	"engineio": {
 		"CORS":             typeOf[engineio.CORS](),
@@ -289,6 +297,33 @@ func TestNodeDocCoversNodeAPI(t *testing.T) {
 		re := regexp.MustCompile(regexp.QuoteMeta(name) + `(?:[^\w-]|$)`)
 		if !re.MatchString(col) {
 			t.Errorf("Node's %q has no row", name)
+		}
+	}
+}
+
+// TestNodeDocExamples: every Example the page names is a function of the
+// library's tests (socketio's, where the page's Examples live).
+func TestNodeDocExamples(t *testing.T) {
+	var src strings.Builder
+	files, err := filepath.Glob("../socketio/*_test.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("socketio's tests: %v (%d files)", err, len(files))
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.Write(b)
+	}
+	for pkg, names := range docNames {
+		for name, typ := range names {
+			if typ != exampleFunc {
+				continue
+			}
+			if !strings.Contains(src.String(), "\nfunc "+name+"() {") {
+				t.Errorf("%s.%s: no such Example in socketio's tests", pkg, name)
+			}
 		}
 	}
 }
