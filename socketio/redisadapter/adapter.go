@@ -290,15 +290,7 @@ func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, event string, args 
 	a.addPending(id, &pending{kind: reqServerSideEmit, answers: answers})
 	defer a.removePending(id)
 	a.publishRequest(&request{UID: a.node.uid, RequestID: id, Type: reqServerSideEmit, Data: data})
-	got := a.collect(ctx, answers, nodes, "serverSideEmit")
-	out := make([]json.RawMessage, 0, len(got))
-	for _, r := range got {
-		out = append(out, r.Data)
-	}
-	if len(got) < nodes {
-		return out, ErrTimeout
-	}
-	return out, nil
+	return serverSideAnswers(a.collect(ctx, answers, nodes, "serverSideEmit"), nodes)
 }
 
 // Close unsubscribes the namespace; the last adapter of a node closes its

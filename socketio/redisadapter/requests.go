@@ -79,6 +79,20 @@ func awaitCounts(ctx context.Context, counts chan int, n int, clients func(int),
 	}
 }
 
+// serverSideAnswers is the result of a ServerSideEmitWithAck that waited
+// for nodes answers and got those of got: their data, and ErrTimeout when
+// some are missing.
+func serverSideAnswers(got []*response, nodes int) ([]json.RawMessage, error) {
+	out := make([]json.RawMessage, 0, len(got))
+	for _, r := range got {
+		out = append(out, r.Data)
+	}
+	if len(got) < nodes {
+		return out, ErrTimeout
+	}
+	return out, nil
+}
+
 // collect gathers up to n answers, until timeout or ctx; a shortfall at
 // the timeout is logged.
 func collect(ctx context.Context, answers chan *response, n int, timeout time.Duration, log Logger, what, nsp string) []*response {

@@ -319,15 +319,7 @@ func (a *ShardedAdapter) ServerSideEmitWithAck(ctx context.Context, event string
 	a.addPending(id, &pending{kind: cmServerSideEmit, answers: answers})
 	defer a.removePending(id)
 	a.publishMsg(a.channel, cmServerSideEmit, field{key: "requestId", val: id}, field{key: "packet", val: json.RawMessage(data)})
-	got := a.collect(ctx, answers, nodes, "serverSideEmit")
-	out := make([]json.RawMessage, 0, len(got))
-	for _, r := range got {
-		out = append(out, r.Data)
-	}
-	if len(got) < nodes {
-		return out, ErrTimeout
-	}
-	return out, nil
+	return serverSideAnswers(a.collect(ctx, answers, nodes, "serverSideEmit"), nodes)
 }
 
 // Close unsubscribes the namespace's channels; the last adapter of a node
