@@ -305,6 +305,7 @@ func (c *Conn) runProbe(ws *wsConn, timer *time.Timer) {
 				ws.close()
 				return
 			}
+			c.srv.upgraded(c)
 			ws.readLoop(c)
 			return
 		case p.typ == packetNoop:
@@ -321,6 +322,9 @@ func (c *Conn) completeUpgrade(ws *wsConn) bool {
 	defer c.mu.Unlock()
 	if c.probe != ws || c.state == stateClosed {
 		return false
+	}
+	if c.opened && c.transport == Polling {
+		c.srv.pollingConns.Add(-1)
 	}
 	c.transport = WebSocket
 	c.ws = ws

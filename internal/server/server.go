@@ -24,6 +24,7 @@ import (
 	_ "github.com/kin-comms/kinrt/internal/store/sqlite"   // DATABASE_URL=sqlite:PATH
 	"github.com/kin-comms/kinrt/internal/twilio"
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/admin"
 	"github.com/kin-comms/kinrt/web"
 )
 
@@ -84,6 +85,8 @@ type Server struct {
 	limits      *limits
 	activity    *activityWriter
 	demo        *demoTwilio // demo mode's fake Twilio, nil outside it
+
+	adminUI *admin.Admin // the Socket.IO admin UI's /admin, nil when off (adminui.go)
 }
 
 // New builds the service from cfg: it opens (and migrates) the store.
@@ -110,6 +113,11 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	s.metrics = &metrics{} // filled below; realtime's hooks read it lazily
 	s.io = s.newRealtime()
 	*s.metrics = *newMetrics(s.io)
+	if s.adminUI, err = s.startAdminUI(s.io); err != nil {
+		_ = cl.close()
+		_ = st.Close()
+		return nil, err
+	}
 	s.instrument() // times s.store's transactions: before anything holds it
 	s.limits = s.newLimits()
 	s.broadcaster = events.NewBroadcaster(namespaceEmitter{s.io.Of("/")})
@@ -217,6 +225,7 @@ func (s *Server) Verifier() *auth.Verifier { return s.verifier }
 // and the connection to the cluster. Call it once no request is in flight.
 func (s *Server) Close() error {
 	s.demo.close()
+	s.adminUI.Close()
 	s.activity.close()
 	err := s.store.Close()
 	if cerr := s.cluster.close(); err == nil {
