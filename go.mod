@@ -59,5 +59,6 @@ replace (
 	github.com/kin-comms/kinrt/engineio => ./engineio
 	github.com/kin-comms/kinrt/socketio => ./socketio
 	github.com/kin-comms/kinrt/socketio/emitter => ./socketio/emitter
+	github.com/kin-comms/kinrt/socketio/postgresadapter => ./socketio/postgresadapter
 	github.com/kin-comms/kinrt/socketio/redisadapter => ./socketio/redisadapter
 )
