@@ -25,6 +25,7 @@
 // nodes print as "sse <JSON [event, ...args]>"; one named "ask" is answered
 // with {from: "node", arg: <its first argument>}.
 import { createServer } from "node:http";
+import { userInfo } from "node:os";
 import { createInterface } from "node:readline";
 import { Server } from "socket.io";
 import { createAdapter } from "@socket.io/postgres-adapter";
@@ -37,7 +38,10 @@ if (!url || !channelPrefix || !tableName) {
   process.exit(1);
 }
 
-const pool = new pg.Pool({ connectionString: url, max: 4 });
+// A URL without a user means the OS user, as for libpq and pgx.
+const connectionString = new URL(url);
+connectionString.username ||= process.env.PGUSER || userInfo().username;
+const pool = new pg.Pool({ connectionString: connectionString.href, max: 4 });
 pool.on("error", (err) => console.error("pg:", err.message));
 await pool.query(`CREATE TABLE IF NOT EXISTS ${tableName} (
   id bigserial UNIQUE,
@@ -106,7 +110,7 @@ const run = async (cmd) => {
       io.serverSideEmit(cmd.event, ...args);
       return null;
     case "serverSideEmitWithAck":
-      return show(await io.timeout(3000).serverSideEmitWithAck(cmd.event, ...args));
+      return show(await io.serverSideEmitWithAck(cmd.event, ...args));
     case "serverCount":
       return await io.of("/").adapter.serverCount();
     case "emitter": {
