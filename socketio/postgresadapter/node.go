@@ -173,11 +173,18 @@ func (n *Node) Close() error {
 	return nil
 }
 
+// maxChannel is the longest channel name PostgreSQL takes (NAMEDATALEN-1
+// bytes): LISTEN cuts a longer one, pg_notify refuses it.
+const maxChannel = 63
+
 // NewAdapter returns the Adapter of namespace nsp; it fits
 // socketio.Options.NewAdapter. The node listens on the namespace's
 // channel, then announces itself to the other nodes.
 func (n *Node) NewAdapter(nsp *socketio.Namespace) socketio.Adapter {
 	ch := n.opts.Channel + "#" + nsp.Name()
+	if len(ch) > maxChannel {
+		n.opts.Logger.Warn("postgresadapter: channel name too long for PostgreSQL: the namespace reaches no other node", "channel", ch, "max", maxChannel)
+	}
 	a := &Adapter{node: n, channel: ch}
 	a.Adapter = cluster.NewAdapter(nsp, n.uid, transport{n, ch}, &cluster.Options{
 		HeartbeatInterval: n.opts.HeartbeatInterval,

@@ -16,7 +16,8 @@ import (
 // Channel, TableName and PayloadThreshold.
 type Options struct {
 	// Channel prefixes the notification channel of each namespace,
-	// "<Channel>#<namespace>" (Node's channelPrefix). Default "socket.io".
+	// "<Channel>#<namespace>" (Node's channelPrefix), which PostgreSQL
+	// limits to 63 bytes. Default "socket.io".
 	Channel string
 	// TableName is the table of the messages too large for a
 	// notification or holding binary data (Node's tableName); NewNode
