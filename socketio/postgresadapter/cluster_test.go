@@ -395,3 +395,24 @@ func TestNodesStartingTogether(t *testing.T) {
 		}
 	}
 }
+
+// TestIdenticalBroadcastsAllArrive: PostgreSQL folds identical
+// notifications of one transaction into one; the node must not send two
+// in one.
+func TestIdenticalBroadcastsAllArrive(t *testing.T) {
+	t.Parallel()
+	nodes, _ := startCluster(t, 2, Options{}, nil)
+	c := siotest.Dial(t, nodes[1].url, "", nil)
+	for range 50 {
+		if err := nodes[0].io.Emit("same", 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := nodes[0].io.Emit("marker"); err != nil {
+		t.Fatal(err)
+	}
+	for range 50 {
+		c.ExpectEvent("same", 1)
+	}
+	c.ExpectEvent("marker", nil)
+}

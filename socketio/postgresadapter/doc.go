@@ -39,9 +39,14 @@
 //
 // # Failures
 //
-// A message is queued and sent by one goroutine, each NOTIFY in a
-// transaction of its own, in order; it never makes a broadcast wait for
-// PostgreSQL, and is dropped (and logged) when the queue is full. While
+// A message is queued and sent by one goroutine, in order: what is queued
+// goes in one round trip, in as few transactions as PostgreSQL allows
+// (it folds identical notifications of one transaction into one, so a
+// repeated payload starts another transaction), because each commit of
+// notifications is what costs (about 20,000 broadcasts a second here,
+// against 7,000 with a transaction each). It never makes a broadcast wait
+// for PostgreSQL, and is dropped (and logged) when the queue is full; a
+// transaction that fails loses its messages. While
 // the listening connection is down, messages from other nodes are lost:
 // the node takes a connection again after 1 to 3 seconds, listens again
 // and sends an initial heartbeat, and Healthy and Ping report it meanwhile.

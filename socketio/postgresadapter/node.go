@@ -1,16 +1,19 @@
 package postgresadapter
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/kin-comms/kinrt/socketio"
@@ -425,7 +428,7 @@ func (n *Node) publish(channel string, m *cluster.Message) {
 	n.mu.Lock()
 	closed := n.closed
 	n.mu.Unlock()
-	if closed {
+	if closed || len(channel) > maxChannel { // refused by PostgreSQL, with the messages sent with it
 		return
 	}
 	select {
@@ -437,53 +440,159 @@ func (n *Node) publish(channel string, m *cluster.Message) {
 	}
 }
 
-// publisher sends the queued messages one at a time, in order (each
-// NOTIFY in a transaction of its own: PostgreSQL folds identical
-// notifications of one transaction into one), until Close; then it sends
-// what is left.
+// publisher sends the queued messages in order, in batches of what is
+// queued, until Close; then it sends what is left.
 func (n *Node) publisher() {
 	defer n.wg.Done()
+	batch := make([]publication, 0, maxBatch)
 	for {
 		select {
 		case p := <-n.pubQ:
-			n.send(p)
+			batch = append(batch[:0], p)
 		case <-n.stopQ:
 			for {
-				select {
-				case p := <-n.pubQ:
-					n.send(p)
-				default:
+				batch = batch[:0]
+			rest:
+				for len(batch) < maxBatch {
+					select {
+					case p := <-n.pubQ:
+						batch = append(batch, p)
+					default:
+						break rest
+					}
+				}
+				if len(batch) == 0 {
 					return
 				}
+				n.send(batch)
 			}
 		}
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case p := <-n.pubQ:
+				batch = append(batch, p)
+			default:
+				break more
+			}
+		}
+		n.send(batch)
 	}
 }
+
+// maxBatch bounds the messages sent in one round trip.
+const maxBatch = 256
 
 // attachmentSQL stores a message and notifies its header, as Node's
 // adapter writes it: {uid, type, attachmentId}, the id as a string.
 const attachmentSQL = `WITH a AS (INSERT INTO %s (payload) VALUES ($1) RETURNING id)
 SELECT pg_notify($2, json_build_object('uid', $3::text, 'type', $4::int, 'attachmentId', a.id::text)::text) FROM a`
 
-func (n *Node) send(p publication) {
+// send sends batch on one connection in one round trip: a pipeline of
+// transactions, each of as many messages as it can take. PostgreSQL's
+// commit of a notification is what costs (its notification queue takes
+// one commit at a time), so messages share transactions; but it folds
+// the identical notifications of one transaction into one, so a message
+// whose payload is already in the transaction starts another.
+func (n *Node) send(batch []publication) {
 	ctx, cancel := context.WithTimeout(context.Background(), n.opts.RequestsTimeout)
 	defer cancel()
-	var err error
-	if p.attachment {
-		_, err = n.pool.Exec(ctx, fmt.Sprintf(attachmentSQL, n.opts.TableName), p.payload, p.channel, n.uid, int(p.typ))
-	} else {
-		_, err = n.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, p.channel, string(p.payload))
+	c, err := n.pool.Acquire(ctx)
+	failed := len(batch)
+	if err == nil {
+		var broken bool
+		failed, broken, err = n.pipeline(ctx, c.Conn().PgConn(), batch)
+		if broken {
+			_ = c.Conn().Close(ctx) // its state is unknown: the pool drops it
+		}
+		c.Release()
 	}
-	if n.pubUp.Swap(err == nil) != (err == nil) {
-		if err != nil {
-			n.opts.Logger.Warn("postgresadapter: publish failed; messages to other nodes are lost until PostgreSQL is back", "uid", n.uid, "err", err)
+	up := failed == 0
+	if !up {
+		n.opts.Logger.Debug("postgresadapter: messages not sent", "uid", n.uid, "err", err, "messages", failed)
+	}
+	if n.pubUp.Swap(up) != up {
+		if !up {
+			n.opts.Logger.Warn("postgresadapter: publish failed; messages to other nodes are lost until PostgreSQL is back", "uid", n.uid, "err", err, "messages", failed)
 		} else {
 			n.opts.Logger.Warn("postgresadapter: publishing again", "uid", n.uid)
 		}
 	}
-	if err == nil {
+	if up {
 		n.dropped.Store(0)
 	}
+}
+
+// pipeline sends batch on conn and reads the results: it returns how many
+// messages failed, whether the connection is broken, and the first error.
+func (n *Node) pipeline(ctx context.Context, conn *pgconn.PgConn, batch []publication) (failed int, broken bool, first error) {
+	p := conn.StartPipeline(ctx)
+	attach := fmt.Sprintf(attachmentSQL, n.opts.TableName)
+	var txs []int // the number of messages of each transaction
+	inTx := make(map[string]bool)
+	for _, x := range batch {
+		if !x.attachment && inTx[x.channel+"\x00"+string(x.payload)] {
+			p.SendPipelineSync()
+			txs = append(txs, len(inTx))
+			clear(inTx)
+		}
+		if x.attachment {
+			p.SendQueryParams(attach, [][]byte{x.payload, []byte(x.channel), []byte(n.uid), strconv.AppendInt(nil, int64(x.typ), 10)},
+				[]uint32{pgtype.ByteaOID, pgtype.TextOID, pgtype.TextOID, pgtype.Int4OID}, []int16{1, 0, 0, 0}, nil)
+			inTx[strconv.Itoa(len(inTx))+"\x00"] = true // counted, never equal to a payload key
+		} else {
+			p.SendQueryParams(`SELECT pg_notify($1, $2)`, [][]byte{[]byte(x.channel), x.payload},
+				[]uint32{pgtype.TextOID, pgtype.TextOID}, nil, nil)
+			inTx[x.channel+"\x00"+string(x.payload)] = true
+		}
+	}
+	p.SendPipelineSync()
+	txs = append(txs, len(inTx))
+	if err := p.Flush(); err != nil {
+		_ = p.Close()
+		return len(batch), true, err
+	}
+	txFailed := false
+	for done := 0; done < len(txs); {
+		res, err := p.GetResults()
+		var pe *pgconn.PgError
+		switch {
+		case errors.As(err, &pe): // this transaction only: its Sync follows
+			txFailed = true
+			first = cmp.Or(first, err)
+		case err != nil: // the connection: the rest are lost
+			_ = p.Close()
+			for _, k := range txs[done:] {
+				failed += k
+			}
+			return failed, true, cmp.Or(first, err)
+		}
+		switch r := res.(type) {
+		case *pgconn.ResultReader:
+			if _, err := r.Close(); err != nil {
+				txFailed = true
+				first = cmp.Or(first, err)
+			}
+		case *pgconn.PipelineSync:
+			if txFailed {
+				failed += txs[done]
+			}
+			txFailed = false
+			done++
+		case nil:
+			if err == nil {
+				_ = p.Close()
+				for _, k := range txs[done:] {
+					failed += k
+				}
+				return failed, true, cmp.Or(first, errors.New("postgresadapter: pipeline ended early"))
+			}
+		}
+	}
+	if err := p.Close(); err != nil {
+		return failed, true, cmp.Or(first, err)
+	}
+	return failed, false, first
 }
 
 // cleanup deletes, every CleanupInterval, the table's rows older than

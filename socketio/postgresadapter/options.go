@@ -27,7 +27,7 @@ type Options struct {
 	// PayloadThreshold is the size in bytes from which a message goes
 	// through the table, its notification carrying only its id (Node's
 	// payloadThreshold). PostgreSQL refuses a notification of 8000 bytes
-	// or more. Default 8000.
+	// or more: a larger value counts as 8000. Default 8000.
 	PayloadThreshold int
 	// HeartbeatInterval is how long a namespace's adapter may stay silent
 	// before it sends a heartbeat. Default 5s.
@@ -73,7 +73,7 @@ func (o *Options) withDefaults() (Options, error) {
 	if !tableName.MatchString(c.TableName) {
 		return c, fmt.Errorf("postgresadapter: table name %q: want letters, digits and underscores (schema.name allowed)", c.TableName)
 	}
-	if c.PayloadThreshold <= 0 {
+	if c.PayloadThreshold <= 0 || c.PayloadThreshold > 8000 {
 		c.PayloadThreshold = 8000
 	}
 	if c.HeartbeatInterval <= 0 {
