@@ -56,18 +56,22 @@
 // Recovery holds on the node a client comes back to: the adapter keeps
 // its sockets in a socketio.MemoryAdapter, which logs every broadcast it
 // delivers, from this node or another, with offsets of its own. A client
-// that comes back on another node gets a new session, as with Node's
-// adapter (it gives no offsets at all). Across nodes, recovery would need
-// offsets that every node agrees on and delivers in the same order: a
-// table of broadcasts whose ids are the offsets, each appended and
-// notified in one transaction. Ids are taken at insert time but
-// notifications go out at commit time, so two nodes broadcasting at once
-// can deliver offset 8 before offset 7, and a client whose last offset is
-// 8 would never get 7; making the ids follow commit order takes a lock of
-// the namespace held across each broadcast's transaction, which puts
-// every broadcast of the cluster in one queue at the database. The
-// sessions of connected sockets would have to be written there too, to
-// survive a node that dies without a word. That is not built.
+// that comes back on another node, or whose node died, gets a new session
+// (TestRecoveryOnTheSameNodeOnly), as with Node's adapter, which has no
+// recovery at all. Unlike the Redis adapter, this one does not (yet) keep
+// recovery across nodes. It can be built on the same database, and would
+// need: a log table whose bigserial ids are the offsets, each logged
+// broadcast inserted and notified in the publisher's transaction after a
+// transaction-scoped advisory lock of the namespace (ids are drawn at
+// insert and notifications leave at commit: without the lock, two nodes
+// broadcasting at once deliver offset 8 before 7, and a client whose
+// last offset is 8 never gets 7); the offset written into the message
+// in the same statement (fixed-width, so that a stored MessagePack
+// message keeps its length); each node delivering its own logged
+// broadcasts when their notification comes back, in that order (as the
+// Redis adapter does with its stream); and a session table written on
+// disconnect and, for a node that dies without a word, while sockets are
+// connected (socketio.SessionKeeper).
 //
 // # Concurrency
 //
