@@ -383,7 +383,11 @@ func TestMixedWithNodeJS(t *testing.T) {
 	})
 
 	t.Run("node leaves", func(t *testing.T) {
+		start := time.Now()
 		m.js.do(map[string]any{"op": "close"})
 		waitCount(t, 1, m.goNode)
+		if d := time.Since(start); d > 2*time.Second { // under the heartbeat timeout (3s)
+			t.Fatalf("the Node.js node was forgotten after %v: by its silence, not by its ADAPTER_CLOSE", d)
+		}
 	})
 }

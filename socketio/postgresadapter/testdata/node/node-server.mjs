@@ -124,8 +124,9 @@ const run = async (cmd) => {
       return null;
     case "close":
       console.log(`res ${cmd.id} null`);
+      // io.close() closes the adapter, whose ADAPTER_CLOSE query is then
+      // queued on the pool: end() lets it finish.
       await new Promise((resolve) => io.close(resolve));
-      await new Promise((resolve) => setTimeout(resolve, 200)); // the adapter's last message
       await pool.end();
       process.exit(0);
   }
