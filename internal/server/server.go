@@ -85,17 +85,30 @@ type Server struct {
 	limits      *limits
 	activity    *activityWriter
 	demo        *demoTwilio // demo mode's fake Twilio, nil outside it
+	traces      *traces     // nil: tracing off
 
 	adminUI *admin.Admin // the Socket.IO admin UI's /admin, nil when off (adminui.go)
 }
 
 // New builds the service from cfg: it opens (and migrates) the store.
-func New(cfg config.Config, log *slog.Logger) (*Server, error) {
+// Tracing is on when the OTEL_* environment asks for it (package tracing)
+// or an option gives a tracer provider (WithTracerProvider).
+func New(cfg config.Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	log = withRequestIDs(log)
 	v, err := auth.NewVerifier(auth.Options{Secrets: cfg.Secrets})
 	if err != nil {
 		return nil, err
 	}
+	tr, err := newTraces(log, opts)
+	if err != nil {
+		return nil, err
+	}
+	built := false
+	defer func() {
+		if !built {
+			tr.close(log)
+		}
+	}()
 	var cl *cluster // first: a cluster it cannot join leaves no files behind
 	if cfg.RedisURL != "" {
 		if cl, err = openCluster(cfg, log); err != nil {
@@ -109,7 +122,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		_ = cl.close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, verifier: v, store: st, cluster: cl, mux: http.NewServeMux(), origins: newOrigins(cfg)}
+	s := &Server{cfg: cfg, log: log, verifier: v, store: st, cluster: cl, mux: http.NewServeMux(), origins: newOrigins(cfg), traces: tr}
 	s.metrics = &metrics{} // filled below; realtime's hooks read it lazily
 	s.io = s.newRealtime()
 	*s.metrics = *newMetrics(s.io)
@@ -119,8 +132,10 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.instrument() // times s.store's transactions: before anything holds it
+	s.traceStore()
 	s.limits = s.newLimits()
-	s.broadcaster = events.NewBroadcaster(namespaceEmitter{s.io.Of("/")})
+	s.broadcaster = events.NewBroadcaster(s.eventEmitter())
+	s.broadcaster.Trace(s.traces.tracer(eventsScope))
 	s.broadcaster.Observe(func(e events.Event) { s.metrics.events.WithLabelValues(e.EventName()).Inc() })
 	s.activity = newActivityWriter(s.store, log, s.metrics.activityDropped)
 	s.broadcaster.Observe(s.recordActivity)
@@ -149,6 +164,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	}
 	s.routes()
 	s.ready.Store(true)
+	built = true
 	return s, nil
 }
 
@@ -195,12 +211,13 @@ func (s *Server) routes() {
 	}
 }
 
-// Handler returns the service's HTTP handler: the request id, log line
+// Handler returns the service's HTTP handler: the trace of an API request
+// (traceHTTP, when tracing is on), the request id, log line
 // and metrics of each request, the security headers, the REST API's CORS
 // (preflights answered before the limits, which would want a session),
 // the limits, then the routes.
 func (s *Server) Handler() http.Handler {
-	return s.observeHTTP(securityHeaders(s.apiCORS(s.limitHTTP(s.mux))))
+	return s.traceHTTP(s.observeHTTP(securityHeaders(s.apiCORS(s.limitHTTP(s.mux)))))
 }
 
 // AdminHandler returns the handler of the admin listener
@@ -222,7 +239,8 @@ func (s *Server) Broadcaster() *events.Broadcaster { return s.broadcaster }
 func (s *Server) Verifier() *auth.Verifier { return s.verifier }
 
 // Close writes the activity entries still queued, then releases the store
-// and the connection to the cluster. Call it once no request is in flight.
+// and the connection to the cluster, and exports the spans still queued.
+// Call it once no request is in flight.
 func (s *Server) Close() error {
 	s.demo.close()
 	s.adminUI.Close()
@@ -231,6 +249,7 @@ func (s *Server) Close() error {
 	if cerr := s.cluster.close(); err == nil {
 		err = cerr
 	}
+	s.traces.close(s.log)
 	return err
 }
 
@@ -262,7 +281,7 @@ func (s *Server) webhooks() error {
 	wh, err := twilio.NewWebhooks(twilio.Config{
 		AuthToken: s.cfg.TwilioAuthToken, PublicURL: s.cfg.PublicURL,
 		NumberDepartments: s.cfg.NumberDepartments, WorkflowSID: s.cfg.WorkflowSID,
-		ActivityEntry: activityEntry,
+		ActivityEntry: activityEntry, Tracer: s.traces.tracer(twilioScope),
 	}, s.store, s.broadcaster, s.log)
 	if err != nil {
 		return err
