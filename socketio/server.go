@@ -22,7 +22,8 @@ type Server struct {
 	nsps    map[string]*Namespace
 	parents []*Namespace
 
-	recovered, refused atomic.Int64 // CONNECTs that asked to recover a session
+	recovered, refused atomic.Int64  // CONNECTs that asked to recover a session
+	delivered          atomic.Uint64 // broadcasts delivered, to sample for DeliveryLatency
 }
 
 // Recoveries returns how many CONNECT packets asked to recover a session
