@@ -138,7 +138,7 @@ func (c *Conn) enqueue(msgs []Message, volatile bool) error {
 		return ErrSlowConsumer
 	}
 	for _, m := range msgs {
-		c.pushLocked(frame{typ: packetMessage, data: m.Data, binary: m.Binary, uncompressed: m.Uncompressed})
+		c.pushLocked(frame{typ: packetMessage, data: m.Data, binary: m.Binary, uncompressed: m.Uncompressed, stamp: m.Stamp})
 	}
 	c.queued += size
 	c.kickLocked()

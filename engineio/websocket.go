@@ -234,6 +234,7 @@ func (ws *wsConn) writeLoop(c *Conn, frames []frame, hold *[]frame) {
 				c.terminate(ReasonTransportError)
 				return
 			}
+			c.srv.observeStamps(frames)
 		}
 		recycleQueue(frames, hold)
 		frames, hold = nil, nil

@@ -24,7 +24,8 @@ type Server struct {
 	onNsp   []namespaceListener // OnNamespace (namespaces.go), copy on write
 	nextNsp uint64
 
-	recovered, refused atomic.Int64 // CONNECTs that asked to recover a session
+	recovered, refused atomic.Int64  // CONNECTs that asked to recover a session
+	delivered          atomic.Uint64 // broadcasts delivered, to sample for DeliveryLatency
 }
 
 // Recoveries returns how many CONNECT packets asked to recover a session

@@ -38,6 +38,7 @@ type cluster struct {
 type adapterNode interface {
 	NewAdapter(*socketio.Namespace) socketio.Adapter
 	Healthy() bool
+	Stats() redisadapter.Stats
 	Close() error
 }
 

@@ -48,6 +48,10 @@ func (s *Server) newRealtime() *socketio.Server {
 		NewAdapter: s.newAdapter(),
 		OnDeliver:  func(nsp string, n int) { s.metrics.deliveries.WithLabelValues(nsp).Add(float64(n)) },
 		Logger:     s.log,
+
+		// kinrt_event_delivery_latency_seconds
+		DeliveryLatency: func(d time.Duration) { s.metrics.deliveryLatency.Observe(d.Seconds()) },
+		DeliverySample:  deliverySample,
 	})
 	if s.cfg.AdminUI.Enabled {
 		io.Use(s.refuseAdminOrigin)
