@@ -826,6 +826,7 @@ func (a *Adapter) Node() *Node { return a.node }
 func (a *Adapter) Close() error {
 	err := a.Adapter.Close()
 	if a.rec != nil {
+		a.rec.closed.Store(true)
 		a.rec.echoes.stop()
 	}
 	a.node.unregister(a)

@@ -11,6 +11,7 @@ import (
 	"hash/fnv"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -218,6 +219,7 @@ type recovery struct {
 	echoes   *ownEchoes
 	joinMu   sync.RWMutex // read: delivering a logged packet; write: Rejoin
 	skips    skipSet
+	closed   atomic.Bool // the adapter closed: nothing waits for echoes
 }
 
 // loggable reports whether a broadcast is kept for recovery, as socketio
@@ -336,6 +338,9 @@ func (a *Adapter) logBroadcast(p *parser.Packet, opts *socketio.BroadcastOptions
 // without offset (the message did not go out).
 func (l *logged) settle() {
 	a := l.a
+	if a.rec.closed.Load() {
+		return
+	}
 	if l.offset == "" {
 		a.Local().Deliver(l.packet, &l.opts)
 		return
