@@ -11,6 +11,7 @@ require (
 	github.com/kin-comms/kinrt/engineio v0.0.0-00010101000000-000000000000
 	github.com/kin-comms/kinrt/socketio v0.0.0-00010101000000-000000000000
 	github.com/kin-comms/kinrt/socketio/emitter v0.0.0-00010101000000-000000000000
+	github.com/kin-comms/kinrt/socketio/postgresadapter v0.0.0-00010101000000-000000000000
 	github.com/kin-comms/kinrt/socketio/redisadapter v0.0.0-00010101000000-000000000000
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/twilio/twilio-go v1.31.0
@@ -59,5 +60,6 @@ replace (
 	github.com/kin-comms/kinrt/engineio => ./engineio
 	github.com/kin-comms/kinrt/socketio => ./socketio
 	github.com/kin-comms/kinrt/socketio/emitter => ./socketio/emitter
+	github.com/kin-comms/kinrt/socketio/postgresadapter => ./socketio/postgresadapter
 	github.com/kin-comms/kinrt/socketio/redisadapter => ./socketio/redisadapter
 )
