@@ -97,6 +97,7 @@ var docNames = map[string]map[string]reflect.Type{
 		"Logger":           typeOf[engineio.Logger](),
 		"Message":          typeOf[engineio.Message](),
 		"Options":          typeOf[engineio.Options](),
+		"Observer":         typeOf[engineio.Observer](),
 		"Receiver":         typeOf[engineio.Receiver](),
 		"Server":           typeOf[engineio.Server](),
 		"Transport":        typeOf[engineio.Transport](),

@@ -142,6 +142,7 @@ type Config struct {
 
 	Limits
 	Timeouts
+	AdminUI
 }
 
 // Limits are what one node accepts before it refuses (docs/reliability.md).
@@ -276,6 +277,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	serviceLevel := fs.String("service-level-seconds", firstNonEmpty(getenv("KIN_SERVICE_LEVEL_SECONDS"), strconv.Itoa(int(DefaultServiceLevel/time.Second))), "service level threshold of GET /api/stats: calls answered within this many seconds (KIN_SERVICE_LEVEL_SECONDS)")
 	timeZone := fs.String("timezone", firstNonEmpty(getenv("KIN_TIMEZONE"), "UTC"), "time zone whose midnight starts the stats' today, an IANA name like Europe/Paris (KIN_TIMEZONE)")
 	parseLimits := limitFlags(fs, getenv)
+	parseAdminUI := adminUIFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			var usage strings.Builder
@@ -286,6 +288,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("flags: %w", err)
 	}
 	if err := parseLimits(&c); err != nil {
+		return c, err
+	}
+	if err := parseAdminUI(&c); err != nil {
 		return c, err
 	}
 	if err := c.parseLog(*logFormat, *logLevel); err != nil {
@@ -587,6 +592,7 @@ func (c Config) Redacted() map[string]any {
 		"addr": c.Addr, "tls": c.TLSCert != "", "adminAddr": c.AdminAddr, "pprofAddr": c.PprofAddr, "demo": c.Demo, "logFormat": c.LogFormat, "logLevel": c.LogLevel.String(), "publicURL": c.PublicURL, "allowedOrigins": c.AllowedOrigins,
 		"database": db, "redis": redis, "redisMode": c.RedisMode, "serviceLevel": c.ServiceLevel.String(), "timeZone": c.TimeZone.String(), "internalAPI": c.InternalAPIKey != "", "secrets": len(c.Secrets),
 		"twilioWebhooks": c.TwilioAuthToken != "", "taskRouterWorkflow": c.WorkflowSID,
+		"adminUI": c.AdminUI.Enabled, "adminUIAuth": c.AdminUI.Enabled && !c.AdminUI.NoAuth,
 		"limits": map[string]any{
 			"maxConnections": c.MaxConnections, "maxConnectionsPerUser": c.MaxConnectionsPerUser,
 			"connectRate": c.ConnectRate.String(), "eventRate": c.EventRate.String(), "apiRate": c.APIRate.String(),

@@ -47,6 +47,12 @@ type adapterNode interface {
 	Close() error
 }
 
+// redisStats is a Redis adapter's node: it counts its publish queue,
+// drops, failures and reconnects (kinrt_cluster_*, clusterCollector).
+type redisStats interface {
+	Stats() redisadapter.Stats
+}
+
 // openCluster joins the cluster cfg.ClusterKind names: nil for none. An
 // unparsable URL or a link that does not answer at start-up is an error:
 // a node that cannot reach its cluster should not start serving as if it
@@ -234,18 +240,20 @@ func (c *cluster) close() error {
 	return c.err
 }
 
-// collectors are the metrics of the cluster's link: kinrt_redis_up (on
-// Redis: on PostgreSQL, kinrt_store_up says whether the database answers)
-// and kinrt_cluster_adapter_healthy.
+// collectors are the metrics of the cluster's link:
+// kinrt_cluster_adapter_healthy, and on Redis kinrt_redis_up and the Redis
+// adapter's kinrt_cluster_* (on PostgreSQL, kinrt_store_up says whether
+// the database answers).
 func (c *cluster) collectors() []prometheus.Collector {
 	healthy := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "kinrt_cluster_adapter_healthy",
 		Help: "1 when the cluster adapter publishes to and is subscribed on its link (Redis, or PostgreSQL's LISTEN/NOTIFY with KIN_CLUSTER=postgres): broadcasts reach the other nodes; only in a cluster.",
 	}, func() float64 { return boolValue(c.node.Healthy()) })
-	if c.pool != nil {
+	st, ok := c.node.(redisStats)
+	if !ok { // PostgreSQL
 		return []prometheus.Collector{healthy}
 	}
-	return []prometheus.Collector{prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+	return []prometheus.Collector{clusterCollector{st}, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "kinrt_redis_up", Help: "1 when Redis answered the node's last ping (every second); only with REDIS_URL.",
 	}, func() float64 { return boolValue(c.up.Load()) }), healthy}
 }

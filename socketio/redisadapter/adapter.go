@@ -152,8 +152,10 @@ func (a *Adapter) deliverLate(offset string, o *ownBroadcast) {
 
 // claimOwn is called when this node's broadcast at offset comes back from
 // Redis: it reports whether to deliver it here now (false when it was
-// delivered late already).
-func (a *Adapter) claimOwn(offset string) bool { return a.echoes.claim(offset) }
+// delivered late already), with its options when known (ownEchoes.claim).
+func (a *Adapter) claimOwn(offset string) (*socketio.BroadcastOptions, bool) {
+	return a.echoes.claim(offset)
+}
 
 // selectLogged selects the sockets a packet of the stream goes to,
 // leaving out those that already got it while they recovered, and returns

@@ -308,12 +308,12 @@ func TestOwnBroadcastEcho(t *testing.T) {
 	if args := c.ExpectEvent("late", nil); offsetOf(t, args) != "1-1" {
 		t.Fatalf("late delivery %s", args)
 	}
-	if ad.claimOwn("1-1") {
+	if _, deliver := ad.claimOwn("1-1"); deliver {
 		t.Fatal("the late echo would deliver the broadcast again")
 	}
 	// Back before it was registered: the echo delivers it (claimOwn says
 	// so), and awaitOwn then leaves it.
-	if !ad.claimOwn("2-1") {
+	if _, deliver := ad.claimOwn("2-1"); !deliver {
 		t.Fatal("an early echo would not deliver the broadcast")
 	}
 	ad.awaitOwn("2-1", packet("early"), opts)

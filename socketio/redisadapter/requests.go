@@ -161,11 +161,18 @@ func (a *Adapter) onBroadcast(channel string, payload []byte) {
 	if m.packet.Namespace != a.nsp.Name() {
 		return
 	}
-	if m.own && (a.rec == nil || !a.claimOwn(m.opts.Offset)) {
-		return
+	var own *socketio.BroadcastOptions
+	if m.own {
+		if a.rec == nil {
+			return
+		}
+		var deliver bool
+		if own, deliver = a.claimOwn(m.opts.Offset); !deliver {
+			return
+		}
 	}
 	if m.opts.Offset != "" && a.rec != nil {
-		a.selectLogged(m.packet, m.opts.broadcastOptions(), m.opts.Offset)() // the offset is in its data already
+		a.selectLogged(m.packet, echoOptions(own, &m.opts), m.opts.Offset)() // the offset is in its data already
 		return
 	}
 	a.local.Deliver(m.packet, m.opts.broadcastOptions())

@@ -121,8 +121,8 @@ func (a *ShardedAdapter) awaitOwn(offset string, p *parser.Packet, opts *socketi
 // onOwnEcho delivers this node's logged broadcast, back from Redis, unless
 // it was delivered late already.
 func (a *ShardedAdapter) onOwnEcho(m *clusterMsg) {
-	if a.rec.echoes.claim(m.opts.Offset) {
-		a.selectLogged(m.packet, m.opts.broadcastOptions(), m.opts.Offset)()
+	if own, deliver := a.rec.echoes.claim(m.opts.Offset); deliver {
+		a.selectLogged(m.packet, echoOptions(own, m.opts), m.opts.Offset)()
 	}
 }
 
