@@ -40,7 +40,7 @@ type Presence interface {
 
 var (
 	_ Presence = (*presence.Tracker)(nil)
-	_ Presence = (*presence.RedisTracker)(nil)
+	_ Presence = (*presence.ClusterTracker)(nil)
 )
 
 // batchedPresence is a tracker that publishes through a Batcher (see
@@ -110,10 +110,9 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		}
 	}()
 	var cl *cluster // first: a cluster it cannot join leaves no files behind
-	if cfg.RedisURL != "" {
-		if cl, err = openCluster(cfg, log); err != nil {
-			return nil, err
-		}
+	// nil on a single node
+	if cl, err = openCluster(cfg, log); err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
