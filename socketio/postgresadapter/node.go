@@ -569,13 +569,13 @@ func (n *Node) send(batch []publication) {
 // payload, $9 the marker. The namespace's advisory lock, taken before in
 // the transaction, makes the ids and the notifications of all nodes go in
 // one order.
-const loggedSQL = `WITH e AS (INSERT INTO %s (nsp, data, attachments, rooms, excepts, size)
+const loggedSQL = `WITH e AS (INSERT INTO %s (channel, data, attachments, rooms, excepts, size)
 	VALUES ($1, $2, $3, $4::text::jsonb, $5::text::jsonb, $6) RETURNING id)
 SELECT e.id, pg_notify($7, replace($8, $9, lpad(e.id::text, 20, '0'))) FROM e`
 
 // loggedAttachmentSQL is loggedSQL for a message stored in the attachment
 // table: $8 its MessagePack, $9 the marker's place, $10 this node's uid.
-const loggedAttachmentSQL = `WITH e AS (INSERT INTO %s (nsp, data, attachments, rooms, excepts, size)
+const loggedAttachmentSQL = `WITH e AS (INSERT INTO %s (channel, data, attachments, rooms, excepts, size)
 	VALUES ($1, $2, $3, $4::text::jsonb, $5::text::jsonb, $6) RETURNING id),
 a AS (INSERT INTO %s (payload) SELECT overlay($8::bytea PLACING convert_to(lpad(e.id::text, 20, '0'), 'UTF8') FROM $9::int FOR 20) FROM e RETURNING id)
 SELECT (SELECT id FROM e), pg_notify($7, json_build_object('uid', $10::text, 'type', 3, 'attachmentId', a.id::text)::text) FROM a`
@@ -638,7 +638,7 @@ func (n *Node) pipeline(ctx context.Context, conn *pgconn.PgConn, batch []public
 					return len(batch), true, err
 				}
 			}
-			params := [][]byte{[]byte(l.a.Namespace().Name()), []byte(l.data), att, l.rooms, l.except,
+			params := [][]byte{[]byte(l.a.channel), []byte(l.data), att, l.rooms, l.except,
 				strconv.AppendInt(nil, l.size, 10), []byte(x.channel), x.payload}
 			oids := []uint32{pgtype.TextOID, pgtype.TextOID, pgtype.ByteaArrayOID, pgtype.TextOID, pgtype.TextOID,
 				pgtype.Int8OID, pgtype.TextOID}

@@ -67,7 +67,7 @@ func ensureRecoveryTables(ctx context.Context, pool *pgxpool.Pool, t recTables) 
 	ddl := []struct{ name, sql string }{
 		{t.log, `CREATE TABLE IF NOT EXISTS ` + t.log + ` (
 			id bigserial PRIMARY KEY,
-			nsp text NOT NULL,
+			channel text NOT NULL, -- "<Channel>#<namespace>": clusters of other prefixes share the table apart
 			created_at timestamptz NOT NULL DEFAULT now(),
 			data text NOT NULL,
 			attachments bytea[],
@@ -76,14 +76,14 @@ func ensureRecoveryTables(ctx context.Context, pool *pgxpool.Pool, t recTables) 
 			size bigint NOT NULL
 		)`},
 		{t.sessions, `CREATE TABLE IF NOT EXISTS ` + t.sessions + ` (
-			nsp text NOT NULL,
+			channel text NOT NULL,
 			pid text NOT NULL,
 			sid text NOT NULL,
 			rooms jsonb NOT NULL,
 			data jsonb,
 			live text,
 			expires_at timestamptz NOT NULL,
-			PRIMARY KEY (nsp, pid)
+			PRIMARY KEY (channel, pid)
 		)`},
 		{t.nodes, `CREATE TABLE IF NOT EXISTS ` + t.nodes + ` (
 			uid text PRIMARY KEY,
@@ -200,9 +200,9 @@ func (n *Node) pruneRecovery() {
 	}
 	n.mu.Unlock()
 	for _, a := range list {
-		_ = n.exec("prune log by size", `DELETE FROM `+r.t.log+` WHERE nsp = $1 AND id <= (
-			SELECT id FROM (SELECT id, sum(size) OVER (ORDER BY id DESC) AS total FROM `+r.t.log+` WHERE nsp = $1) t
-			WHERE total > $2 ORDER BY id DESC LIMIT 1)`, a.Namespace().Name(), a.rec.maxBytes)
+		_ = n.exec("prune log by size", `DELETE FROM `+r.t.log+` WHERE channel = $1 AND id <= (
+			SELECT id FROM (SELECT id, sum(size) OVER (ORDER BY id DESC) AS total FROM `+r.t.log+` WHERE channel = $1) t
+			WHERE total > $2 ORDER BY id DESC LIMIT 1)`, a.channel, a.rec.maxBytes)
 	}
 }
 
@@ -424,7 +424,7 @@ func (a *Adapter) KeepSession(s *socketio.Session) {
 // DropSession deletes the session of a socket that ended for good.
 func (a *Adapter) DropSession(pid string) {
 	if a.rec != nil && !a.node.isDead() {
-		_ = a.node.exec("drop session", `DELETE FROM `+a.rec.node.t.sessions+` WHERE nsp = $1 AND pid = $2`, a.Namespace().Name(), pid)
+		_ = a.node.exec("drop session", `DELETE FROM `+a.rec.node.t.sessions+` WHERE channel = $1 AND pid = $2`, a.channel, pid)
 	}
 }
 
@@ -446,11 +446,11 @@ func (a *Adapter) writeSession(s *socketio.Session, live string) {
 	if live != "" {
 		liveArg = live
 	}
-	_ = a.node.exec("store session", `INSERT INTO `+a.rec.node.t.sessions+` (nsp, pid, sid, rooms, data, live, expires_at)
+	_ = a.node.exec("store session", `INSERT INTO `+a.rec.node.t.sessions+` (channel, pid, sid, rooms, data, live, expires_at)
 		VALUES ($1, $2, $3, $4::text::jsonb, $5::text::jsonb, $6, now() + make_interval(secs => $7))
-		ON CONFLICT (nsp, pid) DO UPDATE SET sid = EXCLUDED.sid, rooms = EXCLUDED.rooms, data = EXCLUDED.data,
+		ON CONFLICT (channel, pid) DO UPDATE SET sid = EXCLUDED.sid, rooms = EXCLUDED.rooms, data = EXCLUDED.data,
 			live = EXCLUDED.live, expires_at = EXCLUDED.expires_at`,
-		a.Namespace().Name(), s.PID, s.SID, string(rooms), nullText(data), liveArg, a.rec.node.maxAge.Seconds())
+		a.channel, s.PID, s.SID, string(rooms), nullText(data), liveArg, a.rec.node.maxAge.Seconds())
 }
 
 func nullText(b []byte) any {
@@ -472,12 +472,12 @@ func (a *Adapter) RestoreSession(pid, offset string) (*socketio.Session, error) 
 	if pid == "" || !ok {
 		return nil, nil
 	}
-	n, t, nsp := a.node, a.rec.node.t, a.Namespace().Name()
+	n, t, key := a.node, a.rec.node.t, a.channel // the rows' key: the channel, which names the namespace
 	ctx, cancel := context.WithTimeout(n.ctx, n.opts.RequestsTimeout+liveWait)
 	defer cancel()
 	var there bool
-	if err := n.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+t.log+` WHERE id = $1 AND nsp = $2
-		AND created_at >= now() - make_interval(secs => $3))`, id, nsp, a.rec.node.maxAge.Seconds()).Scan(&there); err != nil {
+	if err := n.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+t.log+` WHERE id = $1 AND channel = $2
+		AND created_at >= now() - make_interval(secs => $3))`, id, key, a.rec.node.maxAge.Seconds()).Scan(&there); err != nil {
 		return nil, err
 	}
 	if !there {
@@ -488,9 +488,9 @@ func (a *Adapter) RestoreSession(pid, offset string) (*socketio.Session, error) 
 	for {
 		var st storedSession
 		var rooms []byte
-		err := n.pool.QueryRow(ctx, `DELETE FROM `+t.sessions+` s WHERE s.nsp = $1 AND s.pid = $2 AND s.expires_at > now()
+		err := n.pool.QueryRow(ctx, `DELETE FROM `+t.sessions+` s WHERE s.channel = $1 AND s.pid = $2 AND s.expires_at > now()
 			AND (s.live IS NULL OR NOT EXISTS (SELECT 1 FROM `+t.nodes+` x WHERE x.uid = s.live AND x.alive_until > now()))
-			RETURNING s.sid, s.rooms::text, s.data::text`, nsp, pid).Scan(&st.sid, &rooms, &st.data)
+			RETURNING s.sid, s.rooms::text, s.data::text`, key, pid).Scan(&st.sid, &rooms, &st.data)
 		if err == nil {
 			s := &socketio.Session{SID: st.sid, PID: pid, LogEnd: offset}
 			_ = json.Unmarshal(rooms, &s.Rooms)
@@ -503,7 +503,7 @@ func (a *Adapter) RestoreSession(pid, offset string) (*socketio.Session, error) 
 			return nil, err
 		}
 		var live *string
-		err = n.pool.QueryRow(ctx, `SELECT live FROM `+t.sessions+` WHERE nsp = $1 AND pid = $2 AND expires_at > now()`, nsp, pid).Scan(&live)
+		err = n.pool.QueryRow(ctx, `SELECT live FROM `+t.sessions+` WHERE channel = $1 AND pid = $2 AND expires_at > now()`, key, pid).Scan(&live)
 		if errors.Is(err, pgx.ErrNoRows) || err == nil && (live == nil || *live == n.uid) || time.Now().After(deadline) {
 			return nil, nil
 		}
@@ -538,11 +538,11 @@ func (a *Adapter) Rejoin(id string, rooms []string, since string, send func([]*p
 	s.joinMu.Lock()
 	defer s.joinMu.Unlock()
 	notify = a.Local().AddAllLater(id, rooms)
-	n, nsp := a.node, a.Namespace().Name()
+	n, nsp, key := a.node, a.Namespace().Name(), a.channel
 	ctx, cancel := context.WithTimeout(n.ctx, n.opts.RequestsTimeout)
 	defer cancel()
 	rows, err := n.pool.Query(ctx, `SELECT id, data, attachments, rooms::text, excepts::text FROM `+s.node.t.log+`
-		WHERE nsp = $1 AND id > $2 ORDER BY id`, nsp, from)
+		WHERE channel = $1 AND id > $2 ORDER BY id`, key, from)
 	if err != nil {
 		n.opts.Logger.Warn("postgresadapter: read missed packets", "channel", a.channel, "err", err)
 		send(nil)

@@ -327,3 +327,60 @@ func mustParse(offset string) int64 {
 	id, _ := parseOffset(offset)
 	return id
 }
+
+// TestRecoveryClustersShareTables: two clusters on one database, told
+// apart by their channel prefix, share the recovery tables (the same
+// TableName). A client of one that recovers gets its own cluster's
+// missed broadcasts and none of the other's, though both clusters log
+// broadcasts to the same namespace in the same table; and a session pid of
+// one cluster is unknown to the other.
+func TestRecoveryClustersShareTables(t *testing.T) {
+	t.Parallel()
+	pool := newPool(t)
+	one := recoveryNames(t, pool)
+	other := one
+	other.Channel += "-other"
+	rec := &socketio.RecoveryOptions{}
+	a := startNode(t, pool, one, nil, rec)
+	b := startNode(t, pool, one, nil, rec)
+	x := startNode(t, pool, other, nil, rec)
+	waitCount(t, 2, a, b)
+	waitCount(t, 1, x)
+
+	c := siotest.Dial(t, a.url, "", nil)
+	if err := a.io.Emit("mine", 0); err != nil {
+		t.Fatal(err)
+	}
+	offset := offsetOf(t, c.ExpectEvent("mine", 0))
+	disconnect(t, a, c)
+
+	// The other cluster's broadcasts go out first, then one of ours; w
+	// (one per cluster) shows when each went out.
+	wx := siotest.Dial(t, x.url, "", nil)
+	for i := 1; i <= 3; i++ {
+		if err := x.io.Emit("theirs", i); err != nil {
+			t.Fatal(err)
+		}
+		wx.ExpectEvent("theirs", i)
+	}
+	wb := siotest.Dial(t, b.url, "", nil)
+	if err := b.io.Emit("mine", 1); err != nil {
+		t.Fatal(err)
+	}
+	wb.ExpectEvent("mine", 1)
+
+	// Offered to the other cluster, the session is not found there.
+	stranger := siotest.Dial(t, x.url, "", map[string]string{"pid": c.PID(), "offset": offset})
+	if stranger.SID() == c.SID() {
+		t.Fatal("the other cluster recovered this cluster's session")
+	}
+	c2 := siotest.Dial(t, b.url, "", map[string]string{"pid": c.PID(), "offset": offset})
+	if c2.SID() != c.SID() {
+		t.Fatalf("sid %q after recovery, want %q", c2.SID(), c.SID())
+	}
+	c2.ExpectEvent("mine", 1) // first: nothing of the other cluster's came before
+	if err := a.io.Emit("after", 2); err != nil {
+		t.Fatal(err)
+	}
+	c2.ExpectEvent("after", 2)
+}
