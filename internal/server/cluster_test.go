@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
@@ -34,9 +35,7 @@ type clusterBackend struct {
 	join func(t *testing.T) (mutate func(*config.Config), env []string, sessions func() ([]string, error))
 	// recoversAcrossNodes: a client recovers its session on another node
 	// than its own (the Redis adapter keeps sessions and a stream in
-	// Redis). On PostgreSQL it recovers on its own node only, as with
-	// Node's @socket.io/postgres-adapter: each node keeps its sessions and
-	// offsets in memory (docs/cluster.md).
+	// Redis; the PostgreSQL adapter a log and sessions in tables).
 	recoversAcrossNodes bool
 }
 
@@ -67,11 +66,52 @@ var postgresBackend = clusterBackend{
 	name: "postgres",
 	join: func(t *testing.T) (func(*config.Config), []string, func() ([]string, error)) {
 		prefix := "kin-test-" + testenv.RandomID() // NOTIFY channels are the database's, not a schema's
+		db := testenv.Postgres(t)
 		return func(c *config.Config) {
-			c.Cluster = config.ClusterPostgres
-			c.PostgresPrefix = prefix
-		}, []string{"KIN_CLUSTER=postgres", "KIN_POSTGRES_PREFIX=" + prefix, "REDIS_URL="}, nil // no REDIS_URL from the test's environment
+				c.Cluster = config.ClusterPostgres
+				c.PostgresPrefix = prefix
+			}, []string{"KIN_CLUSTER=postgres", "KIN_POSTGRES_PREFIX=" + prefix, "REDIS_URL="}, // no REDIS_URL from the test's environment
+			func() ([]string, error) { return postgresSessions(db, prefix+"#/") }
 	},
+	recoversAcrossNodes: true,
+}
+
+// postgresSessions lists the pids of the sessions that the PostgreSQL
+// adapter keeps for channel, in whichever schema the cluster's tables are
+// (a test's own: the channel's random prefix tells its rows apart).
+func postgresSessions(db *sql.DB, channel string) ([]string, error) {
+	var tables []string
+	rows, err := db.Query(`SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) FROM information_schema.tables
+		WHERE table_name = 'socket_io_attachments_sessions'`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			_ = rows.Close()
+			return nil, err
+		}
+		tables = append(tables, name)
+	}
+	_ = rows.Close()
+	var pids []string
+	for _, table := range tables {
+		rows, err := db.Query(`SELECT pid FROM `+table+` WHERE channel = $1`, channel)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var pid string
+			if err := rows.Scan(&pid); err != nil {
+				_ = rows.Close()
+				return nil, err
+			}
+			pids = append(pids, pid)
+		}
+		_ = rows.Close()
+	}
+	return pids, nil
 }
 
 // eachClusterBackend runs test on every link.
@@ -354,70 +394,70 @@ func recoveries(nodes []clusterNode) int64 {
 // TestClusterDrain: a node drains (SIGTERM) while events go on; it stops
 // being ready and refuses new sessions, and its clients, disconnected in
 // batches, reconnect through the load balancer to the other node and
-// recover there: every event reaches every client once. On Redis only:
-// on PostgreSQL a client does not recover on another node
-// (TestClusterNodeKilled/postgres shows what it gets instead).
+// recover there: every event reaches every client once, on each link.
 func TestClusterDrain(t *testing.T) {
-	nodes := startCluster(t, 2, nil)
-	a, b := nodes[0], nodes[1]
-	lb := startProxy(t, a.hs.URL)
-	users := randomUsers(rand.New(rand.NewPCG(1, 2)), 30)
-	specs, owner := clientsFor(t, a.srv.Verifier(), users, []string{lb.URL()})
-	for i := range specs {
-		specs[i].Reconnect = true
-		// On WebSocket before the drain: the proxy sends every new TCP
-		// connection to the current target, so a client still polling
-		// when it switches would never collect its close packet from the
-		// draining node, which would wait WriteTimeout (10 s, the drain's
-		// own deadline) for that poll.
-		specs[i].WaitUpgrade = true
-	}
-	nc, results := startClientsN(t, lb.URL(), specs, 1)
-	for name, r := range results {
-		if string(r) != `"ok"` {
-			t.Fatalf("%s did not connect: %s", name, r)
+	eachClusterBackend(t, func(t *testing.T, link clusterBackend) {
+		nodes := startClusterOn(t, link, 2, nil)
+		a, b := nodes[0], nodes[1]
+		lb := startProxy(t, a.hs.URL)
+		users := randomUsers(rand.New(rand.NewPCG(1, 2)), 30)
+		specs, owner := clientsFor(t, a.srv.Verifier(), users, []string{lb.URL()})
+		for i := range specs {
+			specs[i].Reconnect = true
+			// On WebSocket before the drain: the proxy sends every new TCP
+			// connection to the current target, so a client still polling
+			// when it switches would never collect its close packet from the
+			// draining node, which would wait WriteTimeout (10 s, the drain's
+			// own deadline) for that poll.
+			specs[i].WaitUpgrade = true
 		}
-	}
-	ctx := context.Background()
-	rng := rand.New(rand.NewPCG(3, 4))
-	var published []events.Event
-	publish := func(n clusterNode, count int) {
-		for i := 0; i < count; i++ {
-			e := randomEvent(rng, users, len(published))
-			if err := n.srv.Broadcaster().Publish(ctx, e); err != nil {
-				t.Fatal(err)
+		nc, results := startClientsN(t, lb.URL(), specs, 1)
+		for name, r := range results {
+			if string(r) != `"ok"` {
+				t.Fatalf("%s did not connect: %s", name, r)
 			}
-			published = append(published, e)
 		}
-	}
-	publish(a, 50)
-	lb.setTarget(b.hs.URL) // the load balancer follows /readyz
-	drained := make(chan error, 1)
-	go func() {
-		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		drained <- a.srv.Drain(dctx)
-	}()
-	waitReady(t, a.hs.URL, http.StatusServiceUnavailable)
-	if resp, err := http.Get(a.hs.URL + "/socket.io/?EIO=4&transport=polling"); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
-		t.Fatalf("a new session on the draining node: %v %v", resp.StatusCode, err)
-	} else {
-		resp.Body.Close()
-	}
-	publish(b, 50)
-	if err := <-drained; err != nil {
-		t.Fatalf("Drain: %v", err)
-	}
-	publish(b, 50)
-	endAndCheck(t, []clusterNode{b}, nc, specs, owner, published)
-	for name, r := range nc.reconnects {
-		if r.Recovered != 1 || r.Fresh != 0 {
-			t.Errorf("%s: %+v, want one recovery", name, r)
+		ctx := context.Background()
+		rng := rand.New(rand.NewPCG(3, 4))
+		var published []events.Event
+		publish := func(n clusterNode, count int) {
+			for i := 0; i < count; i++ {
+				e := randomEvent(rng, users, len(published))
+				if err := n.srv.Broadcaster().Publish(ctx, e); err != nil {
+					t.Fatal(err)
+				}
+				published = append(published, e)
+			}
 		}
-	}
-	if n := a.srv.Realtime().Engine().Len(); n != 0 {
-		t.Errorf("%d connections left on the drained node", n)
-	}
+		publish(a, 50)
+		lb.setTarget(b.hs.URL) // the load balancer follows /readyz
+		drained := make(chan error, 1)
+		go func() {
+			dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			drained <- a.srv.Drain(dctx)
+		}()
+		waitReady(t, a.hs.URL, http.StatusServiceUnavailable)
+		if resp, err := http.Get(a.hs.URL + "/socket.io/?EIO=4&transport=polling"); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("a new session on the draining node: %v %v", resp.StatusCode, err)
+		} else {
+			resp.Body.Close()
+		}
+		publish(b, 50)
+		if err := <-drained; err != nil {
+			t.Fatalf("Drain: %v", err)
+		}
+		publish(b, 50)
+		endAndCheck(t, []clusterNode{b}, nc, specs, owner, published)
+		for name, r := range nc.reconnects {
+			if r.Recovered != 1 || r.Fresh != 0 {
+				t.Errorf("%s: %+v, want one recovery", name, r)
+			}
+		}
+		if n := a.srv.Realtime().Engine().Len(); n != 0 {
+			t.Errorf("%d connections left on the drained node", n)
+		}
+	})
 }
 
 // presenceChangeOf returns the change of userID that a
