@@ -57,6 +57,10 @@ type Opts struct {
 	// Timeout is the ack timeout of a broadcast with acks, in
 	// milliseconds; 0 when none.
 	Timeout int64
+	// Offset is the recovery offset of a logged broadcast, written after
+	// the flags when set: an extension of Go nodes (redisadapter's
+	// recovery), which Node's adapters ignore.
+	Offset string
 }
 
 // OptsOf returns the wire options of o, with the ack timeout of a
@@ -129,16 +133,17 @@ type field struct {
 }
 
 // fields returns the members of m's data, as socket.io-adapter writes
-// them for its type.
+// them for its type, in its order (cluster-adapter.ts: a broadcast with
+// acks is {packet, requestId, opts}, a serverSideEmit with one {requestId,
+// packet}).
 func (m *Message) fields() []field {
 	id := field{"requestId", m.RequestID}
 	switch m.Type {
 	case Broadcast:
-		f := []field{{"packet", m.Packet}, {"opts", m.Opts}}
 		if m.RequestID != "" {
-			f = append(f, id)
+			return []field{{"packet", m.Packet}, id, {"opts", m.Opts}}
 		}
-		return f
+		return []field{{"packet", m.Packet}, {"opts", m.Opts}}
 	case SocketsJoin, SocketsLeave:
 		return []field{{"opts", m.Opts}, {"rooms", nonNil(m.Rooms)}}
 	case DisconnectSockets:
@@ -148,11 +153,10 @@ func (m *Message) fields() []field {
 	case FetchSocketsResponse:
 		return []field{id, {"sockets", m.Value}}
 	case ServerSideEmit:
-		f := []field{{"packet", m.Value}}
 		if m.RequestID != "" {
-			f = append(f, id)
+			return []field{id, {"packet", m.Value}}
 		}
-		return f
+		return []field{{"packet", m.Value}}
 	case ServerSideEmitResponse, BroadcastAck:
 		return []field{id, {"packet", m.Value}}
 	case BroadcastClientCount:
@@ -166,6 +170,15 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// Encode writes m as Node's adapters do: JSON, or MessagePack when it
+// holds binary data.
+func (m *Message) Encode() ([]byte, error) {
+	if m.HasBinary() {
+		return m.EncodeMsgpack()
+	}
+	return m.EncodeJSON()
 }
 
 // EncodeJSON writes m as JSON, as Node's JSON.stringify does; a message
@@ -234,7 +247,12 @@ func writeJSONValue(b *bytes.Buffer, v any) error {
 		if v.Timeout > 0 {
 			fmt.Fprintf(b, `%s"timeout":%d`, sep, v.Timeout)
 		}
-		b.WriteString("}}")
+		b.WriteByte('}')
+		if v.Offset != "" {
+			b.WriteString(`,"offset":`)
+			b.Write(msgpackjson.AppendString(nil, v.Offset))
+		}
+		b.WriteByte('}')
 	default:
 		j, err := json.Marshal(v)
 		if err != nil {
@@ -310,36 +328,7 @@ func (m *Message) writeMsgpackValue(e *msgpack.Encoder, w *bytes.Buffer, v any) 
 		if v == nil {
 			v = &Opts{}
 		}
-		_ = e.EncodeMapLen(3)
-		_ = e.EncodeString("rooms")
-		encodeStrings(e, v.Rooms)
-		_ = e.EncodeString("except")
-		encodeStrings(e, v.Except)
-		_ = e.EncodeString("flags")
-		n := 0
-		if v.Volatile {
-			n++
-		}
-		if v.Compress != nil {
-			n++
-		}
-		if v.Timeout > 0 {
-			n++
-		}
-		_ = e.EncodeMapLen(n)
-		if v.Volatile {
-			_ = e.EncodeString("volatile")
-			_ = e.EncodeBool(true)
-		}
-		if v.Compress != nil {
-			_ = e.EncodeString("compress")
-			_ = e.EncodeBool(*v.Compress)
-		}
-		if v.Timeout > 0 {
-			_ = e.EncodeString("timeout")
-			return e.EncodeInt(v.Timeout)
-		}
-		return nil
+		return v.EncodeMsgpack(e)
 	case string:
 		return e.EncodeString(v)
 	case bool:
@@ -351,6 +340,50 @@ func (m *Message) writeMsgpackValue(e *msgpack.Encoder, w *bytes.Buffer, v any) 
 		return nil
 	}
 	return fmt.Errorf("cluster: cannot encode %T", v)
+}
+
+// EncodeMsgpack writes o as {rooms, except, flags[, offset]} to e, as
+// the messages of socket.io-adapter and of @socket.io/redis-adapter carry
+// a broadcast's options.
+func (o *Opts) EncodeMsgpack(e *msgpack.Encoder) error {
+	n := 3
+	if o.Offset != "" {
+		n++
+	}
+	_ = e.EncodeMapLen(n)
+	_ = e.EncodeString("rooms")
+	encodeStrings(e, o.Rooms)
+	_ = e.EncodeString("except")
+	encodeStrings(e, o.Except)
+	_ = e.EncodeString("flags")
+	n = 0
+	if o.Volatile {
+		n++
+	}
+	if o.Compress != nil {
+		n++
+	}
+	if o.Timeout > 0 {
+		n++
+	}
+	_ = e.EncodeMapLen(n)
+	if o.Volatile {
+		_ = e.EncodeString("volatile")
+		_ = e.EncodeBool(true)
+	}
+	if o.Compress != nil {
+		_ = e.EncodeString("compress")
+		_ = e.EncodeBool(*o.Compress)
+	}
+	if o.Timeout > 0 {
+		_ = e.EncodeString("timeout")
+		_ = e.EncodeInt(o.Timeout)
+	}
+	if o.Offset != "" {
+		_ = e.EncodeString("offset")
+		return e.EncodeString(o.Offset)
+	}
+	return nil
 }
 
 func encodeStrings(e *msgpack.Encoder, list []string) {
@@ -390,6 +423,7 @@ type jsonOpts struct {
 	Rooms  roomList                   `json:"rooms"`
 	Except roomList                   `json:"except"`
 	Flags  map[string]json.RawMessage `json:"flags"`
+	Offset json.RawMessage            `json:"offset"`
 }
 
 type jsonPacket struct {
@@ -420,6 +454,7 @@ func decodeJSON(b []byte) (*Message, error) {
 	m.ClientCount = int(d.ClientCount)
 	if o := d.Opts; o != nil {
 		m.Opts = &Opts{Rooms: o.Rooms, Except: o.Except}
+		_ = json.Unmarshal(o.Offset, &m.Opts.Offset) // a string, or none
 		for k, v := range o.Flags {
 			switch k {
 			case "volatile":
@@ -716,6 +751,8 @@ func (r reader) opts() (*Opts, error) {
 			o.Rooms, err = r.strings()
 		case "except":
 			o.Except, err = r.strings()
+		case "offset":
+			o.Offset, err = r.anyString()
 		case "flags":
 			err = r.membersOrSkip(func(key string) (err error) {
 				switch key {

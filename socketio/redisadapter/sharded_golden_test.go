@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/cluster"
 	"github.com/kin-comms/kinrt/socketio/parser"
 )
 
 // TestShardedWireGolden pins the bytes of the sharded adapter's messages,
-// as this node publishes them (produced by the code before the codec moved
-// to socketio/cluster): JSON in Node's key order, MessagePack when binary,
+// as this node publishes them (the golden bytes were produced by the
+// adapter's own codec, before the messages moved to socketio/cluster): JSON in Node's key order, MessagePack when binary,
 // opts with the recovery offset of Go nodes.
 func TestShardedWireGolden(t *testing.T) {
 	text := &parser.Packet{Type: parser.Event, Namespace: "/n", Data: []byte(`["e",{"a":[1,"x"]},null]`)}
@@ -37,28 +38,28 @@ func TestShardedWireGolden(t *testing.T) {
 			"84a47479706503a46461746183a67061636b657483a47479706502a46461746193a165c4020102cb3ff8000000000000a36e7370a22f6e" +
 				"a9726571756573744964a27131a46f70747383a5726f6f6d7391a172a665786365707491a178a5666c61677382a8766f6c6174696c65c3a774696d656f7574cd05dca3756964a175a36e7370a22f6e"},
 		{"fetchSockets", func() ([]byte, error) {
-			return goldenEncode(cmFetchSockets, field{key: "opts", val: toWireOptsFlags(sel, 0)}, field{key: "requestId", val: "q2"})
+			return goldenEncode(&cluster.Message{Type: cluster.FetchSockets, Opts: shardedOpts(sel, 0), RequestID: "q2"})
 		}, `{"type":7,"data":{"opts":{"rooms":["r"],"except":["x"],"flags":{"volatile":true}},"requestId":"q2"},"uid":"u","nsp":"/n"}`},
 		{"socketsJoin", func() ([]byte, error) {
-			return goldenEncode(cmSocketsJoin, field{key: "opts", val: toWireOptsFlags(sel, 0)}, field{key: "rooms", val: nonNil(nil)})
+			return goldenEncode(&cluster.Message{Type: cluster.SocketsJoin, Opts: shardedOpts(sel, 0)})
 		}, `{"type":4,"data":{"opts":{"rooms":["r"],"except":["x"],"flags":{"volatile":true}},"rooms":[]},"uid":"u","nsp":"/n"}`},
 		{"disconnectSockets", func() ([]byte, error) {
-			return goldenEncode(cmDisconnectSockets, field{key: "opts", val: toWireOptsFlags(sel, 0)}, field{key: "close", val: true})
+			return goldenEncode(&cluster.Message{Type: cluster.DisconnectSockets, Opts: shardedOpts(sel, 0), Close: true})
 		}, `{"type":6,"data":{"opts":{"rooms":["r"],"except":["x"],"flags":{"volatile":true}},"close":true},"uid":"u","nsp":"/n"}`},
 		{"serverSideEmit with ack", func() ([]byte, error) {
-			return goldenEncode(cmServerSideEmit, field{key: "requestId", val: "q3"}, field{key: "packet", val: json.RawMessage(`["ask",1]`)})
+			return goldenEncode(&cluster.Message{Type: cluster.ServerSideEmit, RequestID: "q3", Value: json.RawMessage(`["ask",1]`)})
 		}, `{"type":9,"data":{"requestId":"q3","packet":["ask",1]},"uid":"u","nsp":"/n"}`},
 		{"fetchSockets response", func() ([]byte, error) {
-			return goldenEncode(cmFetchResponse, field{key: "requestId", val: "q2"}, field{key: "sockets", val: json.RawMessage(`[{"id":"s"}]`)})
+			return goldenEncode(&cluster.Message{Type: cluster.FetchSocketsResponse, RequestID: "q2", Value: json.RawMessage(`[{"id":"s"}]`)})
 		}, `{"type":8,"data":{"requestId":"q2","sockets":[{"id":"s"}]},"uid":"u","nsp":"/n"}`},
 		{"client count", func() ([]byte, error) {
-			return goldenEncode(cmBroadcastCount, field{key: "requestId", val: "q1"}, field{key: "clientCount", val: 3})
+			return goldenEncode(&cluster.Message{Type: cluster.BroadcastClientCount, RequestID: "q1", ClientCount: 3})
 		}, `{"type":11,"data":{"requestId":"q1","clientCount":3},"uid":"u","nsp":"/n"}`},
 		{"ack none", func() ([]byte, error) {
-			return goldenEncode(cmBroadcastAck, field{key: "requestId", val: "q1"}, field{key: "packet", val: json.RawMessage(nil)})
+			return goldenEncode(&cluster.Message{Type: cluster.BroadcastAck, RequestID: "q1"})
 		}, `{"type":12,"data":{"requestId":"q1","packet":null},"uid":"u","nsp":"/n"}`},
 		{"ack binary", func() ([]byte, error) {
-			return goldenEncode(cmBroadcastAck, field{key: "requestId", val: "q1"}, field{key: "packet", val: json.RawMessage(`{"_placeholder":true,"num":0}`), atts: [][]byte{{9}}})
+			return goldenEncode(&cluster.Message{Type: cluster.BroadcastAck, RequestID: "q1", Value: json.RawMessage(`{"_placeholder":true,"num":0}`), Attachments: [][]byte{{9}}})
 		}, "84a474797065" + "0ca464617461" + "82a9726571756573744964a27131a67061636b6574c40109a3756964a175a36e7370a22f6e"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,14 +82,12 @@ func TestShardedWireGolden(t *testing.T) {
 // a request id for one with ack (timeout in ms), with an offset for a
 // logged one.
 func goldenBroadcast(p *parser.Packet, opts *socketio.BroadcastOptions, timeout int64, id, offset string) ([]byte, error) {
-	w := toWireOptsFlags(opts, timeout)
+	w := shardedOpts(opts, timeout)
 	w.Offset = offset
-	if id != "" {
-		return goldenEncode(cmBroadcast, field{key: "packet", val: p}, field{key: "requestId", val: id}, field{key: "opts", val: w})
-	}
-	return goldenEncode(cmBroadcast, field{key: "packet", val: p}, field{key: "opts", val: w})
+	return goldenEncode(&cluster.Message{Type: cluster.Broadcast, Packet: p, RequestID: id, Opts: w})
 }
 
-func goldenEncode(typ int, data ...field) ([]byte, error) {
-	return (&clusterOut{typ: typ, uid: "u", nsp: "/n", data: data}).encode()
+// goldenEncode encodes m as the sharded adapter of node "u" on "/n" does.
+func goldenEncode(m *cluster.Message) ([]byte, error) {
+	return encodeFrom("u", "/n", m)
 }
