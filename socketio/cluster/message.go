@@ -426,6 +426,31 @@ type jsonOpts struct {
 	Offset json.RawMessage            `json:"offset"`
 }
 
+// opts returns the options o holds.
+func (j *jsonOpts) opts() *Opts {
+	o := &Opts{Rooms: j.Rooms, Except: j.Except}
+	_ = json.Unmarshal(j.Offset, &o.Offset) // a string, or none
+	for k, v := range j.Flags {
+		switch k {
+		case "volatile":
+			o.Volatile = string(v) == "true"
+		case "local":
+			o.Local = string(v) == "true"
+		case "compress":
+			if c := string(v); c == "true" || c == "false" {
+				t := c == "true"
+				o.Compress = &t
+			}
+		case "timeout":
+			var t float64
+			if json.Unmarshal(v, &t) == nil && t > 0 && t < 1<<53 {
+				o.Timeout = int64(t)
+			}
+		}
+	}
+	return o
+}
+
 type jsonPacket struct {
 	Type int             `json:"type"`
 	Data json.RawMessage `json:"data"`
@@ -452,27 +477,8 @@ func decodeJSON(b []byte) (*Message, error) {
 	m.Rooms = d.Rooms
 	m.Close = string(d.Close) == "true"
 	m.ClientCount = int(d.ClientCount)
-	if o := d.Opts; o != nil {
-		m.Opts = &Opts{Rooms: o.Rooms, Except: o.Except}
-		_ = json.Unmarshal(o.Offset, &m.Opts.Offset) // a string, or none
-		for k, v := range o.Flags {
-			switch k {
-			case "volatile":
-				m.Opts.Volatile = string(v) == "true"
-			case "local":
-				m.Opts.Local = string(v) == "true"
-			case "compress":
-				if c := string(v); c == "true" || c == "false" {
-					t := c == "true"
-					m.Opts.Compress = &t
-				}
-			case "timeout":
-				var t float64
-				if json.Unmarshal(v, &t) == nil && t > 0 && t < 1<<53 {
-					m.Opts.Timeout = int64(t)
-				}
-			}
-		}
+	if d.Opts != nil {
+		m.Opts = d.Opts.opts()
 	}
 	switch m.Type {
 	case Broadcast:
