@@ -413,15 +413,15 @@ type jsonData struct {
 	RequestID   json.RawMessage `json:"requestId"`
 	Packet      json.RawMessage `json:"packet"`
 	Opts        *jsonOpts       `json:"opts"`
-	Rooms       roomList        `json:"rooms"`
+	Rooms       RoomList        `json:"rooms"`
 	Close       json.RawMessage `json:"close"`
 	ClientCount float64         `json:"clientCount"`
 	Sockets     json.RawMessage `json:"sockets"`
 }
 
 type jsonOpts struct {
-	Rooms  roomList                   `json:"rooms"`
-	Except roomList                   `json:"except"`
+	Rooms  RoomList                   `json:"rooms"`
+	Except RoomList                   `json:"except"`
 	Flags  map[string]json.RawMessage `json:"flags"`
 	Offset json.RawMessage            `json:"offset"`
 }
@@ -533,11 +533,12 @@ func eventPacket(typ int, data json.RawMessage, atts [][]byte, nsp string) (*par
 	return p, nil
 }
 
-// roomList is a list of rooms; a number (which Node allows) becomes its
-// decimal text.
-type roomList []string
+// RoomList is a list of rooms in JSON; a number (which Node allows)
+// becomes its decimal text.
+type RoomList []string
 
-func (r *roomList) UnmarshalJSON(b []byte) error {
+// UnmarshalJSON reads an array of rooms, strings or numbers.
+func (r *RoomList) UnmarshalJSON(b []byte) error {
 	var raw []json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err

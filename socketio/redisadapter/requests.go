@@ -172,10 +172,10 @@ func (a *Adapter) onBroadcast(channel string, payload []byte) {
 		}
 	}
 	if m.opts.Offset != "" && a.rec != nil {
-		a.selectLogged(m.packet, echoOptions(own, &m.opts), m.opts.Offset)() // the offset is in its data already
+		a.selectLogged(m.packet, echoOptions(own, m.opts), m.opts.Offset)() // the offset is in its data already
 		return
 	}
-	a.local.Deliver(m.packet, m.opts.broadcastOptions())
+	a.local.Deliver(m.packet, m.opts.BroadcastOptions())
 }
 
 // onRequest serves another node's request.
@@ -185,7 +185,7 @@ func (a *Adapter) onRequest(r *request) {
 	}
 	var opts *socketio.BroadcastOptions
 	if r.Opts != nil {
-		opts = r.Opts.broadcastOptions()
+		opts = r.Opts.BroadcastOptions()
 	}
 	switch r.Type {
 	case reqSockets:
@@ -272,14 +272,14 @@ func (a *Adapter) onBroadcastRequest(r *request) {
 		return
 	}
 	timeout := a.node.opts.RequestsTimeout
-	if t := r.Opts.Flags.Timeout; t > 0 {
+	if t := r.Opts.Timeout; t > 0 {
 		timeout = min(time.Duration(t)*time.Millisecond, 10*time.Minute)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	context.AfterFunc(ctx, cancel)
 	channel := a.ch.responseTo(r.UID)
 	id := r.RequestID
-	a.local.BroadcastWithAck(ctx, r.packet, r.Opts.broadcastOptions(), func(n int) {
+	a.local.BroadcastWithAck(ctx, r.packet, r.Opts.BroadcastOptions(), func(n int) {
 		b, _ := json.Marshal(&response{Type: reqBroadcastCount, RequestID: id, ClientCount: &n})
 		a.node.publish(channel, b)
 	}, func(args socketio.Args) {

@@ -121,10 +121,7 @@ func (a *ShardedAdapter) awaitOwn(offset string, p *parser.Packet, opts *socketi
 // it was delivered late already.
 func (a *ShardedAdapter) onOwnEcho(m *cluster.Message) {
 	if own, deliver := a.rec.echoes.claim(m.Opts.Offset); deliver {
-		if own == nil {
-			own = m.Opts.BroadcastOptions()
-		}
-		a.selectLogged(m.Packet, own, m.Opts.Offset)()
+		a.selectLogged(m.Packet, echoOptions(own, m.Opts), m.Opts.Offset)()
 	}
 }
 
