@@ -817,3 +817,19 @@ func (r reader) strings() ([]string, error) {
 	}
 	return out, nil
 }
+
+// ServerEventOf returns the server-side event that data, a
+// ServerSideEmit's [event, ...args], holds (its binary values in atts),
+// on namespace nsp, answered through ack (nil when the sender waits for
+// no answer); ok is false when data is not such an array.
+func ServerEventOf(nsp string, data json.RawMessage, atts [][]byte, ack func(json.RawMessage)) (e *socketio.ServerEvent, ok bool) {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil || len(raw) == 0 {
+		return nil, false
+	}
+	var name string
+	if json.Unmarshal(raw[0], &name) != nil {
+		name = string(raw[0])
+	}
+	return socketio.NewServerEvent(nsp, name, socketio.NewArgs(raw[1:], atts), ack), true
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/cluster"
 )
 
 // ErrTimeout is returned when some nodes did not answer within
@@ -341,14 +342,6 @@ type ServerEvent = socketio.ServerEvent
 // Options.OnServerSideEmit, then to the namespace's listeners of its name
 // (Node's nsp.on(event)); the first answer of any of them goes back.
 func (a *Adapter) onServerSideEmit(r *request) {
-	var raw []json.RawMessage
-	if err := json.Unmarshal(r.Data, &raw); err != nil || len(raw) == 0 {
-		return
-	}
-	var name string
-	if json.Unmarshal(raw[0], &name) != nil {
-		name = string(raw[0])
-	}
 	var ack func(json.RawMessage)
 	if r.RequestID != "" {
 		id := r.RequestID
@@ -358,7 +351,10 @@ func (a *Adapter) onServerSideEmit(r *request) {
 			a.node.publish(a.ch.response, b)
 		}
 	}
-	e := socketio.NewServerEvent(a.nsp.Name(), name, socketio.NewArgs(raw[1:], nil), ack)
+	e, ok := cluster.ServerEventOf(a.nsp.Name(), r.Data, nil, ack)
+	if !ok {
+		return
+	}
 	if fn := a.node.opts.OnServerSideEmit; fn != nil {
 		fn(e)
 	}

@@ -18,11 +18,7 @@ func TestShardedWireGolden(t *testing.T) {
 	text := &parser.Packet{Type: parser.Event, Namespace: "/n", Data: []byte(`["e",{"a":[1,"x"]},null]`)}
 	bin := &parser.Packet{Type: parser.BinaryEvent, Namespace: "/n", Data: []byte(`["e",{"_placeholder":true,"num":0},1.5]`), Attachments: [][]byte{{1, 2}}}
 	sel := &socketio.BroadcastOptions{Rooms: []string{"r"}, Except: []string{"x"}, Volatile: true, Uncompressed: true}
-	for _, tt := range []struct {
-		name string
-		b    func() ([]byte, error)
-		want string // JSON text, or hex of MessagePack
-	}{
+	checkGolden(t, []golden{
 		{"broadcast", func() ([]byte, error) { return goldenBroadcast(text, sel, 0, "", "") },
 			`{"type":3,"data":{"packet":{"type":2,"data":["e",{"a":[1,"x"]},null],"nsp":"/n"},"opts":{"rooms":["r"],"except":["x"],"flags":{"volatile":true}}},"uid":"u","nsp":"/n"}`},
 		{"broadcast no rooms", func() ([]byte, error) { return goldenBroadcast(text, &socketio.BroadcastOptions{}, 0, "", "") },
@@ -61,7 +57,19 @@ func TestShardedWireGolden(t *testing.T) {
 		{"ack binary", func() ([]byte, error) {
 			return goldenEncode(&cluster.Message{Type: cluster.BroadcastAck, RequestID: "q1", Value: json.RawMessage(`{"_placeholder":true,"num":0}`), Attachments: [][]byte{{9}}})
 		}, "84a474797065" + "0ca464617461" + "82a9726571756573744964a27131a67061636b6574c40109a3756964a175a36e7370a22f6e"},
-	} {
+	})
+}
+
+// golden is a message and the bytes it must encode to.
+type golden struct {
+	name string
+	b    func() ([]byte, error)
+	want string // JSON text, or hex of MessagePack
+}
+
+func checkGolden(t *testing.T, cases []golden) {
+	t.Helper()
+	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
 			b, err := tt.b()
 			if err != nil {

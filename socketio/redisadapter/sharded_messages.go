@@ -108,14 +108,6 @@ func (a *ShardedAdapter) onBroadcastWithAck(m *cluster.Message, opts *socketio.B
 }
 
 func (a *ShardedAdapter) onServerSideEmit(m *cluster.Message) {
-	var raw []json.RawMessage
-	if err := json.Unmarshal(m.Value, &raw); err != nil || len(raw) == 0 {
-		return
-	}
-	var name string
-	if json.Unmarshal(raw[0], &name) != nil {
-		name = string(raw[0])
-	}
 	var ack func(json.RawMessage)
 	if m.RequestID != "" {
 		uid, id := m.UID, m.RequestID
@@ -123,7 +115,10 @@ func (a *ShardedAdapter) onServerSideEmit(m *cluster.Message) {
 			a.respond(uid, &cluster.Message{Type: cluster.ServerSideEmitResponse, RequestID: id, Value: v})
 		}
 	}
-	e := socketio.NewServerEvent(a.nsp.Name(), name, socketio.NewArgs(raw[1:], m.Attachments), ack)
+	e, ok := cluster.ServerEventOf(a.nsp.Name(), m.Value, m.Attachments, ack)
+	if !ok {
+		return
+	}
 	if fn := a.node.opts.OnServerSideEmit; fn != nil {
 		fn(e)
 	}

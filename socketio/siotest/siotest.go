@@ -211,3 +211,16 @@ func (c *Client) ExpectClosed() []string {
 		}
 	}
 }
+
+// Eventually polls cond until it holds, failing the test if it does not
+// within WaitTimeout; format and args say what was awaited.
+func Eventually(t testing.TB, cond func() bool, format string, args ...any) {
+	t.Helper()
+	deadline := time.Now().Add(WaitTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition never held: "+format, args...)
+		}
+		time.Sleep(2 * time.Millisecond) // a poll, not a wait for time to pass
+	}
+}
