@@ -1,7 +1,6 @@
 package postgresadapter
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/kin-comms/kinrt/socketio"
@@ -9,14 +8,7 @@ import (
 )
 
 // offsetOf returns the last argument of an event: its offset.
-func offsetOf(t *testing.T, args []json.RawMessage) string {
-	t.Helper()
-	var s string
-	if err := json.Unmarshal(args[len(args)-1], &s); err != nil || s == "" {
-		t.Fatalf("no offset in %s", args)
-	}
-	return s
-}
+var offsetOf = siotest.Offset
 
 // TestRecoveryOnTheSameNodeOnly: a client that comes back to its node
 // recovers, with what every node broadcast meanwhile; one that comes back

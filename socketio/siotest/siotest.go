@@ -224,3 +224,15 @@ func Eventually(t testing.TB, cond func() bool, format string, args ...any) {
 		time.Sleep(2 * time.Millisecond) // a poll, not a wait for time to pass
 	}
 }
+
+// Offset returns the last argument of an event a client got with
+// connection state recovery on: its offset (a string). It fails the test
+// when there is none.
+func Offset(t testing.TB, args []json.RawMessage) string {
+	t.Helper()
+	var s string
+	if len(args) == 0 || json.Unmarshal(args[len(args)-1], &s) != nil || s == "" {
+		t.Fatalf("no offset in %s", args)
+	}
+	return s
+}
