@@ -307,18 +307,7 @@ func (m *Message) EncodeMsgpack() ([]byte, error) {
 func (m *Message) writeMsgpackValue(e *msgpack.Encoder, w *bytes.Buffer, v any) error {
 	switch v := v.(type) {
 	case *parser.Packet:
-		if v == nil || len(v.Data) == 0 {
-			return errors.New("cluster: broadcast without packet")
-		}
-		_ = e.EncodeMapLen(3)
-		_ = e.EncodeString("type")
-		_ = e.EncodeInt(int64(parser.Event)) // binary travels as bin: the receiver finds it
-		_ = e.EncodeString("data")
-		if err := msgpackjson.WriteJSON(e, w, v.Data, v.Attachments); err != nil {
-			return err
-		}
-		_ = e.EncodeString("nsp")
-		return e.EncodeString(nspOf(v))
+		return EncodePacketMsgpack(e, w, v)
 	case json.RawMessage:
 		if len(v) == 0 {
 			return e.EncodeNil()

@@ -3,6 +3,7 @@ package cluster
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -31,8 +32,8 @@ func (r *Reader) Decoder() *msgpack.Decoder { return r.r.d }
 // value that follows it (or skips it with Decoder().Skip).
 func (r *Reader) Members(member func(key string) error) error { return r.r.members(member) }
 
-// String reads a string; a number is its decimal text, anything else "".
-func (r *Reader) String() (string, error) { return r.r.anyString() }
+// Text reads a string; a number is its decimal text, anything else "".
+func (r *Reader) Text() (string, error) { return r.r.anyString() }
 
 // Int reads a number (integer or float) as an int64; anything else is 0.
 func (r *Reader) Int() (int64, error) { return r.r.int() }
@@ -52,7 +53,18 @@ func (r *Reader) JSON() (json.RawMessage, [][]byte, error) { return r.r.ReadJSON
 // (its binary values as bin), as the messages of Node's adapters carry a
 // packet; w is e's buffer.
 func EncodePacketMsgpack(e *msgpack.Encoder, w *bytes.Buffer, p *parser.Packet) error {
-	return (&Message{}).writeMsgpackValue(e, w, p)
+	if p == nil || len(p.Data) == 0 {
+		return errors.New("cluster: broadcast without packet")
+	}
+	_ = e.EncodeMapLen(3)
+	_ = e.EncodeString("type")
+	_ = e.EncodeInt(int64(parser.Event)) // binary travels as bin: the receiver finds it
+	_ = e.EncodeString("data")
+	if err := msgpackjson.WriteJSON(e, w, p.Data, p.Attachments); err != nil {
+		return err
+	}
+	_ = e.EncodeString("nsp")
+	return e.EncodeString(nspOf(p))
 }
 
 // MarshalJSON writes o as the JSON messages of Node's adapters carry

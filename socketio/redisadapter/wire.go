@@ -156,7 +156,7 @@ func decodeBroadcast(b []byte, own string) (*broadcastMsg, error) {
 		return nil, fmt.Errorf("redisadapter: broadcast of %d elements", n)
 	}
 	var msg broadcastMsg
-	if msg.uid, err = r.String(); err != nil {
+	if msg.uid, err = r.Text(); err != nil {
 		return nil, err
 	}
 	if msg.packet, err = r.Packet(); err != nil {
@@ -184,7 +184,7 @@ func messageUID(b []byte) string {
 	if n, err := r.Decoder().DecodeArrayLen(); err != nil || n < 3 {
 		return ""
 	}
-	uid, _ := r.String()
+	uid, _ := r.Text()
 	return uid
 }
 
@@ -218,9 +218,9 @@ func decodeRequest(b []byte) (*request, error) {
 	err := m.Members(func(key string) (err error) {
 		switch key {
 		case "uid":
-			r.UID, err = m.String()
+			r.UID, err = m.Text()
 		case "requestId":
-			r.RequestID, err = m.String()
+			r.RequestID, err = m.Text()
 		case "type":
 			var t int64
 			t, err = m.Int()
@@ -291,7 +291,7 @@ func decodeResponse(b []byte) (*response, error) {
 	err := m.Members(func(key string) (err error) {
 		switch key {
 		case "requestId":
-			r.RequestID, err = m.String()
+			r.RequestID, err = m.Text()
 		case "type":
 			var t int64
 			t, err = m.Int()
