@@ -6,7 +6,7 @@ import (
 
 // clusterCollector exports the cluster adapter's link to Redis
 // (redisadapter.Stats), read once a scrape: kinrt_cluster_*.
-type clusterCollector struct{ node adapterNode }
+type clusterCollector struct{ node redisStats }
 
 var (
 	publishQueueDesc = prometheus.NewDesc("kinrt_cluster_publish_queue",

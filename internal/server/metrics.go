@@ -155,15 +155,7 @@ func (s *Server) instrument() {
 	if s.cluster == nil {
 		return
 	}
-	s.metrics.registry.MustRegister(
-		clusterCollector{s.cluster.node},
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "kinrt_redis_up", Help: "1 when Redis answered the node's last ping (every second); only with REDIS_URL.",
-		}, func() float64 { return boolValue(s.cluster.up.Load()) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "kinrt_cluster_adapter_healthy", Help: "1 when the cluster adapter publishes to and is subscribed on Redis: broadcasts reach the other nodes; only with REDIS_URL.",
-		}, func() float64 { return boolValue(s.cluster.node.Healthy()) }),
-	)
+	s.metrics.registry.MustRegister(s.cluster.collectors()...)
 }
 
 // healthCollector exports kinrt_store_up and kinrt_ready, pinging the

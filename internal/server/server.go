@@ -40,7 +40,7 @@ type Presence interface {
 
 var (
 	_ Presence = (*presence.Tracker)(nil)
-	_ Presence = (*presence.RedisTracker)(nil)
+	_ Presence = (*presence.ClusterTracker)(nil)
 )
 
 // batchedPresence is a tracker that publishes through a Batcher (see
@@ -110,10 +110,9 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		}
 	}()
 	var cl *cluster // first: a cluster it cannot join leaves no files behind
-	if cfg.RedisURL != "" {
-		if cl, err = openCluster(cfg, log); err != nil {
-			return nil, err
-		}
+	// nil on a single node
+	if cl, err = openCluster(cfg, log); err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -171,18 +170,19 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*Server, error) {
 func (s *Server) routes() {
 	s.mux.Handle("/socket.io/", s.refuseWhileDraining(s.io))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		writeJSON(w, http.StatusOK, Health{Status: "ok"})
 	})
 	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if !s.isReady(r.Context()) {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
+			writeJSON(w, http.StatusServiceUnavailable, Health{Status: "not ready"})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		writeJSON(w, http.StatusOK, Health{Status: "ready"})
 	})
 	s.mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not found: the metrics are on the admin listener (KIN_ADMIN_ADDR)")
 	})
+	s.mux.HandleFunc("GET /api/openapi.json", s.serveOpenAPI)
 	s.mux.HandleFunc("POST /api/internal/events", s.publishEvent)
 	s.mux.HandleFunc("GET /api/presence", s.authed(s.getPresence))
 	s.mux.HandleFunc("PUT /api/presence/me", s.authed(s.putMyPresence))
@@ -196,7 +196,7 @@ func (s *Server) routes() {
 		return s.authed(h)
 	})
 	s.mux.HandleFunc("GET /api/me", s.authed(func(w http.ResponseWriter, _ *http.Request, p auth.Principal) {
-		writeJSON(w, http.StatusOK, map[string]string{"userId": p.UserID, "name": p.Name, "email": p.Email, "role": p.Role, "department": p.Department})
+		writeJSON(w, http.StatusOK, Me{UserID: p.UserID, Name: p.Name, Email: p.Email, Role: p.Role, Department: p.Department})
 	}))
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API route")

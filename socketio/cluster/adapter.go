@@ -146,6 +146,11 @@ func NewAdapter(nsp *socketio.Namespace, uid string, t Transport, opts *Options)
 // UID returns the node's id, the uid of its messages.
 func (a *Adapter) UID() string { return a.uid }
 
+// Local returns the adapter of this node's sockets: an adapter built on
+// this one delivers through it (MemoryAdapter.Deliver) what it logs for
+// recovery itself.
+func (a *Adapter) Local() *socketio.MemoryAdapter { return a.local }
+
 // Namespace returns the adapter's namespace.
 func (a *Adapter) Namespace() *socketio.Namespace { return a.nsp }
 

@@ -53,25 +53,55 @@
 //
 // # Connection state recovery
 //
-// Recovery holds on the node a client comes back to: the adapter keeps
-// its sockets in a socketio.MemoryAdapter, which logs every broadcast it
-// delivers, from this node or another, with offsets of its own. A client
-// that comes back on another node, or whose node died, gets a new session
-// (TestRecoveryOnTheSameNodeOnly), as with Node's adapter, which has no
-// recovery at all. Unlike the Redis adapter, this one does not (yet) keep
-// recovery across nodes. It can be built on the same database, and would
-// need: a log table whose bigserial ids are the offsets, each logged
-// broadcast inserted and notified in the publisher's transaction after a
-// transaction-scoped advisory lock of the namespace (ids are drawn at
-// insert and notifications leave at commit: without the lock, two nodes
-// broadcasting at once deliver offset 8 before 7, and a client whose
-// last offset is 8 never gets 7); the offset written into the message
-// in the same statement (fixed-width, so that a stored MessagePack
-// message keeps its length); each node delivering its own logged
-// broadcasts when their notification comes back, in that order (as the
-// Redis adapter does with its stream); and a session table written on
-// disconnect and, for a node that dies without a word, while sockets are
-// connected (socketio.SessionKeeper).
+// With socketio.Options.Recovery set, a client recovers on any node, and
+// after its node died. The first namespace creates three tables beside
+// TableName (NewNode's rule: when they do not exist):
+//
+//   - "<TableName>_log": every broadcast the recovery keeps (an event,
+//     neither volatile nor with an ack), whose bigserial id, zero-padded
+//     to 20 digits, is the offset the clients hold. The publisher
+//     inserts it and notifies its message, the offset already in it, in
+//     one statement of its transaction, after a transaction-scoped
+//     advisory lock of the namespace: ids are drawn under the lock and
+//     notifications leave at the commit that releases it, so every node
+//     sees the offsets of all nodes in one increasing order (without the
+//     lock, two nodes broadcasting at once deliver 8 before 7, and a
+//     client whose last offset is 8 never gets 7). The offset takes the
+//     place of a marker of the same width in the encoded message, so a
+//     MessagePack message stored in the attachment table keeps its
+//     length. Each node delivers its own logged broadcasts when their
+//     notification comes back, in that order (after 2 s without it,
+//     anyway: the listening connection was cut). Rows older than
+//     MaxDisconnectionDuration, and the oldest past MaxLogBytes per
+//     namespace (counting the event's JSON, attachments and rooms), are
+//     deleted by every node every 5 s.
+//   - "<TableName>_sessions": a socket's session (sid, rooms, data as
+//     JSON), written when it disconnects and, marked live on its node,
+//     while it is connected (socketio.SessionKeeper), for
+//     MaxDisconnectionDuration (a live one is extended while its socket
+//     lives).
+//   - "<TableName>_nodes": each node says it is alive every 500 ms for
+//     1.5 s. A session live on a node that goes on saying so is not
+//     restored (its socket is connected); one whose node stopped (it
+//     died) is, waiting at most 2 s for that.
+//
+// Restoring takes the session out of the table when the log still holds
+// the client's offset; Rejoin puts the socket back in its rooms and sends
+// the logged broadcasts after the offset that select it, while no logged
+// broadcast is delivered here, and leaves it out of those whose
+// notification is still on its way. Not recovered: broadcasts with
+// BroadcastOptions.Local (delivered without offset), those of Node.js
+// nodes and emitters (Node's adapter logs nothing: delivered as they
+// come, without offset), and those sent while the log is unreachable
+// (delivered here without offset; the failed transaction sent nothing).
+// A Node.js node gets the Go nodes' logged broadcasts with the offset as
+// last argument, as a Node.js server with recovery sends its own; its
+// clients do not recover on Go nodes (no session of theirs is stored).
+// The advisory lock serializes the broadcasting transactions of one
+// namespace across nodes: that is the price of the order. With recovery
+// off, nothing of this exists; with the tables unavailable at start, the
+// node logs it and recovers on the node a client comes back to only, as
+// socketio.MemoryAdapter does.
 //
 // # Concurrency
 //

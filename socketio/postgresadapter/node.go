@@ -18,6 +18,7 @@ import (
 
 	"github.com/kin-comms/kinrt/socketio"
 	"github.com/kin-comms/kinrt/socketio/cluster"
+	"github.com/kin-comms/kinrt/socketio/parser"
 )
 
 // ErrNotConnected is returned by Ping while the node's listening
@@ -47,6 +48,9 @@ type Node struct {
 	wake     context.CancelFunc  // interrupts the listener's wait
 	closed   bool
 
+	recMu sync.Mutex
+	rec   *nodeRecovery // nil until a namespace has recovery on (recovery.go)
+
 	wasUp     bool         // the listener was up once (its goroutine only)
 	listening atomic.Bool  // the listening connection is up
 	pubUp     atomic.Bool  // the last message went out
@@ -61,6 +65,7 @@ type publication struct {
 	typ        cluster.Type
 	payload    []byte
 	attachment bool
+	log        *logged // a broadcast to log first (recovery.go)
 }
 
 // job is a notification to handle.
@@ -109,13 +114,19 @@ func NewNode(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Node, err
 // duplicate-table error): it is then there. A user who may not create it
 // does with a table made beforehand.
 func ensureTable(ctx context.Context, pool *pgxpool.Pool, name string) error {
-	var err error
-	for range 3 {
-		_, err = pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+name+` (
+	return ensure(ctx, pool, name, `CREATE TABLE IF NOT EXISTS `+name+` (
 			id bigserial UNIQUE,
 			created_at timestamptz DEFAULT NOW(),
 			payload bytea
 		)`)
+}
+
+// ensure runs ddl, a CREATE TABLE IF NOT EXISTS of table name, as
+// ensureTable explains.
+func ensure(ctx context.Context, pool *pgxpool.Pool, name, ddl string) error {
+	var err error
+	for range 3 {
+		_, err = pool.Exec(ctx, ddl)
 		if err == nil {
 			return nil
 		}
@@ -189,6 +200,14 @@ func (n *Node) NewAdapter(nsp *socketio.Namespace) socketio.Adapter {
 		n.opts.Logger.Warn("postgresadapter: channel name too long for PostgreSQL: the namespace reaches no other node", "channel", ch, "max", maxChannel)
 	}
 	a := &Adapter{node: n, channel: ch}
+	if r := nsp.Server().RecoveryOptions(); r != nil {
+		nr, err := n.startRecovery(r)
+		if err != nil {
+			n.opts.Logger.Warn("postgresadapter: recovery tables unavailable: recovery holds on this node only", "channel", ch, "err", err)
+		} else {
+			a.rec = &recovery{node: nr, maxBytes: max(r.MaxLogBytes, 0), echoes: newOwnEchoes()}
+		}
+	}
 	a.Adapter = cluster.NewAdapter(nsp, n.uid, transport{n, ch}, &cluster.Options{
 		HeartbeatInterval: n.opts.HeartbeatInterval,
 		HeartbeatTimeout:  n.opts.HeartbeatTimeout,
@@ -338,8 +357,8 @@ func (n *Node) route(channel, payload string) {
 		n.opts.Logger.Debug("postgresadapter: malformed notification dropped", "channel", channel, "err", err)
 		return
 	}
-	if h.UID == n.uid {
-		return
+	if h.UID == n.uid && (a.rec == nil || h.Type != cluster.Broadcast) {
+		return // a logged broadcast of this node is delivered when it comes back
 	}
 	q := n.workQ
 	if h.Type.IsResponse() {
@@ -384,6 +403,13 @@ func (n *Node) dispatch(j job) {
 		n.opts.Logger.Debug("postgresadapter: malformed message dropped", "channel", j.a.channel, "err", err)
 		return
 	}
+	if j.a.rec != nil && m.Type == cluster.Broadcast && m.RequestID == "" && m.Packet != nil && m.Opts != nil {
+		j.a.onLogged(m, j.head.UID == n.uid)
+		return
+	}
+	if j.head.UID == n.uid {
+		return
+	}
 	j.a.OnMessage(m)
 }
 
@@ -412,6 +438,17 @@ func (t transport) Publish(m *cluster.Message) { t.n.publish(t.channel, m) }
 // and its JSON is under the threshold, else as MessagePack in the table,
 // as Node's adapter chooses.
 func (n *Node) publish(channel string, m *cluster.Message) {
+	p, err := n.encode(channel, m)
+	if err != nil {
+		n.opts.Logger.Warn("postgresadapter: encode message", "channel", channel, "type", m.Type, "err", err)
+		return
+	}
+	n.enqueue(p)
+}
+
+// encode encodes m for channel: as JSON when it holds no binary and its
+// JSON is under the threshold, else as MessagePack for the table.
+func (n *Node) encode(channel string, m *cluster.Message) (publication, error) {
 	p := publication{channel: channel, typ: m.Type}
 	var err error
 	if !m.HasBinary() {
@@ -421,22 +458,26 @@ func (n *Node) publish(channel string, m *cluster.Message) {
 		p.payload, err = m.EncodeMsgpack()
 		p.attachment = true
 	}
-	if err != nil {
-		n.opts.Logger.Warn("postgresadapter: encode message", "channel", channel, "type", m.Type, "err", err)
-		return
-	}
+	return p, err
+}
+
+// enqueue queues p for the publisher; it reports false when p is
+// dropped.
+func (n *Node) enqueue(p publication) bool {
 	n.mu.Lock()
 	closed := n.closed
 	n.mu.Unlock()
-	if closed || len(channel) > maxChannel { // refused by PostgreSQL, with the messages sent with it
-		return
+	if closed || len(p.channel) > maxChannel { // refused by PostgreSQL, with the messages sent with it
+		return false
 	}
 	select {
 	case n.pubQ <- p:
+		return true
 	default:
 		if n.dropped.Add(1) == 1 {
-			n.opts.Logger.Warn("postgresadapter: publish queue full; messages to other nodes are dropped", "channel", channel)
+			n.opts.Logger.Warn("postgresadapter: publish queue full; messages to other nodes are dropped", "channel", p.channel)
 		}
+		return false
 	}
 }
 
@@ -523,36 +564,131 @@ func (n *Node) send(batch []publication) {
 	}
 }
 
+// loggedSQL logs a broadcast (recovery.go) and notifies its message, the
+// offset in place of the marker: $1..$6 the row, $7 the channel, $8 the
+// payload, $9 the marker. The namespace's advisory lock, taken before in
+// the transaction, makes the ids and the notifications of all nodes go in
+// one order.
+const loggedSQL = `WITH e AS (INSERT INTO %s (nsp, data, attachments, rooms, excepts, size)
+	VALUES ($1, $2, $3, $4::text::jsonb, $5::text::jsonb, $6) RETURNING id)
+SELECT e.id, pg_notify($7, replace($8, $9, lpad(e.id::text, 20, '0'))) FROM e`
+
+// loggedAttachmentSQL is loggedSQL for a message stored in the attachment
+// table: $8 its MessagePack, $9 the marker's place, $10 this node's uid.
+const loggedAttachmentSQL = `WITH e AS (INSERT INTO %s (nsp, data, attachments, rooms, excepts, size)
+	VALUES ($1, $2, $3, $4::text::jsonb, $5::text::jsonb, $6) RETURNING id),
+a AS (INSERT INTO %s (payload) SELECT overlay($8::bytea PLACING convert_to(lpad(e.id::text, 20, '0'), 'UTF8') FROM $9::int FOR 20) FROM e RETURNING id)
+SELECT (SELECT id FROM e), pg_notify($7, json_build_object('uid', $10::text, 'type', 3, 'attachmentId', a.id::text)::text) FROM a`
+
+// txn is a transaction of a pipeline: how many messages it sends, its
+// logged broadcasts, and for each statement whether it returns a log id.
+type txn struct {
+	n     int
+	logs  []*logged
+	stmts []bool
+}
+
 // pipeline sends batch on conn and reads the results: it returns how many
 // messages failed, whether the connection is broken, and the first error.
+// A transaction that logs broadcasts takes the advisory lock of their
+// namespace first, and holds no other: a broadcast of another namespace
+// starts another transaction. Each logged broadcast is settled (its
+// offset set when its transaction committed) before it returns.
 func (n *Node) pipeline(ctx context.Context, conn *pgconn.PgConn, batch []publication) (failed int, broken bool, first error) {
 	p := conn.StartPipeline(ctx)
 	attach := fmt.Sprintf(attachmentSQL, n.opts.TableName)
-	var txs []int // the number of messages of each transaction
+	var logSQL, logAttachSQL string
+	n.recMu.Lock()
+	if n.rec != nil {
+		logSQL = fmt.Sprintf(loggedSQL, n.rec.t.log)
+		logAttachSQL = fmt.Sprintf(loggedAttachmentSQL, n.rec.t.log, n.opts.TableName)
+	}
+	n.recMu.Unlock()
+	var txs []*txn
+	tx := &txn{}
+	var lock int64
+	locked := false
 	inTx := make(map[string]bool)
+	sync := func() {
+		p.SendPipelineSync()
+		txs = append(txs, tx)
+		tx = &txn{}
+		locked = false
+		clear(inTx)
+	}
 	for _, x := range batch {
-		if !x.attachment && inTx[x.channel+"\x00"+string(x.payload)] {
-			p.SendPipelineSync()
-			txs = append(txs, len(inTx))
-			clear(inTx)
+		if x.log == nil && !x.attachment && inTx[x.channel+"\x00"+string(x.payload)] ||
+			x.log != nil && locked && lock != x.log.lock {
+			sync()
 		}
-		if x.attachment {
+		tx.n++
+		switch {
+		case x.log != nil:
+			l := x.log
+			if !locked {
+				p.SendQueryParams(`SELECT pg_advisory_xact_lock($1)`, [][]byte{strconv.AppendInt(nil, l.lock, 10)}, []uint32{pgtype.Int8OID}, nil, nil)
+				tx.stmts = append(tx.stmts, false)
+				locked, lock = true, l.lock
+			}
+			var att []byte
+			if len(l.attach) > 0 {
+				var err error
+				if att, err = byteaArray(l.attach); err != nil {
+					_ = p.Close()
+					return len(batch), true, err
+				}
+			}
+			params := [][]byte{[]byte(l.a.Namespace().Name()), []byte(l.data), att, l.rooms, l.except,
+				strconv.AppendInt(nil, l.size, 10), []byte(x.channel), x.payload}
+			oids := []uint32{pgtype.TextOID, pgtype.TextOID, pgtype.ByteaArrayOID, pgtype.TextOID, pgtype.TextOID,
+				pgtype.Int8OID, pgtype.TextOID}
+			formats := []int16{0, 0, 1, 0, 0, 0, 0}
+			sql := logSQL
+			if x.attachment {
+				sql = logAttachSQL
+				params = append(params, strconv.AppendInt(nil, int64(l.pos), 10), []byte(n.uid))
+				oids = append(oids, pgtype.ByteaOID, pgtype.Int4OID, pgtype.TextOID)
+				formats = append(formats, 1, 0, 0)
+			} else {
+				params = append(params, []byte(l.marker))
+				oids = append(oids, pgtype.TextOID, pgtype.TextOID)
+				formats = append(formats, 0, 0)
+			}
+			p.SendQueryParams(sql, params, oids, formats, nil)
+			tx.stmts = append(tx.stmts, true)
+			tx.logs = append(tx.logs, l)
+			inTx[strconv.Itoa(len(inTx))+"\x00"] = true
+		case x.attachment:
 			p.SendQueryParams(attach, [][]byte{x.payload, []byte(x.channel), []byte(n.uid), strconv.AppendInt(nil, int64(x.typ), 10)},
 				[]uint32{pgtype.ByteaOID, pgtype.TextOID, pgtype.TextOID, pgtype.Int4OID}, []int16{1, 0, 0, 0}, nil)
+			tx.stmts = append(tx.stmts, false)
 			inTx[strconv.Itoa(len(inTx))+"\x00"] = true // counted, never equal to a payload key
-		} else {
+		default:
 			p.SendQueryParams(`SELECT pg_notify($1, $2)`, [][]byte{[]byte(x.channel), x.payload},
 				[]uint32{pgtype.TextOID, pgtype.TextOID}, nil, nil)
+			tx.stmts = append(tx.stmts, false)
 			inTx[x.channel+"\x00"+string(x.payload)] = true
 		}
 	}
-	p.SendPipelineSync()
-	txs = append(txs, len(inTx))
+	sync()
+	// settle the logged broadcasts of the transactions not committed
+	lost := func(from int) {
+		for _, t := range txs[from:] {
+			failed += t.n
+			for _, l := range t.logs {
+				l.offset = ""
+				l.settle()
+			}
+		}
+	}
 	if err := p.Flush(); err != nil {
 		_ = p.Close()
-		return len(batch), true, err
+		lost(0)
+		return failed, true, err
 	}
 	txFailed := false
+	stmt := 0
+	var offsets []string
 	for done := 0; done < len(txs); {
 		res, err := p.GetResults()
 		var pe *pgconn.PgError
@@ -562,29 +698,47 @@ func (n *Node) pipeline(ctx context.Context, conn *pgconn.PgConn, batch []public
 			first = cmp.Or(first, err)
 		case err != nil: // the connection: the rest are lost
 			_ = p.Close()
-			for _, k := range txs[done:] {
-				failed += k
-			}
+			lost(done)
 			return failed, true, cmp.Or(first, err)
 		}
 		switch r := res.(type) {
 		case *pgconn.ResultReader:
+			withID := stmt < len(txs[done].stmts) && txs[done].stmts[stmt]
+			stmt++
+			var id string
+			for r.NextRow() {
+				if withID && len(r.Values()) > 0 {
+					id = string(r.Values()[0])
+				}
+			}
 			if _, err := r.Close(); err != nil {
 				txFailed = true
 				first = cmp.Or(first, err)
 			}
-		case *pgconn.PipelineSync:
-			if txFailed {
-				failed += txs[done]
+			if withID {
+				offsets = append(offsets, id)
 			}
-			txFailed = false
+		case *pgconn.PipelineSync:
+			t := txs[done]
+			if txFailed || len(offsets) != len(t.logs) {
+				failed += t.n
+				for _, l := range t.logs {
+					l.settle()
+				}
+			} else {
+				for i, l := range t.logs {
+					if id, err := strconv.ParseInt(offsets[i], 10, 64); err == nil {
+						l.offset = formatOffset(id)
+					}
+					l.settle()
+				}
+			}
+			txFailed, stmt, offsets = false, 0, offsets[:0]
 			done++
 		case nil:
 			if err == nil {
 				_ = p.Close()
-				for _, k := range txs[done:] {
-					failed += k
-				}
+				lost(done)
 				return failed, true, cmp.Or(first, errors.New("postgresadapter: pipeline ended early"))
 			}
 		}
@@ -593,6 +747,11 @@ func (n *Node) pipeline(ctx context.Context, conn *pgconn.PgConn, batch []public
 		return failed, true, cmp.Or(first, err)
 	}
 	return failed, false, first
+}
+
+// byteaArray encodes b as a bytea[] in PostgreSQL's binary format.
+func byteaArray(b [][]byte) ([]byte, error) {
+	return pgtype.NewMap().Encode(pgtype.ByteaArrayOID, pgtype.BinaryFormatCode, b, nil)
 }
 
 // cleanup deletes, every CleanupInterval, the table's rows older than
@@ -622,11 +781,41 @@ func (n *Node) deleteOld() {
 }
 
 // Adapter is the socketio.Adapter of one namespace on a Node: a
-// cluster.Adapter whose messages go through PostgreSQL.
+// cluster.Adapter whose messages go through PostgreSQL, with connection
+// state recovery across nodes when the server's is on (recovery.go).
 type Adapter struct {
 	*cluster.Adapter
 	node    *Node
 	channel string
+	rec     *recovery // nil when recovery is off
+}
+
+var (
+	_ socketio.Adapter       = (*Adapter)(nil)
+	_ socketio.Rejoiner      = (*Adapter)(nil)
+	_ socketio.SessionKeeper = (*Adapter)(nil)
+)
+
+// Broadcast sends p to the other nodes (unless opts.Local) and delivers
+// it here. With recovery on, a non-volatile event without ack is logged
+// and sent with its offset in one transaction, and delivered here when
+// its notification comes back; a Local one is delivered without offset
+// (it is not logged).
+func (a *Adapter) Broadcast(p *parser.Packet, opts *socketio.BroadcastOptions) {
+	if a.rec == nil || !loggable(p, opts) {
+		a.Adapter.Broadcast(p, opts)
+		return
+	}
+	if opts.Local {
+		a.Local().Deliver(p, opts)
+		return
+	}
+	if a.logBroadcast(p, opts) {
+		return
+	}
+	a.node.publish(a.channel, &cluster.Message{Type: cluster.Broadcast, UID: a.node.uid, Nsp: a.Namespace().Name(),
+		Packet: p, Opts: cluster.OptsOf(opts, 0)})
+	a.Local().Deliver(p, opts)
 }
 
 // Node returns the node the adapter belongs to.
@@ -636,6 +825,10 @@ func (a *Adapter) Node() *Node { return a.node }
 // stops handling its messages.
 func (a *Adapter) Close() error {
 	err := a.Adapter.Close()
+	if a.rec != nil {
+		a.rec.closed.Store(true)
+		a.rec.echoes.stop()
+	}
 	a.node.unregister(a)
 	return err
 }

@@ -177,11 +177,15 @@ type mixed struct {
 	sse    chan *socketio.ServerEvent
 }
 
-func newMixed(t *testing.T) *mixed {
+func newMixed(t *testing.T, rec ...*socketio.RecoveryOptions) *mixed {
 	t.Helper()
 	pool := newPool(t)
 	nodeBinary(t)
 	prefix, table := names(t, pool)
+	r := recoveryTables(table)
+	t.Cleanup(func() {
+		_, _ = pool.Exec(context.Background(), "DROP TABLE IF EXISTS "+r.log+", "+r.sessions+", "+r.nodes)
+	})
 	m := &mixed{sse: make(chan *socketio.ServerEvent, 8)}
 	m.goNode = startNode(t, pool, Options{Channel: prefix, TableName: table, HeartbeatInterval: 500 * time.Millisecond, HeartbeatTimeout: 3 * time.Second}, func(io *socketio.Server) {
 		io.Of("/").OnServerSideEmit("ask", func(e *socketio.ServerEvent) {
@@ -190,7 +194,7 @@ func newMixed(t *testing.T) *mixed {
 			_ = e.Ack(map[string]any{"from": "go", "arg": arg})
 		})
 		io.Of("/").OnServerSideEmit("hello-go", func(e *socketio.ServerEvent) { m.sse <- e })
-	})
+	}, rec...)
 	m.js = startNodeServer(t, prefix, table)
 	waitCount(t, 2, m.goNode)
 	eventually(t, func() bool { return string(m.js.do(map[string]any{"op": "serverCount"})) == "2" }, "the Node.js node counts 2 nodes")
@@ -390,4 +394,42 @@ func TestMixedWithNodeJS(t *testing.T) {
 			t.Fatalf("the Node.js node was forgotten after %v: by its silence, not by its ADAPTER_CLOSE", d)
 		}
 	})
+}
+
+// TestMixedWithNodeJSRecovery: with recovery on, the Go node's logged
+// broadcasts (small, through the attachment table, binary) reach the
+// Node.js node's clients with their offset as last argument, as a
+// Node.js server with recovery sends it; the Node.js node's broadcasts,
+// which carry none, reach the Go node's clients as they are.
+func TestMixedWithNodeJSRecovery(t *testing.T) {
+	t.Parallel()
+	m := newMixed(t, &socketio.RecoveryOptions{})
+	goA := siotest.Dial(t, m.goNode.url, "join=r", nil)
+	jsA := siotest.Dial(t, m.js.url, "join=r", nil)
+	big := strings.Repeat("z", 9000)
+	for _, arg := range []any{1, big} {
+		if err := m.goNode.io.To("r").Emit("ev", arg); err != nil {
+			t.Fatal(err)
+		}
+		on := offsetOf(t, jsA.ExpectEvent("ev", arg))
+		if og := offsetOf(t, goA.ExpectEvent("ev", arg)); og != on || len(og) != offsetWidth {
+			t.Fatalf("offset %q on the Node.js node, %q on the Go node", on, og)
+		}
+	}
+	if err := m.goNode.io.To("r").Emit("bin", []byte{7, 8}); err != nil {
+		t.Fatal(err)
+	}
+	for _, cl := range []*siotest.Client{jsA, goA} {
+		f := cl.Next()
+		if !strings.HasPrefix(f, `451-["bin",{"_placeholder":true,"num":0},"`) || len(f) != len(`451-["bin",{"_placeholder":true,"num":0},""]`)+offsetWidth {
+			t.Fatalf("got %q", f)
+		}
+		if f := cl.Next(); f != "<bin>\x07\x08" {
+			t.Fatalf("attachment %q", f)
+		}
+	}
+	m.js.do(map[string]any{"op": "emit", "to": []string{"r"}, "event": "small", "args": []any{2}})
+	if args := goA.ExpectEvent("small", 2); len(args) != 2 {
+		t.Fatalf("the Node.js node's broadcast arrived as %s", args)
+	}
 }

@@ -23,6 +23,9 @@ type Options struct {
 	// notification or holding binary data (Node's tableName); NewNode
 	// creates it when it does not exist. A name, or schema.name, of
 	// letters, digits and underscores. Default "socket_io_attachments".
+	// With connection state recovery on, "<TableName>_log",
+	// "<TableName>_sessions" and "<TableName>_nodes" are created beside it
+	// (doc.go).
 	TableName string
 	// PayloadThreshold is the size in bytes from which a message goes
 	// through the table, its notification carrying only its id (Node's
