@@ -325,14 +325,6 @@ func (a *Adapter) onBroadcastWithAck(m *Message, opts *socketio.BroadcastOptions
 // onServerSideEmit hands another node's event to Options.OnServerSideEmit
 // and the namespace's listeners; the first answer goes back.
 func (a *Adapter) onServerSideEmit(m *Message) {
-	var raw []json.RawMessage
-	if err := json.Unmarshal(m.Value, &raw); err != nil || len(raw) == 0 {
-		return
-	}
-	var name string
-	if json.Unmarshal(raw[0], &name) != nil {
-		name = string(raw[0])
-	}
 	var ack func(json.RawMessage)
 	if m.RequestID != "" {
 		id := m.RequestID
@@ -340,7 +332,10 @@ func (a *Adapter) onServerSideEmit(m *Message) {
 			a.publish(&Message{Type: ServerSideEmitResponse, RequestID: id, Value: v})
 		}
 	}
-	e := socketio.NewServerEvent(a.nsp.Name(), name, socketio.NewArgs(raw[1:], m.Attachments), ack)
+	e, ok := ServerEventOf(a.nsp.Name(), m.Value, m.Attachments, ack)
+	if !ok {
+		return
+	}
 	if fn := a.opts.OnServerSideEmit; fn != nil {
 		fn(e)
 	}

@@ -108,16 +108,8 @@ func (b *bus) start(t *testing.T, n int, opts *Options, setup func(io *socketio.
 	return out
 }
 
-func waitFor(t *testing.T, cond func() bool, format string, args ...any) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never: "+format, args...)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
+// waitFor polls cond until it holds, failing the test after siotest.WaitTimeout.
+var waitFor = siotest.Eventually
 
 // TestAdapterOverBus: broadcasts, fetchSockets and server-side events with
 // acks between adapters on a bus; a node that closes is no longer waited

@@ -11,6 +11,11 @@
 // messages to the other nodes, and hands every message it receives to
 // Adapter.OnMessage.
 //
+// Package socketio/redisadapter uses the codec only: its sharded adapter
+// (Node's createShardedAdapter) sends and reads Messages, and its classic
+// adapter (@socket.io/redis-adapter, other envelopes) reads and writes
+// packets and options with Reader, EncodePacketMsgpack and Opts.
+//
 //	a := cluster.NewAdapter(nsp, uid, transport, nil)
 //	// once the transport receives the namespace's messages:
 //	a.Announce()

@@ -57,6 +57,10 @@ type Opts struct {
 	// Timeout is the ack timeout of a broadcast with acks, in
 	// milliseconds; 0 when none.
 	Timeout int64
+	// Offset is the recovery offset of a logged broadcast, written after
+	// the flags when set: an extension of Go nodes (redisadapter's
+	// recovery), which Node's adapters ignore.
+	Offset string
 }
 
 // OptsOf returns the wire options of o, with the ack timeout of a
@@ -129,16 +133,17 @@ type field struct {
 }
 
 // fields returns the members of m's data, as socket.io-adapter writes
-// them for its type.
+// them for its type, in its order (cluster-adapter.ts: a broadcast with
+// acks is {packet, requestId, opts}, a serverSideEmit with one {requestId,
+// packet}).
 func (m *Message) fields() []field {
 	id := field{"requestId", m.RequestID}
 	switch m.Type {
 	case Broadcast:
-		f := []field{{"packet", m.Packet}, {"opts", m.Opts}}
 		if m.RequestID != "" {
-			f = append(f, id)
+			return []field{{"packet", m.Packet}, id, {"opts", m.Opts}}
 		}
-		return f
+		return []field{{"packet", m.Packet}, {"opts", m.Opts}}
 	case SocketsJoin, SocketsLeave:
 		return []field{{"opts", m.Opts}, {"rooms", nonNil(m.Rooms)}}
 	case DisconnectSockets:
@@ -148,11 +153,10 @@ func (m *Message) fields() []field {
 	case FetchSocketsResponse:
 		return []field{id, {"sockets", m.Value}}
 	case ServerSideEmit:
-		f := []field{{"packet", m.Value}}
 		if m.RequestID != "" {
-			f = append(f, id)
+			return []field{id, {"packet", m.Value}}
 		}
-		return f
+		return []field{{"packet", m.Value}}
 	case ServerSideEmitResponse, BroadcastAck:
 		return []field{id, {"packet", m.Value}}
 	case BroadcastClientCount:
@@ -166,6 +170,15 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// Encode writes m as Node's adapters do: JSON, or MessagePack when it
+// holds binary data.
+func (m *Message) Encode() ([]byte, error) {
+	if m.HasBinary() {
+		return m.EncodeMsgpack()
+	}
+	return m.EncodeJSON()
 }
 
 // EncodeJSON writes m as JSON, as Node's JSON.stringify does; a message
@@ -234,7 +247,12 @@ func writeJSONValue(b *bytes.Buffer, v any) error {
 		if v.Timeout > 0 {
 			fmt.Fprintf(b, `%s"timeout":%d`, sep, v.Timeout)
 		}
-		b.WriteString("}}")
+		b.WriteByte('}')
+		if v.Offset != "" {
+			b.WriteString(`,"offset":`)
+			b.Write(msgpackjson.AppendString(nil, v.Offset))
+		}
+		b.WriteByte('}')
 	default:
 		j, err := json.Marshal(v)
 		if err != nil {
@@ -289,18 +307,7 @@ func (m *Message) EncodeMsgpack() ([]byte, error) {
 func (m *Message) writeMsgpackValue(e *msgpack.Encoder, w *bytes.Buffer, v any) error {
 	switch v := v.(type) {
 	case *parser.Packet:
-		if v == nil || len(v.Data) == 0 {
-			return errors.New("cluster: broadcast without packet")
-		}
-		_ = e.EncodeMapLen(3)
-		_ = e.EncodeString("type")
-		_ = e.EncodeInt(int64(parser.Event)) // binary travels as bin: the receiver finds it
-		_ = e.EncodeString("data")
-		if err := msgpackjson.WriteJSON(e, w, v.Data, v.Attachments); err != nil {
-			return err
-		}
-		_ = e.EncodeString("nsp")
-		return e.EncodeString(nspOf(v))
+		return EncodePacketMsgpack(e, w, v)
 	case json.RawMessage:
 		if len(v) == 0 {
 			return e.EncodeNil()
@@ -310,36 +317,7 @@ func (m *Message) writeMsgpackValue(e *msgpack.Encoder, w *bytes.Buffer, v any) 
 		if v == nil {
 			v = &Opts{}
 		}
-		_ = e.EncodeMapLen(3)
-		_ = e.EncodeString("rooms")
-		encodeStrings(e, v.Rooms)
-		_ = e.EncodeString("except")
-		encodeStrings(e, v.Except)
-		_ = e.EncodeString("flags")
-		n := 0
-		if v.Volatile {
-			n++
-		}
-		if v.Compress != nil {
-			n++
-		}
-		if v.Timeout > 0 {
-			n++
-		}
-		_ = e.EncodeMapLen(n)
-		if v.Volatile {
-			_ = e.EncodeString("volatile")
-			_ = e.EncodeBool(true)
-		}
-		if v.Compress != nil {
-			_ = e.EncodeString("compress")
-			_ = e.EncodeBool(*v.Compress)
-		}
-		if v.Timeout > 0 {
-			_ = e.EncodeString("timeout")
-			return e.EncodeInt(v.Timeout)
-		}
-		return nil
+		return v.EncodeMsgpack(e)
 	case string:
 		return e.EncodeString(v)
 	case bool:
@@ -351,6 +329,50 @@ func (m *Message) writeMsgpackValue(e *msgpack.Encoder, w *bytes.Buffer, v any) 
 		return nil
 	}
 	return fmt.Errorf("cluster: cannot encode %T", v)
+}
+
+// EncodeMsgpack writes o as {rooms, except, flags[, offset]} to e, as
+// the messages of socket.io-adapter and of @socket.io/redis-adapter carry
+// a broadcast's options.
+func (o *Opts) EncodeMsgpack(e *msgpack.Encoder) error {
+	n := 3
+	if o.Offset != "" {
+		n++
+	}
+	_ = e.EncodeMapLen(n)
+	_ = e.EncodeString("rooms")
+	encodeStrings(e, o.Rooms)
+	_ = e.EncodeString("except")
+	encodeStrings(e, o.Except)
+	_ = e.EncodeString("flags")
+	n = 0
+	if o.Volatile {
+		n++
+	}
+	if o.Compress != nil {
+		n++
+	}
+	if o.Timeout > 0 {
+		n++
+	}
+	_ = e.EncodeMapLen(n)
+	if o.Volatile {
+		_ = e.EncodeString("volatile")
+		_ = e.EncodeBool(true)
+	}
+	if o.Compress != nil {
+		_ = e.EncodeString("compress")
+		_ = e.EncodeBool(*o.Compress)
+	}
+	if o.Timeout > 0 {
+		_ = e.EncodeString("timeout")
+		_ = e.EncodeInt(o.Timeout)
+	}
+	if o.Offset != "" {
+		_ = e.EncodeString("offset")
+		return e.EncodeString(o.Offset)
+	}
+	return nil
 }
 
 func encodeStrings(e *msgpack.Encoder, list []string) {
@@ -380,16 +402,42 @@ type jsonData struct {
 	RequestID   json.RawMessage `json:"requestId"`
 	Packet      json.RawMessage `json:"packet"`
 	Opts        *jsonOpts       `json:"opts"`
-	Rooms       roomList        `json:"rooms"`
+	Rooms       RoomList        `json:"rooms"`
 	Close       json.RawMessage `json:"close"`
 	ClientCount float64         `json:"clientCount"`
 	Sockets     json.RawMessage `json:"sockets"`
 }
 
 type jsonOpts struct {
-	Rooms  roomList                   `json:"rooms"`
-	Except roomList                   `json:"except"`
+	Rooms  RoomList                   `json:"rooms"`
+	Except RoomList                   `json:"except"`
 	Flags  map[string]json.RawMessage `json:"flags"`
+	Offset json.RawMessage            `json:"offset"`
+}
+
+// opts returns the options o holds.
+func (j *jsonOpts) opts() *Opts {
+	o := &Opts{Rooms: j.Rooms, Except: j.Except}
+	_ = json.Unmarshal(j.Offset, &o.Offset) // a string, or none
+	for k, v := range j.Flags {
+		switch k {
+		case "volatile":
+			o.Volatile = string(v) == "true"
+		case "local":
+			o.Local = string(v) == "true"
+		case "compress":
+			if c := string(v); c == "true" || c == "false" {
+				t := c == "true"
+				o.Compress = &t
+			}
+		case "timeout":
+			var t float64
+			if json.Unmarshal(v, &t) == nil && t > 0 && t < 1<<53 {
+				o.Timeout = int64(t)
+			}
+		}
+	}
+	return o
 }
 
 type jsonPacket struct {
@@ -418,26 +466,8 @@ func decodeJSON(b []byte) (*Message, error) {
 	m.Rooms = d.Rooms
 	m.Close = string(d.Close) == "true"
 	m.ClientCount = int(d.ClientCount)
-	if o := d.Opts; o != nil {
-		m.Opts = &Opts{Rooms: o.Rooms, Except: o.Except}
-		for k, v := range o.Flags {
-			switch k {
-			case "volatile":
-				m.Opts.Volatile = string(v) == "true"
-			case "local":
-				m.Opts.Local = string(v) == "true"
-			case "compress":
-				if c := string(v); c == "true" || c == "false" {
-					t := c == "true"
-					m.Opts.Compress = &t
-				}
-			case "timeout":
-				var t float64
-				if json.Unmarshal(v, &t) == nil && t > 0 && t < 1<<53 {
-					m.Opts.Timeout = int64(t)
-				}
-			}
-		}
+	if d.Opts != nil {
+		m.Opts = d.Opts.opts()
 	}
 	switch m.Type {
 	case Broadcast:
@@ -492,11 +522,12 @@ func eventPacket(typ int, data json.RawMessage, atts [][]byte, nsp string) (*par
 	return p, nil
 }
 
-// roomList is a list of rooms; a number (which Node allows) becomes its
-// decimal text.
-type roomList []string
+// RoomList is a list of rooms in JSON; a number (which Node allows)
+// becomes its decimal text.
+type RoomList []string
 
-func (r *roomList) UnmarshalJSON(b []byte) error {
+// UnmarshalJSON reads an array of rooms, strings or numbers.
+func (r *RoomList) UnmarshalJSON(b []byte) error {
 	var raw []json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
@@ -716,6 +747,8 @@ func (r reader) opts() (*Opts, error) {
 			o.Rooms, err = r.strings()
 		case "except":
 			o.Except, err = r.strings()
+		case "offset":
+			o.Offset, err = r.anyString()
 		case "flags":
 			err = r.membersOrSkip(func(key string) (err error) {
 				switch key {
@@ -772,4 +805,20 @@ func (r reader) strings() ([]string, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// ServerEventOf returns the server-side event that data, a
+// ServerSideEmit's [event, ...args], holds (its binary values in atts),
+// on namespace nsp, answered through ack (nil when the sender waits for
+// no answer); ok is false when data is not such an array.
+func ServerEventOf(nsp string, data json.RawMessage, atts [][]byte, ack func(json.RawMessage)) (e *socketio.ServerEvent, ok bool) {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil || len(raw) == 0 {
+		return nil, false
+	}
+	var name string
+	if json.Unmarshal(raw[0], &name) != nil {
+		name = string(raw[0])
+	}
+	return socketio.NewServerEvent(nsp, name, socketio.NewArgs(raw[1:], atts), ack), true
 }

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -25,6 +26,8 @@ func TestMessageRoundTrip(t *testing.T) {
 		{"broadcast", Message{Type: Broadcast, Packet: ev, Opts: opts}},
 		{"broadcast binary", Message{Type: Broadcast, Packet: bin, Opts: &Opts{Rooms: []string{}, Except: []string{}}}},
 		{"broadcast with acks", Message{Type: Broadcast, Packet: ev, Opts: opts, RequestID: "abc"}},
+		{"broadcast with offset", Message{Type: Broadcast, Packet: ev, Opts: &Opts{Rooms: []string{"r"}, Except: []string{}, Volatile: true, Offset: "17-2"}}},
+		{"broadcast binary with offset", Message{Type: Broadcast, Packet: bin, Opts: &Opts{Rooms: []string{}, Except: []string{}, Offset: "17-2"}}},
 		{"join", Message{Type: SocketsJoin, Opts: opts, Rooms: []string{"y", "z"}}},
 		{"leave", Message{Type: SocketsLeave, Opts: opts, Rooms: []string{"y"}}},
 		{"disconnect", Message{Type: DisconnectSockets, Opts: opts, Close: true}},
@@ -140,4 +143,40 @@ func carriesID(t Type) bool {
 		return true
 	}
 	return false
+}
+
+// TestEncodeNodeOrder: Encode writes JSON in the key order of Node's
+// cluster-adapter.ts (the bytes Node's adapters write), MessagePack when
+// the message holds binary, and the offset of Go nodes after the flags.
+func TestEncodeNodeOrder(t *testing.T) {
+	ev := &parser.Packet{Type: parser.Event, Namespace: "/", Data: json.RawMessage(`["e"]`)}
+	opts := &Opts{Rooms: []string{"r"}, Except: []string{}, Timeout: 50}
+	for _, c := range []struct {
+		m    Message
+		want string
+	}{
+		{Message{Type: Broadcast, Packet: ev, Opts: opts, RequestID: "q"},
+			`{"type":3,"data":{"packet":{"type":2,"data":["e"],"nsp":"/"},"requestId":"q","opts":{"rooms":["r"],"except":[],"flags":{"timeout":50}}},"uid":"u","nsp":"/"}`},
+		{Message{Type: Broadcast, Packet: ev, Opts: &Opts{Offset: "1-0"}},
+			`{"type":3,"data":{"packet":{"type":2,"data":["e"],"nsp":"/"},"opts":{"rooms":[],"except":[],"flags":{},"offset":"1-0"}},"uid":"u","nsp":"/"}`},
+		{Message{Type: ServerSideEmit, RequestID: "q", Value: json.RawMessage(`["e"]`)},
+			`{"type":9,"data":{"requestId":"q","packet":["e"]},"uid":"u","nsp":"/"}`},
+		{Message{Type: ServerSideEmit, Value: json.RawMessage(`["e"]`)},
+			`{"type":9,"data":{"packet":["e"]},"uid":"u","nsp":"/"}`},
+		{Message{Type: BroadcastAck, RequestID: "q", Value: json.RawMessage(`{"_placeholder":true,"num":0}`), Attachments: [][]byte{{7}}},
+			"84a4747970650ca46461746182a9726571756573744964a171a67061636b6574c40107a3756964a175a36e7370a12f"},
+	} {
+		c.m.UID, c.m.Nsp = "u", "/"
+		b, err := c.m.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := string(b)
+		if b[0] != '{' {
+			got = hex.EncodeToString(b)
+		}
+		if got != c.want {
+			t.Errorf("type %d:\ngot  %s\nwant %s", c.m.Type, got, c.want)
+		}
+	}
 }

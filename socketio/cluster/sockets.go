@@ -15,7 +15,7 @@ import (
 type wireSocket struct {
 	ID        string          `json:"id"`
 	Handshake wireHandshake   `json:"handshake"`
-	Rooms     roomList        `json:"rooms"`
+	Rooms     RoomList        `json:"rooms"`
 	Data      json.RawMessage `json:"data,omitempty"`
 }
 
@@ -40,7 +40,7 @@ func EncodeSockets(sockets []socketio.RemoteSocket) json.RawMessage {
 	for _, s := range sockets {
 		w := wireSocket{ID: s.ID, Rooms: s.Rooms}
 		if w.Rooms == nil {
-			w.Rooms = roomList{}
+			w.Rooms = RoomList{}
 		}
 		if s.Data != nil {
 			if b, err := json.Marshal(s.Data); err == nil {

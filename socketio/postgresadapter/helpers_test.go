@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/siotest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -75,17 +76,8 @@ func names(t testing.TB, pool *pgxpool.Pool) (prefix, table string) {
 	return prefix, table
 }
 
-// eventually polls cond until it holds, failing the test at the deadline.
-func eventually(t testing.TB, cond func() bool, format string, args ...any) {
-	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition never held: "+format, args...)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
+// eventually polls cond until it holds, failing the test after siotest.WaitTimeout.
+var eventually = siotest.Eventually
 
 // testNode is a socketio server on the adapter, behind an httptest server.
 // Clients join the rooms of their "join" query parameter (comma-separated)

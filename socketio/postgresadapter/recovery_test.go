@@ -16,14 +16,7 @@ import (
 )
 
 // offsetOf returns the last argument of an event: its offset.
-func offsetOf(t *testing.T, args []json.RawMessage) string {
-	t.Helper()
-	var s string
-	if err := json.Unmarshal(args[len(args)-1], &s); err != nil || s == "" {
-		t.Fatalf("no offset in %s", args)
-	}
-	return s
-}
+var offsetOf = siotest.Offset
 
 // recoveryNames is names, and the recovery tables dropped too.
 func recoveryNames(t *testing.T, pool *pgxpool.Pool) Options {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/cluster"
 	"github.com/kin-comms/kinrt/socketio/parser"
 )
 
@@ -314,13 +315,8 @@ func (a *Adapter) publishRequest(r *request) {
 	a.node.publish(a.ch.request, b)
 }
 
-func toWireOpts(o *socketio.BroadcastOptions) *wireOpts {
-	w := &wireOpts{Rooms: o.Rooms, Except: o.Except}
-	if w.Rooms == nil {
-		w.Rooms = roomList{}
-	}
-	if w.Except == nil {
-		w.Except = roomList{}
-	}
-	return w
+// toWireOpts returns the options of a JSON request: rooms and except, no
+// flags.
+func toWireOpts(o *socketio.BroadcastOptions) *cluster.Opts {
+	return &cluster.Opts{Rooms: nonNil(o.Rooms), Except: nonNil(o.Except)}
 }

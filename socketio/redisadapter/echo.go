@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/cluster"
 	"github.com/kin-comms/kinrt/socketio/parser"
 )
 
@@ -109,9 +110,9 @@ func (e *ownEchoes) claim(offset string) (opts *socketio.BroadcastOptions, deliv
 // echoOptions returns the options to deliver an echo of this node's own
 // broadcast with: those it was broadcast with (own) when known, else those
 // the message carried.
-func echoOptions(own *socketio.BroadcastOptions, m *wireOpts) *socketio.BroadcastOptions {
+func echoOptions(own *socketio.BroadcastOptions, m *cluster.Opts) *socketio.BroadcastOptions {
 	if own != nil {
 		return own
 	}
-	return m.broadcastOptions()
+	return m.BroadcastOptions()
 }

@@ -29,14 +29,7 @@ func recoveryCluster(t *testing.T, n int, setup func(io *socketio.Server)) ([]*t
 }
 
 // offsetOf returns the last argument of an event: its offset.
-func offsetOf(t *testing.T, args []json.RawMessage) string {
-	t.Helper()
-	var s string
-	if err := json.Unmarshal(args[len(args)-1], &s); err != nil || s == "" {
-		t.Fatalf("no offset in %s", args)
-	}
-	return s
-}
+var offsetOf = siotest.Offset
 
 func TestRecoveryOnAnotherNode(t *testing.T) {
 	t.Parallel()

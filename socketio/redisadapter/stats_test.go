@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/cluster"
 	"github.com/kin-comms/kinrt/socketio/parser"
 )
 
@@ -160,7 +161,7 @@ func TestOwnEchoOptions(t *testing.T) {
 	if !deliver || own == nil || len(own.Rooms) != 1 || own.Rooms[0] != "r" || own.Except[0] != "x" {
 		t.Fatalf("claim: %+v, %v; want the awaited options", own, deliver)
 	}
-	carried := &wireOpts{Rooms: roomList{"other"}}
+	carried := &cluster.Opts{Rooms: []string{"other"}}
 	if got := echoOptions(own, carried); got != own {
 		t.Errorf("echoOptions with the own options: %+v", got)
 	}
