@@ -34,10 +34,10 @@ func publishInternal(t *testing.T, base, typ string, data any) {
 
 // TestClusterNodeKilled runs three kinrt processes on one link (Redis, or
 // PostgreSQL alone) and one PostgreSQL, and SIGKILLs the node of a client:
-// the client reconnects through the load balancer to another node and, on
-// Redis, recovers every event it missed, once each and in order; on
-// PostgreSQL it starts a new session there (no recovery across nodes) and
-// gets the events published once it is back. A user whose only connection
+// the client reconnects through the load balancer to another node and
+// recovers every event it missed, once each and in order (on a link
+// without recovery across nodes, recovers false, it would start a new
+// session there and get the events published once it is back). A user whose only connection
 // was on the dead node goes offline after the presence TTL, once; the user
 // who reconnected never does.
 func TestClusterNodeKilled(t *testing.T) {
