@@ -14,6 +14,7 @@ import (
 	"github.com/kin-comms/kinrt/engineio"
 	"github.com/kin-comms/kinrt/socketio"
 	"github.com/kin-comms/kinrt/socketio/msgpackparser"
+	"github.com/kin-comms/kinrt/socketio/postgresadapter"
 	"github.com/kin-comms/kinrt/socketio/redisadapter"
 )
 
@@ -96,6 +97,7 @@ var docNames = map[string]map[string]reflect.Type{
 		"Logger":           typeOf[engineio.Logger](),
 		"Message":          typeOf[engineio.Message](),
 		"Options":          typeOf[engineio.Options](),
+		"Observer":         typeOf[engineio.Observer](),
 		"Receiver":         typeOf[engineio.Receiver](),
 		"Server":           typeOf[engineio.Server](),
 		"Transport":        typeOf[engineio.Transport](),
@@ -123,13 +125,20 @@ var docNames = map[string]map[string]reflect.Type{
 		"ErrNotConnected": reflect.TypeOf(redisadapter.ErrNotConnected),
 		"ErrTimeout":      reflect.TypeOf(redisadapter.ErrTimeout),
 	},
+	"postgresadapter": {
+		"Adapter":         typeOf[postgresadapter.Adapter](),
+		"Node":            typeOf[postgresadapter.Node](),
+		"Options":         typeOf[postgresadapter.Options](),
+		"NewNode":         reflect.TypeOf(postgresadapter.NewNode),
+		"ErrNotConnected": reflect.TypeOf(postgresadapter.ErrNotConnected),
+	},
 }
 
 // goName matches a code span that names Go API: an optional package, an
 // exported name, then fields or methods, each call's arguments (without
 // nested parentheses) ignored: Socket.Once, engineio.Options.PingTimeout,
 // Namespace.Local().FetchSockets(ctx), redisadapter.NewNode(rdb, nil).NewAdapter.
-var goName = regexp.MustCompile(`^(?:(socketio|engineio|redisadapter|msgpackparser)\.)?([A-Z]\w*(?:\([^()]*\))?(?:\.[A-Z]\w*(?:\([^()]*\))?)*)$`)
+var goName = regexp.MustCompile(`^(?:(socketio|engineio|redisadapter|postgresadapter|msgpackparser)\.)?([A-Z]\w*(?:\([^()]*\))?(?:\.[A-Z]\w*(?:\([^()]*\))?)*)$`)
 
 var (
 	codeSpan = regexp.MustCompile("`([^`]+)`")

@@ -44,6 +44,7 @@ type Conn struct {
 	pollClose    byte // packet answering a GET after close: '1' or '6'
 	eio3         bool // Engine.IO protocol 3 (eio3.go)
 	b64          bool // protocol 3: the client takes no binary payloads
+	opened       bool // registered and reported to the observers (observe.go)
 	queued       int  // bytes in queue
 	queue        []frame
 	qhold        *[]frame // the pooled holder of queue's array, or nil
@@ -137,7 +138,7 @@ func (c *Conn) enqueue(msgs []Message, volatile bool) error {
 		return ErrSlowConsumer
 	}
 	for _, m := range msgs {
-		c.pushLocked(frame{typ: packetMessage, data: m.Data, binary: m.Binary, uncompressed: m.Uncompressed})
+		c.pushLocked(frame{typ: packetMessage, data: m.Data, binary: m.Binary, uncompressed: m.Uncompressed, stamp: m.Stamp})
 	}
 	c.queued += size
 	c.kickLocked()
@@ -276,6 +277,10 @@ func (c *Conn) terminateWith(reason CloseReason, pollAnswer packetType) {
 	ws, probe := c.ws, c.probe
 	c.notifyLocked()
 	c.closeReason = reason
+	wasOpen := c.opened
+	if wasOpen && c.transport == Polling {
+		c.srv.pollingConns.Add(-1)
+	}
 	deferred := c.delivering > 0
 	c.closePending = deferred
 	// A client that closes over polling may have its next GET already on
@@ -299,6 +304,9 @@ func (c *Conn) terminateWith(reason CloseReason, pollAnswer packetType) {
 		c.recvMu.Lock()
 		c.recv.OnClose(reason)
 		c.recvMu.Unlock()
+	}
+	if wasOpen {
+		c.srv.closed(c, reason)
 	}
 }
 

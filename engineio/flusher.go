@@ -150,6 +150,7 @@ func (c *Conn) flush(f *flusher) {
 	}
 	ws.wmu.Unlock()
 	putBatch(b)
+	c.srv.observeStamps(frames)
 	recycleQueue(frames, hold)
 
 	c.mu.Lock()
@@ -173,6 +174,7 @@ func (ws *wsConn) finishBatch(c *Conn, b *wsBatch, written int, frames []frame, 
 		c.terminate(ReasonTransportError)
 		return
 	}
+	c.srv.observeStamps(frames)
 	recycleQueue(frames, hold)
 	ws.writeLoop(c, nil, nil)
 }

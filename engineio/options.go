@@ -96,6 +96,16 @@ type Options struct {
 	// the refusals at MaxConnections and during Shutdown. It runs before
 	// the refusal is written, on the request's goroutine: keep it short.
 	OnConnectionError func(err *ConnectionError)
+	// OnStampWritten, when set, is told how long messages sent with a
+	// Stamp (Message.Stamp) took to reach their clients: once for each
+	// stamped message and connection, after the write that carried it
+	// (a WebSocket write, the rest of it included when the socket was
+	// full; a polling answer) has ended, with the time since the stamp.
+	// It runs on the writing goroutine, often a flusher that writes many
+	// connections in turn: it must be quick and must not block (a
+	// histogram's Observe). Messages without a stamp cost nothing, and a
+	// nil OnStampWritten reads no clock.
+	OnStampWritten func(elapsed time.Duration)
 	// Cookie, when set, sends the session id in a cookie on the answer to
 	// a polling handshake, for sticky sessions (Node's cookie option).
 	// Default nil: no cookie, as Node's default.

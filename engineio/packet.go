@@ -39,16 +39,22 @@ type Message struct {
 	// as a compressed WebSocket frame, and a polling response made only
 	// of such messages is not compressed either.
 	Uncompressed bool
+	// Stamp, when set, is the moment the message was published:
+	// Options.OnStampWritten is told, for each connection, how long after
+	// it the write that carried the message ended. Zero: not timed.
+	Stamp Stamp
 }
 
 // frame is one queued outgoing packet: 32 bytes, the slice first (with
 // typ first it would be padded to 40, and a busy connection's queue holds
-// dozens of frames that the garbage collector scans).
+// dozens of frames that the garbage collector scans); stamp fills what
+// was padding.
 type frame struct {
 	data         []byte
 	typ          packetType
 	binary       bool
-	uncompressed bool // Message.Uncompressed
+	uncompressed bool  // Message.Uncompressed
+	stamp        Stamp // Message.Stamp
 }
 
 // packet is one decoded incoming packet.

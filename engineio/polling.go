@@ -54,13 +54,15 @@ func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 			errBadRequest.write(w)
 			return
 		}
-		body, compressible, closeAfter, ok := c.pollAnswerLocked(holdOver)
+		a, ok := c.pollAnswerLocked(holdOver)
 		if ok {
 			c.getActive = false
 			reason, closed := c.closeReason, c.state == stateClosed
 			c.mu.Unlock()
-			c.writePoll(w, r, body, compressible)
-			if closeAfter {
+			c.writePoll(w, r, a.body, a.compressible)
+			c.srv.observeStamps(a.sent)
+			recycleQueue(a.sent, a.hold)
+			if a.closeAfter {
 				c.terminate(reason)
 			}
 			if closed {
@@ -86,28 +88,35 @@ func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// pollAnswerLocked returns the body that answers a waiting GET now, if any,
-// whether it may be compressed (one of its packets allows it) and whether
-// the connection closes once it is written. holdOver says the GET has
-// waited upgradeHold during an upgrade.
-func (c *Conn) pollAnswerLocked(holdOver bool) (body []byte, compressible, closeAfter, ok bool) {
+// pollReply is what answers a waiting GET.
+type pollReply struct {
+	body         []byte
+	compressible bool // one of its packets allows compression
+	closeAfter   bool // the connection closes once it is written
+	sent         []frame
+	hold         *[]frame // sent's holder: recycleQueue(sent, hold) once written
+}
+
+// pollAnswerLocked returns the answer to a waiting GET now, if any.
+// holdOver says the GET has waited upgradeHold during an upgrade.
+func (c *Conn) pollAnswerLocked(holdOver bool) (a pollReply, ok bool) {
 	switch {
 	case c.state == stateClosed:
-		return c.single(packetType(c.pollClose)), false, false, true
+		return pollReply{body: c.single(packetType(c.pollClose))}, true
 	case c.transport != Polling:
 		// Upgraded while this GET waited: release it; what is queued goes
 		// out on the WebSocket.
-		return c.single(packetNoop), false, false, true
+		return pollReply{body: c.single(packetNoop)}, true
 	case len(c.queue) == 0:
 		if c.probed && holdOver {
 			// Upgrading and nothing to send: release the GET so that the
 			// client can pause polling and complete the upgrade.
-			return c.single(packetNoop), false, false, true
+			return pollReply{body: c.single(packetNoop)}, true
 		}
-		return nil, false, false, false
+		return pollReply{}, false
 	}
 	frames, hold := c.takeLocked()
-	defer recycleQueue(frames, hold)
+	a.hold = hold
 	if last := len(frames) - 1; last > 0 && frames[last].typ == packetClose {
 		// The close packet gets a GET of its own: socket.io-client handles
 		// the messages of a payload asynchronously but a close packet at
@@ -117,22 +126,24 @@ func (c *Conn) pollAnswerLocked(holdOver bool) (body []byte, compressible, close
 		c.queued = 1
 		frames = frames[:last]
 	}
-	closeAfter = frames[len(frames)-1].typ == packetClose
+	a.sent = frames
+	a.closeAfter = frames[len(frames)-1].typ == packetClose
 	for _, f := range frames {
-		compressible = compressible || !f.uncompressed
+		a.compressible = a.compressible || !f.uncompressed
 	}
 	if c.eio3 {
-		return payload3(frames, c.b64), compressible, closeAfter, true
+		a.body = payload3(frames, c.b64)
+		return a, true
 	}
 	n := 0
 	for _, f := range frames {
 		n += len(f.data)*4/3 + 4
 	}
-	body = make([]byte, 0, n)
+	a.body = make([]byte, 0, n)
 	for _, f := range frames {
-		body = appendPayloadFrame(body, f)
+		a.body = appendPayloadFrame(a.body, f)
 	}
-	return body, compressible, closeAfter, true
+	return a, true
 }
 
 // single is a payload of one packet without data.

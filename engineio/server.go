@@ -50,6 +50,8 @@ type Server struct {
 	readers          sync.Pool    // *bufio.Reader of WebSocketBufferSize
 	poll             *poller      // idle WebSocket connections, without their goroutine
 	hb               heartbeats   // every connection's heartbeat, on one timer
+	observers        observers    // Observe (observe.go)
+	pollingConns     atomic.Int64 // open connections on polling (PollingLen)
 }
 
 // NewServer returns a server that hands each new connection to h.
@@ -274,6 +276,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport Tra
 		c.terminate(reason)
 		return
 	}
+	s.opened(c)
 	if ws != nil {
 		c.mu.Lock()
 		if c.state == stateClosed {

@@ -234,6 +234,7 @@ func (ws *wsConn) writeLoop(c *Conn, frames []frame, hold *[]frame) {
 				c.terminate(ReasonTransportError)
 				return
 			}
+			c.srv.observeStamps(frames)
 		}
 		recycleQueue(frames, hold)
 		frames, hold = nil, nil
@@ -305,6 +306,7 @@ func (c *Conn) runProbe(ws *wsConn, timer *time.Timer) {
 				ws.close()
 				return
 			}
+			c.srv.upgraded(c)
 			ws.readLoop(c)
 			return
 		case p.typ == packetNoop:
@@ -321,6 +323,9 @@ func (c *Conn) completeUpgrade(ws *wsConn) bool {
 	defer c.mu.Unlock()
 	if c.probe != ws || c.state == stateClosed {
 		return false
+	}
+	if c.opened && c.transport == Polling {
+		c.srv.pollingConns.Add(-1)
 	}
 	c.transport = WebSocket
 	c.ws = ws

@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 
+	"github.com/kin-comms/kinrt/engineio"
 	"github.com/kin-comms/kinrt/socketio/parser"
 )
 
@@ -20,6 +21,10 @@ type BroadcastOptions struct {
 	// Uncompressed sends the packet without compression (Node's
 	// compress(false) flag): see engineio.Message.Uncompressed.
 	Uncompressed bool
+
+	// stamp is when the broadcast began (BroadcastOperator.Emit), set
+	// only under Options.DeliveryLatency: delivery.go.
+	stamp engineio.Stamp
 }
 
 // Selects reports whether a socket in rooms is one the broadcast reaches:

@@ -434,6 +434,9 @@ func (a *MemoryAdapter) deliver(p *parser.Packet, opts *BroadcastOptions, socket
 		}
 	}
 	markUncompressed(msgs, opts.Uncompressed)
+	if a.nsp.server.opts.DeliveryLatency != nil {
+		a.nsp.server.sampleDelivery(msgs, opts)
+	}
 	if opts.Volatile {
 		for _, rm := range *sockets {
 			rm.conn.SendVolatile(msgs...)

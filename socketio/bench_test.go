@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -239,10 +240,28 @@ func BenchmarkEventRoundTrip(b *testing.B) {
 // clients read raw bytes, so the allocations are the server's: per
 // broadcast, not per delivery. ns/delivery is the cost of one delivery on
 // this machine, the clients' reads included.
-func BenchmarkBroadcastWebSocket(b *testing.B) {
+func BenchmarkBroadcastWebSocket(b *testing.B) { benchBroadcastWebSocket(b, nil) }
+
+// BenchmarkBroadcastWebSocketTimed is BenchmarkBroadcastWebSocket with
+// every broadcast timed (Options.DeliveryLatency, DeliverySample 1: the
+// worst case; the default times one in 8), into an atomic sum as a
+// histogram's Observe would.
+func BenchmarkBroadcastWebSocketTimed(b *testing.B) {
+	var sum atomic.Int64
+	benchBroadcastWebSocket(b, func(o *Options) {
+		o.DeliveryLatency = func(d time.Duration) { sum.Add(int64(d)) }
+		o.DeliverySample = 1
+	})
+}
+
+func benchBroadcastWebSocket(b *testing.B, configure func(*Options)) {
 	const n = 1000
 	eng := &engineio.Options{PingInterval: time.Hour, PingTimeout: time.Hour, MaxBufferedBytes: 256 << 20}
-	ts := newTestServer(b, &Options{Engine: eng}, func(io *Server) {
+	opts := &Options{Engine: eng}
+	if configure != nil {
+		configure(opts)
+	}
+	ts := newTestServer(b, opts, func(io *Server) {
 		io.OnConnection(func(s *Socket) { s.Join("room") })
 	})
 	var wg sync.WaitGroup

@@ -98,12 +98,13 @@ func (b *BroadcastOperator) targets() []*Namespace {
 // Emit sends an event to the selected sockets. The packet is encoded once
 // per namespace; Emit never waits for a client.
 func (b *BroadcastOperator) Emit(event string, args ...any) error {
+	opts := b.stamped()
 	for _, n := range b.targets() {
 		p, err := eventPacket(n.name, event, args)
 		if err != nil {
 			return err
 		}
-		n.adapter.Broadcast(p, &b.opts)
+		n.adapter.Broadcast(p, opts)
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/kin-comms/kinrt/engineio"
+	"github.com/kin-comms/kinrt/socketio/siotest"
 )
 
 func TestMain(m *testing.M) {
@@ -41,17 +42,8 @@ func recv[T any](t testing.TB, ch <-chan T, what string) T {
 	}
 }
 
-// eventually polls cond until it holds, failing the test at the deadline.
-func eventually(t testing.TB, cond func() bool, format string, args ...any) {
-	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition never held: "+format, args...)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
+// eventually polls cond until it holds, failing the test after siotest.WaitTimeout.
+var eventually = siotest.Eventually
 
 // testServer is a Socket.IO server behind an httptest server; it is shut
 // down and closed when the test ends.

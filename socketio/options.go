@@ -37,6 +37,22 @@ type Options struct {
 	// of sockets of this node it was queued for (for metrics). It must be
 	// fast and safe for concurrent use.
 	OnDeliver func(namespace string, sockets int)
+	// DeliveryLatency, when set, times broadcasts on their way to the
+	// clients: one broadcast in DeliverySample is stamped
+	// (engineio.Message.Stamp), and DeliveryLatency is called for each
+	// connection of this node it is written to, after the write, with the
+	// time since the broadcast began. It begins at BroadcastOperator.Emit
+	// (Server.Emit, Namespace.Emit, To(…).Emit…) for a broadcast of this
+	// node, the cluster adapter's round trip included when it delivers its
+	// own broadcasts as they come back; at the delivery here for one that
+	// came from another node (its receipt: the clocks of two machines are
+	// not compared). It is engineio.Options.OnStampWritten underneath (one
+	// set in Engine is called too), with the same rules: quick, never
+	// blocking, on the writing goroutine. Unset, broadcasts read no clock.
+	DeliveryLatency func(elapsed time.Duration)
+	// DeliverySample is how many broadcasts there are for one timed by
+	// DeliveryLatency. Default 8; 1 times every one.
+	DeliverySample int
 	// Logger receives the server's diagnostics. Default: discard.
 	Logger engineio.Logger
 	// Parser is the wire format of the packets (Node's parser option);
@@ -108,6 +124,21 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.Logger == nil {
 		c.Logger = nopLogger{}
+	}
+	if c.DeliverySample <= 0 {
+		c.DeliverySample = 8
+	}
+	if fn := c.DeliveryLatency; fn != nil {
+		var e engineio.Options
+		if c.Engine != nil {
+			e = *c.Engine
+		}
+		if prev := e.OnStampWritten; prev != nil {
+			e.OnStampWritten = func(d time.Duration) { prev(d); fn(d) }
+		} else {
+			e.OnStampWritten = fn
+		}
+		c.Engine = &e
 	}
 	return c
 }

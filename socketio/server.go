@@ -21,8 +21,11 @@ type Server struct {
 	mu      sync.RWMutex
 	nsps    map[string]*Namespace
 	parents []*Namespace
+	onNsp   []namespaceListener // OnNamespace (namespaces.go), copy on write
+	nextNsp uint64
 
-	recovered, refused atomic.Int64 // CONNECTs that asked to recover a session
+	recovered, refused atomic.Int64  // CONNECTs that asked to recover a session
+	delivered          atomic.Uint64 // broadcasts delivered, to sample for DeliveryLatency
 }
 
 // Recoveries returns how many CONNECT packets asked to recover a session
@@ -64,7 +67,8 @@ func (s *Server) RecoveryOptions() *RecoveryOptions {
 // Engine returns the Engine.IO server underneath.
 func (s *Server) Engine() *engineio.Server { return s.engine }
 
-// Of returns the namespace with the given name, creating it if needed.
+// Of returns the namespace with the given name, creating it if needed
+// (then the OnNamespace listeners are told, before it returns).
 func (s *Server) Of(name string) *Namespace {
 	if name == "" {
 		name = "/"
@@ -72,12 +76,15 @@ func (s *Server) Of(name string) *Namespace {
 		name = "/" + name
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if n := s.nsps[name]; n != nil {
+		s.mu.Unlock()
 		return n
 	}
 	n := newNamespace(s, name)
 	s.nsps[name] = n
+	listeners := s.onNsp
+	s.mu.Unlock()
+	notifyNamespace(listeners, n)
 	return n
 }
 
@@ -110,9 +117,9 @@ func (s *Server) namespace(name string) *Namespace {
 			continue
 		}
 		s.mu.Lock()
-		defer s.mu.Unlock()
 		if n := s.nsps[name]; n != nil {
 			n.holds.Add(1)
+			s.mu.Unlock()
 			return n
 		}
 		n := newNamespace(s, name)
@@ -122,6 +129,9 @@ func (s *Server) namespace(name string) *Namespace {
 		p.mu.Lock()
 		p.children[name] = n
 		p.mu.Unlock()
+		listeners := s.onNsp
+		s.mu.Unlock()
+		notifyNamespace(listeners, n) // n is held: the CONNECT waits for them
 		return n
 	}
 	return nil

@@ -13,11 +13,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kin-comms/kinrt/internal/httpjson"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +28,7 @@ import (
 
 	"github.com/kin-comms/kinrt/internal/auth"
 	"github.com/kin-comms/kinrt/internal/events"
+	"github.com/kin-comms/kinrt/internal/httpjson"
 	"github.com/kin-comms/kinrt/internal/store"
 )
 
@@ -184,14 +185,15 @@ func writeError(w http.ResponseWriter, status int, message string) {
 	httpjson.Error(w, status, message)
 }
 
-// list is the answer of every list route.
-type list[T any] struct {
+// List is the answer of every list route: a page of items and the cursor
+// of the next page (null on the last).
+type List[T any] struct {
 	Items      []T     `json:"items"`
 	NextCursor *string `json:"nextCursor"`
 }
 
-func newList[S any, T any](items []S, next string, conv func(S) T) list[T] {
-	l := list[T]{Items: make([]T, 0, len(items))}
+func newList[S any, T any](items []S, next string, conv func(S) T) List[T] {
+	l := List[T]{Items: make([]T, 0, len(items))}
 	for _, x := range items {
 		l.Items = append(l.Items, conv(x))
 	}
@@ -284,6 +286,22 @@ func readObject(w http.ResponseWriter, r *http.Request, shape string) (map[strin
 		return nil, false
 	}
 	return m, true
+}
+
+// jsonFields returns the JSON names of the fields of the struct v, the
+// request bodies' types (VoicemailPatch…), so that a handler that reads a
+// body field by field accepts exactly the fields the type (and the API
+// document made from it) names.
+func jsonFields(v any) []string {
+	t := reflect.TypeOf(v)
+	var out []string
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // onlyFields answers 400 if m has a field not in allowed.

@@ -61,6 +61,12 @@ func messageJSON(m store.Message) Message {
 	}
 }
 
+// MessageSend is the body of POST /api/conversations/{id}/messages.
+type MessageSend struct {
+	// Body is the SMS text: not blank, at most 1600 characters.
+	Body string `json:"body" required:"true" minLength:"1" maxLength:"1600"`
+}
+
 // maxSMSBody is the longest body Twilio accepts, in characters.
 const maxSMSBody = 1600
 
@@ -149,7 +155,7 @@ func conversationUpdated(c store.Conversation) *events.ConversationUpdated {
 func (a *API) sendMessage(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	const shape = `{"body": "…"}`
 	m, ok := readObject(w, r, shape)
-	if !ok || !onlyFields(w, m, "body") {
+	if !ok || !onlyFields(w, m, jsonFields(MessageSend{})...) {
 		return
 	}
 	body, present, isNull, ok := stringField(w, m, "body")

@@ -157,6 +157,12 @@ func laterThan(t time.Time) time.Time {
 	return now
 }
 
+// WorkerPatch is the body of PATCH /api/taskrouter/workers/{sid}.
+type WorkerPatch struct {
+	// ActivitySID is the TaskRouter activity to move the worker to.
+	ActivitySID string `json:"activitySid" required:"true" pattern:"^WA[0-9a-fA-F]{32}$"`
+}
+
 // patchWorker serves PATCH /api/taskrouter/workers/{sid}
 // {"activitySid": "WA…"}: agents change their own worker, supervisors
 // those of their department, admins any. The change goes through the
@@ -166,7 +172,7 @@ func laterThan(t time.Time) time.Time {
 func (a *API) patchWorker(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	const shape = `{"activitySid": "WA…"}`
 	m, ok := readObject(w, r, shape)
-	if !ok || !onlyFields(w, m, "activitySid") {
+	if !ok || !onlyFields(w, m, jsonFields(WorkerPatch{})...) {
 		return
 	}
 	activity, _, _, ok := stringField(w, m, "activitySid")

@@ -23,7 +23,7 @@ type Voicemail struct {
 	To              string     `json:"to"`
 	CallerName      string     `json:"callerName,omitempty"`
 	Department      string     `json:"department"`
-	Status          string     `json:"status"`
+	Status          string     `json:"status" enum:"new,listened,archived"`
 	AssignedTo      *string    `json:"assignedTo"`
 	Notes           string     `json:"notes"`
 	Transcription   string     `json:"transcription,omitempty"`
@@ -95,6 +95,17 @@ func (a *API) getVoicemail(w http.ResponseWriter, r *http.Request, p auth.Princi
 	}
 }
 
+// VoicemailPatch is the body of PATCH /api/voicemails/{id}: the fields to
+// change, at least one. The handler reads it field by field (null and
+// absent differ for assignedTo), accepting the fields this type names.
+type VoicemailPatch struct {
+	Status *string `json:"status,omitempty" enum:"new,listened,archived"`
+	// AssignedTo is a user id, "me" for the caller, or null to unassign.
+	AssignedTo *string `json:"assignedTo" maxLength:"200"`
+	// Notes replace the notes; null clears them.
+	Notes *string `json:"notes" maxLength:"10000"`
+}
+
 const voicemailPatchShape = `{"status": "new" | "listened" | "archived", "assignedTo": "<userId>" | null, "notes": "…"}`
 
 // patchVoicemail serves PATCH /api/voicemails/{id}: it changes any of
@@ -102,7 +113,7 @@ const voicemailPatchShape = `{"status": "new" | "listened" | "archived", "assign
 // voicemail_updated if something changed.
 func (a *API) patchVoicemail(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	m, ok := readObject(w, r, voicemailPatchShape)
-	if !ok || !onlyFields(w, m, "status", "assignedTo", "notes") {
+	if !ok || !onlyFields(w, m, jsonFields(VoicemailPatch{})...) {
 		return
 	}
 	if len(m) == 0 {

@@ -72,6 +72,16 @@ type Config struct {
 	DatabaseURL string
 	// RedisURL enables the cluster adapter. Default: unset, single node.
 	RedisURL string
+	// Cluster (KIN_CLUSTER) is what links the nodes: ClusterNone,
+	// ClusterRedis (REDIS_URL) or ClusterPostgres (DATABASE_URL alone:
+	// LISTEN/NOTIFY and presence tables). Empty: Redis when RedisURL is
+	// set, else none (see ClusterKind).
+	Cluster string
+	// PostgresPrefix (KIN_POSTGRES_PREFIX) starts the cluster's NOTIFY
+	// channels with KIN_CLUSTER=postgres: the channelPrefix of Node's
+	// @socket.io/postgres-adapter, which must match for Node.js nodes to
+	// share the cluster. Default "socket.io".
+	PostgresPrefix string
 	// RedisPrefix (KIN_REDIS_PREFIX) starts the cluster's Redis channels
 	// and keys: the key of Node's @socket.io/redis-adapter and -emitter,
 	// which must match for them to share the cluster. Default "socket.io".
@@ -89,7 +99,7 @@ type Config struct {
 	RedisSubscriptionMode string
 	// PresenceTTL (KIN_PRESENCE_TTL) is how long a connection of a node
 	// that stopped refreshing it (one that died) still counts in the
-	// cluster's presence. Default 30s; used with RedisURL.
+	// cluster's presence. Default 30s; used in a cluster.
 	PresenceTTL time.Duration
 	// PresenceInterval (KIN_PRESENCE_INTERVAL) is how often at most a
 	// department gets a user_presence_updated: the changes within one
@@ -132,6 +142,7 @@ type Config struct {
 
 	Limits
 	Timeouts
+	AdminUI
 }
 
 // Limits are what one node accepts before it refuses (docs/reliability.md).
@@ -249,11 +260,13 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	logFormat := fs.String("log-format", firstNonEmpty(getenv("KIN_LOG_FORMAT"), LogText), "log records as text (key=value) or json lines (KIN_LOG_FORMAT)")
 	logLevel := fs.String("log-level", firstNonEmpty(getenv("KIN_LOG_LEVEL"), "info"), "least severe level logged: debug, info, warn or error (KIN_LOG_LEVEL)")
 	fs.StringVar(&c.RedisURL, "redis-url", getenv("REDIS_URL"), "Redis URL for the cluster adapter (REDIS_URL)")
+	fs.StringVar(&c.Cluster, "cluster", getenv("KIN_CLUSTER"), "what links the nodes: none, redis (REDIS_URL) or postgres (DATABASE_URL alone); default redis when REDIS_URL is set, else none (KIN_CLUSTER)")
+	fs.StringVar(&c.PostgresPrefix, "postgres-prefix", firstNonEmpty(getenv("KIN_POSTGRES_PREFIX"), "socket.io"), "with KIN_CLUSTER=postgres: prefix of the cluster's NOTIFY channels, the channelPrefix of Node's postgres adapter (KIN_POSTGRES_PREFIX)")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", firstNonEmpty(getenv("KIN_REDIS_PREFIX"), "socket.io"), "prefix of the cluster's Redis channels and keys; the key of Node's redis adapter and emitter (KIN_REDIS_PREFIX)")
 	fs.StringVar(&c.RedisMode, "redis-mode", firstNonEmpty(getenv("KIN_REDIS_MODE"), RedisSingle), "single (classic pub/sub) or cluster (a Redis Cluster: sharded pub/sub; REDIS_URL as redis://h1:p1?addr=h2:p2) (KIN_REDIS_MODE)")
 	fs.StringVar(&c.RedisSubscriptionMode, "redis-subscription-mode", firstNonEmpty(getenv("KIN_REDIS_SUBSCRIPTION_MODE"), "dynamic"), "in cluster mode, the sharded adapter's subscriptionMode: dynamic, dynamic-private or static, as the Node.js nodes have it (KIN_REDIS_SUBSCRIPTION_MODE)")
 	presenceInterval := fs.String("presence-interval", firstNonEmpty(getenv("KIN_PRESENCE_INTERVAL"), "250ms"), "at most one presence event per department per interval, batching the changes; 0: each change alone (KIN_PRESENCE_INTERVAL)")
-	presenceTTL := fs.String("presence-ttl", firstNonEmpty(getenv("KIN_PRESENCE_TTL"), "30s"), "with REDIS_URL: how long a dead node's connections still count as online (KIN_PRESENCE_TTL)")
+	presenceTTL := fs.String("presence-ttl", firstNonEmpty(getenv("KIN_PRESENCE_TTL"), "30s"), "in a cluster: how long a dead node's connections still count as online (KIN_PRESENCE_TTL)")
 	fs.StringVar(&c.InternalAPIKey, "internal-api-key", getenv("KIN_INTERNAL_API_KEY"), "bearer key of the internal publish API (KIN_INTERNAL_API_KEY)")
 	fs.StringVar(&c.PublicURL, "public-url", getenv("KIN_PUBLIC_URL"), "public base URL (KIN_PUBLIC_URL)")
 	fs.StringVar(&c.TwilioAuthToken, "twilio-auth-token", getenv("TWILIO_AUTH_TOKEN"), "Twilio auth token, for webhook signatures (TWILIO_AUTH_TOKEN)")
@@ -264,6 +277,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	serviceLevel := fs.String("service-level-seconds", firstNonEmpty(getenv("KIN_SERVICE_LEVEL_SECONDS"), strconv.Itoa(int(DefaultServiceLevel/time.Second))), "service level threshold of GET /api/stats: calls answered within this many seconds (KIN_SERVICE_LEVEL_SECONDS)")
 	timeZone := fs.String("timezone", firstNonEmpty(getenv("KIN_TIMEZONE"), "UTC"), "time zone whose midnight starts the stats' today, an IANA name like Europe/Paris (KIN_TIMEZONE)")
 	parseLimits := limitFlags(fs, getenv)
+	parseAdminUI := adminUIFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			var usage strings.Builder
@@ -274,6 +288,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("flags: %w", err)
 	}
 	if err := parseLimits(&c); err != nil {
+		return c, err
+	}
+	if err := parseAdminUI(&c); err != nil {
 		return c, err
 	}
 	if err := c.parseLog(*logFormat, *logLevel); err != nil {
@@ -474,6 +491,54 @@ func (c *Config) checkDatabase() error {
 	default:
 		return fmt.Errorf("KIN_REDIS_SUBSCRIPTION_MODE: %q is not dynamic, dynamic-private or static", c.RedisSubscriptionMode)
 	}
+	return c.CheckCluster()
+}
+
+// The values of Cluster.
+const (
+	ClusterNone     = "none"
+	ClusterRedis    = "redis"
+	ClusterPostgres = "postgres"
+)
+
+// ClusterKind is what links the nodes: Cluster, or by default ClusterRedis
+// when RedisURL is set, else ClusterNone.
+func (c Config) ClusterKind() string {
+	switch {
+	case c.Cluster != "":
+		return strings.ToLower(c.Cluster)
+	case c.RedisURL != "":
+		return ClusterRedis
+	}
+	return ClusterNone
+}
+
+// CheckCluster refuses a cluster that cannot run on what is configured:
+// redis without REDIS_URL, postgres on SQLite or with REDIS_URL too (one
+// link, not two), none with REDIS_URL.
+func (c Config) CheckCluster() error {
+	switch c.ClusterKind() {
+	case ClusterNone:
+		if c.RedisURL != "" {
+			return errors.New("KIN_CLUSTER=none but REDIS_URL is set: unset REDIS_URL for a single node, or set KIN_CLUSTER=redis")
+		}
+	case ClusterRedis:
+		if c.RedisURL == "" {
+			return errors.New("KIN_CLUSTER=redis needs REDIS_URL")
+		}
+	case ClusterPostgres:
+		if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+			return errors.New("KIN_CLUSTER=postgres needs a postgres:// DATABASE_URL: the nodes link through their shared database (sqlite: is one node's file)")
+		}
+		if c.RedisURL != "" {
+			return errors.New("KIN_CLUSTER=postgres and REDIS_URL both set: a cluster links through one of them; unset REDIS_URL, or set KIN_CLUSTER=redis")
+		}
+		if c.PostgresPrefix == "" {
+			return errors.New("KIN_POSTGRES_PREFIX: must not be empty (default socket.io)")
+		}
+	default:
+		return fmt.Errorf("KIN_CLUSTER: %q is not none, redis or postgres", c.Cluster)
+	}
 	return nil
 }
 
@@ -527,6 +592,7 @@ func (c Config) Redacted() map[string]any {
 		"addr": c.Addr, "tls": c.TLSCert != "", "adminAddr": c.AdminAddr, "pprofAddr": c.PprofAddr, "demo": c.Demo, "logFormat": c.LogFormat, "logLevel": c.LogLevel.String(), "publicURL": c.PublicURL, "allowedOrigins": c.AllowedOrigins,
 		"database": db, "redis": redis, "redisMode": c.RedisMode, "serviceLevel": c.ServiceLevel.String(), "timeZone": c.TimeZone.String(), "internalAPI": c.InternalAPIKey != "", "secrets": len(c.Secrets),
 		"twilioWebhooks": c.TwilioAuthToken != "", "taskRouterWorkflow": c.WorkflowSID,
+		"adminUI": c.AdminUI.Enabled, "adminUIAuth": c.AdminUI.Enabled && !c.AdminUI.NoAuth,
 		"limits": map[string]any{
 			"maxConnections": c.MaxConnections, "maxConnectionsPerUser": c.MaxConnectionsPerUser,
 			"connectRate": c.ConnectRate.String(), "eventRate": c.EventRate.String(), "apiRate": c.APIRate.String(),

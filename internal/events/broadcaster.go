@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Emitter sends one event to the sockets of some rooms, each socket once.
@@ -12,17 +16,36 @@ type Emitter interface {
 	EmitTo(rooms []string, event string, payload any) error
 }
 
+// ContextEmitter is an Emitter that is also given the context of the
+// publishing (the trace of the request that publishes): Publish calls
+// EmitToContext on an emitter that has it.
+type ContextEmitter interface {
+	Emitter
+	EmitToContext(ctx context.Context, rooms []string, event string, payload any) error
+}
+
 // Broadcaster publishes events to the rooms the routing policy allows.
 type Broadcaster struct {
-	emitter   Emitter
-	now       func() time.Time
-	observers []func(Event)
+	emitter    Emitter
+	ctxEmitter ContextEmitter // emitter, when it takes the context
+	now        func() time.Time
+	observers  []func(Event)
+	tracer     trace.Tracer // nil: not traced
 }
 
 // NewBroadcaster returns a Broadcaster that emits through e.
 func NewBroadcaster(e Emitter) *Broadcaster {
-	return &Broadcaster{emitter: e, now: time.Now}
+	ce, _ := e.(ContextEmitter)
+	return &Broadcaster{emitter: e, ctxEmitter: ce, now: time.Now}
 }
+
+// Trace makes Publish record a span, events.publish, for each event
+// published with the context of a recording span (an HTTP request's
+// trace): its attribute is the event's name (kinrt.event.name), nothing
+// of its payload. Publishing outside a trace records nothing. Call
+// it before publishing starts; without it (tracing off) Publish costs one
+// nil check more.
+func (b *Broadcaster) Trace(t trace.Tracer) { b.tracer = t }
 
 // Observe adds a function called with every event published, after it was
 // emitted (the activity feed and metrics use it). Call it before
@@ -32,13 +55,39 @@ func (b *Broadcaster) Observe(fn func(Event)) { b.observers = append(b.observers
 // Publish validates e, stamps its id and time when they are empty (see
 // Stamp), emits it to its rooms and calls the observers.
 func (b *Broadcaster) Publish(ctx context.Context, e Event) error {
+	if b.tracer != nil && trace.SpanFromContext(ctx).IsRecording() {
+		return b.tracedPublish(ctx, e)
+	}
+	return b.publish(ctx, e)
+}
+
+// tracedPublish is publish in a span of its own.
+func (b *Broadcaster) tracedPublish(ctx context.Context, e Event) error {
+	ctx, span := b.tracer.Start(ctx, "events.publish", trace.WithAttributes(attribute.String("kinrt.event.name", e.EventName())))
+	defer span.End()
+	err := b.publish(ctx, e)
+	if err != nil {
+		// A fixed description: an error's text may quote the event's
+		// fields (phone numbers, message bodies).
+		span.SetStatus(codes.Error, "not published")
+	}
+	return err
+}
+
+func (b *Broadcaster) publish(ctx context.Context, e Event) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if err := stamp(e, b.now); err != nil {
 		return err
 	}
-	if err := b.emitter.EmitTo(e.Rooms(), e.EventName(), e); err != nil {
+	var err error
+	if b.ctxEmitter != nil {
+		err = b.ctxEmitter.EmitToContext(ctx, e.Rooms(), e.EventName(), e)
+	} else {
+		err = b.emitter.EmitTo(e.Rooms(), e.EventName(), e)
+	}
+	if err != nil {
 		return fmt.Errorf("events: emit %s: %w", e.EventName(), err)
 	}
 	for _, fn := range b.observers {

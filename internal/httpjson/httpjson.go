@@ -22,9 +22,15 @@ func Write(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(append(b, '\n'))
 }
 
+// ErrorAnswer is the body of every error answer.
+type ErrorAnswer struct {
+	// Error says what went wrong, for a person to read.
+	Error string `json:"error"`
+}
+
 // Error answers {"error": message} with status.
 func Error(w http.ResponseWriter, status int, message string) {
-	Write(w, status, map[string]string{"error": message})
+	Write(w, status, ErrorAnswer{Error: message})
 }
 
 // DecodeError answers a request body that json could not decode: 413 when

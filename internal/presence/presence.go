@@ -21,7 +21,7 @@ type Entry struct {
 	Name       string    `json:"name,omitempty"`
 	Role       string    `json:"role"`
 	Department string    `json:"department"`
-	Status     string    `json:"status"`
+	Status     string    `json:"status" enum:"online,away,busy,offline"`
 	LastSeenAt time.Time `json:"lastSeenAt"`
 	// Version grows with every change of Status (see
 	// events.UserPresenceUpdated.Version). The single-node Tracker keeps

@@ -13,18 +13,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kin-comms/kinrt/internal/api"
 	"github.com/kin-comms/kinrt/internal/auth"
 	"github.com/kin-comms/kinrt/internal/events"
 	"github.com/kin-comms/kinrt/internal/store"
 )
-
-// activityItem is one entry of GET /api/activity.
-type activityItem struct {
-	ID         string          `json:"id"`
-	Type       string          `json:"type"`
-	Payload    json.RawMessage `json:"payload"`
-	OccurredAt time.Time       `json:"occurredAt"`
-}
 
 // getActivity serves GET /api/activity?since=&limit=: the recent events
 // the caller's rooms could see, newest first. since is an RFC 3339 time or
@@ -52,11 +45,11 @@ func (s *Server) getActivity(w http.ResponseWriter, r *http.Request, p auth.Prin
 		writeError(w, http.StatusInternalServerError, "could not read the activity")
 		return
 	}
-	items := make([]activityItem, len(entries))
+	items := make([]ActivityItem, len(entries))
 	for i, e := range entries {
-		items[i] = activityItem{ID: e.ID, Type: e.Type, Payload: e.Payload, OccurredAt: e.OccurredAt}
+		items[i] = ActivityItem{ID: e.ID, Type: e.Type, Payload: e.Payload, OccurredAt: e.OccurredAt}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "nextCursor": nil})
+	writeJSON(w, http.StatusOK, api.List[ActivityItem]{Items: items})
 }
 
 // activityEntry is e as an entry of the activity log. The webhooks use it

@@ -9,24 +9,29 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kin-comms/kinrt/internal/config"
 	"github.com/kin-comms/kinrt/internal/presence"
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/postgresadapter"
 	"github.com/kin-comms/kinrt/socketio/redisadapter"
 )
 
-// cluster is what a node shares with the others through Redis (REDIS_URL):
-// the Socket.IO adapter, presence, and the node's view of whether Redis
+// cluster is what a node shares with the others through its link, Redis
+// (REDIS_URL) or PostgreSQL (KIN_CLUSTER=postgres: DATABASE_URL): the
+// Socket.IO adapter, presence, and the node's view of whether the link
 // answers.
 type cluster struct {
-	rdb     redis.UniversalClient
+	rdb     redis.UniversalClient // on Redis
+	pool    *pgxpool.Pool         // on PostgreSQL
 	node    adapterNode
 	sharded bool // KIN_REDIS_MODE=cluster: a Redis Cluster, sharded pub/sub
 	log     *slog.Logger
 
-	up     atomic.Bool // Redis answered the last ping
+	up     atomic.Bool // the link answered the last ping
 	stop   chan struct{}
 	done   chan struct{}
 	closed sync.Once
@@ -34,19 +39,41 @@ type cluster struct {
 }
 
 // adapterNode is the node of the Socket.IO adapter: redisadapter.Node
-// (classic pub/sub) or redisadapter.ShardedNode (a Redis Cluster).
+// (classic pub/sub), redisadapter.ShardedNode (a Redis Cluster) or
+// postgresadapter.Node (PostgreSQL).
 type adapterNode interface {
 	NewAdapter(*socketio.Namespace) socketio.Adapter
 	Healthy() bool
 	Close() error
 }
 
-// openCluster connects to Redis: REDIS_URL is one server (KIN_REDIS_MODE
-// single) or a Redis Cluster in go-redis's cluster form (cluster). An
-// unparsable URL or a Redis that does not answer at start-up is an error:
+// redisStats is a Redis adapter's node: it counts its publish queue,
+// drops, failures and reconnects (kinrt_cluster_*, clusterCollector).
+type redisStats interface {
+	Stats() redisadapter.Stats
+}
+
+// openCluster joins the cluster cfg.ClusterKind names: nil for none. An
+// unparsable URL or a link that does not answer at start-up is an error:
 // a node that cannot reach its cluster should not start serving as if it
 // were alone.
 func openCluster(cfg config.Config, log *slog.Logger) (*cluster, error) {
+	if err := cfg.CheckCluster(); err != nil {
+		return nil, err
+	}
+	switch cfg.ClusterKind() {
+	case config.ClusterRedis:
+		return openRedisCluster(cfg, log)
+	case config.ClusterPostgres:
+		return openPostgresCluster(cfg, log)
+	}
+	return nil, nil
+}
+
+// openRedisCluster connects to Redis: REDIS_URL is one server
+// (KIN_REDIS_MODE single) or a Redis Cluster in go-redis's cluster form
+// (cluster).
+func openRedisCluster(cfg config.Config, log *slog.Logger) (*cluster, error) {
 	rdb, err := redisClient(cfg.RedisURL, cfg.RedisMode == config.RedisCluster)
 	if err != nil {
 		return nil, err
@@ -74,6 +101,59 @@ func openCluster(cfg config.Config, log *slog.Logger) (*cluster, error) {
 	return c, nil
 }
 
+// openPostgresCluster links the node to the others through the PostgreSQL
+// of DATABASE_URL (KIN_CLUSTER=postgres): the adapter's LISTEN/NOTIFY, and
+// presence in tables of the store's schema, created if missing.
+func openPostgresCluster(cfg config.Config, log *slog.Logger) (*cluster, error) {
+	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		// pgx's message may quote the URL, password included: keep it out.
+		return nil, errors.New("DATABASE_URL: the URL does not parse")
+	}
+	pcfg.MaxConns = 10
+	pcfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	where := fmt.Sprintf("%s:%d/%s", pcfg.ConnConfig.Host, pcfg.ConnConfig.Port, pcfg.ConnConfig.Database)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("KIN_CLUSTER=postgres: %s: %v", where, err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("KIN_CLUSTER=postgres: cannot reach PostgreSQL %s: %v", where, err)
+	}
+	if err := presence.PreparePostgres(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("KIN_CLUSTER=postgres: %v", err)
+	}
+	node, err := postgresadapter.NewNode(ctx, pool, &postgresadapter.Options{Channel: cfg.PostgresPrefix, Logger: log})
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("KIN_CLUSTER=postgres: the adapter: %v", err)
+	}
+	c := &cluster{pool: pool, node: node, log: log, stop: make(chan struct{}), done: make(chan struct{})}
+	c.up.Store(true)
+	go c.watch()
+	return c, nil
+}
+
+// name is the link's name in logs: redis or postgres.
+func (c *cluster) name() string {
+	if c.pool != nil {
+		return "postgres"
+	}
+	return "redis"
+}
+
+// ping asks the link for an answer.
+func (c *cluster) ping(ctx context.Context) error {
+	if c.pool != nil {
+		return c.pool.Ping(ctx)
+	}
+	return c.rdb.Ping(ctx).Err()
+}
+
 // redisClient returns the client of url: a *redis.ClusterClient when
 // sharded, a *redis.Client otherwise. Reconnects back off from 8 ms to
 // 512 ms (go-redis); every command gives up after a few seconds so a
@@ -95,8 +175,8 @@ func redisClient(url string, sharded bool) (redis.UniversalClient, error) {
 	return redis.NewClient(opts), nil
 }
 
-// watch pings Redis every second and logs when the node is cut off from
-// the cluster and when it is back; /readyz reads the outcome.
+// watch pings the link every second and logs when the node is cut off
+// from the cluster and when it is back; /readyz reads the outcome.
 func (c *cluster) watch() {
 	defer close(c.done)
 	tick := time.NewTicker(time.Second)
@@ -108,26 +188,31 @@ func (c *cluster) watch() {
 		case <-tick.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 900*time.Millisecond)
-		err := c.rdb.Ping(ctx).Err()
+		err := c.ping(ctx)
 		cancel()
 		switch up := err == nil; {
 		case up && !c.up.Load():
-			c.log.Info("redis is back: the node rejoined the cluster")
+			c.log.Info(c.name() + " is back: the node rejoined the cluster")
 		case !up && c.up.Load():
-			c.log.Error("redis unreachable: serving local clients only, not ready", "err", err)
+			c.log.Error(c.name()+" unreachable: serving local clients only, not ready", "err", err)
 		}
 		c.up.Store(err == nil)
 	}
 }
 
-// ready reports whether Redis answered the last ping and the adapter is
-// subscribed: only then do broadcasts reach the other nodes.
+// ready reports whether the link answered the last ping and the adapter
+// is subscribed (listening, on PostgreSQL): only then do broadcasts reach
+// the other nodes.
 func (c *cluster) ready() bool { return c == nil || (c.up.Load() && c.node.Healthy()) }
 
-// presence returns the cluster's presence tracker.
-// On a Redis Cluster its keys share a hash tag: its scripts touch several
-// at once, which must be in one slot.
-func (c *cluster) presence(prefix string, pub presence.Publisher, ttl time.Duration, log *slog.Logger) *presence.RedisTracker {
+// presence returns the cluster's presence tracker: on PostgreSQL, in the
+// tables openPostgresCluster prepared; on Redis, under prefix. On a Redis
+// Cluster its keys share a hash tag: its scripts touch several at once,
+// which must be in one slot.
+func (c *cluster) presence(prefix string, pub presence.Publisher, ttl time.Duration, log *slog.Logger) *presence.ClusterTracker {
+	if c.pool != nil {
+		return presence.NewPostgresTracker(c.pool, pub, presence.PostgresOptions{TTL: ttl, Grace: PresenceGrace, Logger: log})
+	}
 	p := prefix + "#kin-presence"
 	if c.sharded {
 		p = "{" + p + "}"
@@ -145,7 +230,30 @@ func (c *cluster) close() error {
 	c.closed.Do(func() {
 		close(c.stop)
 		<-c.done
-		c.err = errors.Join(c.node.Close(), c.rdb.Close())
+		c.err = c.node.Close()
+		if c.pool != nil {
+			c.pool.Close()
+		} else {
+			c.err = errors.Join(c.err, c.rdb.Close())
+		}
 	})
 	return c.err
+}
+
+// collectors are the metrics of the cluster's link:
+// kinrt_cluster_adapter_healthy, and on Redis kinrt_redis_up and the Redis
+// adapter's kinrt_cluster_* (on PostgreSQL, kinrt_store_up says whether
+// the database answers).
+func (c *cluster) collectors() []prometheus.Collector {
+	healthy := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "kinrt_cluster_adapter_healthy",
+		Help: "1 when the cluster adapter publishes to and is subscribed on its link (Redis, or PostgreSQL's LISTEN/NOTIFY with KIN_CLUSTER=postgres): broadcasts reach the other nodes; only in a cluster.",
+	}, func() float64 { return boolValue(c.node.Healthy()) })
+	st, ok := c.node.(redisStats)
+	if !ok { // PostgreSQL
+		return []prometheus.Collector{healthy}
+	}
+	return []prometheus.Collector{clusterCollector{st}, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "kinrt_redis_up", Help: "1 when Redis answered the node's last ping (every second); only with REDIS_URL.",
+	}, func() float64 { return boolValue(c.up.Load()) }), healthy}
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/kin-comms/kinrt/internal/auth"
 	"github.com/kin-comms/kinrt/internal/config"
@@ -23,24 +26,127 @@ type clusterNode struct {
 	hs  *httptest.Server
 }
 
+// clusterBackend is a link the cluster tests run on.
+type clusterBackend struct {
+	name string
+	// join returns the settings of a cluster of the test's own: mutate for
+	// nodes in this process, env for kinrt processes; sessions lists the
+	// sessions the link keeps for recovery on another node (nil: none).
+	join func(t *testing.T) (mutate func(*config.Config), env []string, sessions func() ([]string, error))
+	// recoversAcrossNodes: a client recovers its session on another node
+	// than its own (the Redis adapter keeps sessions and a stream in
+	// Redis; the PostgreSQL adapter a log and sessions in tables).
+	recoversAcrossNodes bool
+}
+
+// clusterBackends are the links every cluster test runs on.
+var clusterBackends = []clusterBackend{redisBackend, postgresBackend}
+
+var redisBackend = clusterBackend{
+	name: "redis",
+	join: func(t *testing.T) (func(*config.Config), []string, func() ([]string, error)) {
+		redisURL, prefix := testenv.RedisURL(t), "kin-test-"+testenv.RandomID()
+		opts, err := redis.ParseURL(redisURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rdb := redis.NewClient(opts)
+		t.Cleanup(func() { _ = rdb.Close() })
+		return func(c *config.Config) {
+				c.RedisURL = redisURL
+				c.RedisPrefix = prefix
+			}, []string{"REDIS_URL=" + redisURL, "KIN_REDIS_PREFIX=" + prefix}, func() ([]string, error) {
+				return rdb.Keys(context.Background(), prefix+"-session#/#*").Result()
+			}
+	},
+	recoversAcrossNodes: true,
+}
+
+var postgresBackend = clusterBackend{
+	name: "postgres",
+	join: func(t *testing.T) (func(*config.Config), []string, func() ([]string, error)) {
+		prefix := "kin-test-" + testenv.RandomID() // NOTIFY channels are the database's, not a schema's
+		db := testenv.Postgres(t)
+		return func(c *config.Config) {
+				c.Cluster = config.ClusterPostgres
+				c.PostgresPrefix = prefix
+			}, []string{"KIN_CLUSTER=postgres", "KIN_POSTGRES_PREFIX=" + prefix, "REDIS_URL="}, // no REDIS_URL from the test's environment
+			func() ([]string, error) { return postgresSessions(db, prefix+"#/") }
+	},
+	recoversAcrossNodes: true,
+}
+
+// postgresSessions lists the pids of the sessions that the PostgreSQL
+// adapter keeps for channel, in whichever schema the cluster's tables are
+// (a test's own: the channel's random prefix tells its rows apart).
+func postgresSessions(db *sql.DB, channel string) ([]string, error) {
+	var tables []string
+	rows, err := db.Query(`SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) FROM information_schema.tables
+		WHERE table_name = 'socket_io_attachments_sessions'`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			_ = rows.Close()
+			return nil, err
+		}
+		tables = append(tables, name)
+	}
+	_ = rows.Close()
+	var pids []string
+	for _, table := range tables {
+		rows, err := db.Query(`SELECT pid FROM `+table+` WHERE channel = $1`, channel)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var pid string
+			if err := rows.Scan(&pid); err != nil {
+				_ = rows.Close()
+				return nil, err
+			}
+			pids = append(pids, pid)
+		}
+		_ = rows.Close()
+	}
+	return pids, nil
+}
+
+// eachClusterBackend runs test on every link.
+func eachClusterBackend(t *testing.T, test func(t *testing.T, b clusterBackend)) {
+	for _, b := range clusterBackends {
+		t.Run(b.name, func(t *testing.T) { test(t, b) })
+	}
+}
+
 // startCluster runs n nodes of the service in this process, sharing one
 // PostgreSQL schema and one Redis under a prefix of the test's own.
 func startCluster(t *testing.T, n int, mutate func(*config.Config)) []clusterNode {
 	t.Helper()
+	return startClusterOn(t, redisBackend, n, mutate)
+}
+
+// startClusterOn runs n nodes of the service in this process, sharing one
+// PostgreSQL schema and the link of backend b.
+func startClusterOn(t *testing.T, b clusterBackend, n int, mutate func(*config.Config)) []clusterNode {
+	t.Helper()
 	db := testenv.PostgresSchema(t)
-	redisURL := testenv.RedisURL(t)
-	prefix := "kin-test-" + testenv.RandomID()
+	link, _, _ := b.join(t)
 	nodes := make([]clusterNode, n)
 	for i := range nodes {
 		srv, hs := startServer(t, func(c *config.Config) {
 			c.DatabaseURL = db
-			c.RedisURL = redisURL
-			c.RedisPrefix = prefix
+			link(c)
 			if mutate != nil {
 				mutate(c)
 			}
 		})
 		nodes[i] = clusterNode{srv, hs}
+	}
+	for _, n := range nodes {
+		waitReady(t, n.hs.URL, http.StatusOK) // the adapter subscribes in the background
 	}
 	return nodes
 }
@@ -49,11 +155,13 @@ func startCluster(t *testing.T, n int, mutate func(*config.Config)) []clusterNod
 // nodes: sockets spread over them (a user's two tabs on two nodes), events
 // published on random nodes, every socket receives exactly what the policy
 // allows it, once each.
-func TestClusterRoutingRandomized(t *testing.T) {
+func TestClusterRoutingRandomized(t *testing.T) { eachClusterBackend(t, testClusterRoutingRandomized) }
+
+func testClusterRoutingRandomized(t *testing.T, b clusterBackend) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 11))
-	nodes := startCluster(t, 3, nil)
+	nodes := startClusterOn(t, b, 3, nil)
 	urls := []string{nodes[0].hs.URL, nodes[1].hs.URL, nodes[2].hs.URL}
 
 	users := randomUsers(rng, 18)
@@ -74,8 +182,10 @@ func TestClusterRoutingRandomized(t *testing.T) {
 
 // TestClusterPresence: two tabs of one user on two nodes count once, on
 // every node; the user goes offline once, when both are gone.
-func TestClusterPresence(t *testing.T) {
-	nodes := startCluster(t, 2, nil)
+func TestClusterPresence(t *testing.T) { eachClusterBackend(t, testClusterPresence) }
+
+func testClusterPresence(t *testing.T, b clusterBackend) {
+	nodes := startClusterOn(t, b, 2, nil)
 	admin := auth.Principal{UserID: "ada", Name: "Ada", Role: "admin", Expires: time.Now().Add(time.Hour)}
 	ann := auth.Principal{UserID: "ann", Name: "Ann", Role: "agent", Department: "sales", Expires: time.Now().Add(time.Hour)}
 	adminTok, _ := nodes[0].srv.Verifier().Mint(admin, time.Hour)
@@ -171,12 +281,17 @@ func presenceList(t *testing.T, base, token string) []struct{ UserID, Status str
 // every client reconnects, recovers, and has received exactly what the
 // policy allows it, once each. Events are published back to back, each on
 // a random node: every node must deliver them in the stream's order, or a
-// client's last offset would not say what it missed.
+// client's last offset would not say what it missed. Each client comes
+// back to its own node, so this holds on PostgreSQL too.
 func TestClusterRoutingUnderReconnects(t *testing.T) {
+	eachClusterBackend(t, testClusterRoutingUnderReconnects)
+}
+
+func testClusterRoutingUnderReconnects(t *testing.T, b clusterBackend) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 13))
-	nodes := startCluster(t, 3, nil)
+	nodes := startClusterOn(t, b, 3, nil)
 	proxies := make([]*tcpProxy, len(nodes))
 	urls := make([]string, len(nodes))
 	for i, n := range nodes {
@@ -279,68 +394,70 @@ func recoveries(nodes []clusterNode) int64 {
 // TestClusterDrain: a node drains (SIGTERM) while events go on; it stops
 // being ready and refuses new sessions, and its clients, disconnected in
 // batches, reconnect through the load balancer to the other node and
-// recover there: every event reaches every client once.
+// recover there: every event reaches every client once, on each link.
 func TestClusterDrain(t *testing.T) {
-	nodes := startCluster(t, 2, nil)
-	a, b := nodes[0], nodes[1]
-	lb := startProxy(t, a.hs.URL)
-	users := randomUsers(rand.New(rand.NewPCG(1, 2)), 30)
-	specs, owner := clientsFor(t, a.srv.Verifier(), users, []string{lb.URL()})
-	for i := range specs {
-		specs[i].Reconnect = true
-		// On WebSocket before the drain: the proxy sends every new TCP
-		// connection to the current target, so a client still polling
-		// when it switches would never collect its close packet from the
-		// draining node, which would wait WriteTimeout (10 s, the drain's
-		// own deadline) for that poll.
-		specs[i].WaitUpgrade = true
-	}
-	nc, results := startClientsN(t, lb.URL(), specs, 1)
-	for name, r := range results {
-		if string(r) != `"ok"` {
-			t.Fatalf("%s did not connect: %s", name, r)
+	eachClusterBackend(t, func(t *testing.T, link clusterBackend) {
+		nodes := startClusterOn(t, link, 2, nil)
+		a, b := nodes[0], nodes[1]
+		lb := startProxy(t, a.hs.URL)
+		users := randomUsers(rand.New(rand.NewPCG(1, 2)), 30)
+		specs, owner := clientsFor(t, a.srv.Verifier(), users, []string{lb.URL()})
+		for i := range specs {
+			specs[i].Reconnect = true
+			// On WebSocket before the drain: the proxy sends every new TCP
+			// connection to the current target, so a client still polling
+			// when it switches would never collect its close packet from the
+			// draining node, which would wait WriteTimeout (10 s, the drain's
+			// own deadline) for that poll.
+			specs[i].WaitUpgrade = true
 		}
-	}
-	ctx := context.Background()
-	rng := rand.New(rand.NewPCG(3, 4))
-	var published []events.Event
-	publish := func(n clusterNode, count int) {
-		for i := 0; i < count; i++ {
-			e := randomEvent(rng, users, len(published))
-			if err := n.srv.Broadcaster().Publish(ctx, e); err != nil {
-				t.Fatal(err)
+		nc, results := startClientsN(t, lb.URL(), specs, 1)
+		for name, r := range results {
+			if string(r) != `"ok"` {
+				t.Fatalf("%s did not connect: %s", name, r)
 			}
-			published = append(published, e)
 		}
-	}
-	publish(a, 50)
-	lb.setTarget(b.hs.URL) // the load balancer follows /readyz
-	drained := make(chan error, 1)
-	go func() {
-		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		drained <- a.srv.Drain(dctx)
-	}()
-	waitReady(t, a.hs.URL, http.StatusServiceUnavailable)
-	if resp, err := http.Get(a.hs.URL + "/socket.io/?EIO=4&transport=polling"); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
-		t.Fatalf("a new session on the draining node: %v %v", resp.StatusCode, err)
-	} else {
-		resp.Body.Close()
-	}
-	publish(b, 50)
-	if err := <-drained; err != nil {
-		t.Fatalf("Drain: %v", err)
-	}
-	publish(b, 50)
-	endAndCheck(t, []clusterNode{b}, nc, specs, owner, published)
-	for name, r := range nc.reconnects {
-		if r.Recovered != 1 || r.Fresh != 0 {
-			t.Errorf("%s: %+v, want one recovery", name, r)
+		ctx := context.Background()
+		rng := rand.New(rand.NewPCG(3, 4))
+		var published []events.Event
+		publish := func(n clusterNode, count int) {
+			for i := 0; i < count; i++ {
+				e := randomEvent(rng, users, len(published))
+				if err := n.srv.Broadcaster().Publish(ctx, e); err != nil {
+					t.Fatal(err)
+				}
+				published = append(published, e)
+			}
 		}
-	}
-	if n := a.srv.Realtime().Engine().Len(); n != 0 {
-		t.Errorf("%d connections left on the drained node", n)
-	}
+		publish(a, 50)
+		lb.setTarget(b.hs.URL) // the load balancer follows /readyz
+		drained := make(chan error, 1)
+		go func() {
+			dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			drained <- a.srv.Drain(dctx)
+		}()
+		waitReady(t, a.hs.URL, http.StatusServiceUnavailable)
+		if resp, err := http.Get(a.hs.URL + "/socket.io/?EIO=4&transport=polling"); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("a new session on the draining node: %v %v", resp.StatusCode, err)
+		} else {
+			resp.Body.Close()
+		}
+		publish(b, 50)
+		if err := <-drained; err != nil {
+			t.Fatalf("Drain: %v", err)
+		}
+		publish(b, 50)
+		endAndCheck(t, []clusterNode{b}, nc, specs, owner, published)
+		for name, r := range nc.reconnects {
+			if r.Recovered != 1 || r.Fresh != 0 {
+				t.Errorf("%s: %+v, want one recovery", name, r)
+			}
+		}
+		if n := a.srv.Realtime().Engine().Len(); n != 0 {
+			t.Errorf("%d connections left on the drained node", n)
+		}
+	})
 }
 
 // presenceChangeOf returns the change of userID that a

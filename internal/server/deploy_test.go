@@ -159,7 +159,8 @@ func TestDeployMetricNames(t *testing.T) {
 		}
 	}
 	alerts := regexp.MustCompile(`(?m)^\s*- alert: (\S+)`).FindAllStringSubmatch(string(rules), -1)
-	for _, want := range []string{"KinrtNodeNotReady", "KinrtWebhookErrors", "KinrtSlowConsumers", "KinrtRedisDown", "KinrtStoreDown", "KinrtRESTLatencyHigh", "KinrtWebhookLatencyHigh"} {
+	for _, want := range []string{"KinrtNodeNotReady", "KinrtWebhookErrors", "KinrtSlowConsumers", "KinrtRedisDown", "KinrtStoreDown", "KinrtRESTLatencyHigh", "KinrtWebhookLatencyHigh",
+		"KinrtDeliveryLatencyHigh", "KinrtRedisReconnectStorm", "KinrtRedisPublishDropped"} {
 		if !slices.ContainsFunc(alerts, func(m []string) bool { return m[1] == want }) {
 			t.Errorf("rules: no alert %s", want)
 		}

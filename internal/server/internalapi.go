@@ -40,13 +40,7 @@ func (s *Server) publishEvent(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "cannot read body")
 		return
 	}
-	var req struct {
-		Type string          `json:"type"`
-		Data json.RawMessage `json:"data"`
-		// Room narrows the delivery to one of the rooms the event's
-		// routing policy gives (events.Narrow); anything else is a 400.
-		Room string `json:"room"`
-	}
+	var req EventEnvelope
 	// Fields other than type, data and room are refused rather than
 	// ignored: a caller that believes it can widen or list the audience
 	// ("rooms", "to") must learn that the routing policy decides it.
@@ -87,7 +81,7 @@ func (s *Server) publishEvent(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "could not publish")
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]string{"id": e.EventID()})
+	writeJSON(w, http.StatusAccepted, Accepted{ID: e.EventID()})
 }
 
 // unknownEnvelopeField is the error message for a field of the body other

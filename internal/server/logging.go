@@ -8,13 +8,16 @@ import (
 	"log/slog"
 	"net/http"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/kin-comms/kinrt/internal/config"
 )
 
 // NewLogger returns the service's logger: records from level up, written
 // to w as text (key=value) lines or, with format config.LogJSON, as one
 // JSON object a line. A record logged with the context of an HTTP request
-// (InfoContext(r.Context(), …)) carries the request's id (requestId).
+// (InfoContext(r.Context(), …)) carries the request's id (requestId) and,
+// when the request is traced, its trace's trace_id and span_id.
 func NewLogger(w io.Writer, format string, level slog.Leveler) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
 	var h slog.Handler
@@ -36,14 +39,24 @@ func withRequestIDs(log *slog.Logger) *slog.Logger {
 	return slog.New(requestIDHandler{log.Handler()})
 }
 
-// requestIDHandler adds the request id of a record's context to it.
+// requestIDHandler adds the request id of a record's context to it, and
+// the ids of its span.
 type requestIDHandler struct{ slog.Handler }
 
-// Handle adds requestId when ctx has one, then passes the record on.
+// Handle adds requestId when ctx has one, trace_id and span_id when ctx
+// has a span (OpenTelemetry's names for them), then passes the record on.
 func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
-	if id := RequestID(ctx); id != "" {
-		r = r.Clone()
+	id := RequestID(ctx)
+	sc := trace.SpanContextFromContext(ctx)
+	if id == "" && !sc.IsValid() {
+		return h.Handler.Handle(ctx, r)
+	}
+	r = r.Clone()
+	if id != "" {
 		r.AddAttrs(slog.String("requestId", id))
+	}
+	if sc.IsValid() {
+		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
 	}
 	return h.Handler.Handle(ctx, r)
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -32,6 +33,12 @@ type metrics struct {
 	httpDuration    *prometheus.HistogramVec
 	webhookDuration *prometheus.HistogramVec
 	storeTx         *prometheus.HistogramVec
+
+	// deliveryLatency times sampled events from their publication (the
+	// broadcast's Emit here, or their receipt from another node) to the
+	// end of the write to each client's connection
+	// (socketio.Options.DeliveryLatency).
+	deliveryLatency prometheus.Histogram
 }
 
 // latencyBuckets are the bounds (seconds) of the HTTP and webhook
@@ -41,6 +48,14 @@ var latencyBuckets = prometheus.DefBuckets
 // storeBuckets are the bounds (seconds) of the store's transaction times:
 // 0.5 ms to 5 s.
 var storeBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}
+
+// deliveryBuckets are the bounds (seconds) of the events' delivery
+// latency: 100 µs (a local write) to 10 s (the engine's write timeout).
+var deliveryBuckets = []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+
+// deliverySample is how many broadcasts there are for one timed in
+// kinrt_event_delivery_latency_seconds (socketio.Options.DeliverySample).
+const deliverySample = 4
 
 func newMetrics(io *socketio.Server) *metrics {
 	m := &metrics{
@@ -79,6 +94,12 @@ func newMetrics(io *socketio.Server) *metrics {
 			Help:    "Time of the store's transactions (webhooks' writes, activity batches), retries included, by result (ok or error).",
 			Buckets: storeBuckets,
 		}, []string{"result"}),
+		deliveryLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "kinrt_event_delivery_latency_seconds",
+			Help: fmt.Sprintf("Time from an event's publication to the end of its write to a client's connection, once per connection, for one broadcast in %d: ", deliverySample) +
+				"from the broadcast on the node that published it (the Redis round trip included with recovery on), from its receipt on the others.",
+			Buckets: deliveryBuckets,
+		}),
 	}
 	build := buildinfo.Read()
 	nsp := io.Of("/")
@@ -86,7 +107,7 @@ func newMetrics(io *socketio.Server) *metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.events, m.deliveries, m.disconnects, m.authFailures, m.activityDropped,
-		m.httpRequests, m.httpDuration, m.webhookDuration, m.storeTx,
+		m.httpRequests, m.httpDuration, m.webhookDuration, m.storeTx, m.deliveryLatency,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kinrt_build_info", Help: "Always 1: the version, Go version and VCS revision of the running binary.",
 			ConstLabels: prometheus.Labels{"version": build.Version, "goversion": build.GoVersion, "revision": build.Revision},
@@ -134,14 +155,7 @@ func (s *Server) instrument() {
 	if s.cluster == nil {
 		return
 	}
-	s.metrics.registry.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "kinrt_redis_up", Help: "1 when Redis answered the node's last ping (every second); only with REDIS_URL.",
-		}, func() float64 { return boolValue(s.cluster.up.Load()) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "kinrt_cluster_adapter_healthy", Help: "1 when the cluster adapter publishes to and is subscribed on Redis: broadcasts reach the other nodes; only with REDIS_URL.",
-		}, func() float64 { return boolValue(s.cluster.node.Healthy()) }),
-	)
+	s.metrics.registry.MustRegister(s.cluster.collectors()...)
 }
 
 // healthCollector exports kinrt_store_up and kinrt_ready, pinging the

@@ -233,7 +233,8 @@ func TestClusterMetrics(t *testing.T) {
 
 // TestRedisDownMetric: when the cluster's Redis stops, kinrt_redis_up and
 // kinrt_ready fall to 0 (what the RedisDown and NodeNotReady alerts
-// read); back to 1 when it is back.
+// read); back to 1 when it is back, and the adapter's subscriber counts
+// its reconnect (kinrt_cluster_subscriber_reconnects_total).
 func TestRedisDownMetric(t *testing.T) {
 	t.Parallel()
 	rs := testenv.StartRedisServer(t)
@@ -264,4 +265,7 @@ func TestRedisDownMetric(t *testing.T) {
 	rs.Start()
 	waitReady(t, hs.URL, http.StatusOK)
 	waitMetric(1)
+	if n, _ := series(t, families(t, srv), "kinrt_cluster_subscriber_reconnects_total", nil); n < 1 {
+		t.Errorf("kinrt_cluster_subscriber_reconnects_total = %v after Redis restarted, want 1 or more", n)
+	}
 }

@@ -38,5 +38,5 @@ func (s *Server) postNotification(w http.ResponseWriter, r *http.Request, p auth
 		writeError(w, http.StatusInternalServerError, "could not send the notification")
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]string{"id": n.ID})
+	writeJSON(w, http.StatusAccepted, Accepted{ID: n.ID})
 }

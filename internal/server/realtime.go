@@ -35,19 +35,27 @@ var errUnauthorized = &socketio.ConnectError{Message: "unauthorized"}
 func (s *Server) newRealtime() *socketio.Server {
 	io := socketio.NewServer(&socketio.Options{
 		Engine: &engineio.Options{
-			CheckOrigin:  s.checkOrigin,
+			// checkOrigin, and the admin UI's pages (adminui.go)
+			CheckOrigin:  s.checkEngineOrigin,
 			PingInterval: s.cfg.PingInterval, // zero: the engine's default
 			PingTimeout:  s.cfg.PingTimeout,
 			// Exact under concurrency: handshakes in flight hold a place.
 			MaxConnections: s.cfg.Limits.MaxConnections,
-			CORS:           &engineio.CORS{AllowedOrigins: s.cfg.AllowedOrigins, AllowCredentials: true},
+			CORS:           &engineio.CORS{AllowedOrigins: s.engineCORSOrigins(), AllowCredentials: true},
 			Logger:         s.log,
 		},
 		Recovery:   &socketio.RecoveryOptions{MaxDisconnectionDuration: 2 * time.Minute, RunMiddlewares: true}, // re-check the session on recovery
 		NewAdapter: s.newAdapter(),
 		OnDeliver:  func(nsp string, n int) { s.metrics.deliveries.WithLabelValues(nsp).Add(float64(n)) },
 		Logger:     s.log,
+
+		// kinrt_event_delivery_latency_seconds
+		DeliveryLatency: func(d time.Duration) { s.metrics.deliveryLatency.Observe(d.Seconds()) },
+		DeliverySample:  deliverySample,
 	})
+	if s.cfg.AdminUI.Enabled {
+		io.Use(s.refuseAdminOrigin)
+	}
 	io.Use(s.limitConnectAttempts) // before the cost of a token check
 	io.Use(s.authenticate)
 	io.OnConnection(s.onConnection)

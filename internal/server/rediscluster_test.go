@@ -145,5 +145,5 @@ func TestClusterNodeKilledOnRedisCluster(t *testing.T) {
 			return nil, err
 		}
 		return m.Keys(context.Background(), tag+"-session#*").Result()
-	})
+	}, true)
 }

@@ -24,6 +24,7 @@ import (
 	_ "github.com/kin-comms/kinrt/internal/store/sqlite"   // DATABASE_URL=sqlite:PATH
 	"github.com/kin-comms/kinrt/internal/twilio"
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/admin"
 	"github.com/kin-comms/kinrt/web"
 )
 
@@ -39,7 +40,7 @@ type Presence interface {
 
 var (
 	_ Presence = (*presence.Tracker)(nil)
-	_ Presence = (*presence.RedisTracker)(nil)
+	_ Presence = (*presence.ClusterTracker)(nil)
 )
 
 // batchedPresence is a tracker that publishes through a Batcher (see
@@ -84,20 +85,34 @@ type Server struct {
 	limits      *limits
 	activity    *activityWriter
 	demo        *demoTwilio // demo mode's fake Twilio, nil outside it
+	traces      *traces     // nil: tracing off
+
+	adminUI *admin.Admin // the Socket.IO admin UI's /admin, nil when off (adminui.go)
 }
 
 // New builds the service from cfg: it opens (and migrates) the store.
-func New(cfg config.Config, log *slog.Logger) (*Server, error) {
+// Tracing is on when the OTEL_* environment asks for it (package tracing)
+// or an option gives a tracer provider (WithTracerProvider).
+func New(cfg config.Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	log = withRequestIDs(log)
 	v, err := auth.NewVerifier(auth.Options{Secrets: cfg.Secrets})
 	if err != nil {
 		return nil, err
 	}
-	var cl *cluster // first: a cluster it cannot join leaves no files behind
-	if cfg.RedisURL != "" {
-		if cl, err = openCluster(cfg, log); err != nil {
-			return nil, err
+	tr, err := newTraces(log, opts)
+	if err != nil {
+		return nil, err
+	}
+	built := false
+	defer func() {
+		if !built {
+			tr.close(log)
 		}
+	}()
+	var cl *cluster // first: a cluster it cannot join leaves no files behind
+	// nil on a single node
+	if cl, err = openCluster(cfg, log); err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -106,13 +121,20 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		_ = cl.close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, verifier: v, store: st, cluster: cl, mux: http.NewServeMux(), origins: newOrigins(cfg)}
+	s := &Server{cfg: cfg, log: log, verifier: v, store: st, cluster: cl, mux: http.NewServeMux(), origins: newOrigins(cfg), traces: tr}
 	s.metrics = &metrics{} // filled below; realtime's hooks read it lazily
 	s.io = s.newRealtime()
 	*s.metrics = *newMetrics(s.io)
+	if s.adminUI, err = s.startAdminUI(s.io); err != nil {
+		_ = cl.close()
+		_ = st.Close()
+		return nil, err
+	}
 	s.instrument() // times s.store's transactions: before anything holds it
+	s.traceStore()
 	s.limits = s.newLimits()
-	s.broadcaster = events.NewBroadcaster(namespaceEmitter{s.io.Of("/")})
+	s.broadcaster = events.NewBroadcaster(s.eventEmitter())
+	s.broadcaster.Trace(s.traces.tracer(eventsScope))
 	s.broadcaster.Observe(func(e events.Event) { s.metrics.events.WithLabelValues(e.EventName()).Inc() })
 	s.activity = newActivityWriter(s.store, log, s.metrics.activityDropped)
 	s.broadcaster.Observe(s.recordActivity)
@@ -141,24 +163,26 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	}
 	s.routes()
 	s.ready.Store(true)
+	built = true
 	return s, nil
 }
 
 func (s *Server) routes() {
 	s.mux.Handle("/socket.io/", s.refuseWhileDraining(s.io))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		writeJSON(w, http.StatusOK, Health{Status: "ok"})
 	})
 	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if !s.isReady(r.Context()) {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
+			writeJSON(w, http.StatusServiceUnavailable, Health{Status: "not ready"})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		writeJSON(w, http.StatusOK, Health{Status: "ready"})
 	})
 	s.mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not found: the metrics are on the admin listener (KIN_ADMIN_ADDR)")
 	})
+	s.mux.HandleFunc("GET /api/openapi.json", s.serveOpenAPI)
 	s.mux.HandleFunc("POST /api/internal/events", s.publishEvent)
 	s.mux.HandleFunc("GET /api/presence", s.authed(s.getPresence))
 	s.mux.HandleFunc("PUT /api/presence/me", s.authed(s.putMyPresence))
@@ -172,7 +196,7 @@ func (s *Server) routes() {
 		return s.authed(h)
 	})
 	s.mux.HandleFunc("GET /api/me", s.authed(func(w http.ResponseWriter, _ *http.Request, p auth.Principal) {
-		writeJSON(w, http.StatusOK, map[string]string{"userId": p.UserID, "name": p.Name, "email": p.Email, "role": p.Role, "department": p.Department})
+		writeJSON(w, http.StatusOK, Me{UserID: p.UserID, Name: p.Name, Email: p.Email, Role: p.Role, Department: p.Department})
 	}))
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API route")
@@ -187,12 +211,13 @@ func (s *Server) routes() {
 	}
 }
 
-// Handler returns the service's HTTP handler: the request id, log line
+// Handler returns the service's HTTP handler: the trace of an API request
+// (traceHTTP, when tracing is on), the request id, log line
 // and metrics of each request, the security headers, the REST API's CORS
 // (preflights answered before the limits, which would want a session),
 // the limits, then the routes.
 func (s *Server) Handler() http.Handler {
-	return s.observeHTTP(securityHeaders(s.apiCORS(s.limitHTTP(s.mux))))
+	return s.traceHTTP(s.observeHTTP(securityHeaders(s.apiCORS(s.limitHTTP(s.mux)))))
 }
 
 // AdminHandler returns the handler of the admin listener
@@ -214,14 +239,17 @@ func (s *Server) Broadcaster() *events.Broadcaster { return s.broadcaster }
 func (s *Server) Verifier() *auth.Verifier { return s.verifier }
 
 // Close writes the activity entries still queued, then releases the store
-// and the connection to the cluster. Call it once no request is in flight.
+// and the connection to the cluster, and exports the spans still queued.
+// Call it once no request is in flight.
 func (s *Server) Close() error {
 	s.demo.close()
+	s.adminUI.Close()
 	s.activity.close()
 	err := s.store.Close()
 	if cerr := s.cluster.close(); err == nil {
 		err = cerr
 	}
+	s.traces.close(s.log)
 	return err
 }
 
@@ -253,7 +281,7 @@ func (s *Server) webhooks() error {
 	wh, err := twilio.NewWebhooks(twilio.Config{
 		AuthToken: s.cfg.TwilioAuthToken, PublicURL: s.cfg.PublicURL,
 		NumberDepartments: s.cfg.NumberDepartments, WorkflowSID: s.cfg.WorkflowSID,
-		ActivityEntry: activityEntry,
+		ActivityEntry: activityEntry, Tracer: s.traces.tracer(twilioScope),
 	}, s.store, s.broadcaster, s.log)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/kin-comms/kinrt/internal/api"
 	"github.com/kin-comms/kinrt/internal/auth"
 	"github.com/kin-comms/kinrt/internal/events"
 	"github.com/kin-comms/kinrt/internal/presence"
@@ -105,14 +106,15 @@ func sees(p auth.Principal, department string) bool {
 // getPresence serves GET /api/presence: who is online in the user's scope.
 func (s *Server) getPresence(w http.ResponseWriter, _ *http.Request, p auth.Principal) {
 	items := s.presence.List(func(e presence.Entry) bool { return sees(p, e.Department) || e.UserID == p.UserID })
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "nextCursor": nil})
+	if items == nil {
+		items = []presence.Entry{}
+	}
+	writeJSON(w, http.StatusOK, api.List[presence.Entry]{Items: items})
 }
 
 // putMyPresence serves PUT /api/presence/me {"status": "online"|"away"|"busy"}.
 func (s *Server) putMyPresence(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	var body struct {
-		Status string `json:"status"`
-	}
+	var body PresenceUpdate
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10)).Decode(&body); err != nil {
 		writeDecodeError(w, err, `body must be {"status": "online" | "away" | "busy"}`)
 		return

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/cluster"
 	"github.com/kin-comms/kinrt/socketio/parser"
 )
 
@@ -152,8 +153,10 @@ func (a *Adapter) deliverLate(offset string, o *ownBroadcast) {
 
 // claimOwn is called when this node's broadcast at offset comes back from
 // Redis: it reports whether to deliver it here now (false when it was
-// delivered late already).
-func (a *Adapter) claimOwn(offset string) bool { return a.echoes.claim(offset) }
+// delivered late already), with its options when known (ownEchoes.claim).
+func (a *Adapter) claimOwn(offset string) (*socketio.BroadcastOptions, bool) {
+	return a.echoes.claim(offset)
+}
 
 // selectLogged selects the sockets a packet of the stream goes to,
 // leaving out those that already got it while they recovered, and returns
@@ -312,13 +315,8 @@ func (a *Adapter) publishRequest(r *request) {
 	a.node.publish(a.ch.request, b)
 }
 
-func toWireOpts(o *socketio.BroadcastOptions) *wireOpts {
-	w := &wireOpts{Rooms: o.Rooms, Except: o.Except}
-	if w.Rooms == nil {
-		w.Rooms = roomList{}
-	}
-	if w.Except == nil {
-		w.Except = roomList{}
-	}
-	return w
+// toWireOpts returns the options of a JSON request: rooms and except, no
+// flags.
+func toWireOpts(o *socketio.BroadcastOptions) *cluster.Opts {
+	return &cluster.Opts{Rooms: nonNil(o.Rooms), Except: nonNil(o.Except)}
 }

@@ -29,7 +29,7 @@ type startNodes func(t *testing.T, n int, setup func(io *socketio.Server)) []api
 // classicNodes: nodes on the classic adapter (Node).
 func classicNodes(t *testing.T, n int, setup func(io *socketio.Server)) []apiNode {
 	var out []apiNode
-	for _, tn := range cluster(t, n, nodeConfig{setup: setup}) {
+	for _, tn := range startCluster(t, n, nodeConfig{setup: setup}) {
 		out = append(out, apiNode{io: tn.io, url: tn.ts.URL})
 	}
 	return out

@@ -12,8 +12,8 @@ import (
 	"github.com/kin-comms/kinrt/socketio/siotest"
 )
 
-// cluster starts n nodes of one cluster and waits until all listen.
-func cluster(t *testing.T, n int, cfg nodeConfig) []*testNode {
+// startCluster starts n nodes of one cluster and waits until all listen.
+func startCluster(t *testing.T, n int, cfg nodeConfig) []*testNode {
 	t.Helper()
 	rdb, key := newRedis(t)
 	nodes := make([]*testNode, n)
@@ -26,7 +26,7 @@ func cluster(t *testing.T, n int, cfg nodeConfig) []*testNode {
 
 func TestBroadcastRoomsExceptAcrossNodes(t *testing.T) {
 	t.Parallel()
-	nodes := cluster(t, 3, nodeConfig{})
+	nodes := startCluster(t, 3, nodeConfig{})
 	a1 := siotest.Dial(t, nodes[0].ts.URL, "join=r", nil)
 	b1 := siotest.Dial(t, nodes[1].ts.URL, "join=r", nil)
 	b2 := siotest.Dial(t, nodes[1].ts.URL, "join=r,x", nil)
@@ -49,7 +49,7 @@ func TestBroadcastRoomsExceptAcrossNodes(t *testing.T) {
 
 func TestBroadcastOneRoomChannelAndBinary(t *testing.T) {
 	t.Parallel()
-	nodes := cluster(t, 2, nodeConfig{})
+	nodes := startCluster(t, 2, nodeConfig{})
 	b1 := siotest.Dial(t, nodes[1].ts.URL, "join=solo", nil)
 	b2 := siotest.Dial(t, nodes[1].ts.URL, "", nil)
 	if err := nodes[0].io.To("solo").Emit("bin", []byte{1, 2, 3}, map[string]any{"k": []byte("x")}); err != nil {
@@ -75,7 +75,7 @@ func TestBroadcastOneRoomChannelAndBinary(t *testing.T) {
 
 func TestLocalAndVolatileFlags(t *testing.T) {
 	t.Parallel()
-	nodes := cluster(t, 2, nodeConfig{})
+	nodes := startCluster(t, 2, nodeConfig{})
 	a1 := siotest.Dial(t, nodes[0].ts.URL, "", nil)
 	b1 := siotest.Dial(t, nodes[1].ts.URL, "", nil)
 	if err := nodes[0].io.Of("/").Local().Emit("here"); err != nil {
@@ -96,7 +96,7 @@ func TestLocalAndVolatileFlags(t *testing.T) {
 
 func TestBroadcastWithAckAcrossNodes(t *testing.T) {
 	t.Parallel()
-	nodes := cluster(t, 3, nodeConfig{})
+	nodes := startCluster(t, 3, nodeConfig{})
 	siotest.Dial(t, nodes[0].ts.URL, "join=r", nil, siotest.AckWith(`["a"]`))
 	siotest.Dial(t, nodes[1].ts.URL, "join=r", nil, siotest.AckWith(`[{"b":1}]`))
 	siotest.Dial(t, nodes[1].ts.URL, "join=r", nil, siotest.AckWith(`["b2"]`))
@@ -129,7 +129,7 @@ func TestFetchSocketsAcrossNodes(t *testing.T) {
 			return nil
 		})
 	}
-	nodes := cluster(t, 3, nodeConfig{setup: setup})
+	nodes := startCluster(t, 3, nodeConfig{setup: setup})
 	a1 := siotest.Dial(t, nodes[0].ts.URL, "join=r&who=a1", nil)
 	b1 := siotest.Dial(t, nodes[1].ts.URL, "join=r&who=b1", nil)
 	c1 := siotest.Dial(t, nodes[2].ts.URL, "who=c1", nil)
@@ -164,7 +164,7 @@ func TestFetchSocketsAcrossNodes(t *testing.T) {
 
 func TestSocketsJoinLeaveDisconnectAcrossNodes(t *testing.T) {
 	t.Parallel()
-	nodes := cluster(t, 2, nodeConfig{})
+	nodes := startCluster(t, 2, nodeConfig{})
 	a1 := siotest.Dial(t, nodes[0].ts.URL, "", nil)
 	b1 := siotest.Dial(t, nodes[1].ts.URL, "join=r", nil)
 	b2 := siotest.Dial(t, nodes[1].ts.URL, "", nil)
@@ -197,7 +197,7 @@ func TestServerSideEmit(t *testing.T) {
 		_ = e.Ack(map[string]any{"from": "peer", "arg": json.RawMessage(e.Args.Raw(0))})
 		got <- e
 	}}}
-	nodes := cluster(t, 3, cfg)
+	nodes := startCluster(t, 3, cfg)
 	a := nodes[0].io.Of("/").Adapter().(*Adapter)
 	if err := a.ServerSideEmit("hi", []any{1, "two"}); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/cluster"
 	"github.com/kin-comms/kinrt/socketio/parser"
 )
 
@@ -89,16 +90,29 @@ func (e *ownEchoes) markLate(offset string, o *ownBroadcast) bool {
 
 // claim is called when this node's broadcast at offset comes back from
 // Redis: it reports whether to deliver it here now (false when it was
-// delivered late already).
-func (e *ownEchoes) claim(offset string) bool {
+// delivered late already), and with the options it was broadcast with
+// when they are known (nil when the echo came before await): a delivery
+// with them is timed from the broadcast's Emit, the round trip included
+// (socketio.Options.DeliveryLatency), not from the echo's receipt.
+func (e *ownEchoes) claim(offset string) (opts *socketio.BroadcastOptions, deliver bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	o, ok := e.own[offset]
 	if !ok { // back before await registered it
 		e.echoed[offset] = time.Now()
-		return true
+		return nil, true
 	}
 	delete(e.own, offset)
 	o.timer.Stop()
-	return !o.late
+	return &o.opts, !o.late
+}
+
+// echoOptions returns the options to deliver an echo of this node's own
+// broadcast with: those it was broadcast with (own) when known, else those
+// the message carried.
+func echoOptions(own *socketio.BroadcastOptions, m *cluster.Opts) *socketio.BroadcastOptions {
+	if own != nil {
+		return own
+	}
+	return m.BroadcastOptions()
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/kin-comms/kinrt/engineio"
 	"github.com/kin-comms/kinrt/socketio"
 	"github.com/kin-comms/kinrt/socketio/redisadapter/redistest"
+	"github.com/kin-comms/kinrt/socketio/siotest"
 )
 
 func TestMain(m *testing.M) {
@@ -57,17 +58,8 @@ func redisOptions(t testing.TB) *redis.Options {
 	return o
 }
 
-// eventually polls cond until it holds, failing the test at the deadline.
-func eventually(t testing.TB, cond func() bool, format string, args ...any) {
-	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition never held: "+format, args...)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
+// eventually polls cond until it holds, failing the test after siotest.WaitTimeout.
+var eventually = siotest.Eventually
 
 // testNode is a socketio server on the adapter, behind an httptest server.
 type testNode struct {

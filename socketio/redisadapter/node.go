@@ -43,6 +43,11 @@ type Node struct {
 	subLost atomic.Bool  // the subscriber failed and has not answered since
 	pubUp   atomic.Bool  // the last publication went through
 	dropped atomic.Int64 // messages dropped since the queue was last full
+
+	// Stats
+	droppedTotal atomic.Int64 // messages dropped, the queue full
+	pubFailed    atomic.Int64 // messages Redis did not take
+	reconnects   atomic.Int64 // the subscriber answered again after failing
 }
 
 type publication struct {
@@ -293,7 +298,9 @@ func receiveOne(ctx context.Context, ps *redis.PubSub, d time.Duration) (msg any
 }
 
 func (n *Node) setSub(up bool, err error) {
-	n.subLost.Store(!up)
+	if n.subLost.Swap(!up) && up {
+		n.reconnects.Add(1)
+	}
 	if n.subUp.Swap(up) != up {
 		if up {
 			n.opts.Logger.Warn("redisadapter: subscriber connected", "uid", n.uid)
@@ -337,6 +344,7 @@ func (n *Node) publish(channel string, payload []byte) {
 			n.opts.Logger.Warn("redisadapter: publish queue has room again", "dropped", d)
 		}
 	default:
+		n.droppedTotal.Add(1)
 		if n.dropped.Add(1) == 1 {
 			n.opts.Logger.Warn("redisadapter: publish queue full; messages to other nodes are dropped", "channel", channel)
 		}
@@ -396,6 +404,9 @@ func (n *Node) send(batch []publication) {
 			pipe.Publish(ctx, p.channel, p.payload)
 		}
 		_, err = pipe.Exec(ctx)
+	}
+	if err != nil {
+		n.pubFailed.Add(int64(len(batch)))
 	}
 	n.setPub(err == nil, err, len(batch))
 }

@@ -29,14 +29,7 @@ func recoveryCluster(t *testing.T, n int, setup func(io *socketio.Server)) ([]*t
 }
 
 // offsetOf returns the last argument of an event: its offset.
-func offsetOf(t *testing.T, args []json.RawMessage) string {
-	t.Helper()
-	var s string
-	if err := json.Unmarshal(args[len(args)-1], &s); err != nil || s == "" {
-		t.Fatalf("no offset in %s", args)
-	}
-	return s
-}
+var offsetOf = siotest.Offset
 
 func TestRecoveryOnAnotherNode(t *testing.T) {
 	t.Parallel()
@@ -308,12 +301,12 @@ func TestOwnBroadcastEcho(t *testing.T) {
 	if args := c.ExpectEvent("late", nil); offsetOf(t, args) != "1-1" {
 		t.Fatalf("late delivery %s", args)
 	}
-	if ad.claimOwn("1-1") {
+	if _, deliver := ad.claimOwn("1-1"); deliver {
 		t.Fatal("the late echo would deliver the broadcast again")
 	}
 	// Back before it was registered: the echo delivers it (claimOwn says
 	// so), and awaitOwn then leaves it.
-	if !ad.claimOwn("2-1") {
+	if _, deliver := ad.claimOwn("2-1"); !deliver {
 		t.Fatal("an early echo would not deliver the broadcast")
 	}
 	ad.awaitOwn("2-1", packet("early"), opts)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/cluster"
 )
 
 // ErrTimeout is returned when some nodes did not answer within
@@ -161,14 +162,21 @@ func (a *Adapter) onBroadcast(channel string, payload []byte) {
 	if m.packet.Namespace != a.nsp.Name() {
 		return
 	}
-	if m.own && (a.rec == nil || !a.claimOwn(m.opts.Offset)) {
-		return
+	var own *socketio.BroadcastOptions
+	if m.own {
+		if a.rec == nil {
+			return
+		}
+		var deliver bool
+		if own, deliver = a.claimOwn(m.opts.Offset); !deliver {
+			return
+		}
 	}
 	if m.opts.Offset != "" && a.rec != nil {
-		a.selectLogged(m.packet, m.opts.broadcastOptions(), m.opts.Offset)() // the offset is in its data already
+		a.selectLogged(m.packet, echoOptions(own, m.opts), m.opts.Offset)() // the offset is in its data already
 		return
 	}
-	a.local.Deliver(m.packet, m.opts.broadcastOptions())
+	a.local.Deliver(m.packet, m.opts.BroadcastOptions())
 }
 
 // onRequest serves another node's request.
@@ -178,7 +186,7 @@ func (a *Adapter) onRequest(r *request) {
 	}
 	var opts *socketio.BroadcastOptions
 	if r.Opts != nil {
-		opts = r.Opts.broadcastOptions()
+		opts = r.Opts.BroadcastOptions()
 	}
 	switch r.Type {
 	case reqSockets:
@@ -265,14 +273,14 @@ func (a *Adapter) onBroadcastRequest(r *request) {
 		return
 	}
 	timeout := a.node.opts.RequestsTimeout
-	if t := r.Opts.Flags.Timeout; t > 0 {
+	if t := r.Opts.Timeout; t > 0 {
 		timeout = min(time.Duration(t)*time.Millisecond, 10*time.Minute)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	context.AfterFunc(ctx, cancel)
 	channel := a.ch.responseTo(r.UID)
 	id := r.RequestID
-	a.local.BroadcastWithAck(ctx, r.packet, r.Opts.broadcastOptions(), func(n int) {
+	a.local.BroadcastWithAck(ctx, r.packet, r.Opts.BroadcastOptions(), func(n int) {
 		b, _ := json.Marshal(&response{Type: reqBroadcastCount, RequestID: id, ClientCount: &n})
 		a.node.publish(channel, b)
 	}, func(args socketio.Args) {
@@ -334,14 +342,6 @@ type ServerEvent = socketio.ServerEvent
 // Options.OnServerSideEmit, then to the namespace's listeners of its name
 // (Node's nsp.on(event)); the first answer of any of them goes back.
 func (a *Adapter) onServerSideEmit(r *request) {
-	var raw []json.RawMessage
-	if err := json.Unmarshal(r.Data, &raw); err != nil || len(raw) == 0 {
-		return
-	}
-	var name string
-	if json.Unmarshal(raw[0], &name) != nil {
-		name = string(raw[0])
-	}
 	var ack func(json.RawMessage)
 	if r.RequestID != "" {
 		id := r.RequestID
@@ -351,7 +351,10 @@ func (a *Adapter) onServerSideEmit(r *request) {
 			a.node.publish(a.ch.response, b)
 		}
 	}
-	e := socketio.NewServerEvent(a.nsp.Name(), name, socketio.NewArgs(raw[1:], nil), ack)
+	e, ok := cluster.ServerEventOf(a.nsp.Name(), r.Data, nil, ack)
+	if !ok {
+		return
+	}
 	if fn := a.node.opts.OnServerSideEmit; fn != nil {
 		fn(e)
 	}

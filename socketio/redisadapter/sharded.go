@@ -101,7 +101,11 @@ type ShardedNode struct {
 	pubQ     chan publication
 
 	pubUp   atomic.Bool
-	dropped atomic.Int64
+	dropped atomic.Int64 // since the last publication that went through
+
+	// Stats (the subscriber reconnects are counted by subs)
+	droppedTotal atomic.Int64
+	pubFailed    atomic.Int64
 }
 
 // NewShardedNode returns a node on client (a *redis.ClusterClient for a
@@ -306,6 +310,7 @@ func (n *ShardedNode) publish(channel string, payload []byte) {
 	select {
 	case q <- publication{channel, payload}:
 	default:
+		n.droppedTotal.Add(1)
 		if n.dropped.Add(1) == 1 {
 			n.opts.Logger.Warn("redisadapter: publish queue full; messages to other nodes are dropped", "channel", channel)
 		}
@@ -354,6 +359,9 @@ func (n *ShardedNode) send(batch []publication) {
 			pipe.SPublish(ctx, p.channel, p.payload)
 		}
 		_, err = pipe.Exec(ctx)
+	}
+	if err != nil {
+		n.pubFailed.Add(int64(len(batch)))
 	}
 	if n.pubUp.Swap(err == nil) != (err == nil) {
 		if err != nil {

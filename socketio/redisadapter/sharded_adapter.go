@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/cluster"
 	"github.com/kin-comms/kinrt/socketio/parser"
 )
 
@@ -159,7 +160,7 @@ func (a *ShardedAdapter) Broadcast(p *parser.Packet, opts *socketio.BroadcastOpt
 		a.node.opts.Logger.Warn("redisadapter: append to the recovery stream failed; broadcast sent without offset", "nsp", a.nsp.Name(), "err", err)
 	}
 	if !opts.Local {
-		a.publishMsg(a.broadcastChannel(opts), cmBroadcast, field{key: "packet", val: p}, field{key: "opts", val: toWireOptsFlags(opts, 0)})
+		a.publishMsg(a.broadcastChannel(opts), &cluster.Message{Type: cluster.Broadcast, Packet: p, Opts: shardedOpts(opts, 0)})
 	}
 	a.local.Deliver(p, opts)
 }
@@ -182,21 +183,29 @@ func (a *ShardedAdapter) broadcastChannel(opts *socketio.BroadcastOptions) strin
 	return a.channel
 }
 
-func toWireOptsFlags(o *socketio.BroadcastOptions, timeout int64) *wireOpts {
-	w := toWireOpts(o)
-	w.Flags = wireFlags{Volatile: o.Volatile, Timeout: timeout}
-	return w
+// shardedOpts returns the options of a sharded message: rooms, except,
+// volatile and the ack timeout (ms, 0 for none); no compress flag.
+func shardedOpts(o *socketio.BroadcastOptions, timeout int64) *cluster.Opts {
+	return &cluster.Opts{Rooms: nonNil(o.Rooms), Except: nonNil(o.Except), Volatile: o.Volatile, Timeout: timeout}
 }
 
-// publishMsg queues a message of this node on channel.
-func (a *ShardedAdapter) publishMsg(channel string, typ int, data ...field) {
-	out := &clusterOut{typ: typ, uid: a.node.uid, nsp: a.nsp.Name(), data: data}
-	b, err := out.encode()
+// publishMsg queues m, a message of this node, on channel: the
+// ClusterAdapter protocol of socket.io-adapter, encoded by package
+// socketio/cluster.
+func (a *ShardedAdapter) publishMsg(channel string, m *cluster.Message) {
+	b, err := encodeFrom(a.node.uid, a.nsp.Name(), m)
 	if err != nil {
-		a.node.opts.Logger.Warn("redisadapter: encode message", "nsp", a.nsp.Name(), "type", typ, "err", err)
+		a.node.opts.Logger.Warn("redisadapter: encode message", "nsp", a.nsp.Name(), "type", int(m.Type), "err", err)
 		return
 	}
 	a.node.publish(channel, b)
+}
+
+// encodeFrom encodes m as the message of node uid on namespace nsp: JSON,
+// or MessagePack with binary.
+func encodeFrom(uid, nsp string, m *cluster.Message) ([]byte, error) {
+	m.UID, m.Nsp = uid, nsp
+	return m.Encode()
 }
 
 // BroadcastWithAck delivers p here and on the other nodes; it returns once
@@ -217,10 +226,9 @@ func (a *ShardedAdapter) BroadcastWithAck(ctx context.Context, p *parser.Packet,
 	}
 	id := newRequestID()
 	counts := make(chan int, nodes)
-	a.addPending(id, &pending{kind: cmBroadcast, counts: counts, ack: ack})
+	a.addPending(id, &pending{kind: int(cluster.Broadcast), counts: counts, ack: ack})
 	context.AfterFunc(ctx, func() { a.removePending(id) })
-	a.publishMsg(a.channel, cmBroadcast, field{key: "packet", val: p}, field{key: "requestId", val: id},
-		field{key: "opts", val: toWireOptsFlags(opts, timeout)})
+	a.publishMsg(a.channel, &cluster.Message{Type: cluster.Broadcast, Packet: p, RequestID: id, Opts: shardedOpts(opts, timeout)})
 	a.local.BroadcastWithAck(ctx, p, opts, clients, ack)
 	awaitCounts(ctx, counts, nodes-1, clients, a.node.opts.RequestsTimeout, a.node.opts.Logger, a.nsp.Name())
 }
@@ -238,9 +246,9 @@ func (a *ShardedAdapter) FetchSockets(ctx context.Context, opts *socketio.Broadc
 	}
 	id := newRequestID()
 	answers := make(chan *response, nodes)
-	a.addPending(id, &pending{kind: cmFetchSockets, answers: answers})
+	a.addPending(id, &pending{kind: int(cluster.FetchSockets), answers: answers})
 	defer a.removePending(id)
-	a.publishMsg(a.channel, cmFetchSockets, field{key: "opts", val: toWireOptsFlags(opts, 0)}, field{key: "requestId", val: id})
+	a.publishMsg(a.channel, &cluster.Message{Type: cluster.FetchSockets, Opts: shardedOpts(opts, 0), RequestID: id})
 	for _, r := range a.collect(ctx, answers, nodes-1, "fetchSockets") {
 		out = append(out, remoteSockets(a.nsp.Name(), r.Sockets)...)
 	}
@@ -255,7 +263,7 @@ func (a *ShardedAdapter) collect(ctx context.Context, answers chan *response, n 
 // AddSockets makes the sockets opts selects, on every node, join rooms.
 func (a *ShardedAdapter) AddSockets(opts *socketio.BroadcastOptions, rooms []string) {
 	if !opts.Local {
-		a.publishMsg(a.channel, cmSocketsJoin, field{key: "opts", val: toWireOptsFlags(opts, 0)}, field{key: "rooms", val: nonNil(rooms)})
+		a.publishMsg(a.channel, &cluster.Message{Type: cluster.SocketsJoin, Opts: shardedOpts(opts, 0), Rooms: rooms})
 	}
 	a.applyLocal(opts, func(id string) { a.AddAll(id, rooms) })
 }
@@ -263,7 +271,7 @@ func (a *ShardedAdapter) AddSockets(opts *socketio.BroadcastOptions, rooms []str
 // DelSockets makes the sockets opts selects, on every node, leave rooms.
 func (a *ShardedAdapter) DelSockets(opts *socketio.BroadcastOptions, rooms []string) {
 	if !opts.Local {
-		a.publishMsg(a.channel, cmSocketsLeave, field{key: "opts", val: toWireOptsFlags(opts, 0)}, field{key: "rooms", val: nonNil(rooms)})
+		a.publishMsg(a.channel, &cluster.Message{Type: cluster.SocketsLeave, Opts: shardedOpts(opts, 0), Rooms: rooms})
 	}
 	a.applyLocal(opts, func(id string) {
 		for _, r := range rooms {
@@ -285,7 +293,7 @@ func (a *ShardedAdapter) applyLocal(opts *socketio.BroadcastOptions, fn func(id 
 // DisconnectSockets disconnects the sockets opts selects, on every node.
 func (a *ShardedAdapter) DisconnectSockets(opts *socketio.BroadcastOptions, close bool) {
 	if !opts.Local {
-		a.publishMsg(a.channel, cmDisconnectSockets, field{key: "opts", val: toWireOptsFlags(opts, 0)}, field{key: "close", val: close})
+		a.publishMsg(a.channel, &cluster.Message{Type: cluster.DisconnectSockets, Opts: shardedOpts(opts, 0), Close: close})
 	}
 	a.local.DisconnectSockets(opts, close)
 }
@@ -298,7 +306,7 @@ func (a *ShardedAdapter) ServerSideEmit(event string, args []any) error {
 	if err != nil {
 		return err
 	}
-	a.publishMsg(a.channel, cmServerSideEmit, field{key: "packet", val: json.RawMessage(data)})
+	a.publishMsg(a.channel, &cluster.Message{Type: cluster.ServerSideEmit, Value: data})
 	return nil
 }
 
@@ -316,9 +324,9 @@ func (a *ShardedAdapter) ServerSideEmitWithAck(ctx context.Context, event string
 	}
 	id := newRequestID()
 	answers := make(chan *response, nodes)
-	a.addPending(id, &pending{kind: cmServerSideEmit, answers: answers})
+	a.addPending(id, &pending{kind: int(cluster.ServerSideEmit), answers: answers})
 	defer a.removePending(id)
-	a.publishMsg(a.channel, cmServerSideEmit, field{key: "requestId", val: id}, field{key: "packet", val: json.RawMessage(data)})
+	a.publishMsg(a.channel, &cluster.Message{Type: cluster.ServerSideEmit, RequestID: id, Value: data})
 	return serverSideAnswers(a.collect(ctx, answers, nodes, "serverSideEmit"), nodes)
 }
 

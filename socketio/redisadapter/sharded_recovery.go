@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/cluster"
 	"github.com/kin-comms/kinrt/socketio/parser"
 )
 
@@ -90,11 +91,9 @@ func (a *ShardedAdapter) logBroadcast(p *parser.Packet, opts *socketio.Broadcast
 // marker is: the script puts the entry id there.
 func (a *ShardedAdapter) encodeLoggedParts(p *parser.Packet, opts *socketio.BroadcastOptions) ([3][]byte, string, error) {
 	var parts [3][]byte
-	w := toWireOptsFlags(opts, 0)
+	w := shardedOpts(opts, 0)
 	w.Offset = offsetMarker
-	out := &clusterOut{typ: cmBroadcast, uid: a.node.uid, nsp: a.nsp.Name(),
-		data: []field{{key: "packet", val: withOffset(p, offsetMarker)}, {key: "opts", val: w}}}
-	b, err := out.encode()
+	b, err := encodeFrom(a.node.uid, a.nsp.Name(), &cluster.Message{Type: cluster.Broadcast, Packet: withOffset(p, offsetMarker), Opts: w})
 	if err != nil {
 		return parts, "", err
 	}
@@ -120,9 +119,9 @@ func (a *ShardedAdapter) awaitOwn(offset string, p *parser.Packet, opts *socketi
 
 // onOwnEcho delivers this node's logged broadcast, back from Redis, unless
 // it was delivered late already.
-func (a *ShardedAdapter) onOwnEcho(m *clusterMsg) {
-	if a.rec.echoes.claim(m.opts.Offset) {
-		a.selectLogged(m.packet, m.opts.broadcastOptions(), m.opts.Offset)()
+func (a *ShardedAdapter) onOwnEcho(m *cluster.Message) {
+	if own, deliver := a.rec.echoes.claim(m.Opts.Offset); deliver {
+		a.selectLogged(m.Packet, echoOptions(own, m.Opts), m.Opts.Offset)()
 	}
 }
 

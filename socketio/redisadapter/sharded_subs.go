@@ -2,7 +2,10 @@ package redisadapter
 
 import (
 	"context"
+	"errors"
+	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -10,9 +13,13 @@ import (
 
 // shardSubs holds the SSUBSCRIBE connections of a ShardedNode: one per
 // master of a Redis Cluster (a shard channel can be subscribed only on
-// the shard that owns its slot), one in all on a single Redis. go-redis
-// pings each, reconnects and subscribes again; their messages meet in out.
+// the shard that owns its slot), one in all on a single Redis. Each has a
+// reader (forward) that pings it when silent; go-redis reconnects a
+// failed one and subscribes again, and the reader counts it back
+// (reconnects). Their messages meet in out.
 type shardSubs struct {
+	reconnects atomic.Int64 // connections that answered again after failing
+
 	client   redis.UniversalClient
 	health   time.Duration
 	log      Logger
@@ -84,9 +91,8 @@ func (s *shardSubs) subscribeOne(ctx context.Context, ch string) error {
 	// Reading starts after, lest it connect first, to any node.
 	c := &shardConn{ps: s.client.SSubscribe(ctx, ch), n: 1}
 	s.conns[addr] = c
-	msgs := c.ps.Channel(redis.WithChannelSize(1024), redis.WithChannelHealthCheckInterval(s.health))
 	s.wg.Add(1)
-	go s.forward(msgs, s.stop)
+	go s.forward(c.ps, s.stop)
 	return nil
 }
 
@@ -111,9 +117,56 @@ func (s *shardSubs) unsubscribe(ctx context.Context, channels ...string) {
 	}
 }
 
-func (s *shardSubs) forward(msgs <-chan *redis.Message, stop chan struct{}) {
+// forward reads a subscriber connection until it is closed (or stop):
+// its messages go to out, silence is answered with a ping, and a failure
+// is waited out with backoff while go-redis reconnects; the first answer
+// after a failure counts a reconnect.
+func (s *shardSubs) forward(ps *redis.PubSub, stop chan struct{}) {
 	defer s.wg.Done()
-	for m := range msgs {
+	ctx := context.Background()
+	backoff, lost := 50*time.Millisecond, false
+	for {
+		msg, err := receiveOne(ctx, ps, s.health)
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		if err != nil {
+			if errors.Is(err, redis.ErrClosed) { // unsubscribed from its last channel
+				return
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				pctx, cancel := context.WithTimeout(ctx, s.health)
+				err = ps.Ping(pctx)
+				cancel()
+				if err == nil {
+					continue
+				}
+			}
+			if !lost {
+				s.log.Warn("redisadapter: a shard subscriber lost its connection; its broadcasts stay local until it is back", "err", err)
+			}
+			lost = true
+			select {
+			case <-stop:
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, 2*time.Second)
+			continue
+		}
+		backoff = 50 * time.Millisecond
+		if lost {
+			lost = false
+			s.reconnects.Add(1)
+			s.log.Warn("redisadapter: shard subscriber connected again")
+		}
+		m, ok := msg.(*redis.Message)
+		if !ok {
+			continue
+		}
 		select {
 		case s.out <- m:
 		case <-stop:

@@ -10,9 +10,9 @@ import (
 	"strings"
 
 	"github.com/vmihailenco/msgpack/v5"
-	"github.com/vmihailenco/msgpack/v5/msgpcode"
 
 	"github.com/kin-comms/kinrt/socketio"
+	"github.com/kin-comms/kinrt/socketio/cluster"
 	"github.com/kin-comms/kinrt/socketio/internal/msgpackjson"
 	"github.com/kin-comms/kinrt/socketio/parser"
 )
@@ -75,48 +75,6 @@ func globEscape(s string) string {
 	return b.String()
 }
 
-// wireOpts are a broadcast's options on the wire.
-type wireOpts struct {
-	Rooms  roomList  `json:"rooms"`
-	Except roomList  `json:"except"`
-	Flags  wireFlags `json:"flags"`
-	Offset string    `json:"-"` // the recovery offset of a packet that has one (Go nodes)
-}
-
-type wireFlags struct {
-	Volatile bool  `json:"volatile,omitempty"`
-	Local    bool  `json:"local,omitempty"`
-	Timeout  int64 `json:"timeout,omitempty"`
-	Compress *bool `json:"compress,omitempty"` // Node's compress(bool); nil: not set
-}
-
-func (o *wireOpts) broadcastOptions() *socketio.BroadcastOptions {
-	return &socketio.BroadcastOptions{Rooms: o.Rooms, Except: o.Except, Volatile: o.Flags.Volatile,
-		Uncompressed: o.Flags.Compress != nil && !*o.Flags.Compress}
-}
-
-// roomList is a list of rooms; a number (which Node allows) becomes its
-// decimal text.
-type roomList []string
-
-func (r *roomList) UnmarshalJSON(b []byte) error {
-	var raw []json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return err
-	}
-	out := make([]string, 0, len(raw))
-	for _, x := range raw {
-		var s string
-		if json.Unmarshal(x, &s) == nil {
-			out = append(out, s)
-		} else {
-			out = append(out, string(bytes.TrimSpace(x)))
-		}
-	}
-	*r = out
-	return nil
-}
-
 // encodeBroadcast encodes the message [uid, packet, opts] of a broadcast,
 // with the packet as {type: 2, data, nsp} as socket.io writes it.
 func encodeBroadcast(uid string, p *parser.Packet, opts *socketio.BroadcastOptions, offset string) ([]byte, error) {
@@ -133,10 +91,12 @@ func encodeBroadcast(uid string, p *parser.Packet, opts *socketio.BroadcastOptio
 		return nil, err
 	}
 	_ = e.EncodeString(uid)
-	if err := encodePacket(e, &buf, p); err != nil {
+	if err := cluster.EncodePacketMsgpack(e, &buf, p); err != nil {
 		return nil, err
 	}
-	if err := encodeOpts(e, opts, offset, 0); err != nil {
+	o := cluster.OptsOf(opts, 0)
+	o.Offset = offset
+	if err := o.EncodeMsgpack(e); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -169,73 +129,11 @@ var offsetMarker = func() string {
 	return hex.EncodeToString(b[:])
 }()
 
-// encodePacket writes {type, data, nsp} of an event.
-func encodePacket(e *msgpack.Encoder, w *bytes.Buffer, p *parser.Packet) error {
-	_ = e.EncodeMapLen(3)
-	_ = e.EncodeString("type")
-	_ = e.EncodeInt(int64(parser.Event)) // notepack carries binary as bin: the receiver finds it
-	_ = e.EncodeString("data")
-	if err := msgpackjson.WriteJSON(e, w, p.Data, p.Attachments); err != nil {
-		return err
-	}
-	_ = e.EncodeString("nsp")
-	return e.EncodeString(p.Namespace)
-}
-
-// encodeOpts writes {rooms, except, flags[, offset]}.
-func encodeOpts(e *msgpack.Encoder, opts *socketio.BroadcastOptions, offset string, timeout int64) error {
-	n := 3
-	if offset != "" {
-		n++
-	}
-	_ = e.EncodeMapLen(n)
-	_ = e.EncodeString("rooms")
-	encodeStrings(e, opts.Rooms)
-	_ = e.EncodeString("except")
-	encodeStrings(e, opts.Except)
-	_ = e.EncodeString("flags")
-	nf := 0
-	if opts.Volatile {
-		nf++
-	}
-	if opts.Uncompressed {
-		nf++
-	}
-	if timeout > 0 {
-		nf++
-	}
-	_ = e.EncodeMapLen(nf)
-	if opts.Volatile {
-		_ = e.EncodeString("volatile")
-		_ = e.EncodeBool(true)
-	}
-	if opts.Uncompressed {
-		_ = e.EncodeString("compress")
-		_ = e.EncodeBool(false)
-	}
-	if timeout > 0 {
-		_ = e.EncodeString("timeout")
-		_ = e.EncodeInt(timeout)
-	}
-	if offset != "" {
-		_ = e.EncodeString("offset")
-		return e.EncodeString(offset)
-	}
-	return nil
-}
-
-func encodeStrings(e *msgpack.Encoder, list []string) {
-	_ = e.EncodeArrayLen(len(list))
-	for _, s := range list {
-		_ = e.EncodeString(s)
-	}
-}
-
 // broadcastMsg is a decoded broadcast message.
 type broadcastMsg struct {
 	uid    string
 	packet *parser.Packet
-	opts   wireOpts
+	opts   *cluster.Opts
 	own    bool // a logged broadcast of the node itself
 }
 
@@ -249,8 +147,8 @@ var errOwn = errors.New("redisadapter: own message")
 // stops there with errOwn (every node gets its own broadcasts back). Any
 // input is safe: a malformed message is an error.
 func decodeBroadcast(b []byte, own string) (*broadcastMsg, error) {
-	m := newMsgpackReader(b)
-	n, err := m.d.DecodeArrayLen()
+	r := cluster.NewReader(b)
+	n, err := r.Decoder().DecodeArrayLen()
 	if err != nil {
 		return nil, err
 	}
@@ -258,25 +156,22 @@ func decodeBroadcast(b []byte, own string) (*broadcastMsg, error) {
 		return nil, fmt.Errorf("redisadapter: broadcast of %d elements", n)
 	}
 	var msg broadcastMsg
-	if msg.uid, err = m.anyString(); err != nil {
+	if msg.uid, err = r.Text(); err != nil {
 		return nil, err
 	}
+	if msg.packet, err = r.Packet(); err != nil {
+		return nil, err
+	}
+	msg.opts, err = r.Opts()
 	if own != "" && msg.uid == own {
 		// Our own broadcast back: only a logged one (its offset last) is
 		// of use, delivered here in the stream's order (Broadcast).
-		if msg.packet, err = m.packet(); err != nil {
-			return nil, err
-		}
-		if err := m.opts(&msg.opts); err != nil || msg.opts.Offset == "" {
+		if err != nil || msg.opts.Offset == "" {
 			return nil, errOwn
 		}
 		msg.own = true
-		return &msg, nil
 	}
-	if msg.packet, err = m.packet(); err != nil {
-		return nil, err
-	}
-	if err := m.opts(&msg.opts); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	return &msg, nil
@@ -285,134 +180,25 @@ func decodeBroadcast(b []byte, own string) (*broadcastMsg, error) {
 // messageUID returns the uid a broadcast message starts with ("" if it
 // does not), without decoding the rest.
 func messageUID(b []byte) string {
-	m := newMsgpackReader(b)
-	if n, err := m.d.DecodeArrayLen(); err != nil || n < 3 {
+	r := cluster.NewReader(b)
+	if n, err := r.Decoder().DecodeArrayLen(); err != nil || n < 3 {
 		return ""
 	}
-	uid, _ := m.anyString()
+	uid, _ := r.Text()
 	return uid
-}
-
-// anyString reads a string, or anything else as "".
-func (m *msgpackReader) anyString() (string, error) {
-	c, err := m.d.PeekCode()
-	if err != nil {
-		return "", err
-	}
-	if msgpcode.IsString(c) || msgpcode.IsBin(c) {
-		return m.Str()
-	}
-	return "", m.d.Skip()
-}
-
-// packet reads {type, data, nsp[, id]} as an EVENT or BINARY_EVENT.
-func (m *msgpackReader) packet() (*parser.Packet, error) {
-	p := &parser.Packet{Type: parser.Event, Namespace: "/"}
-	typ := int64(parser.Event)
-	err := m.members(func(key string) (err error) {
-		switch key {
-		case "type":
-			typ, err = m.d.DecodeInt64()
-		case "data":
-			p.Data, p.Attachments, err = m.ReadJSON()
-		case "nsp":
-			p.Namespace, err = m.anyString()
-		default:
-			err = m.d.Skip()
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if typ != int64(parser.Event) && typ != int64(parser.BinaryEvent) {
-		return nil, errNotEvent
-	}
-	if len(p.Data) == 0 || p.Data[0] != '[' || p.Data[1] == ']' {
-		return nil, fmt.Errorf("redisadapter: event without name")
-	}
-	if len(p.Attachments) > 0 {
-		p.Type = parser.BinaryEvent
-	}
-	if p.Namespace == "" {
-		p.Namespace = "/"
-	}
-	return p, nil
-}
-
-// opts reads {rooms, except, flags[, offset]}.
-func (m *msgpackReader) opts(o *wireOpts) error {
-	c, err := m.d.PeekCode()
-	if err != nil {
-		return err
-	}
-	if c == msgpcode.Nil {
-		return m.d.DecodeNil()
-	}
-	return m.members(func(key string) (err error) {
-		switch key {
-		case "rooms":
-			o.Rooms, err = m.strings()
-		case "except":
-			o.Except, err = m.strings()
-		case "offset":
-			o.Offset, err = m.anyString()
-		case "flags":
-			err = m.flags(&o.Flags)
-		default:
-			err = m.d.Skip()
-		}
-		return err
-	})
-}
-
-func (m *msgpackReader) flags(f *wireFlags) error {
-	return m.membersOrSkip(func(key string) (err error) {
-		switch key {
-		case "volatile", "local", "compress":
-			var v, isBool bool
-			if c, _ := m.d.PeekCode(); c == msgpcode.True || c == msgpcode.False {
-				v, err = m.d.DecodeBool()
-				isBool = true
-			} else {
-				err = m.d.Skip()
-			}
-			switch {
-			case key == "volatile":
-				f.Volatile = v
-			case key == "local":
-				f.Local = v
-			case isBool:
-				f.Compress = &v
-			}
-		case "timeout":
-			if c, _ := m.d.PeekCode(); c == msgpcode.Float || c == msgpcode.Double {
-				var t float64
-				t, err = m.d.DecodeFloat64()
-				f.Timeout = int64(t)
-			} else if c == msgpcode.Nil || msgpcode.IsString(c) {
-				err = m.d.Skip()
-			} else {
-				f.Timeout, err = m.d.DecodeInt64()
-			}
-		default:
-			err = m.d.Skip()
-		}
-		return err
-	})
 }
 
 // request is a request between nodes; all but BROADCAST travel as JSON.
 type request struct {
-	UID       string          `json:"uid,omitempty"`
-	RequestID string          `json:"requestId,omitempty"`
-	Type      int             `json:"type"`
-	Opts      *wireOpts       `json:"opts,omitempty"`
-	Rooms     roomList        `json:"rooms,omitempty"`
-	Close     bool            `json:"close,omitempty"`
-	Data      json.RawMessage `json:"data,omitempty"`
-	SID       string          `json:"sid,omitempty"`  // the single-socket form of join, leave and disconnect
-	Room      string          `json:"room,omitempty"` // of join and leave
+	UID       string           `json:"uid,omitempty"`
+	RequestID string           `json:"requestId,omitempty"`
+	Type      int              `json:"type"`
+	Opts      *cluster.Opts    `json:"opts,omitempty"`
+	Rooms     cluster.RoomList `json:"rooms,omitempty"`
+	Close     bool             `json:"close,omitempty"`
+	Data      json.RawMessage  `json:"data,omitempty"`
+	SID       string           `json:"sid,omitempty"`  // the single-socket form of join, leave and disconnect
+	Room      string           `json:"room,omitempty"` // of join and leave
 
 	packet *parser.Packet // BROADCAST
 }
@@ -427,25 +213,24 @@ func decodeRequest(b []byte) (*request, error) {
 		}
 		return &r, nil
 	}
-	m := newMsgpackReader(b)
+	m := cluster.NewReader(b)
 	r := &request{Type: -1}
-	err := m.members(func(key string) (err error) {
+	err := m.Members(func(key string) (err error) {
 		switch key {
 		case "uid":
-			r.UID, err = m.anyString()
+			r.UID, err = m.Text()
 		case "requestId":
-			r.RequestID, err = m.anyString()
+			r.RequestID, err = m.Text()
 		case "type":
 			var t int64
-			t, err = m.d.DecodeInt64()
+			t, err = m.Int()
 			r.Type = int(t)
 		case "packet":
-			r.packet, err = m.packet()
+			r.packet, err = m.Packet()
 		case "opts":
-			r.Opts = new(wireOpts)
-			err = m.opts(r.Opts)
+			r.Opts, err = m.Opts()
 		default:
-			err = m.d.Skip()
+			err = m.Decoder().Skip()
 		}
 		return err
 	})
@@ -469,11 +254,11 @@ func encodeBroadcastRequest(uid, id string, p *parser.Packet, opts *socketio.Bro
 	_ = e.EncodeString("type")
 	_ = e.EncodeInt(reqBroadcast)
 	_ = e.EncodeString("packet")
-	if err := encodePacket(e, &buf, p); err != nil {
+	if err := cluster.EncodePacketMsgpack(e, &buf, p); err != nil {
 		return nil, err
 	}
 	_ = e.EncodeString("opts")
-	if err := encodeOpts(e, opts, "", timeout); err != nil {
+	if err := cluster.OptsOf(opts, timeout).EncodeMsgpack(e); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -501,22 +286,22 @@ func decodeResponse(b []byte) (*response, error) {
 		}
 		return &r, nil
 	}
-	m := newMsgpackReader(b)
+	m := cluster.NewReader(b)
 	r := &response{}
-	err := m.members(func(key string) (err error) {
+	err := m.Members(func(key string) (err error) {
 		switch key {
 		case "requestId":
-			r.RequestID, err = m.anyString()
+			r.RequestID, err = m.Text()
 		case "type":
 			var t int64
-			t, err = m.d.DecodeInt64()
+			t, err = m.Int()
 			r.Type = int(t)
 		case "packet":
 			var raw json.RawMessage
-			raw, r.ackAtts, err = m.ReadJSON()
+			raw, r.ackAtts, err = m.JSON()
 			r.ack = &raw
 		default:
-			err = m.d.Skip()
+			err = m.Decoder().Skip()
 		}
 		return err
 	})

@@ -211,3 +211,28 @@ func (c *Client) ExpectClosed() []string {
 		}
 	}
 }
+
+// Eventually polls cond until it holds, failing the test if it does not
+// within WaitTimeout; format and args say what was awaited.
+func Eventually(t testing.TB, cond func() bool, format string, args ...any) {
+	t.Helper()
+	deadline := time.Now().Add(WaitTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition never held: "+format, args...)
+		}
+		time.Sleep(2 * time.Millisecond) // a poll, not a wait for time to pass
+	}
+}
+
+// Offset returns the last argument of an event a client got with
+// connection state recovery on: its offset (a string). It fails the test
+// when there is none.
+func Offset(t testing.TB, args []json.RawMessage) string {
+	t.Helper()
+	var s string
+	if len(args) == 0 || json.Unmarshal(args[len(args)-1], &s) != nil || s == "" {
+		t.Fatalf("no offset in %s", args)
+	}
+	return s
+}

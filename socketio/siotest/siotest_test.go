@@ -64,3 +64,43 @@ func TestClient(t *testing.T) {
 		})
 	}
 }
+
+// fatalTB records a Fatalf instead of ending the test.
+type fatalTB struct {
+	testing.TB
+	failed bool
+}
+
+func (f *fatalTB) Helper()               {}
+func (f *fatalTB) Fatalf(string, ...any) { f.failed = true }
+
+// TestOffsetAndEventually: Offset takes the last argument when it is a
+// non-empty string and fails otherwise; Eventually returns once cond
+// holds.
+func TestOffsetAndEventually(t *testing.T) {
+	for _, tt := range []struct {
+		args string
+		want string
+		fail bool
+	}{
+		{`["a","1-0"]`, "1-0", false},
+		{`[1,"17-2"]`, "17-2", false},
+		{`["a",1]`, "", true},
+		{`["a",""]`, "", true},
+		{`[]`, "", true},
+	} {
+		var args []json.RawMessage
+		if err := json.Unmarshal([]byte(tt.args), &args); err != nil {
+			t.Fatal(err)
+		}
+		f := &fatalTB{TB: t}
+		if got := siotest.Offset(f, args); got != tt.want || f.failed != tt.fail {
+			t.Errorf("Offset(%s) = %q, failed %v; want %q, %v", tt.args, got, f.failed, tt.want, tt.fail)
+		}
+	}
+	n := 0
+	siotest.Eventually(t, func() bool { n++; return n == 3 }, "third poll")
+	if n != 3 {
+		t.Errorf("Eventually returned after %d polls, want 3", n)
+	}
+}

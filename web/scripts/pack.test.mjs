@@ -49,6 +49,7 @@ describe("npm pack", () => {
       "package/lib/generated/broadcast.js",
       "package/lib/generated/events.js",
       "package/lib/generated/events.d.ts",
+      "package/lib/generated/openapi.d.ts",
       "package/lib/kinrt.css",
     ]) {
       expect(entries).toContain(want);

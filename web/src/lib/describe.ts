@@ -59,12 +59,14 @@ function caller(p: { from: string; callerName?: string | undefined }): string {
   return p.callerName ? `${p.callerName} (${p.from})` : p.from;
 }
 
+// A number and its unit never part at a line's end: they are joined by a
+// no-break space (U+00A0), as "12 s" was cut after "12" in a narrow toast.
 function seconds(n: number): string {
   if (!Number.isFinite(n) || n < 0) return "";
-  if (n < 60) return `${Math.round(n)} s`;
+  if (n < 60) return `${Math.round(n)}\u00a0s`;
   const m = Math.floor(n / 60);
   const s = Math.round(n % 60);
-  return `${m} min ${s} s`;
+  return `${m}\u00a0min ${s}\u00a0s`;
 }
 
 /** Cuts text to at most max characters, on a word boundary when one is near. */

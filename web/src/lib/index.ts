@@ -124,6 +124,8 @@ export type { ListLoaderState } from "./useListLoader.js";
 
 export { api, apiUrl, createApi, ApiError, isApiError } from "./api.js";
 export type { Api, ApiOptions, ApiRequest, Page } from "./api.js";
+export type { RestSchemas } from "./rest.js";
+export type { paths as RestPaths, components as RestComponents } from "../generated/openapi.js";
 export { useMediaSrc } from "./useMediaSrc.js";
 export type { MediaSrc } from "./useMediaSrc.js";
 export { describeEvent, truncate, EVENT_LABEL, EVENT_CATEGORY } from "./describe.js";

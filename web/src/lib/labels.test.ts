@@ -50,7 +50,7 @@ describe("labels", () => {
       "Call from Mina Park · not answered by Sally Seller · sales",
       "Call from Mina Park · completed · sales",
       "Sally Seller · Available → Break",
-      "From Ivy (+1555) · 17 s · sales",
+      "From Ivy (+1555) · 17\u00a0s · sales",
       "Voicemail listened · assigned to Simon Seller · by Simon Seller · sales",
     ]);
     for (const c of cases) expect(`${c.title} ${c.detail}`).not.toMatch(/\b(WT|WK|WR|CA|RE)[0-9a-f]/);

@@ -14,36 +14,13 @@ import {
   strOrNull,
   type Collection,
 } from "./collection.js";
+import type { RestSchemas } from "./rest.js";
 
 /** A conversation as the REST API gives it (GET /api/conversations). */
-export interface Conversation {
-  id: string;
-  ourNumber: string;
-  customerNumber: string;
-  department: string;
-  assignedTo: string | null;
-  unreadCount: number;
-  lastMessagePreview: string;
-  lastMessageAt: string | null;
-  createdAt: string;
-  updatedAt?: string;
-}
+export type Conversation = RestSchemas["Conversation"];
 
-/** A message as the REST API gives it (GET /api/conversations/{id}/messages). */
-export interface Message {
-  sid: string;
-  conversationId: string;
-  direction: "inbound" | "outbound" | string;
-  from: string;
-  to: string;
-  body: string;
-  numMedia: number;
-  status: string;
-  errorCode?: string;
-  sentBy?: string;
-  createdAt: string;
-  updatedAt?: string;
-}
+/** A message as the REST API gives it (GET /api/conversations/{id}/messages); direction is inbound or outbound. */
+export type Message = RestSchemas["Message"];
 
 export function parseConversation(raw: unknown): Conversation | null {
   const r = obj(raw);

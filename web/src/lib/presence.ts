@@ -1,21 +1,17 @@
 import type { UserPresenceUpdated } from "../generated/events.js";
+import type { RestSchemas } from "./rest.js";
 
 export type PresenceStatus = UserPresenceUpdated["status"];
 /** The statuses a user can choose (offline is derived from having no connection). */
 export type SettableStatus = Exclude<PresenceStatus, "offline">;
 export const SETTABLE_STATUSES: readonly SettableStatus[] = ["online", "away", "busy"];
 
-/** One user's presence, as GET /api/presence lists it. */
-export interface PresenceUser {
-  userId: string;
-  name?: string;
-  role?: string;
-  department: string;
-  status: PresenceStatus;
-  lastSeenAt: string;
-  /** Orders a user's changes (events from several nodes may arrive out of order); absent from older servers. */
-  version?: number;
-}
+/**
+ * One user's presence, as GET /api/presence lists it. version orders a
+ * user's changes (events from several nodes may arrive out of order); it
+ * and role may be absent from older servers.
+ */
+export type PresenceUser = Omit<RestSchemas["PresenceEntry"], "role" | "version"> & { role?: string; version?: number };
 
 export interface PresenceState {
   /** By userId; seq is the update that last wrote the entry. */

@@ -1,73 +1,29 @@
 import type { EventName } from "../generated/events.js";
 import { num, obj, str, strOrNull } from "./collection.js";
+import type { RestSchemas } from "./rest.js";
 
-/** One department's queue: tasks no worker has accepted yet (pending or reserved). */
-export interface QueueStat {
-  department: string;
-  waiting: number;
-  /** How long the oldest waiting task had waited when the stats were made (0 when none waits). */
-  longestWaitSeconds: number;
-}
+/** One department's queue: tasks no worker has accepted yet (pending or reserved), and how long the oldest has waited. */
+export type QueueStat = RestSchemas["Queue"];
 
-/** A member of a department, offline ones included. */
-export interface AgentStat {
-  /** The KIN user id ("" for a TaskRouter worker that names no user). */
-  userId: string;
-  name: string;
-  department: string;
-  role: string;
-  /** online, away, busy or offline (the dashboard's presence). */
-  presence: string;
-  /** The TaskRouter activity of the member's worker (Available, Break, …), null without one. */
-  activity: string | null;
-  /** When the worker's last TaskRouter event happened (ISO), null without one. */
-  activitySince: string | null;
-  /** The worker's derived status: available, busy or offline; null without a worker. */
-  workerStatus: string | null;
-  workerSid: string | null;
-}
+/**
+ * A member of a department, offline ones included: presence is online,
+ * away, busy or offline; activity, activitySince and workerStatus are null
+ * without a TaskRouter worker. The API leaves workerSid out without one;
+ * parseStats makes it null.
+ */
+export type AgentStat = Omit<RestSchemas["Agent"], "workerSid"> & { workerSid: string | null };
 
 /** The day's counts, from midnight in the service's time zone. */
-export interface TodayStats {
-  /** The day's start (ISO). */
-  since: string;
-  timeZone: string;
-  calls: number;
-  missedCalls: number;
-  voicemails: number;
-  smsIn: number;
-  smsOut: number;
-}
+export type TodayStats = RestSchemas["Today"];
 
-/** Today's inbound calls answered within the threshold, of those answered. */
-export interface ServiceLevelStat {
-  thresholdSeconds: number;
-  answered: number;
-  answeredWithin: number;
-  /** 0–100 with one decimal; null when no call was answered. */
-  percent: number | null;
-}
+/** Today's inbound calls answered within the threshold, of those answered; percent is null when none was. */
+export type ServiceLevelStat = RestSchemas["ServiceLevel"];
 
 /** Calls and messages created in each minute of the last hour, oldest first. */
-export interface PerMinuteStats {
-  /** The start of the first minute (ISO); the last is the current minute. */
-  from: string;
-  calls: number[];
-  messages: number[];
-}
+export type PerMinuteStats = RestSchemas["PerMinute"];
 
 /** GET /api/stats: the state of the floor in the caller's departments. */
-export interface Stats {
-  generatedAt: string;
-  departments: string[];
-  queue: QueueStat[];
-  agents: AgentStat[];
-  voicemailsUnlistened: number;
-  conversationsUnread: number;
-  today: TodayStats;
-  serviceLevel: ServiceLevelStat;
-  perMinute: PerMinuteStats;
-}
+export type Stats = Omit<RestSchemas["Stats"], "agents"> & { agents: AgentStat[] };
 
 /** The events after which the stats are fetched again. */
 export const STATS_EVENTS: readonly EventName[] = [

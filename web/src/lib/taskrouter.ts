@@ -19,36 +19,15 @@ import {
   str,
   type Collection,
 } from "./collection.js";
+import type { RestSchemas } from "./rest.js";
 
 export type WorkerStatus = WorkerStatusChanged["status"];
 
-/** A TaskRouter worker as the REST API gives it (GET /api/taskrouter/workers). */
-export interface Worker {
-  sid: string;
-  name: string;
-  activitySid: string;
-  activityName: string;
-  available: boolean;
-  status: WorkerStatus | string;
-  userId?: string;
-  department: string;
-  updatedAt?: string;
-}
+/** A TaskRouter worker as the REST API gives it (GET /api/taskrouter/workers); status is a WorkerStatus. */
+export type Worker = RestSchemas["Worker"];
 
 /** An open task (GET /api/taskrouter/tasks). */
-export interface Task {
-  sid: string;
-  status: string;
-  attributes?: unknown;
-  priority: number;
-  queueName?: string;
-  channel?: string;
-  workflowSid?: string;
-  department: string;
-  workerSid?: string;
-  createdAt: string;
-  updatedAt?: string;
-}
+export type Task = RestSchemas["Task"];
 
 /** A reservation offered to my worker (from task_assigned). */
 export interface Offer {

@@ -2,7 +2,10 @@
 // (tsc): every @ts-expect-error line must be an error, or tsc fails.
 
 import type { CallIncoming, TaskAssigned, VoicemailCreated } from "../generated/events";
+import type { components } from "../generated/openapi";
+import type { Page } from "./api";
 import type { SocketContextValue } from "./SocketProvider";
+import type { Voicemail } from "./voicemails";
 
 declare const socket: SocketContextValue;
 const { on, off } = socket;
@@ -52,3 +55,14 @@ on("voicemail_created", (_p: VoicemailCreated, offset: string) => void offset);
 
 // @ts-expect-error: the handler is required
 on("voicemail_created");
+
+// The REST types are the API document's (generated/openapi.ts): a list
+// route answers a Page of its items, and the statuses are the server's.
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const pageIsTheList: Equal<components["schemas"]["VoicemailList"], Page<Voicemail>> = true;
+const statusIsTheEnum: Equal<Voicemail["status"], VoicemailCreated["status"]> = true;
+void pageIsTheList;
+void statusIsTheEnum;
+// @ts-expect-error: a voicemail's status is one of three
+const badStatus: Voicemail["status"] = "deleted";
+void badStatus;

@@ -1,15 +1,10 @@
 import { useEffect, useState } from "react";
 import { errorMessage, obj, str } from "./collection.js";
 import { useSocket } from "./SocketProvider.js";
+import type { RestSchemas } from "./rest.js";
 
 /** The signed-in user, as GET /api/me gives it. */
-export interface Me {
-  userId: string;
-  name: string;
-  email: string;
-  role: string;
-  department: string;
-}
+export type Me = RestSchemas["Me"];
 
 /** Checks GET /api/me's answer. */
 export function parseMe(raw: unknown): Me | null {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useReducer } from "react";
 import type { EventName, EventPayload } from "../generated/events.js";
 import type { Page } from "./api.js";
+import type { RestSchemas } from "./rest.js";
 import { obj, parseItems, str } from "./collection.js";
 import { useSocket } from "./SocketProvider.js";
 import {
@@ -42,12 +43,7 @@ export interface UseTaskRouterOptions {
 }
 
 /** A reservation's state after accept/reject, as the server answers. */
-export interface ReservationAnswer {
-  sid: string;
-  taskSid: string;
-  workerSid: string;
-  status: string;
-}
+export type ReservationAnswer = RestSchemas["Reservation"];
 
 export interface TaskRouterResult {
   /** By name. */

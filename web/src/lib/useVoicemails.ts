@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef } from "react";
 import type { EventName, VoicemailCreated, VoicemailUpdated } from "../generated/events.js";
 import type { Page } from "./api.js";
+import type { RestSchemas } from "./rest.js";
 import { parseItems } from "./collection.js";
 import { useSocket } from "./SocketProvider.js";
 import { useSocketEvent } from "./useSocketEvent.js";
@@ -29,12 +30,8 @@ export interface UseVoicemailsOptions {
   enabled?: boolean;
 }
 
-/** The fields PATCH /api/voicemails/{id} changes. */
-export interface VoicemailPatch {
-  status?: VoicemailStatus;
-  assignedTo?: string | null;
-  notes?: string;
-}
+/** The fields PATCH /api/voicemails/{id} changes (assignedTo null unassigns, notes null clears them). */
+export type VoicemailPatch = RestSchemas["VoicemailPatch"];
 
 export interface VoicemailsResult {
   /** Newest first. */

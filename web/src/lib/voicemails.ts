@@ -13,6 +13,7 @@ import {
   strOrNull,
   type Collection,
 } from "./collection.js";
+import type { RestSchemas } from "./rest.js";
 
 export type VoicemailStatus = VoicemailCreated["status"];
 export const VOICEMAIL_STATUSES: readonly VoicemailStatus[] = ["new", "listened", "archived"];
@@ -22,26 +23,11 @@ export const VOICEMAIL_STATUS_LABEL: Record<VoicemailStatus, string> = {
   archived: "Archived",
 };
 
-/** A voicemail as the REST API gives it (GET /api/voicemails). */
-export interface Voicemail {
-  id: string;
-  callSid: string;
-  recordingSid: string;
-  from: string;
-  to: string;
-  callerName?: string;
-  department: string;
-  status: VoicemailStatus;
-  assignedTo: string | null;
-  notes: string;
-  transcription?: string;
-  durationSeconds: number;
-  createdAt: string;
-  updatedAt?: string;
-  updatedBy?: string;
-  /** The recording, proxied by the service (same origin, session cookie). */
-  mediaUrl: string;
-}
+/**
+ * A voicemail as the REST API gives it (GET /api/voicemails); its mediaUrl
+ * is the recording, proxied by the service (same origin, session cookie).
+ */
+export type Voicemail = RestSchemas["Voicemail"];
 
 const isStatus = (s: unknown): s is VoicemailStatus => typeof s === "string" && (VOICEMAIL_STATUSES as readonly string[]).includes(s);
 

@@ -2,15 +2,13 @@ package presence
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io"
 	"log/slog"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kin-comms/kinrt/internal/auth"
@@ -18,60 +16,123 @@ import (
 	"github.com/kin-comms/kinrt/internal/testenv"
 )
 
+// backend is a store the cluster's trackers share.
+type backend struct {
+	name string
+	// stores returns a constructor of the stores of one cluster's nodes
+	// (each node its own connection), on a presence of the test's own.
+	stores func(t *testing.T, ttl time.Duration) func() clusterStore
+	// unreachable returns a store whose server does not answer.
+	unreachable func(t *testing.T, ttl time.Duration) clusterStore
+}
+
+// backends are the stores every cluster test runs on.
+var backends = []backend{
+	{
+		name: "redis",
+		stores: func(t *testing.T, ttl time.Duration) func() clusterStore {
+			prefix := "test:presence:" + testenv.RandomID()
+			t.Cleanup(func() {
+				rdb := redisClient(t)
+				keys, _ := rdb.Keys(context.Background(), prefix+":*").Result()
+				if len(keys) > 0 {
+					rdb.Del(context.Background(), keys...)
+				}
+			})
+			return func() clusterStore { return &redisStore{rdb: redisClient(t), prefix: prefix, ttl: ttl} }
+		},
+		unreachable: func(t *testing.T, ttl time.Duration) clusterStore {
+			redisClient(t) // skip or fail without Redis
+			broken := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
+			t.Cleanup(func() { _ = broken.Close() })
+			return &redisStore{rdb: broken, prefix: "test:presence:" + testenv.RandomID(), ttl: ttl}
+		},
+	},
+	{
+		name: "postgres",
+		stores: func(t *testing.T, ttl time.Duration) func() clusterStore {
+			url := testenv.PostgresSchema(t) // a schema of the test's own
+			setup := pgPool(t, url)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			for range 2 { // idempotent
+				if err := PreparePostgres(ctx, setup); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return func() clusterStore { return &postgresStore{pool: pgPool(t, url), ttl: ttl} }
+		},
+		unreachable: func(t *testing.T, ttl time.Duration) clusterStore {
+			testenv.Postgres(t) // skip or fail without PostgreSQL
+			return &postgresStore{pool: pgPool(t, "postgres://postgres@127.0.0.1:1/test?connect_timeout=1"), ttl: ttl}
+		},
+	},
+}
+
+// pgPool returns a pool on url, closed at the end of the test.
+func pgPool(t *testing.T, url string) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+// eachBackend runs test on every backend, in parallel.
+func eachBackend(t *testing.T, test func(t *testing.T, b backend)) {
+	t.Parallel()
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, b)
+		})
+	}
+}
+
 // redisClient connects to the test Redis (REDIS_URL or 127.0.0.1:6379).
 func redisClient(t *testing.T) *redis.Client {
 	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/0"
-	}
-	opts, err := redis.ParseURL(url)
+	opts, err := redis.ParseURL(testenv.RedisURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rdb := redis.NewClient(opts)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		_ = rdb.Close()
-		testenv.Missing(t, "redis at %s: %v (scripts/test starts one)", url, err)
-	}
 	t.Cleanup(func() { _ = rdb.Close() })
 	return rdb
 }
 
-// cluster is n trackers ("nodes") sharing one key prefix; every event any
+// cluster is n trackers ("nodes") sharing one presence; every event any
 // of them publishes goes to one channel.
 type cluster struct {
 	pub   published
-	nodes []*RedisTracker
+	nodes []*ClusterTracker
 }
 
-func newCluster(t *testing.T, n int, opts RedisOptions) *cluster {
+// clusterOpts are the trackers' durations.
+type clusterOpts struct{ grace, ttl time.Duration }
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func newCluster(t *testing.T, b backend, n int, opts clusterOpts) *cluster {
 	t.Helper()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	opts.Prefix = "test:presence:" + hex.EncodeToString(b[:])
-	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	c := &cluster{pub: make(published, 100)}
+	stores := b.stores(t, opts.ttl)
+	// Room for every event of the churn tests (a change per connection
+	// and disconnection at most), which read them only at their end.
+	c := &cluster{pub: make(published, 1000)}
 	for i := 0; i < n; i++ {
-		tr := NewRedisTracker(redisClient(t), c.pub, opts)
+		tr := newClusterTracker(stores(), c.pub, opts.ttl, opts.grace, quiet)
 		c.nodes = append(c.nodes, tr)
 		t.Cleanup(tr.Close)
 	}
-	t.Cleanup(func() {
-		rdb := redisClient(t)
-		keys, _ := rdb.Keys(context.Background(), opts.Prefix+":*").Result()
-		if len(keys) > 0 {
-			rdb.Del(context.Background(), keys...)
-		}
-	})
 	return c
 }
 
-func TestRedisTabsOnTwoNodesCountOnce(t *testing.T) {
-	t.Parallel()
-	c := newCluster(t, 2, RedisOptions{Grace: 20 * time.Millisecond, TTL: time.Minute})
+func TestClusterTabsOnTwoNodesCountOnce(t *testing.T) { eachBackend(t, testTabsOnTwoNodesCountOnce) }
+
+func testTabsOnTwoNodesCountOnce(t *testing.T, be backend) {
+	c := newCluster(t, be, 2, clusterOpts{grace: 20 * time.Millisecond, ttl: time.Minute})
 	a, b := c.nodes[0], c.nodes[1]
 	a.Connect(ann)
 	if e := c.pub.next(t); e.Status != "online" || e.UserID != "u1" || e.Name != "Ann" || e.Department != "sales" {
@@ -98,16 +159,16 @@ func TestRedisTabsOnTwoNodesCountOnce(t *testing.T) {
 
 // graceOverNow waits until the node's grace timer for user has fired and
 // its check is done.
-func (t *RedisTracker) graceOverNow(tb testing.TB, user string) {
+func (t *ClusterTracker) graceOverNow(tb testing.TB, user string) {
 	tb.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		t.mu.Lock()
-		pending := t.grace[user] != nil
+		pending := t.pending[user] != nil
 		t.mu.Unlock()
 		if !pending {
 			// The timer's function removed the entry before its check:
-			// run a check of our own, which is ordered after it in Redis
+			// run a check of our own, which is ordered after it in the store
 			// only if it ran; a second check is harmless either way.
 			t.check(user)
 			return
@@ -119,9 +180,12 @@ func (t *RedisTracker) graceOverNow(tb testing.TB, user string) {
 	}
 }
 
-func TestRedisReloadWithinGraceIsSilent(t *testing.T) {
-	t.Parallel()
-	c := newCluster(t, 2, RedisOptions{Grace: time.Hour, TTL: time.Minute})
+func TestClusterReloadWithinGraceIsSilent(t *testing.T) {
+	eachBackend(t, testReloadWithinGraceIsSilent)
+}
+
+func testReloadWithinGraceIsSilent(t *testing.T, be backend) {
+	c := newCluster(t, be, 2, clusterOpts{grace: time.Hour, ttl: time.Minute})
 	c.nodes[0].Connect(ann)
 	c.pub.next(t)
 	c.nodes[0].Disconnect("u1")
@@ -132,9 +196,10 @@ func TestRedisReloadWithinGraceIsSilent(t *testing.T) {
 	}
 }
 
-func TestRedisSetStatusAcrossNodes(t *testing.T) {
-	t.Parallel()
-	c := newCluster(t, 2, RedisOptions{Grace: 10 * time.Millisecond, TTL: time.Minute})
+func TestClusterSetStatusAcrossNodes(t *testing.T) { eachBackend(t, testSetStatusAcrossNodes) }
+
+func testSetStatusAcrossNodes(t *testing.T, be backend) {
+	c := newCluster(t, be, 2, clusterOpts{grace: 10 * time.Millisecond, ttl: time.Minute})
 	if _, err := c.nodes[0].SetStatus(ann, "offline"); err != ErrStatus {
 		t.Fatalf("SetStatus(offline) = %v", err)
 	}
@@ -158,9 +223,10 @@ func TestRedisSetStatusAcrossNodes(t *testing.T) {
 
 // A node that dies without saying goodbye: its connections expire and
 // exactly one of the surviving nodes takes the user offline.
-func TestRedisDeadNodeUsersGoOffline(t *testing.T) {
-	t.Parallel()
-	c := newCluster(t, 3, RedisOptions{Grace: 10 * time.Millisecond, TTL: 600 * time.Millisecond})
+func TestClusterDeadNodeUsersGoOffline(t *testing.T) { eachBackend(t, testDeadNodeUsersGoOffline) }
+
+func testDeadNodeUsersGoOffline(t *testing.T, be backend) {
+	c := newCluster(t, be, 3, clusterOpts{grace: 10 * time.Millisecond, ttl: 600 * time.Millisecond})
 	dead := c.nodes[0]
 	dead.Connect(ann)
 	bob := auth.Principal{UserID: "u2", Name: "Bob", Role: "agent", Department: "support"}
@@ -188,13 +254,13 @@ func TestRedisDeadNodeUsersGoOffline(t *testing.T) {
 }
 
 // die stops the node's loop and forgets its connections without removing
-// them from Redis, as a SIGKILL would.
-func (t *RedisTracker) die() {
+// them from the store, as a SIGKILL would.
+func (t *ClusterTracker) die() {
 	t.closed.Do(func() {
 		close(t.stop)
 		<-t.done
 		t.mu.Lock()
-		for _, tm := range t.grace {
+		for _, tm := range t.pending {
 			tm.Stop()
 		}
 		t.conns = map[string][]localConn{}
@@ -202,44 +268,38 @@ func (t *RedisTracker) die() {
 	})
 }
 
-// Connections written while Redis was unreachable are written again by
-// the refresh once it is back.
-func TestRedisOutageHeals(t *testing.T) {
-	t.Parallel()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	prefix := "test:presence:" + hex.EncodeToString(b[:])
-	redisClient(t) // skip or fail without Redis
-	broken := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
-	t.Cleanup(func() { _ = broken.Close() })
+// Connections written while the store was unreachable are written again
+// by the refresh once it is back.
+func TestClusterOutageHeals(t *testing.T) { eachBackend(t, testOutageHeals) }
+
+func testOutageHeals(t *testing.T, be backend) {
 	pub := make(published, 10)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tr := NewRedisTracker(broken, pub, RedisOptions{Prefix: prefix, TTL: time.Hour, Logger: quiet})
+	tr := newClusterTracker(be.unreachable(t, time.Hour), pub, time.Hour, 0, quiet)
 	defer tr.Close()
 	tr.Connect(ann) // fails: logged, kept locally
 	pub.none(t)
 	if l := tr.List(nil); len(l) != 1 || l[0].Status != "online" {
 		t.Fatalf("local list during the outage: %+v", l)
 	}
-	tr.rdb = redisClient(t) // Redis is back
+	tr.store = be.stores(t, time.Hour)() // the store is back
 	tr.refresh()
-	if e := pub.next(t); e.Status != "online" || e.UserID != "u1" {
+	e := pub.next(t)
+	if e.Status != "online" || e.UserID != "u1" {
 		t.Fatalf("after the outage: %+v", e)
 	}
-	t.Cleanup(func() {
-		rdb := redisClient(t)
-		keys, _ := rdb.Keys(context.Background(), prefix+":*").Result()
-		if len(keys) > 0 {
-			rdb.Del(context.Background(), keys...)
-		}
-	})
+	tr.refresh() // written: nothing more to say
+	pub.none(t)
+	if l := tr.List(nil); len(l) != 1 || l[0].Status != "online" || l[0].Version != e.Version {
+		t.Fatalf("list after the outage: %+v, want version %d", l, e.Version)
+	}
 }
 
 // Many connections and disconnections at once on three nodes end with
 // every user offline and one offline event per user.
-func TestRedisConcurrentChurn(t *testing.T) {
-	t.Parallel()
-	c := newCluster(t, 3, RedisOptions{Grace: time.Millisecond, TTL: time.Minute})
+func TestClusterConcurrentChurn(t *testing.T) { eachBackend(t, testConcurrentChurn) }
+
+func testConcurrentChurn(t *testing.T, be backend) {
+	c := newCluster(t, be, 3, clusterOpts{grace: time.Millisecond, ttl: time.Minute})
 	users := []auth.Principal{ann, {UserID: "u2", Role: "agent"}, {UserID: "u3", Role: "agent"}}
 	var wg sync.WaitGroup
 	for i, n := range c.nodes {
@@ -259,9 +319,10 @@ func TestRedisConcurrentChurn(t *testing.T) {
 			n.graceOverNow(t, p.UserID)
 		}
 	}
-	// Redis decides each change once: per user, versions 1..n each once
+	// The store decides each change once: per user, n versions in a row
+	// from an odd one (1 on Redis), each once
 	// (the nodes publish concurrently, so the channel's order is not
-	// Redis's, but the versions are), alternating online and offline, and
+	// the store's, but the versions are), alternating online and offline, and
 	// the highest is offline.
 	byVersion := map[string]map[int64]string{}
 	for len(c.pub) > 0 {
@@ -277,9 +338,16 @@ func TestRedisConcurrentChurn(t *testing.T) {
 	for _, p := range users {
 		vs := byVersion[p.UserID]
 		n := int64(len(vs))
-		for v := int64(1); v <= n; v++ {
+		first := int64(1) << 62
+		for v := range vs {
+			first = min(first, v)
+		}
+		if first%2 != 1 {
+			t.Errorf("%s: first version %d is even", p.UserID, first)
+		}
+		for v := first; v < first+n; v++ {
 			want := events.PresenceOnline
-			if v%2 == 0 {
+			if (v-first)%2 == 1 {
 				want = events.PresenceOffline
 			}
 			if vs[v] != want {
@@ -297,13 +365,14 @@ func TestRedisConcurrentChurn(t *testing.T) {
 	}
 }
 
-// Three nodes, each batching what it publishes: Redis still decides each
+// Three nodes, each batching what it publishes: the store still decides each
 // change once, so across all the nodes' batches every (user, version)
 // appears exactly once, and the last is offline; a reload within the grace
 // period adds nothing.
-func TestRedisBatchedChurnExactlyOnce(t *testing.T) {
-	t.Parallel()
-	c := newCluster(t, 3, RedisOptions{Grace: time.Millisecond, TTL: time.Minute})
+func TestClusterBatchedChurnExactlyOnce(t *testing.T) { eachBackend(t, testBatchedChurnExactlyOnce) }
+
+func testBatchedChurnExactlyOnce(t *testing.T, be backend) {
+	c := newCluster(t, be, 3, clusterOpts{grace: time.Millisecond, ttl: time.Minute})
 	batchers := make([]*Batcher, len(c.nodes))
 	for i, n := range c.nodes {
 		batchers[i] = NewBatcher(c.pub, 5*time.Millisecond)
@@ -374,7 +443,7 @@ func TestRedisBatchedChurnExactlyOnce(t *testing.T) {
 	}
 
 	// A reload within the grace period, batched: silent.
-	slow := newCluster(t, 2, RedisOptions{Grace: time.Hour, TTL: time.Minute})
+	slow := newCluster(t, be, 2, clusterOpts{grace: time.Hour, ttl: time.Minute})
 	for _, n := range slow.nodes {
 		n.pub = NewBatcher(slow.pub, time.Hour)
 	}

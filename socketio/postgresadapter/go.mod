@@ -1,0 +1,30 @@
+module github.com/kin-comms/kinrt/socketio/postgresadapter
+
+go 1.26.8
+
+toolchain go1.26.10
+
+replace (
+	github.com/kin-comms/kinrt/engineio => ../../engineio
+	github.com/kin-comms/kinrt/socketio => ..
+)
+
+require (
+	github.com/jackc/pgx/v5 v5.12.0
+	github.com/kin-comms/kinrt/engineio v0.0.0-00010101000000-000000000000 // indirect
+	github.com/kin-comms/kinrt/socketio v0.0.0-00010101000000-000000000000
+	go.uber.org/goleak v1.3.0
+)
+
+require (
+	github.com/gorilla/websocket v1.5.3 // indirect
+	github.com/jackc/pgpassfile v1.0.0 // indirect
+	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/jackc/puddle/v2 v2.2.3 // indirect
+	github.com/vmihailenco/msgpack/v5 v5.4.1 // indirect
+	github.com/vmihailenco/tagparser/v2 v2.0.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	golang.org/x/sync v0.22.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/text v0.41.0 // indirect
+)
