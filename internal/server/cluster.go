@@ -53,6 +53,24 @@ type redisStats interface {
 	Stats() redisadapter.Stats
 }
 
+// linkStats reads the counters of the cluster adapter's link, whichever
+// it is: the Redis adapters' (redisadapter.Stats) or PostgreSQL's
+// (postgresadapter.Stats, its listening connection's reconnects as the
+// subscriber's). Nil without counters.
+func (c *cluster) linkStats() func() redisadapter.Stats {
+	switch n := c.node.(type) {
+	case redisStats:
+		return n.Stats
+	case *postgresadapter.Node:
+		return func() redisadapter.Stats {
+			st := n.Stats()
+			return redisadapter.Stats{PublishQueue: st.PublishQueue, PublishQueueCap: st.PublishQueueCap,
+				PublishDropped: st.PublishDropped, PublishFailed: st.PublishFailed, SubscriberReconnects: st.ListenerReconnects}
+		}
+	}
+	return nil
+}
+
 // openCluster joins the cluster cfg.ClusterKind names: nil for none. An
 // unparsable URL or a link that does not answer at start-up is an error:
 // a node that cannot reach its cluster should not start serving as if it
@@ -241,19 +259,22 @@ func (c *cluster) close() error {
 }
 
 // collectors are the metrics of the cluster's link:
-// kinrt_cluster_adapter_healthy, and on Redis kinrt_redis_up and the Redis
-// adapter's kinrt_cluster_* (on PostgreSQL, kinrt_store_up says whether
-// the database answers).
+// kinrt_cluster_adapter_healthy, the adapter's kinrt_cluster_* (its
+// publish queue, drops, failures, reconnects), and on Redis kinrt_redis_up
+// (on PostgreSQL, kinrt_store_up says whether the database answers).
 func (c *cluster) collectors() []prometheus.Collector {
 	healthy := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "kinrt_cluster_adapter_healthy",
 		Help: "1 when the cluster adapter publishes to and is subscribed on its link (Redis, or PostgreSQL's LISTEN/NOTIFY with KIN_CLUSTER=postgres): broadcasts reach the other nodes; only in a cluster.",
 	}, func() float64 { return boolValue(c.node.Healthy()) })
-	st, ok := c.node.(redisStats)
-	if !ok { // PostgreSQL
-		return []prometheus.Collector{healthy}
+	cs := []prometheus.Collector{healthy}
+	if st := c.linkStats(); st != nil {
+		cs = append(cs, clusterCollector{st})
 	}
-	return []prometheus.Collector{clusterCollector{st}, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+	if _, ok := c.node.(redisStats); !ok { // PostgreSQL
+		return cs
+	}
+	return append(cs, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "kinrt_redis_up", Help: "1 when Redis answered the node's last ping (every second); only with REDIS_URL.",
-	}, func() float64 { return boolValue(c.up.Load()) }), healthy}
+	}, func() float64 { return boolValue(c.up.Load()) }))
 }

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/kin-comms/kinrt/internal/auth"
-	"github.com/kin-comms/kinrt/internal/config"
-	"github.com/kin-comms/kinrt/internal/testenv"
 )
 
 // TestDeliveryLatencyMetric: events published by webhooks are timed to
@@ -52,33 +50,30 @@ func TestDeliveryLatencyMetric(t *testing.T) {
 	}
 }
 
-// TestClusterStatsMetrics: a cluster node exports its adapter's link to
-// Redis (kinrt_cluster_*): an empty publish queue of the default
-// capacity, nothing dropped or failed, no reconnect; a single node
-// exports none of them.
+// TestClusterStatsMetrics: a cluster node exports its adapter's link
+// (kinrt_cluster_*), on Redis and on PostgreSQL alike: an empty publish
+// queue of the default capacity, nothing dropped or failed, no reconnect;
+// a single node exports none of them.
 func TestClusterStatsMetrics(t *testing.T) {
 	t.Parallel()
-	redisURL := testenv.RedisURL(t)
-	clustered, hs := startServer(t, func(c *config.Config) {
-		c.RedisURL = redisURL
-		c.RedisPrefix = "kin-metrics-" + testenv.RandomID()
-	})
-	waitReady(t, hs.URL, http.StatusOK)
-	mf := families(t, clustered)
-	for _, tt := range []struct {
-		name string
-		want float64
-	}{
-		{"kinrt_cluster_publish_queue", 0},
-		{"kinrt_cluster_publish_queue_capacity", 8192},
-		{"kinrt_cluster_publish_dropped_total", 0},
-		{"kinrt_cluster_publish_failed_total", 0},
-		{"kinrt_cluster_subscriber_reconnects_total", 0},
-	} {
-		if got, ok := series(t, mf, tt.name, nil); !ok || got != tt.want {
-			t.Errorf("%s = %v (found %v), want %v", tt.name, got, ok, tt.want)
+	eachClusterBackend(t, func(t *testing.T, b clusterBackend) {
+		clustered := startClusterOn(t, b, 1, nil)[0].srv
+		mf := families(t, clustered)
+		for _, tt := range []struct {
+			name string
+			want float64
+		}{
+			{"kinrt_cluster_publish_queue", 0},
+			{"kinrt_cluster_publish_queue_capacity", 8192},
+			{"kinrt_cluster_publish_dropped_total", 0},
+			{"kinrt_cluster_publish_failed_total", 0},
+			{"kinrt_cluster_subscriber_reconnects_total", 0},
+		} {
+			if got, ok := series(t, mf, tt.name, nil); !ok || got != tt.want {
+				t.Errorf("%s = %v (found %v), want %v", tt.name, got, ok, tt.want)
+			}
 		}
-	}
+	})
 	single, _ := startServer(t, nil)
 	if _, ok := families(t, single)["kinrt_cluster_publish_queue"]; ok {
 		t.Error("a single node exports kinrt_cluster_publish_queue")

@@ -59,7 +59,8 @@ func TestPostgresClusterRefused(t *testing.T) {
 }
 
 // TestPostgresClusterLink: with KIN_CLUSTER=postgres a node exports its
-// adapter's link (kinrt_cluster_adapter_healthy) and no kinrt_redis_up.
+// adapter's link (kinrt_cluster_adapter_healthy, kinrt_cluster_*) and no
+// kinrt_redis_up.
 // When the nodes lose PostgreSQL (a proxy in front of it refuses and cuts
 // every connection) /readyz answers 503 and the adapter is not healthy;
 // once it is back both recover and broadcasts cross nodes again.
@@ -143,4 +144,15 @@ func TestPostgresClusterLink(t *testing.T) {
 	metric(b.srv, 1)
 	note("after")
 	expect("after", "during")
+	// The cut is counted: each node listened again (and "during", sent
+	// while PostgreSQL was away, failed or is still queued).
+	for _, n := range nodes {
+		mf := families(t, n.srv)
+		if got, _ := series(t, mf, "kinrt_cluster_subscriber_reconnects_total", nil); got < 1 {
+			t.Errorf("kinrt_cluster_subscriber_reconnects_total %v after the cut, want at least 1", got)
+		}
+	}
+	if failed, _ := series(t, families(t, a.srv), "kinrt_cluster_publish_failed_total", nil); failed < 1 {
+		t.Errorf("kinrt_cluster_publish_failed_total %v on the node that published while PostgreSQL was away, want at least 1", failed)
+	}
 }

@@ -340,9 +340,12 @@ func TestEmitterMessageWithoutNamespace(t *testing.T) {
 // listening one is cut, and hears the others again.
 func TestListeningConnectionLost(t *testing.T) {
 	t.Parallel()
-	nodes, pool := startCluster(t, 2, Options{}, nil)
+	nodes, pool := startCluster(t, 2, Options{PublishQueue: 100}, nil)
 	b1 := siotest.Dial(t, nodes[1].url, "", nil)
 	ctx := context.Background()
+	if st := nodes[1].node.Stats(); st.ListenerReconnects != 0 || st.PublishQueueCap != 100 || st.PublishFailed != 0 {
+		t.Fatalf("stats before the cut: %+v", st)
+	}
 	var killed int
 	err := pool.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query = $1 AND pid <> pg_backend_pid()`,
 		`LISTEN "`+nodes[1].adapter().channel+`"`).Scan(&killed)
@@ -359,6 +362,11 @@ func TestListeningConnectionLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	b1.ExpectEvent("again", nil)
+	for i, n := range nodes { // each listened again once: counted for the metrics
+		if st := n.node.Stats(); st.ListenerReconnects != 1 {
+			t.Errorf("node %d: %d listener reconnects, want 1 (%+v)", i, st.ListenerReconnects, st)
+		}
+	}
 }
 
 // TestOptionsRefused: a table name that is not a plain name is refused.

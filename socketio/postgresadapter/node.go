@@ -56,6 +56,8 @@ type Node struct {
 	pubUp     atomic.Bool  // the last message went out
 	dropped   atomic.Int64 // messages dropped since the queue was last full
 	closeOnce sync.Once
+
+	droppedTotal, failedTotal, relistens atomic.Int64 // Stats
 }
 
 // publication is a message to send: its notification's payload, or the
@@ -301,6 +303,7 @@ func (n *Node) serve() error {
 			}
 		}
 		if !n.listening.Swap(true) && n.wasUp {
+			n.relistens.Add(1)
 			n.opts.Logger.Warn("postgresadapter: listening again", "uid", n.uid)
 		}
 		n.wasUp = true
@@ -474,6 +477,7 @@ func (n *Node) enqueue(p publication) bool {
 	case n.pubQ <- p:
 		return true
 	default:
+		n.droppedTotal.Add(1)
 		if n.dropped.Add(1) == 1 {
 			n.opts.Logger.Warn("postgresadapter: publish queue full; messages to other nodes are dropped", "channel", p.channel)
 		}
@@ -549,6 +553,7 @@ func (n *Node) send(batch []publication) {
 		c.Release()
 	}
 	up := failed == 0
+	n.failedTotal.Add(int64(failed))
 	if !up {
 		n.opts.Logger.Debug("postgresadapter: messages not sent", "uid", n.uid, "err", err, "messages", failed)
 	}
