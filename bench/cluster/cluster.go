@@ -124,11 +124,19 @@ type Result struct {
 	// presence events stopped.
 	ConnectSecs float64 `json:"connect_secs"`
 	SettleSecs  float64 `json:"settle_secs"`
-	// Events every client received during the storm (presence).
-	StormEvents uint64 `json:"storm_events"`
+	// Events every client received during the storm (presence), and
+	// their bytes (the events' data).
+	StormEvents uint64  `json:"storm_events"`
+	StormMB     float64 `json:"storm_mb"`
 	// RSS per connection over the nodes (min, max).
 	PerConnKiBMin float64 `json:"per_conn_kib_min"`
 	PerConnKiBMax float64 `json:"per_conn_kib_max"`
+	// CPU seconds of the nodes and of the generators (summed) from the
+	// start of the storm until it settled, and of the nodes while the
+	// webhooks before the kill were sent and delivered, per delivery.
+	StormNodeCPUSecs float64 `json:"storm_node_cpu_secs"`
+	StormGenCPUSecs  float64 `json:"storm_generator_cpu_secs"`
+	WebhookNodeCPUus float64 `json:"webhook_node_cpu_us_per_delivery"`
 	// GeneratorRSSKiB: the load generators' RSS, summed.
 	GeneratorRSSKiB int64 `json:"generator_rss_kib"`
 	// Redis (the whole server, which other work may share): its memory
@@ -186,19 +194,20 @@ func (r *Result) Summary() string {
 	fmt.Fprintf(&b, "\n== bench/cluster, %s: %d clients on %d kinrt nodes (file limit %d), %d load generators from %s, %d departments\n",
 		r.Start, r.Clients, r.Nodes, r.NoFile, r.Generators, strings.Join(r.Sources, ","), r.Departments)
 	fmt.Fprintf(&b, "load average at the start %s, at the end %s (the machine may be shared)\n", r.LoadStart, r.LoadEnd)
-	fmt.Fprintf(&b, "connected %d of %d in %.1f s; presence storm settled %.1f s later (%d events received)\n",
-		r.Connected, r.Clients, r.ConnectSecs, r.SettleSecs, r.StormEvents)
+	fmt.Fprintf(&b, "connected %d of %d in %.1f s; presence storm settled %.1f s later (%d events, %.0f MB received)\n",
+		r.Connected, r.Clients, r.ConnectSecs, r.SettleSecs, r.StormEvents, r.StormMB)
 	for _, n := range r.NodeResults {
 		fmt.Fprintf(&b, "  node %d (%s): %d connections, RSS %.1f MiB, %.1f KiB per connection (%.1f above its RSS before the clients)\n",
 			n.Node, n.Addr, n.Conns, float64(n.RSSKiB)/1024, n.PerConnKiB, n.DeltaKiB)
 	}
-	fmt.Fprintf(&b, "load generators' RSS %.1f MiB in all\n", float64(r.GeneratorRSSKiB)/1024)
+	fmt.Fprintf(&b, "load generators' RSS %.1f MiB in all; CPU during the storm: nodes %.1f s, generators %.1f s\n",
+		float64(r.GeneratorRSSKiB)/1024, r.StormNodeCPUSecs, r.StormGenCPUSecs)
 	fmt.Fprintf(&b, "Redis during the storm: +%.1f MiB, %.1f CPU s, %d commands; %d sessions kept (%d bytes each); during the webhooks and the kill %.1f CPU s, %d commands\n",
 		r.RedisMemMiB, r.RedisCPUSecs, r.RedisCommands, r.Sessions, r.SessionBytes, r.RedisCPUSecsWebhooks, r.RedisCommandsWebhooks)
 	fmt.Fprintf(&b, "webhooks: %d sent (%d failed), %d deliveries expected, %d missing, %d duplicated, %d leaked to another department\n",
 		r.Webhooks, r.FailedWebhooks, r.Expected, r.Missing, r.Duplicates, r.Leaked)
-	fmt.Fprintf(&b, "  before the kill: p99 per webhook at most %.0f ms (median %.0f ms), p99 of all deliveries %.0f ms\n",
-		r.BeforeP99MaxMs, r.BeforeP99MedianMs, r.BeforeAllP99Ms)
+	fmt.Fprintf(&b, "  before the kill: p99 per webhook at most %.0f ms (median %.0f ms), p99 of all deliveries %.0f ms; nodes' CPU %.1f µs per delivery\n",
+		r.BeforeP99MaxMs, r.BeforeP99MedianMs, r.BeforeAllP99Ms, r.WebhookNodeCPUus)
 	if k := r.Kill; k != nil {
 		fmt.Fprintf(&b, "kill: node %d SIGKILLed with %d clients: %d dropped, %d recovered their session, %d fresh, %d not back; all back %.2f s after the kill (p50 %.0f ms, p99 %.0f ms)\n",
 			k.Node, k.Clients, k.Dropped, k.Recovered, k.Fresh, k.Failed, k.BackSecs, k.BackP50ms, k.BackP99ms)
@@ -303,7 +312,11 @@ func Run(ctx context.Context, cfg Config, out, logw io.Writer) (*Result, error) 
 		return nil, errors.New("cluster: killing a node needs 2 nodes at least")
 	}
 	if cfg.Settle <= 0 {
+		// A batch of presence changes waits for the end of its interval.
 		cfg.Settle = 3 * time.Second
+		if d, err := time.ParseDuration(cfg.PresenceInterval); err == nil && d+2*time.Second > cfg.Settle {
+			cfg.Settle = d + 2*time.Second
+		}
 	}
 	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
 		return nil, err
@@ -315,7 +328,6 @@ func Run(ctx context.Context, cfg Config, out, logw io.Writer) (*Result, error) 
 		LoadStart: loadavg(), Start: time.Now().UTC().Format(time.RFC3339),
 	}
 	t0 := time.Now()
-	defer func() { r.res.Secs = time.Since(t0).Seconds() }()
 	if err := r.setLimit(); err != nil {
 		return nil, err
 	}
@@ -327,6 +339,7 @@ func Run(ctx context.Context, cfg Config, out, logw io.Writer) (*Result, error) 
 	for i := len(r.cleanups) - 1; i >= 0; i-- {
 		r.cleanups[i]()
 	}
+	r.res.Secs = time.Since(t0).Seconds()
 	if err != nil {
 		return r.res, err
 	}
@@ -401,12 +414,14 @@ func (r *run) run(ctx context.Context) error {
 	}
 	defer rdb.Close()
 	info0 := redisInfo(ctx, rdb)
+	nodeCPU0 := r.nodesCPU()
 
 	// The storm: every generator connects its clients at once.
 	r.logf("connecting %d clients from %d generators to %d nodes", cfg.Clients, r.res.Generators, cfg.Nodes)
 	if err := r.startGenerators(ctx); err != nil {
 		return err
 	}
+
 	connected, perNode := 0, make([]int, cfg.Nodes)
 	var errs []error
 	var mu sync.Mutex
@@ -447,10 +462,12 @@ func (r *run) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		var ev uint64
+		var ev, bytes uint64
 		for _, s := range sts {
 			ev += s.Events
+			bytes += s.Bytes
 		}
+		r.res.StormMB = float64(bytes) / 1e6
 		if ev != last {
 			last, lastChange = ev, time.Now()
 		} else if time.Since(lastChange) >= cfg.Settle {
@@ -489,6 +506,9 @@ func (r *run) run(ctx context.Context) error {
 		}
 	}
 	info1 := redisInfo(ctx, rdb)
+	nodeCPU1, genCPU1 := r.nodesCPU(), r.gensCPU()
+	r.res.StormNodeCPUSecs = (nodeCPU1 - nodeCPU0).Seconds()
+	r.res.StormGenCPUSecs = genCPU1.Seconds() // minting the tokens included
 	r.res.RedisMemMiB = (info1.mem - info0.mem) / (1 << 20)
 	r.res.RedisCPUSecs = info1.cpu - info0.cpu
 	r.res.RedisCommands = info1.commands - info0.commands
@@ -514,6 +534,9 @@ func (r *run) run(ctx context.Context) error {
 	r.send(ctx, 0, cfg.Webhooks, "before")
 	if err := r.waitDelivered(ctx, cfg.Webhooks, time.Minute); err != nil {
 		r.logf("%v", err)
+	}
+	if n := r.expected(cfg.Webhooks); n > 0 {
+		r.res.WebhookNodeCPUus = float64((r.nodesCPU() - nodeCPU1).Microseconds()) / float64(n)
 	}
 
 	if !cfg.NoKill {
@@ -731,15 +754,41 @@ func (r *run) send(ctx context.Context, from, to int, phase string) {
 	wg.Wait()
 }
 
+// expected returns the deliveries of webhooks 0..upto-1.
+func (r *run) expected(upto int) uint64 {
+	var n uint64
+	for w := 0; w < upto; w++ {
+		if r.sent[w] != 0 {
+			n += 2 * uint64(r.deptSize[w%r.cfg.Departments])
+		}
+	}
+	return n
+}
+
+// nodesCPU returns the CPU time the living nodes have used.
+func (r *run) nodesCPU() time.Duration {
+	var d time.Duration
+	for k, n := range r.nodes {
+		if k != r.dead {
+			d += load.ProcCPU(n.cmd.Process.Pid)
+		}
+	}
+	return d
+}
+
+// gensCPU returns the CPU time the generators have used.
+func (r *run) gensCPU() time.Duration {
+	var d time.Duration
+	for _, g := range r.gens {
+		d += load.ProcCPU(g.cmd.Process.Pid)
+	}
+	return d
+}
+
 // waitDelivered waits until the generators have matched every event of
 // webhooks 0..upto-1.
 func (r *run) waitDelivered(ctx context.Context, upto int, d time.Duration) error {
-	var expected uint64
-	for w := 0; w < upto; w++ {
-		if r.sent[w] != 0 {
-			expected += 2 * uint64(r.deptSize[w%r.cfg.Departments])
-		}
-	}
+	expected := r.expected(upto)
 	deadline := time.Now().Add(d)
 	for {
 		sts, err := r.statuses()

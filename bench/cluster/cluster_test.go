@@ -59,8 +59,8 @@ func TestClusterTiny(t *testing.T) {
 	}
 	t.Log(res.Summary())
 
-	// The JSON lines: a start, the connection, a line per node and per
-	// webhook, the kill and the summary.
+	// The JSON lines: a start, the connection, a line per node, Redis's,
+	// a line per webhook, the kill and the summary.
 	types := map[string]int{}
 	var webhooks []WebhookResult
 	sc := bufio.NewScanner(&out)

@@ -68,7 +68,7 @@ func main() {
 	flag.StringVar(&cfg.Postgres, "postgres", postgresDefault(), "PostgreSQL URL (a schema of the run's own is created in it)")
 	flag.StringVar(&cfg.Out, "out", "bench/out/cluster-"+time.Now().UTC().Format("20060102-150405"), "folder for the logs (and kinrt)")
 	flag.StringVar(&cfg.PresenceInterval, "presence-interval", "", "the nodes' KIN_PRESENCE_INTERVAL (empty: their default)")
-	flag.DurationVar(&cfg.Settle, "settle", 3*time.Second, "the presence storm has settled once no event came for this long")
+	flag.DurationVar(&cfg.Settle, "settle", 0, "the presence storm has settled once no event came for this long (0: 3s, or the presence interval + 2s if longer)")
 	flag.Parse()
 	exe, err := os.Executable()
 	if err != nil {

@@ -64,6 +64,7 @@ type GenConnected struct {
 // GenStatus is the answer to status and down.
 type GenStatus struct {
 	Events  uint64 `json:"events"`  // every event received, presence included
+	Bytes   uint64 `json:"bytes"`   // their data's bytes
 	Matched uint64 `json:"matched"` // webhook events of the client's department
 	Leaked  uint64 `json:"leaked"`
 	// Dropped clients (connection ended with an error), and of them those
@@ -125,7 +126,8 @@ type generator struct {
 	arrivals []atomic.Int64
 	counts   []atomic.Uint32
 
-	events, matched, leaked   atomic.Uint64
+	events, bytes, matched    atomic.Uint64
+	leaked                    atomic.Uint64
 	dropped, recovered, fresh atomic.Int64
 	failed, lastBack          atomic.Int64
 	downAt                    atomic.Int64
@@ -286,6 +288,7 @@ func (g *generator) attach(gc *genClient, c *Client) {
 
 func (g *generator) onEvent(gc *genClient, data []byte) {
 	g.events.Add(1)
+	g.bytes.Add(uint64(len(data)))
 	if off, ok := lastStringArg(data); ok && len(off) <= len(gc.offset) {
 		gc.olen = copy(gc.offset[:], off)
 	}
@@ -408,7 +411,7 @@ func (g *generator) status() GenStatus {
 	on := append([]int(nil), g.onNode...)
 	g.nodeMu.Unlock()
 	s := GenStatus{
-		Events: g.events.Load(), Matched: g.matched.Load(), Leaked: g.leaked.Load(),
+		Events: g.events.Load(), Bytes: g.bytes.Load(), Matched: g.matched.Load(), Leaked: g.leaked.Load(),
 		Dropped: g.dropped.Load(), Recovered: g.recovered.Load(), Fresh: g.fresh.Load(), Failed: g.failed.Load(),
 		OnNode: on, LastBack: g.lastBack.Load(),
 	}
