@@ -137,6 +137,13 @@ type Result struct {
 	StormNodeCPUSecs float64 `json:"storm_node_cpu_secs"`
 	StormGenCPUSecs  float64 `json:"storm_generator_cpu_secs"`
 	WebhookNodeCPUus float64 `json:"webhook_node_cpu_us_per_delivery"`
+	// IdleNodeCPU: the nodes' CPU seconds a second with every client
+	// connected and nothing sent (pings, presence and session renewals),
+	// over 5 s after the sessions were all in Redis; it is taken out of
+	// WebhookNodeCPUus.
+	IdleNodeCPU float64 `json:"idle_node_cpu"`
+	// WebhookNodeCPUms: the same per webhook (all nodes).
+	WebhookNodeCPUms float64 `json:"webhook_node_cpu_ms_per_webhook"`
 	// GeneratorRSSKiB: the load generators' RSS, summed.
 	GeneratorRSSKiB int64 `json:"generator_rss_kib"`
 	// Redis (the whole server, which other work may share): its memory
@@ -200,14 +207,14 @@ func (r *Result) Summary() string {
 		fmt.Fprintf(&b, "  node %d (%s): %d connections, RSS %.1f MiB, %.1f KiB per connection (%.1f above its RSS before the clients)\n",
 			n.Node, n.Addr, n.Conns, float64(n.RSSKiB)/1024, n.PerConnKiB, n.DeltaKiB)
 	}
-	fmt.Fprintf(&b, "load generators' RSS %.1f MiB in all; CPU during the storm: nodes %.1f s, generators %.1f s\n",
-		float64(r.GeneratorRSSKiB)/1024, r.StormNodeCPUSecs, r.StormGenCPUSecs)
+	fmt.Fprintf(&b, "load generators' RSS %.1f MiB in all; CPU during the storm: nodes %.1f s, generators %.1f s; nodes idle afterwards %.2f CPU\n",
+		float64(r.GeneratorRSSKiB)/1024, r.StormNodeCPUSecs, r.StormGenCPUSecs, r.IdleNodeCPU)
 	fmt.Fprintf(&b, "Redis during the storm: +%.1f MiB, %.1f CPU s, %d commands; %d sessions kept (%d bytes each); during the webhooks and the kill %.1f CPU s, %d commands\n",
 		r.RedisMemMiB, r.RedisCPUSecs, r.RedisCommands, r.Sessions, r.SessionBytes, r.RedisCPUSecsWebhooks, r.RedisCommandsWebhooks)
 	fmt.Fprintf(&b, "webhooks: %d sent (%d failed), %d deliveries expected, %d missing, %d duplicated, %d leaked to another department\n",
 		r.Webhooks, r.FailedWebhooks, r.Expected, r.Missing, r.Duplicates, r.Leaked)
-	fmt.Fprintf(&b, "  before the kill: p99 per webhook at most %.0f ms (median %.0f ms), p99 of all deliveries %.0f ms; nodes' CPU %.1f µs per delivery\n",
-		r.BeforeP99MaxMs, r.BeforeP99MedianMs, r.BeforeAllP99Ms, r.WebhookNodeCPUus)
+	fmt.Fprintf(&b, "  before the kill: p99 per webhook at most %.0f ms (median %.0f ms), p99 of all deliveries %.0f ms; nodes' CPU %.1f µs per delivery, %.0f ms per webhook (above idle)\n",
+		r.BeforeP99MaxMs, r.BeforeP99MedianMs, r.BeforeAllP99Ms, r.WebhookNodeCPUus, r.WebhookNodeCPUms)
 	if k := r.Kill; k != nil {
 		fmt.Fprintf(&b, "kill: node %d SIGKILLed with %d clients: %d dropped, %d recovered their session, %d fresh, %d not back; all back %.2f s after the kill (p50 %.0f ms, p99 %.0f ms)\n",
 			k.Node, k.Clients, k.Dropped, k.Recovered, k.Fresh, k.Failed, k.BackSecs, k.BackP50ms, k.BackP99ms)
@@ -519,6 +526,11 @@ func (r *run) run(ctx context.Context) error {
 		r.logf("sessions in Redis: %d of %d: %v", n, cfg.Clients, err)
 	}
 	r.res.Sessions = n
+	idleFrom, idleCPU := time.Now(), r.nodesCPU()
+	if err := sleep(ctx, 5*time.Second); err != nil {
+		return err
+	}
+	r.res.IdleNodeCPU = (r.nodesCPU() - idleCPU).Seconds() / time.Since(idleFrom).Seconds()
 	r.emit(map[string]any{
 		"type": "redis", "mem_mib": r.res.RedisMemMiB, "cpu_secs": r.res.RedisCPUSecs, "commands": r.res.RedisCommands,
 		"sessions": n, "session_bytes": r.res.SessionBytes,
@@ -531,12 +543,15 @@ func (r *run) run(ctx context.Context) error {
 	r.http = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16, IdleConnTimeout: time.Minute}}
 	defer r.http.CloseIdleConnections()
 	r.logf("sending %d webhooks at %.0f/s", cfg.Webhooks, cfg.Rate)
+	whFrom, whCPU := time.Now(), r.nodesCPU()
 	r.send(ctx, 0, cfg.Webhooks, "before")
 	if err := r.waitDelivered(ctx, cfg.Webhooks, time.Minute); err != nil {
 		r.logf("%v", err)
 	}
 	if n := r.expected(cfg.Webhooks); n > 0 {
-		r.res.WebhookNodeCPUus = float64((r.nodesCPU() - nodeCPU1).Microseconds()) / float64(n)
+		busy := (r.nodesCPU() - whCPU).Seconds() - r.res.IdleNodeCPU*time.Since(whFrom).Seconds()
+		r.res.WebhookNodeCPUus = max(0, busy) * 1e6 / float64(n)
+		r.res.WebhookNodeCPUms = max(0, busy) * 1e3 / float64(cfg.Webhooks)
 	}
 
 	if !cfg.NoKill {
