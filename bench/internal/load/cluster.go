@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -252,9 +253,30 @@ func newGenerator(ctx context.Context, cfg GenConfig) (*generator, error) {
 	return g, nil
 }
 
-// connect connects every client to its home node.
+// connect connects every client to its home node, noting its progress on
+// standard error every 10 s.
 func (g *generator) connect() (*GenConnected, error) {
 	t0 := time.Now()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		tick := time.NewTicker(10 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				st := g.status()
+				n := 0
+				for _, c := range st.OnNode {
+					n += c
+				}
+				fmt.Fprintf(os.Stderr, "%s clients %d..%d: %d connected, %d events (%.0f MB) received\n",
+					time.Now().UTC().Format("15:04:05"), g.cfg.From, g.cfg.To, n, st.Events, float64(st.Bytes)/1e6)
+			}
+		}
+	}()
 	p, err := connect(g.ctx, g.t, len(g.cl), func(k int) string { return `{"token":"` + g.cl[k].token + `"}` },
 		func(k int, c *Client) { g.attach(g.cl[k], c) })
 	if err != nil {
