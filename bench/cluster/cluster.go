@@ -179,6 +179,8 @@ type Result struct {
 	LoadEnd   string  `json:"loadavg_end"`
 	Start     string  `json:"start"`
 	Secs      float64 `json:"secs"`
+	// Err is why the run stopped short (empty: it did not).
+	Err string `json:"error,omitempty"`
 
 	NodeResults    []NodeResult    `json:"-"`
 	WebhookResults []WebhookResult `json:"-"`
@@ -188,7 +190,7 @@ type Result struct {
 // every client of its department once and no other, and after the kill
 // every dropped client recovered its session.
 func (r *Result) OK() bool {
-	ok := r.Connected == r.Clients && r.FailedWebhooks == 0 && r.Missing == 0 && r.Duplicates == 0 && r.Leaked == 0
+	ok := r.Err == "" && r.Expected > 0 && r.Connected == r.Clients && r.FailedWebhooks == 0 && r.Missing == 0 && r.Duplicates == 0 && r.Leaked == 0
 	if k := r.Kill; k != nil {
 		ok = ok && k.Failed == 0 && k.Fresh == 0 && k.Recovered == k.Dropped && k.Dropped == int64(k.Clients)
 	}
@@ -223,7 +225,10 @@ func (r *Result) Summary() string {
 			r.DownP99MaxMs, r.AfterP99MaxMs)
 	}
 	verdict := "OK: every event reached every client of its department exactly once, none leaked"
-	if !r.OK() {
+	switch {
+	case r.Err != "":
+		verdict = "FAILED: " + r.Err
+	case !r.OK():
 		verdict = "FAILED"
 	}
 	fmt.Fprintf(&b, "%s (%.0f s)\n", verdict, r.Secs)
@@ -348,6 +353,7 @@ func Run(ctx context.Context, cfg Config, out, logw io.Writer) (*Result, error) 
 	}
 	r.res.Secs = time.Since(t0).Seconds()
 	if err != nil {
+		r.res.Err = err.Error()
 		return r.res, err
 	}
 	r.emit(r.res)
