@@ -31,6 +31,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -82,6 +83,15 @@ type Client struct {
 	OnEvent func(data []byte)
 	// OnAck is called like OnEvent for each ACK packet.
 	OnAck func(id uint64, data []byte)
+	// OnEnd, when set, is called once the read loop of a pool's client
+	// has ended, with nil after Close or a close frame from the server;
+	// it runs on the reactor and must not block.
+	OnEnd func(err error)
+
+	// SID and PID are the server's answer to CONNECT: the socket's id and,
+	// with connection state recovery on, the private session id a client
+	// sends back (with its last offset) to recover the session.
+	SID, PID string
 }
 
 // Dial connects a client from source address src (empty: any) to the server
@@ -126,6 +136,11 @@ func Dial(ctx context.Context, addr, src, auth string) (*Client, error) {
 			return nil, fmt.Errorf("load: socket.io connect: %w", err)
 		}
 		if bytes.HasPrefix(msg, []byte("40")) {
+			var ans struct{ Sid, Pid string }
+			if len(msg) > 2 {
+				_ = json.Unmarshal(msg[2:], &ans)
+			}
+			c.SID, c.PID = ans.Sid, ans.Pid
 			break
 		}
 		if bytes.HasPrefix(msg, []byte("44")) {

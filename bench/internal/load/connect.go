@@ -15,6 +15,9 @@ import (
 type Target struct {
 	// Addr is the server's host:port.
 	Addr string
+	// Addrs, when set, are several servers' host:port: client i of a
+	// connect dials Addrs[i%len(Addrs)] instead of Addr (no proxy).
+	Addrs []string
 	// Sources are the local IPs the clients connect from, round robin, to
 	// get past the ephemeral port limit of one source address. Empty: any.
 	Sources []string
@@ -23,6 +26,13 @@ type Target struct {
 	// data, instead of blocking in epoll_wait (see reactor.loop). The
 	// spinning itself is left out of the CPU time reported (spinTime).
 	Spin time.Duration
+}
+
+func (t Target) addr(i int) string {
+	if len(t.Addrs) == 0 {
+		return t.Addr
+	}
+	return t.Addrs[i%len(t.Addrs)]
 }
 
 func (t Target) source(i int) string {
@@ -72,7 +82,7 @@ func connect(ctx context.Context, t Target, n int, auth func(i int) string, setu
 				// presence events) may let a dial time out: retry.
 				for try := 0; try < 5; try++ {
 					dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-					c, err = Dial(dctx, t.Addr, t.source(i), a)
+					c, err = Dial(dctx, t.addr(i), t.source(i), a)
 					cancel()
 					if err == nil || ctx.Err() != nil {
 						break
@@ -107,13 +117,16 @@ func connect(ctx context.Context, t Target, n int, auth func(i int) string, setu
 // run starts c's read loop on a goroutine of its own.
 func (p *pool) run(c *Client) {
 	p.wg.Add(1)
-	go func() { p.finish(c.Run()) }()
+	go func() { p.finish(c, c.Run()) }()
 }
 
-// finish records the end of a client, err nil when it ended normally.
-func (p *pool) finish(err error) {
+// finish records the end of client c, err nil when it ended normally.
+func (p *pool) finish(c *Client, err error) {
 	if err != nil {
 		p.lost.Add(1)
+	}
+	if c.OnEnd != nil {
+		c.OnEnd(err)
 	}
 	p.wg.Done()
 }

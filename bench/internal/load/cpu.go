@@ -67,3 +67,7 @@ func (m cpuMeter) perEvent(events uint64) (self, server float64) {
 	}
 	return self, server
 }
+
+// ProcCPU returns the CPU time (user + system) process pid has used, at
+// the kernel's clock-tick resolution (10ms), or 0 when unknown.
+func ProcCPU(pid int) time.Duration { return procCPU(pid) }

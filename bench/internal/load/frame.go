@@ -106,11 +106,19 @@ func (c *Client) need(total int) (msg []byte, ok bool, err error) {
 	return nil, false, nil
 }
 
+// shrinkAbove is the read buffer size above which an emptied buffer goes
+// back to readBufferSize: one long message (a presence batch of a storm)
+// must not cost every client of a large run its length for good.
+const shrinkAbove = 64 << 10
+
 // dispatch hands every complete message in c.in to handle.
 func (c *Client) dispatch() error {
 	for {
 		msg, ok, err := c.message()
 		if !ok {
+			if c.r == c.w && len(c.in) > shrinkAbove {
+				c.in, c.r, c.w = make([]byte, readBufferSize), 0, 0
+			}
 			return err
 		}
 		c.handle(msg)

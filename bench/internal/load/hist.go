@@ -69,3 +69,25 @@ func (h *Hist) Quantile(q float64) time.Duration {
 	}
 	return 0
 }
+
+// Buckets returns the histogram's non-empty buckets as pairs [bucket,
+// count], for another process to merge (AddBuckets).
+func (h *Hist) Buckets() [][2]uint64 {
+	var out [][2]uint64
+	for i := range h.counts {
+		if n := h.counts[i].Load(); n > 0 {
+			out = append(out, [2]uint64{uint64(i), n})
+		}
+	}
+	return out
+}
+
+// AddBuckets adds the buckets of another histogram (Buckets); pairs out
+// of range are ignored.
+func (h *Hist) AddBuckets(b [][2]uint64) {
+	for _, p := range b {
+		if p[0] < histBuckets {
+			h.counts[p[0]].Add(p[1])
+		}
+	}
+}

@@ -125,13 +125,13 @@ func (p *pool) start(c *Client) {
 	// only reports what arrives later.
 	if err := c.dispatch(); err != nil {
 		f.release()
-		p.finish(c.ended(err))
+		p.finish(c, c.ended(err))
 		return
 	}
 	r := p.reactors[int(p.next.Add(1))%len(p.reactors)]
 	if err := r.add(f.fd, c); err != nil {
 		f.release()
-		p.finish(err)
+		p.finish(c, err)
 	}
 }
 
@@ -292,7 +292,7 @@ func (r *reactor) remove(fd int, c *Client, err error) {
 	r.clients[fd] = nil // before the close frees the number for reuse
 	r.mu.Unlock()
 	c.sock.(*fdConn).release()
-	r.p.finish(c.ended(err))
+	r.p.finish(c, c.ended(err))
 }
 
 // fail ends every client after epoll failed.

@@ -307,28 +307,16 @@ func (w *webhook) send(ctx context.Context, client *http.Client, ph, from, to in
 	return ctx.Err()
 }
 
-func (w *webhook) messageSid(i int) string { return fmt.Sprintf("SM%032x", i) }
-
 // post sends webhook i: an SMS from a customer (one of 1,000, so that
 // conversations are reused) to a random department's number, with
 // "bench <i>" as its body.
 func (w *webhook) post(ctx context.Context, client *http.Client, ph, i int) {
-	d := w.deptOf(i)
-	const path = "/api/webhooks/twilio/sms"
-	form := url.Values{
-		"MessageSid": {w.messageSid(i)}, "From": {fmt.Sprintf("+1666%07d", i%1000)}, "To": {w.depts[d].number},
-		"Body": {"bench " + strconv.Itoa(i)}, "NumMedia": {"0"}, "SmsStatus": {"received"},
-		"AccountSid": {"AC00000000000000000000000000000000"}, "ApiVersion": {"2010-04-01"},
-	}
-	body := form.Encode()
 	pp := &w.phases[ph]
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+w.addr+path, strings.NewReader(body))
+	req, err := SMSWebhook(ctx, w.addr, w.cfg.PublicURL, w.cfg.AuthToken, i, fmt.Sprintf("+1666%07d", i%1000), w.depts[w.deptOf(i)].number)
 	if err != nil {
 		pp.failed.Add(1)
 		return
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", twilio.Sign(w.cfg.AuthToken, w.cfg.PublicURL+path, form))
 	sent := time.Since(w.start)
 	w.phase[i] = uint8(ph)
 	w.sentAt[i].Store(int64(sent))
@@ -345,6 +333,27 @@ func (w *webhook) post(ctx context.Context, client *http.Client, ph, i int) {
 	}
 }
 
+// SMSWebhook returns webhook number i, signed with authToken for the
+// service whose public URL is publicURL, to be posted to the server at
+// addr: Twilio's inbound SMS webhook from number from to our number to,
+// with the body "bench <i>" and MessageSid "SM" and i in 32 hex digits,
+// which webhookEvent finds in the events it causes.
+func SMSWebhook(ctx context.Context, addr, publicURL, authToken string, i int, from, to string) (*http.Request, error) {
+	const path = "/api/webhooks/twilio/sms"
+	form := url.Values{
+		"MessageSid": {fmt.Sprintf("SM%032x", i)}, "From": {from}, "To": {to},
+		"Body": {"bench " + strconv.Itoa(i)}, "NumMedia": {"0"}, "SmsStatus": {"received"},
+		"AccountSid": {"AC00000000000000000000000000000000"}, "ApiVersion": {"2010-04-01"},
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", twilio.Sign(authToken, publicURL+path, form))
+	return req, nil
+}
+
 // deptOf spreads the webhooks over the departments, pseudo-randomly.
 func (w *webhook) deptOf(i int) int {
 	return int((uint64(i) * 0x9E3779B97F4A7C15 >> 33) % uint64(len(w.depts)))
@@ -357,34 +366,12 @@ var (
 	keyPreview     = []byte(`"lastMessagePreview":"bench `)
 )
 
-// onEvent matches an event to its webhook: message_received by its
-// messageSid, conversation_updated by its preview ("bench <i>"). Other
-// events (presence) are skipped.
+// onEvent matches an event to its webhook (webhookEvent); other events
+// (presence) are only counted.
 func (w *webhook) onEvent(data []byte) {
 	w.events.Add(1)
-	var i uint64
-	switch {
-	case bytes.HasPrefix(data, evMessage):
-		k := bytes.Index(data, keySid)
-		if k < 0 || len(data) < k+len(keySid)+32 {
-			return
-		}
-		v, ok := parseHex(data[k+len(keySid) : k+len(keySid)+32])
-		if !ok {
-			return
-		}
-		i = v
-	case bytes.HasPrefix(data, evConversation):
-		k := bytes.Index(data, keyPreview)
-		if k < 0 {
-			return
-		}
-		v, n := leadingUint(data[k+len(keyPreview):])
-		if n == 0 {
-			return
-		}
-		i = v
-	default:
+	i, _, ok := webhookEvent(data)
+	if !ok {
 		return
 	}
 	if i >= uint64(len(w.sentAt)) {
@@ -399,6 +386,36 @@ func (w *webhook) onEvent(data []byte) {
 	pp := &w.phases[w.phase[i]] // written before sentAt
 	pp.recv.Add(1)
 	pp.hist.Add(time.Since(w.start) - time.Duration(sent))
+}
+
+// Kinds of webhook events (webhookEvent).
+const (
+	kindMessage      = 0 // message_received
+	kindConversation = 1 // conversation_updated
+)
+
+// webhookEvent returns the number of the webhook whose event data is, and
+// which of its two events it is: message_received by its messageSid
+// ("SM" and the number in 32 hex digits), conversation_updated by its
+// preview ("bench <i>"). ok is false for other events (presence).
+func webhookEvent(data []byte) (i uint64, kind int, ok bool) {
+	switch {
+	case bytes.HasPrefix(data, evMessage):
+		k := bytes.Index(data, keySid)
+		if k < 0 || len(data) < k+len(keySid)+32 {
+			return 0, 0, false
+		}
+		v, ok := parseHex(data[k+len(keySid) : k+len(keySid)+32])
+		return v, kindMessage, ok
+	case bytes.HasPrefix(data, evConversation):
+		k := bytes.Index(data, keyPreview)
+		if k < 0 {
+			return 0, 0, false
+		}
+		v, n := leadingUint(data[k+len(keyPreview):])
+		return v, kindConversation, n > 0
+	}
+	return 0, 0, false
 }
 
 func parseHex(b []byte) (uint64, bool) {
