@@ -142,35 +142,38 @@ func run(args []string) error {
 			return err
 		}
 	}
-	srv, err := server.New(cfg, log)
+	// The listeners of the configured addresses are bound before the
+	// service starts, so that nothing it opens on a port of the system's
+	// choosing (the demo's fake Twilio API) can take one of theirs.
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
-	httpSrv := srv.HTTPServer()
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		_ = srv.Close()
-		return err
+	var aln net.Listener
+	if cfg.AdminAddr != "" {
+		if aln, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("KIN_ADMIN_ADDR: %w (each node on a machine needs its own, or off)", err)
+		}
+		defer aln.Close()
 	}
 	if _, port, _ := net.SplitHostPort(cfg.Addr); cfg.Demo && port == "0" { // the file names the port taken
 		if _, _, err := cfg.KeepDemoSecrets(ln.Addr().String()); err != nil {
 			_ = ln.Close()
-			_ = srv.Close()
 			return err
 		}
 	}
+	srv, err := server.New(cfg, log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	httpSrv := srv.HTTPServer()
 
 	// The admin listener (metrics, and profiles when KIN_PPROF_ADDR is
 	// its address), and profiles on a listener of their own otherwise.
 	folded := cfg.PprofAddr != "" && cfg.PprofAddr == cfg.AdminAddr
-	if cfg.AdminAddr != "" {
-		aln, err := net.Listen("tcp", cfg.AdminAddr)
-		if err != nil {
-			_ = ln.Close()
-			_ = srv.Close()
-			return fmt.Errorf("KIN_ADMIN_ADDR: %w (each node on a machine needs its own, or off)", err)
-		}
-		defer aln.Close()
+	if aln != nil {
 		go func() { _ = sideServer(adminHandler(srv, folded)).Serve(aln) }()
 		log.Info("admin listener: /metrics", "addr", aln.Addr().String(), "profiles", folded)
 		if !isLoopback(aln.Addr()) {
