@@ -207,7 +207,7 @@ func (n *Node) NewAdapter(nsp *socketio.Namespace) socketio.Adapter {
 		if err != nil {
 			n.opts.Logger.Warn("postgresadapter: recovery tables unavailable: recovery holds on this node only", "channel", ch, "err", err)
 		} else {
-			a.rec = &recovery{node: nr, maxBytes: max(r.MaxLogBytes, 0), echoes: newOwnEchoes()}
+			a.rec = &recovery{node: nr, maxBytes: max(r.MaxLogBytes, 0), echoes: cluster.NewOwnEchoes(0)}
 		}
 	}
 	a.Adapter = cluster.NewAdapter(nsp, n.uid, transport{n, ch}, &cluster.Options{
@@ -832,7 +832,7 @@ func (a *Adapter) Close() error {
 	err := a.Adapter.Close()
 	if a.rec != nil {
 		a.rec.closed.Store(true)
-		a.rec.echoes.stop()
+		a.rec.echoes.Stop()
 	}
 	a.node.unregister(a)
 	return err

@@ -43,12 +43,6 @@ const (
 	// pruneEvery is the time between two prunings of the log and the
 	// sessions by every node.
 	pruneEvery = 5 * time.Second
-	// ownEchoWait is how long a logged broadcast of this node waits for
-	// its notification to come back before it is delivered here anyway.
-	ownEchoWait = 2 * time.Second
-	// ownForget bounds how long an early echo or a late delivery is
-	// remembered.
-	ownForget = time.Minute
 	// skipTTL is how long a recovered socket's packets, sent with its
 	// recovery, are remembered so that their notification does not
 	// deliver them to it again.
@@ -216,7 +210,7 @@ func (n *Node) isDead() bool {
 type recovery struct {
 	node     *nodeRecovery
 	maxBytes int64 // 0: no cap
-	echoes   *ownEchoes
+	echoes   *cluster.OwnEchoes
 	joinMu   sync.RWMutex // read: delivering a logged packet; write: Rejoin
 	skips    skipSet
 	closed   atomic.Bool // the adapter closed: nothing waits for echoes
@@ -345,9 +339,9 @@ func (l *logged) settle() {
 		a.Local().Deliver(l.packet, &l.opts)
 		return
 	}
-	a.rec.echoes.await(l.offset, l.packet, &l.opts, func(o *ownBroadcast) {
+	a.rec.echoes.Await(l.offset, withOffset(l.packet, l.offset), &l.opts, func(o *cluster.OwnBroadcast) {
 		a.node.opts.Logger.Warn("postgresadapter: own broadcast did not come back; delivered here anyway", "channel", a.channel, "offset", l.offset)
-		a.deliverLogged(o.packet, &o.opts, l.offset)
+		a.deliverLogged(o.Packet, &o.Opts, l.offset)
 	})
 }
 
@@ -361,7 +355,7 @@ func (a *Adapter) onLogged(m *cluster.Message, own bool) {
 		if offset == "" {
 			return // not a logged one: delivered when sent
 		}
-		if o, deliver := a.rec.echoes.claim(offset); deliver {
+		if o, deliver := a.rec.echoes.Claim(offset); deliver {
 			if o == nil {
 				o = m.Opts.BroadcastOptions()
 			}
@@ -639,95 +633,4 @@ func (k *skipSet) take(offset string) []string {
 	}
 	delete(k.m, offset)
 	return s.ids
-}
-
-// ownBroadcast is a logged broadcast of this node whose notification has
-// not come back yet, or was delivered without it (late).
-type ownBroadcast struct {
-	packet *parser.Packet // with its offset
-	opts   socketio.BroadcastOptions
-	timer  *time.Timer
-	late   bool
-}
-
-// ownEchoes are this node's logged broadcasts waiting for their
-// notification, which delivers them here in the log's order: each is
-// delivered once, by its echo or late.
-type ownEchoes struct {
-	mu     sync.Mutex
-	own    map[string]*ownBroadcast
-	echoed map[string]time.Time // back before await registered them
-	wait   time.Duration
-}
-
-func newOwnEchoes() *ownEchoes {
-	return &ownEchoes{own: make(map[string]*ownBroadcast), echoed: make(map[string]time.Time), wait: ownEchoWait}
-}
-
-// await waits for the echo of p at offset; late is called with it when
-// none comes within the wait.
-func (e *ownEchoes) await(offset string, p *parser.Packet, opts *socketio.BroadcastOptions, late func(o *ownBroadcast)) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if _, back := e.echoed[offset]; back {
-		delete(e.echoed, offset)
-		return
-	}
-	if len(e.echoed) > 1024 {
-		now := time.Now()
-		for k, at := range e.echoed {
-			if now.Sub(at) > ownForget {
-				delete(e.echoed, k)
-			}
-		}
-	}
-	o := &ownBroadcast{packet: withOffset(p, offset), opts: *opts}
-	o.timer = time.AfterFunc(e.wait, func() {
-		if e.markLate(offset, o) {
-			late(o)
-		}
-	})
-	e.own[offset] = o
-}
-
-func (e *ownEchoes) markLate(offset string, o *ownBroadcast) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.own[offset] != o || o.late {
-		return false
-	}
-	o.late = true
-	o.timer = time.AfterFunc(ownForget, func() {
-		e.mu.Lock()
-		if e.own[offset] == o {
-			delete(e.own, offset)
-		}
-		e.mu.Unlock()
-	})
-	return true
-}
-
-// claim reports whether to deliver the echo at offset now, with the
-// options it was broadcast with when known.
-func (e *ownEchoes) claim(offset string) (*socketio.BroadcastOptions, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	o, ok := e.own[offset]
-	if !ok {
-		e.echoed[offset] = time.Now()
-		return nil, true
-	}
-	delete(e.own, offset)
-	o.timer.Stop()
-	return &o.opts, !o.late
-}
-
-// stop stops the timers (the adapter closes).
-func (e *ownEchoes) stop() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for k, o := range e.own {
-		o.timer.Stop()
-		delete(e.own, k)
-	}
 }

@@ -22,10 +22,10 @@ type Adapter struct {
 
 	pendingRequests // requests waiting for answers
 
-	echoes   *ownEchoes   // this node's logged broadcasts until they come back (echo.go)
-	joinMu   sync.RWMutex // read: delivering a logged packet; write: Rejoin
-	skips    skipSet      // offset -> sockets that got it on recovery
-	sessions *sessions    // nil when recovery is off (keep.go)
+	echoes   *cluster.OwnEchoes // this node's logged broadcasts until they come back
+	joinMu   sync.RWMutex       // read: delivering a logged packet; write: Rejoin
+	skips    skipSet            // offset -> sockets that got it on recovery
+	sessions *sessions          // nil when recovery is off (keep.go)
 
 	closeOnce sync.Once
 }
@@ -42,7 +42,7 @@ func newAdapter(n *Node, nsp *socketio.Namespace) *Adapter {
 		nsp:    nsp,
 		local:  socketio.NewMemoryAdapter(nsp),
 		ch:     newChannels(n.opts.Key, nsp.Name(), n.uid),
-		echoes: newOwnEchoes(),
+		echoes: cluster.NewOwnEchoes(0),
 	}
 	if r := nsp.Server().RecoveryOptions(); r != nil {
 		a.rec = newRecovery(n, nsp.Name(), r)
@@ -142,20 +142,20 @@ func (a *Adapter) broadcastChannel(opts *socketio.BroadcastOptions) string {
 // come back (onBroadcast delivers it then), or delivers it after the echo
 // wait.
 func (a *Adapter) awaitOwn(offset string, p *parser.Packet, opts *socketio.BroadcastOptions) {
-	a.echoes.await(offset, p, opts, func(o *ownBroadcast) { a.deliverLate(offset, o) })
+	a.echoes.Await(offset, withOffset(p, offset), opts, func(o *cluster.OwnBroadcast) { a.deliverLate(offset, o) })
 }
 
 // deliverLate delivers a broadcast whose echo did not come in time.
-func (a *Adapter) deliverLate(offset string, o *ownBroadcast) {
+func (a *Adapter) deliverLate(offset string, o *cluster.OwnBroadcast) {
 	a.node.opts.Logger.Warn("redisadapter: own broadcast did not come back from Redis; delivered here anyway", "nsp", a.nsp.Name(), "offset", offset)
-	a.selectLogged(o.packet, &o.opts, offset)()
+	a.selectLogged(o.Packet, &o.Opts, offset)()
 }
 
 // claimOwn is called when this node's broadcast at offset comes back from
 // Redis: it reports whether to deliver it here now (false when it was
-// delivered late already), with its options when known (ownEchoes.claim).
+// delivered late already), with its options when known (cluster.OwnEchoes.Claim).
 func (a *Adapter) claimOwn(offset string) (*socketio.BroadcastOptions, bool) {
-	return a.echoes.claim(offset)
+	return a.echoes.Claim(offset)
 }
 
 // selectLogged selects the sockets a packet of the stream goes to,

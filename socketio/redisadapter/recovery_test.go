@@ -287,9 +287,7 @@ func TestOwnBroadcastEcho(t *testing.T) {
 	n := nodes[0]
 	c := siotest.Dial(t, n.ts.URL, "join=r", nil)
 	ad := n.io.Of("/").Adapter().(*Adapter)
-	ad.echoes.mu.Lock()
-	ad.echoes.wait = 20 * time.Millisecond
-	ad.echoes.mu.Unlock()
+	ad.echoes.SetWait(20 * time.Millisecond)
 	opts := &socketio.BroadcastOptions{Rooms: []string{"r"}}
 	packet := func(name string) *parser.Packet {
 		return &parser.Packet{Type: parser.Event, Namespace: "/", Data: []byte(`["` + name + `"]`)}
@@ -318,14 +316,7 @@ func TestOwnBroadcastEcho(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.ExpectEvent("marker", nil)
-	ad.echoes.mu.Lock()
-	defer ad.echoes.mu.Unlock()
-	if len(ad.echoes.echoed) != 0 {
-		t.Errorf("echoes remembered: %v", ad.echoes.echoed)
-	}
-	for off, o := range ad.echoes.own {
-		if !o.late {
-			t.Errorf("broadcast %s still waits for its echo", off)
-		}
+	if waiting, early := ad.echoes.Pending(); waiting != 0 || early != 0 {
+		t.Errorf("%d broadcasts still wait for their echo, %d early echoes remembered", waiting, early)
 	}
 }

@@ -27,7 +27,7 @@ import (
 type shardedRecovery struct {
 	rec *recovery
 
-	echoes *ownEchoes // this node's logged broadcasts until they come back (echo.go)
+	echoes *cluster.OwnEchoes // this node's logged broadcasts until they come back
 
 	joinMu sync.RWMutex // read: delivering a logged packet; write: Rejoin
 	skips  skipSet
@@ -40,7 +40,7 @@ func newShardedRecovery(n *ShardedNode, nsp string, opts *socketio.RecoveryOptio
 	r := newRecovery(holder, nsp, opts)
 	tag := "{" + n.opts.Key + "#" + nsp + "#}"
 	r.stream, r.streamBytes, r.sessionPrefix = tag+"-stream", tag+"-stream-bytes", tag+"-session#"
-	return &shardedRecovery{rec: r, echoes: newOwnEchoes()}
+	return &shardedRecovery{rec: r, echoes: cluster.NewOwnEchoes(0)}
 }
 
 // shardedAppendPublishScript is appendLua, then the SPUBLISH of the
@@ -111,16 +111,16 @@ func (a *ShardedAdapter) encodeLoggedParts(p *parser.Packet, opts *socketio.Broa
 // awaitOwn waits for this node's logged broadcast at offset to come back
 // (onOwnEcho delivers it then), or delivers it after ownEchoWait.
 func (a *ShardedAdapter) awaitOwn(offset string, p *parser.Packet, opts *socketio.BroadcastOptions) {
-	a.rec.echoes.await(offset, p, opts, func(o *ownBroadcast) {
+	a.rec.echoes.Await(offset, withOffset(p, offset), opts, func(o *cluster.OwnBroadcast) {
 		a.node.opts.Logger.Warn("redisadapter: own broadcast did not come back from Redis; delivered here anyway", "nsp", a.nsp.Name(), "offset", offset)
-		a.selectLogged(o.packet, &o.opts, offset)()
+		a.selectLogged(o.Packet, &o.Opts, offset)()
 	})
 }
 
 // onOwnEcho delivers this node's logged broadcast, back from Redis, unless
 // it was delivered late already.
 func (a *ShardedAdapter) onOwnEcho(m *cluster.Message) {
-	if own, deliver := a.rec.echoes.claim(m.Opts.Offset); deliver {
+	if own, deliver := a.rec.echoes.Claim(m.Opts.Offset); deliver {
 		a.selectLogged(m.Packet, echoOptions(own, m.Opts), m.Opts.Offset)()
 	}
 }

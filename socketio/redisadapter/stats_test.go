@@ -154,10 +154,10 @@ func TestStatsPublishQueue(t *testing.T) {
 // included), or those it carried when it came back before it was awaited.
 func TestOwnEchoOptions(t *testing.T) {
 	t.Parallel()
-	e := newOwnEchoes()
+	e := cluster.NewOwnEchoes(0)
 	opts := &socketio.BroadcastOptions{Rooms: []string{"r"}, Except: []string{"x"}}
-	e.await("1-0", &parser.Packet{Type: parser.Event, Data: []byte(`["e"]`)}, opts, func(*ownBroadcast) { t.Error("delivered late") })
-	own, deliver := e.claim("1-0")
+	e.Await("1-0", &parser.Packet{Type: parser.Event, Data: []byte(`["e","1-0"]`)}, opts, func(*cluster.OwnBroadcast) { t.Error("delivered late") })
+	own, deliver := e.Claim("1-0")
 	if !deliver || own == nil || len(own.Rooms) != 1 || own.Rooms[0] != "r" || own.Except[0] != "x" {
 		t.Fatalf("claim: %+v, %v; want the awaited options", own, deliver)
 	}
@@ -165,7 +165,7 @@ func TestOwnEchoOptions(t *testing.T) {
 	if got := echoOptions(own, carried); got != own {
 		t.Errorf("echoOptions with the own options: %+v", got)
 	}
-	own, deliver = e.claim("2-0") // back before awaited
+	own, deliver = e.Claim("2-0") // back before awaited
 	if !deliver || own != nil {
 		t.Fatalf("claim of an echo not awaited: %+v, %v", own, deliver)
 	}
