@@ -106,6 +106,12 @@ type Config struct {
 	// interval go out as one batch. Default 250ms; 0 sends every change
 	// alone, at once.
 	PresenceInterval time.Duration
+	// PresenceScope (KIN_PRESENCE_SCOPE) is who gets a user's presence
+	// changes: PresenceDepartment (default), every socket of the user's
+	// department and the admins; or PresenceWatched, the user's own sockets
+	// and those that watch the user (the presence:watch event), so that a
+	// storm costs O(N) deliveries, not O(N²) (docs/presence.md).
+	PresenceScope string
 	// InternalAPIKey is the bearer key of POST /api/internal/events.
 	// Default: unset, the API is disabled.
 	InternalAPIKey string
@@ -266,6 +272,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.RedisMode, "redis-mode", firstNonEmpty(getenv("KIN_REDIS_MODE"), RedisSingle), "single (classic pub/sub) or cluster (a Redis Cluster: sharded pub/sub; REDIS_URL as redis://h1:p1?addr=h2:p2) (KIN_REDIS_MODE)")
 	fs.StringVar(&c.RedisSubscriptionMode, "redis-subscription-mode", firstNonEmpty(getenv("KIN_REDIS_SUBSCRIPTION_MODE"), "dynamic"), "in cluster mode, the sharded adapter's subscriptionMode: dynamic, dynamic-private or static, as the Node.js nodes have it (KIN_REDIS_SUBSCRIPTION_MODE)")
 	presenceInterval := fs.String("presence-interval", firstNonEmpty(getenv("KIN_PRESENCE_INTERVAL"), "250ms"), "at most one presence event per department per interval, batching the changes; 0: each change alone (KIN_PRESENCE_INTERVAL)")
+	fs.StringVar(&c.PresenceScope, "presence-scope", firstNonEmpty(getenv("KIN_PRESENCE_SCOPE"), PresenceDepartment), "who gets a user's presence changes: department (its whole department and the admins) or watched (the user's own sockets and those that watch the user with presence:watch) (KIN_PRESENCE_SCOPE)")
 	presenceTTL := fs.String("presence-ttl", firstNonEmpty(getenv("KIN_PRESENCE_TTL"), "30s"), "in a cluster: how long a dead node's connections still count as online (KIN_PRESENCE_TTL)")
 	fs.StringVar(&c.InternalAPIKey, "internal-api-key", getenv("KIN_INTERNAL_API_KEY"), "bearer key of the internal publish API (KIN_INTERNAL_API_KEY)")
 	fs.StringVar(&c.PublicURL, "public-url", getenv("KIN_PUBLIC_URL"), "public base URL (KIN_PUBLIC_URL)")
@@ -306,6 +313,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("KIN_PRESENCE_INTERVAL: %q is not a duration from 0 to 10s, like 250ms", *presenceInterval)
 	}
 	c.PresenceInterval = interval
+	if c.PresenceScope != PresenceDepartment && c.PresenceScope != PresenceWatched {
+		return c, fmt.Errorf("KIN_PRESENCE_SCOPE: %q is not department or watched", c.PresenceScope)
+	}
 	if err := c.parseStats(*serviceLevel, *timeZone); err != nil {
 		return c, err
 	}
@@ -546,6 +556,12 @@ func (c Config) CheckCluster() error {
 const (
 	RedisSingle  = "single"
 	RedisCluster = "cluster"
+)
+
+// The values of PresenceScope.
+const (
+	PresenceDepartment = "department"
+	PresenceWatched    = "watched"
 )
 
 // parseNumbers parses "+15550001111=sales,+15550002222=support".

@@ -47,8 +47,7 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-// TestAdminAddr: the admin listener (/metrics) is on loopback unless
-// KIN_PRESENCE_INTERVAL: 250ms unless set; 0 turns batching off.
+// TestPresenceInterval: KIN_PRESENCE_INTERVAL: 250ms unless set; 0 turns batching off.
 func TestPresenceInterval(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -74,6 +73,32 @@ func TestPresenceInterval(t *testing.T) {
 	}
 }
 
+// TestPresenceScope: department unless KIN_PRESENCE_SCOPE or the flag says watched.
+func TestPresenceScope(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		args []string
+		env  string
+		want string
+	}{
+		{"default", nil, "", PresenceDepartment},
+		{"environment", nil, "watched", PresenceWatched},
+		{"flag over environment", []string{"--presence-scope", "department"}, "watched", PresenceDepartment},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(tt.args, env(map[string]string{"NEXTAUTH_SECRET": "x", "KIN_PRESENCE_SCOPE": tt.env}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.PresenceScope != tt.want {
+				t.Errorf("PresenceScope %q, want %q", c.PresenceScope, tt.want)
+			}
+		})
+	}
+}
+
+// TestAdminAddr: the admin listener (/metrics) is on loopback unless
 // KIN_ADMIN_ADDR or --admin-addr says otherwise; "off" turns it off.
 func TestAdminAddr(t *testing.T) {
 	t.Parallel()
@@ -133,6 +158,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad admin flag", []string{"--admin-addr", "loopback"}, map[string]string{"NEXTAUTH_SECRET": "x"}, "KIN_ADMIN_ADDR"},
 		{"bad presence interval", nil, map[string]string{"NEXTAUTH_SECRET": "x", "KIN_PRESENCE_INTERVAL": "fast"}, "KIN_PRESENCE_INTERVAL"},
 		{"negative presence interval", nil, map[string]string{"NEXTAUTH_SECRET": "x", "KIN_PRESENCE_INTERVAL": "-1s"}, "KIN_PRESENCE_INTERVAL"},
+		{"bad presence scope", nil, map[string]string{"NEXTAUTH_SECRET": "x", "KIN_PRESENCE_SCOPE": "team"}, "KIN_PRESENCE_SCOPE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

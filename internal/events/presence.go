@@ -39,6 +39,11 @@ type UserPresenceUpdated struct {
 	// Department, at most one per user (the latest), the first being the
 	// top-level one. Absent from a single update.
 	Users []PresenceChange `json:"users,omitempty" tsin:"{ userId: string; name?: string; role?: string; status: 'online' | 'away' | 'busy' | 'offline'; lastSeenAt?: string | Date; version?: number }[]"`
+	// Watched, set by the service in the watched scope
+	// (KIN_PRESENCE_SCOPE=watched) on a single change, sends it to the
+	// user's own room and to the sockets that watch the user (WatchRoom)
+	// instead of the department and the admins. Never sent nor read.
+	Watched bool `json:"-"`
 }
 
 // PresenceChange is one user's change in a batched UserPresenceUpdated;
@@ -59,8 +64,12 @@ type PresenceChange struct {
 func (*UserPresenceUpdated) EventName() string { return "user_presence_updated" }
 
 // Rooms: the user's department and admins (a batch's users are all of its
-// department).
+// department); in the watched scope (Watched), the user's own room and
+// the room of those who watch the user.
 func (e *UserPresenceUpdated) Rooms() []string {
+	if e.Watched {
+		return []string{UserRoom(e.UserID), WatchRoom(orDefault(e.Department), e.UserID)}
+	}
 	return []string{DepartmentRoom(orDefault(e.Department)), RoleRoom(RoleAdmin)}
 }
 

@@ -3,6 +3,7 @@ package events
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -112,5 +113,36 @@ func TestPresenceChanges(t *testing.T) {
 	one := PresenceBatch("sales", []PresenceChange{ann})
 	if c := one.Changes()[0]; c != ann {
 		t.Fatalf("a single change loses fields: %+v, want %+v", c, ann)
+	}
+}
+
+// TestWatchRoom: no two (department, user) pairs share a watch room, and
+// every watch room of a department starts with its prefix, and no other
+// department's does.
+func TestWatchRoom(t *testing.T) {
+	t.Parallel()
+	pairs := [][2]string{{"a-b", "c"}, {"a", "b-c"}, {"a", "1-a-b"}, {"1-a", "b"}, {"", "x"}, {"sales", "u1"}, {"sales-", "u1"}}
+	seen := map[string][2]string{}
+	for _, p := range pairs {
+		room := WatchRoom(p[0], p[1])
+		if q, dup := seen[room]; dup {
+			t.Errorf("%v and %v share %q", p, q, room)
+		}
+		seen[room] = p
+		for _, o := range pairs {
+			if has := strings.HasPrefix(room, WatchRoomPrefix(o[0])); has != (o[0] == p[0]) {
+				t.Errorf("%q has the prefix of department %q: %v", room, o[0], has)
+			}
+		}
+	}
+	if got := WatchRoom("sales", "u1"); got != "presence-5-sales-u1" {
+		t.Errorf("WatchRoom = %q", got)
+	}
+	e := UserPresenceUpdated{UserID: "u1", Department: "sales", Watched: true}
+	if got := e.Rooms(); !slices.Equal(got, []string{"user-u1", "presence-5-sales-u1"}) {
+		t.Errorf("watched Rooms = %v", got)
+	}
+	if b, _ := json.Marshal(&e); strings.Contains(string(b), "atched") {
+		t.Errorf("Watched is sent: %s", b)
 	}
 }

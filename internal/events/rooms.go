@@ -1,5 +1,7 @@
 package events
 
+import "strconv"
+
 // The roles of KIN users.
 const (
 	RoleAdmin      = "admin"
@@ -19,6 +21,24 @@ func RoleRoom(role string) string { return "role-" + role }
 
 // DepartmentRoom returns the room of everyone in a department.
 func DepartmentRoom(department string) string { return "department-" + department }
+
+// WatchRoom returns the room of the sockets that watch a user's presence
+// (the presence:watch event, docs/presence.md). Its name holds the user's
+// department, so that a socket joins only the watch rooms of departments
+// it may see, and that department's length, so that no two (department,
+// user) pairs share a room: "presence-5-sales-u1".
+func WatchRoom(department, userID string) string {
+	return WatchRoomPrefix(department) + userID
+}
+
+// WatchRoomPrefix returns what the watch rooms of department's users
+// start with.
+func WatchRoomPrefix(department string) string {
+	return "presence-" + strconv.Itoa(len(department)) + "-" + department + "-"
+}
+
+// MaxWatched is the most users a socket may watch (over all departments).
+const MaxWatched = 1000
 
 // recordRooms is the policy of records (voicemails, calls, messages,
 // conversations): their department, their assignee, and admins.
@@ -46,3 +66,7 @@ func orDefault(department string) string {
 	}
 	return department
 }
+
+// WatchEvent is the socket event with which a client says whose presence
+// it watches (docs/presence.md).
+const WatchEvent = "presence:watch"

@@ -26,6 +26,7 @@ const DefaultInterval = 250 * time.Millisecond
 type Batcher struct {
 	pub      Publisher
 	interval time.Duration
+	watched  bool
 	now      func() time.Time
 
 	mu     sync.Mutex
@@ -47,10 +48,25 @@ func NewBatcher(pub Publisher, interval time.Duration) *Batcher {
 	return &Batcher{pub: pub, interval: interval, now: time.Now, depts: make(map[string]*deptQueue)}
 }
 
+// NewWatchedBatcher returns a Batcher for the watched scope
+// (KIN_PRESENCE_SCOPE=watched): it coalesces a user's changes within an
+// interval as NewBatcher's does, but publishes each user's change alone,
+// marked Watched, to the user's own room and the user's watchers: a
+// storm of N users then costs O(N) deliveries, not N per member of the
+// department.
+func NewWatchedBatcher(pub Publisher, interval time.Duration) *Batcher {
+	b := NewBatcher(pub, interval)
+	b.watched = true
+	return b
+}
+
 // BroadcastUserPresenceUpdated queues e's change (or each change of a
 // batch) for its department's next batch.
 func (b *Batcher) BroadcastUserPresenceUpdated(ctx context.Context, e events.UserPresenceUpdated) error {
 	if b.interval <= 0 {
+		if b.watched {
+			return b.publishWatched(ctx, e.Department, e.Changes())
+		}
 		return b.pub.BroadcastUserPresenceUpdated(ctx, e)
 	}
 	if len(e.Users) == 0 {
@@ -129,6 +145,10 @@ func (b *Batcher) flush(dept string) {
 }
 
 func (b *Batcher) publish(dept string, changes []events.PresenceChange) {
+	if b.watched {
+		_ = b.publishWatched(context.Background(), dept, changes)
+		return
+	}
 	for len(changes) > 0 {
 		n := min(len(changes), events.MaxPresenceBatch)
 		_ = b.pub.BroadcastUserPresenceUpdated(context.Background(), events.PresenceBatch(dept, changes[:n]))
@@ -159,4 +179,18 @@ func (b *Batcher) Close() {
 	b.closed = true
 	b.mu.Unlock()
 	b.Flush()
+}
+
+// publishWatched publishes each change alone to the user's room and
+// watchers; it returns the first error.
+func (b *Batcher) publishWatched(ctx context.Context, dept string, changes []events.PresenceChange) error {
+	var first error
+	for _, c := range changes {
+		e := events.PresenceBatch(dept, []events.PresenceChange{c})
+		e.Watched = true
+		if err := b.pub.BroadcastUserPresenceUpdated(ctx, e); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }

@@ -186,3 +186,51 @@ func waitOffline(t *testing.T, tr *Tracker, user string) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestWatchedBatcher: in the watched scope a user's changes within an
+// interval still collapse to the latest, but each user's change goes out
+// alone, to the user's room and watchers, never to the department.
+func TestWatchedBatcher(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		interval time.Duration
+	}{{"batched", time.Hour}, {"unbatched", 0}} {
+		t.Run(tt.name, func(t *testing.T) {
+			pub := make(published, 10)
+			b := NewWatchedBatcher(pub, tt.interval)
+			ctx := context.Background()
+			_ = b.BroadcastUserPresenceUpdated(ctx, change("u1", "sales", "online", 1))
+			if e := pub.next(t); e.UserID != "u1" || !e.Watched || e.Users != nil {
+				t.Fatalf("first change: %+v", e)
+			}
+			_ = b.BroadcastUserPresenceUpdated(ctx, change("u2", "sales", "online", 1))
+			_ = b.BroadcastUserPresenceUpdated(ctx, events.PresenceBatch("sales", []events.PresenceChange{
+				{UserID: "u2", Status: "away", Version: 2}, {UserID: "u3", Status: "busy", Version: 5},
+			}))
+			b.Flush()
+			got := map[string][]string{}
+			want := map[string][]string{"u2": {"away"}, "u3": {"busy"}}
+			if tt.interval == 0 {
+				want["u2"] = []string{"online", "away"} // nothing is coalesced
+			}
+			n := len(want["u2"]) + len(want["u3"])
+			for range n {
+				e := pub.next(t)
+				if !e.Watched || e.Users != nil || e.Department != "sales" {
+					t.Fatalf("not a single watched change: %+v", e)
+				}
+				if rooms := e.Rooms(); !slices.Equal(rooms, []string{events.UserRoom(e.UserID), events.WatchRoom("sales", e.UserID)}) {
+					t.Errorf("%s's change goes to %v", e.UserID, rooms)
+				}
+				got[e.UserID] = append(got[e.UserID], e.Status)
+			}
+			pub.none(t)
+			for u, w := range want {
+				if !slices.Equal(got[u], w) {
+					t.Errorf("%s: %v, want %v", u, got[u], w)
+				}
+			}
+		})
+	}
+}

@@ -73,6 +73,8 @@ type clusterStore interface {
 	setStatus(ctx context.Context, p auth.Principal, status string, now time.Time) (outcome, error)
 	// list returns every user the store knows.
 	list(ctx context.Context) ([]Entry, error)
+	// lookup returns the entries of the users of ids the store knows.
+	lookup(ctx context.Context, ids []string) ([]Entry, error)
 	// renew extends the node's hold on its connections; lost is true when
 	// they may no longer be in the store (or were never written), and the
 	// node must write them all again.
@@ -251,6 +253,42 @@ func (t *ClusterTracker) List(keep func(Entry) bool) []Entry {
 		}
 		return out[i].UserID < out[j].UserID
 	})
+	return out
+}
+
+// Lookup returns the entries of the users of ids the store knows, in the
+// order of ids. When the store cannot answer, it returns those of this
+// node's users.
+func (t *ClusterTracker) Lookup(ids []string) []Entry {
+	if len(ids) == 0 {
+		return []Entry{}
+	}
+	ctx, cancel := t.ctx()
+	found, err := t.store.lookup(ctx, ids)
+	cancel()
+	if err != nil {
+		t.log.Warn("presence: store", "op", "lookup", "err", err)
+		found = found[:0]
+		t.mu.Lock()
+		for _, id := range ids {
+			if cs := t.conns[id]; len(cs) > 0 {
+				p := cs[0].p
+				found = append(found, Entry{UserID: id, Name: p.Name, Role: p.Role, Department: p.Department, Status: events.PresenceOnline})
+			}
+		}
+		t.mu.Unlock()
+		return found
+	}
+	byID := make(map[string]Entry, len(found))
+	for _, e := range found {
+		byID[e.UserID] = e
+	}
+	out := make([]Entry, 0, len(found))
+	for _, id := range ids {
+		if e, ok := byID[id]; ok {
+			out = append(out, e)
+		}
+	}
 	return out
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -455,4 +456,57 @@ func testBatchedChurnExactlyOnce(t *testing.T, be backend) {
 		n.pub.(*Batcher).Flush()
 	}
 	slow.pub.none(t)
+}
+
+func TestClusterSweepChecksOnlyTheExpired(t *testing.T) {
+	eachBackend(t, testSweepChecksOnlyTheExpired)
+}
+
+// testSweepChecksOnlyTheExpired: a sweep's candidates are the users whose
+// connections may have expired (a dead node's, a closed node's), not the
+// users that live nodes hold: a sweep costs what died, not every user.
+// A closed node's users go offline at the others' next sweep.
+func testSweepChecksOnlyTheExpired(t *testing.T, be backend) {
+	c := newCluster(t, be, 3, clusterOpts{grace: 10 * time.Millisecond, ttl: 600 * time.Millisecond})
+	dead, closed, live := c.nodes[0], c.nodes[1], c.nodes[2]
+	users := make([]auth.Principal, 6)
+	for i := range users {
+		users[i] = auth.Principal{UserID: "s" + strconv.Itoa(i), Name: "S" + strconv.Itoa(i), Role: "agent", Department: "sales"}
+	}
+	dead.Connect(users[0])
+	closed.Connect(users[1])
+	for _, u := range users[2:] {
+		live.Connect(u)
+	}
+	live.Connect(users[1]) // users[1] has a tab on the live node too
+	for range 6 {
+		if e := c.pub.next(t); e.Status != "online" {
+			t.Fatalf("online: %+v", e)
+		}
+	}
+	dead.die()
+	if e := c.pub.next(t); e.UserID != "s0" || e.Status != "offline" {
+		t.Fatalf("after the node died: %+v", e)
+	}
+	ctx := context.Background()
+	cands, err := live.store.candidates(ctx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cands) != 0 {
+		t.Errorf("candidates while every user left is held by a live node: %v", cands)
+	}
+	closed.Close()
+	// users[1] is still on the live node: nothing is said; the candidates
+	// are empty again once the live node has refreshed its connections.
+	live.sweep()
+	live.refresh()
+	c.pub.none(t)
+	cands, err = live.store.candidates(ctx, time.Now())
+	if err != nil || len(cands) != 0 {
+		t.Errorf("candidates after the sweeps: %v %v", cands, err)
+	}
+	if l := live.Lookup([]string{"s1", "nobody", "s0"}); len(l) != 2 || l[0].UserID != "s1" || l[0].Status != "online" || l[1].UserID != "s0" || l[1].Status != "offline" {
+		t.Errorf("Lookup: %+v", l)
+	}
 }

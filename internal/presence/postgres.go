@@ -189,6 +189,19 @@ func (s *postgresStore) list(ctx context.Context) ([]Entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	return collectEntries(rows)
+}
+
+func (s *postgresStore) lookup(ctx context.Context, ids []string) ([]Entry, error) {
+	rows, err := s.pool.Query(ctx, `SELECT user_id, name, role, department, status, last_seen, version FROM kin_presence_users
+		WHERE user_id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	return collectEntries(rows)
+}
+
+func collectEntries(rows pgx.Rows) ([]Entry, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Entry, error) {
 		var e Entry
 		err := r.Scan(&e.UserID, &e.Name, &e.Role, &e.Department, &e.Status, &e.LastSeenAt, &e.Version)

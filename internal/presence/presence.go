@@ -173,6 +173,20 @@ func (t *Tracker) List(keep func(Entry) bool) []Entry {
 	return out
 }
 
+// Lookup returns the entries of the users of ids it knows, in the order
+// of ids.
+func (t *Tracker) Lookup(ids []string) []Entry {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]Entry, 0, len(ids))
+	for _, id := range ids {
+		if u := t.users[id]; u != nil {
+			out = append(out, u.entry)
+		}
+	}
+	return out
+}
+
 // Close stops the pending grace timers.
 func (t *Tracker) Close() {
 	t.mu.Lock()

@@ -30,8 +30,10 @@ type RedisOptions struct {
 
 // redisStore keeps presence in Redis: per user, a sorted set of
 // connections scored by their expiry (refreshed by their node) and a hash
-// of the user's entry; a set of the users known. Lua scripts decide each
-// change.
+// of the user's entry; a set of the users known; and a sorted set of the
+// users with connections, scored by their latest connection's expiry, so
+// that a sweep checks only the users whose connections may have expired,
+// not every user. Lua scripts decide each change.
 type redisStore struct {
 	rdb    redis.UniversalClient
 	prefix string
@@ -55,6 +57,7 @@ func NewRedisTracker(rdb redis.UniversalClient, pub Publisher, opts RedisOptions
 func (t *redisStore) connsKey(user string) string { return t.prefix + ":conns:" + user }
 func (t *redisStore) userKey(user string) string  { return t.prefix + ":user:" + user }
 func (t *redisStore) usersKey() string            { return t.prefix + ":users" }
+func (t *redisStore) expiryKey() string           { return t.prefix + ":expiry" }
 
 // Each script answers {changed, name, role, department, status, lastSeen,
 // version}:
@@ -62,13 +65,15 @@ func (t *redisStore) usersKey() string            { return t.prefix + ":users" }
 // caller then publishes it. Times are Unix milliseconds.
 
 // connectScript adds (or refreshes) a connection; the user becomes their
-// chosen status if they were offline. ARGV: member, expiry, now, name,
-// role, department, touch (1: set lastSeen to now).
+// chosen status if they were offline. KEYS: conns, user, users, expiry.
+// ARGV: member, expiry, now, name, role, department, touch (1: set
+// lastSeen to now), user.
 var connectScript = redis.NewScript(`
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[8])
+redis.call('ZADD', KEYS[4], 'GT', ARGV[2], ARGV[8])
 redis.call('HSET', KEYS[2], 'name', ARGV[4], 'role', ARGV[5], 'department', ARGV[6])
 if ARGV[7] == '1' or not redis.call('HGET', KEYS[2], 'lastSeen') then
   redis.call('HSET', KEYS[2], 'lastSeen', ARGV[3])
@@ -85,9 +90,17 @@ return {changed, e[1], e[2], e[3], e[4], e[5], e[6]}
 `)
 
 // checkScript drops expired connections and takes a user with none left
-// offline. ARGV: now, lastSeen (empty: keep).
+// offline; the user's expiry becomes their latest connection's (none
+// left: the user leaves the expiry set). KEYS: conns, user, expiry. ARGV:
+// now, lastSeen (empty: keep), user.
 var checkScript = redis.NewScript(`
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if top[2] then
+  redis.call('ZADD', KEYS[3], top[2], ARGV[3])
+else
+  redis.call('ZREM', KEYS[3], ARGV[3])
+end
 if ARGV[2] ~= '' then
   redis.call('HSET', KEYS[2], 'lastSeen', ARGV[2])
 end
@@ -128,7 +141,7 @@ func (t *redisStore) connect(ctx context.Context, _ string, c localConn, now tim
 	if touch {
 		tf = "1"
 	}
-	res, err := connectScript.Run(ctx, t.rdb, []string{t.connsKey(c.p.UserID), t.userKey(c.p.UserID), t.usersKey()},
+	res, err := connectScript.Run(ctx, t.rdb, []string{t.connsKey(c.p.UserID), t.userKey(c.p.UserID), t.usersKey(), t.expiryKey()},
 		c.member, ms(now.Add(t.ttl)), ms(now), c.p.Name, c.p.Role, c.p.Department, tf, c.p.UserID).Slice()
 	if err != nil {
 		return outcome{}, err
@@ -145,7 +158,7 @@ func (t *redisStore) disconnect(ctx context.Context, userID, member string, now 
 }
 
 func (t *redisStore) check(ctx context.Context, userID string, now time.Time) (outcome, error) {
-	res, err := checkScript.Run(ctx, t.rdb, []string{t.connsKey(userID), t.userKey(userID)}, ms(now), "").Slice()
+	res, err := checkScript.Run(ctx, t.rdb, []string{t.connsKey(userID), t.userKey(userID), t.expiryKey()}, ms(now), "", userID).Slice()
 	if err != nil {
 		return outcome{}, err
 	}
@@ -193,6 +206,10 @@ func (t *redisStore) list(ctx context.Context) ([]Entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	return t.lookup(ctx, users)
+}
+
+func (t *redisStore) lookup(ctx context.Context, users []string) ([]Entry, error) {
 	pipe := t.rdb.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(users))
 	for i, u := range users {
@@ -219,10 +236,12 @@ func (t *redisStore) list(ctx context.Context) ([]Entry, error) {
 // restores them after Redis was unreachable).
 func (t *redisStore) renew(context.Context, string, time.Time) (bool, error) { return true, nil }
 
-// candidates are all the users: a connection's expiry is only in its
-// score, which the check script compares.
-func (t *redisStore) candidates(ctx context.Context, _ time.Time) ([]string, error) {
-	return t.rdb.SMembers(ctx, t.usersKey()).Result()
+// candidates are the users whose latest connection's expiry has passed
+// (those a dead or closed node held): live nodes keep pushing their
+// connections' expiries ahead, so a sweep costs what died, not every
+// user.
+func (t *redisStore) candidates(ctx context.Context, now time.Time) ([]string, error) {
+	return t.rdb.ZRangeByScore(ctx, t.expiryKey(), &redis.ZRangeBy{Min: "-inf", Max: ms(now)}).Result()
 }
 
 func (t *redisStore) remove(ctx context.Context, _ string, conns map[string][]localConn) error {
@@ -230,10 +249,14 @@ func (t *redisStore) remove(ctx context.Context, _ string, conns map[string][]lo
 		return nil
 	}
 	pipe := t.rdb.Pipeline()
+	now := float64(time.Now().UnixMilli())
 	for u, cs := range conns {
 		for _, c := range cs {
 			pipe.ZRem(ctx, t.connsKey(u), c.member)
 		}
+		// The next sweep checks the user (whose other connections, if
+		// any, put the expiry back).
+		pipe.ZAddLT(ctx, t.expiryKey(), redis.Z{Score: now, Member: u})
 	}
 	_, err := pipe.Exec(ctx)
 	return err

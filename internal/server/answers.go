@@ -3,6 +3,8 @@ package server
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/kin-comms/kinrt/internal/presence"
 )
 
 // The named types of the answers and request bodies that package server
@@ -22,6 +24,30 @@ type Me struct {
 	Email      string `json:"email"`
 	Role       string `json:"role"`
 	Department string `json:"department"`
+	// PresenceScope is whose presence changes the caller's sockets get:
+	// their department's (department), or only their own and those of
+	// the users they watch with presence:watch (watched;
+	// KIN_PRESENCE_SCOPE, docs/presence.md).
+	PresenceScope string `json:"presenceScope" enum:"department,watched"`
+}
+
+// WatchRequest is the payload of the presence:watch socket event: the
+// users of one department whose presence changes the socket gets from
+// now on, in place of those it watched in that department before (none:
+// it watches no one there). Department defaults to the caller's own; a
+// caller may watch only departments it may see (its own; an admin's,
+// any).
+type WatchRequest struct {
+	Department string   `json:"department,omitempty"`
+	UserIDs    []string `json:"userIds"`
+}
+
+// WatchAnswer is presence:watch's acknowledgement: the current presence
+// of the watched users the service knows (a user never seen is left
+// out), or why the request was refused (nothing changed then).
+type WatchAnswer struct {
+	Users []presence.Entry `json:"users,omitempty"`
+	Error string           `json:"error,omitempty"`
 }
 
 // Accepted is the answer of a publish (POST /api/notifications, POST

@@ -97,6 +97,15 @@ type clientSpec struct {
 	// from polling to WebSocket: a test that cuts connections then cuts
 	// steady ones, not an upgrade halfway through.
 	WaitUpgrade bool `json:"waitUpgrade,omitempty"`
+	// Emit are events the client sends once connected, in order, each
+	// waiting for its ack (nodeClients.acks) before the next.
+	Emit []emitSpec `json:"emit,omitempty"`
+}
+
+// emitSpec is an event a client of kin-clients.mjs sends with an ack.
+type emitSpec struct {
+	Event   string `json:"event"`
+	Payload any    `json:"payload"`
 }
 
 // reconnectCount is how often a client reconnected, by outcome.
@@ -114,6 +123,8 @@ type nodeClients struct {
 	cancel context.CancelFunc
 	// reconnects is filled by received.
 	reconnects map[string]reconnectCount
+	// acks are the answers to each client's Emit, in order.
+	acks map[string][]json.RawMessage
 }
 
 const endMarker = "__end_of_test__"
@@ -146,11 +157,13 @@ func startClientsN(t *testing.T, url string, clients []clientSpec, endCount int)
 		t.Fatal(err)
 	}
 	var msg struct {
-		Type    string                     `json:"type"`
-		Error   string                     `json:"error"`
-		Results map[string]json.RawMessage `json:"results"`
+		Type    string                       `json:"type"`
+		Error   string                       `json:"error"`
+		Results map[string]json.RawMessage   `json:"results"`
+		Acks    map[string][]json.RawMessage `json:"acks"`
 	}
 	nc.read(&msg)
+	nc.acks = msg.Acks
 	if msg.Type != "connected" {
 		t.Fatalf("kin-clients: %s %s", msg.Type, msg.Error)
 	}

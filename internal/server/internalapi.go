@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kin-comms/kinrt/internal/config"
 	"github.com/kin-comms/kinrt/internal/events"
 )
 
@@ -69,6 +70,13 @@ func (s *Server) publishEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e, err := events.Decode(req.Type, req.Data)
+	if pe, ok := e.(*events.UserPresenceUpdated); ok && err == nil && s.presenceScope() == config.PresenceWatched {
+		// The watched scope's routing: the user's room and watchers.
+		if len(pe.Users) > 0 {
+			err = &events.FieldError{Field: "users", Problem: "not supported with KIN_PRESENCE_SCOPE=watched: send one user's change at a time"}
+		}
+		pe.Watched = true
+	}
 	if err == nil && req.Room != "" {
 		e, err = events.Narrow(e, req.Room)
 	}

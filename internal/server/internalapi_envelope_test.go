@@ -54,3 +54,45 @@ func TestInternalAPIEnvelope(t *testing.T) {
 		t.Errorf("want exactly the two accepted events published:\n%s", grepLines(m, "kinrt_events_emitted_total"))
 	}
 }
+
+// TestInternalAPIPresenceWatched: in the watched scope a presence change
+// published through the internal API takes that scope's routing (its
+// user's room and watchers: narrowing to the department is refused), and
+// a batch, which would go to a department, is refused.
+func TestInternalAPIPresenceWatched(t *testing.T) {
+	t.Parallel()
+	_, hs := startServer(t, func(c *config.Config) {
+		c.InternalAPIKey = "env-key"
+		c.PresenceScope = config.PresenceWatched
+	})
+	post := func(body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, hs.URL+"/api/internal/events", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer env-key")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	const one = `{"userId":"u1","department":"sales","status":"online","version":3}`
+	for _, tt := range []struct {
+		name, body string
+		status     int
+		contains   string
+	}{
+		{"single", `{"type":"user_presence_updated","data":` + one + `}`, 202, `"id"`},
+		{"narrowed to the watchers", `{"type":"user_presence_updated","room":"presence-5-sales-u1","data":` + one + `}`, 202, `"id"`},
+		{"narrowed to the department", `{"type":"user_presence_updated","room":"department-sales","data":` + one + `}`, 400, `user-u1, presence-5-sales-u1`},
+		{"batch", `{"type":"user_presence_updated","data":{"userId":"u1","department":"sales","status":"online","version":3,` +
+			`"users":[{"userId":"u1","status":"online","version":3},{"userId":"u2","status":"away","version":1}]}}`, 400, `KIN_PRESENCE_SCOPE=watched`},
+	} {
+		status, body := post(tt.body)
+		if status != tt.status || !strings.Contains(body, tt.contains) {
+			t.Errorf("%s: %d %s, want %d containing %s", tt.name, status, body, tt.status, tt.contains)
+		}
+	}
+}

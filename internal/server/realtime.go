@@ -174,6 +174,7 @@ func (s *Server) onConnection(sock *socketio.Socket) {
 		sock.Disconnect(true)
 		return
 	}
+	sock.On(events.WatchEvent, s.watchPresence(sock, p))
 	s.presence.Connect(p)
 	s.demoPeople().realConnected(p) // after Connect: the user never flickers offline
 	expiry := time.AfterFunc(time.Until(p.Expires), func() {

@@ -35,6 +35,7 @@ type Presence interface {
 	Disconnect(userID string)
 	SetStatus(p auth.Principal, status string) (presence.Entry, error)
 	List(keep func(presence.Entry) bool) []presence.Entry
+	Lookup(userIDs []string) []presence.Entry
 	Close()
 }
 
@@ -139,6 +140,9 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	s.activity = newActivityWriter(s.store, log, s.metrics.activityDropped)
 	s.broadcaster.Observe(s.recordActivity)
 	batcher := presence.NewBatcher(s.broadcaster, cfg.PresenceInterval)
+	if cfg.PresenceScope == config.PresenceWatched {
+		batcher = presence.NewWatchedBatcher(s.broadcaster, cfg.PresenceInterval)
+	}
 	if s.cluster != nil {
 		ttl := cfg.PresenceTTL
 		if ttl <= 0 {
@@ -196,7 +200,8 @@ func (s *Server) routes() {
 		return s.authed(h)
 	})
 	s.mux.HandleFunc("GET /api/me", s.authed(func(w http.ResponseWriter, _ *http.Request, p auth.Principal) {
-		writeJSON(w, http.StatusOK, Me{UserID: p.UserID, Name: p.Name, Email: p.Email, Role: p.Role, Department: p.Department})
+		writeJSON(w, http.StatusOK, Me{UserID: p.UserID, Name: p.Name, Email: p.Email, Role: p.Role, Department: p.Department,
+			PresenceScope: s.presenceScope()})
 	}))
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API route")

@@ -33,6 +33,7 @@ const spec = JSON.parse(first);
 const sockets = {};
 const received = {};
 const results = {};
+const acks = {};
 const reconnects = {};
 const markers = {};
 let ended = 0;
@@ -82,7 +83,11 @@ await Promise.all(
             return;
           }
           done = true;
-          const ready = () => {
+          const ready = async () => {
+            // emit: events sent once connected, in order, each answered
+            // (its ack recorded) before the next.
+            acks[c.name] = [];
+            for (const e of c.emit ?? []) acks[c.name].push(await s.timeout(10000).emitWithAck(e.event, e.payload));
             results[c.name] = "ok";
             connectedCount++;
             resolve();
@@ -101,7 +106,7 @@ await Promise.all(
       }),
   ),
 );
-out({ type: "connected", results });
+out({ type: "connected", results, acks });
 if (connectedCount === 0) process.stdout.write("", () => process.exit(0));
 await allEnded;
 for (const s of Object.values(sockets)) s.close();

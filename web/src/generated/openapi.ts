@@ -610,6 +610,8 @@ export interface components {
             department: string;
             email: string;
             name: string;
+            /** @enum {string} */
+            presenceScope: "department" | "watched";
             role: string;
             userId: string;
         };
