@@ -48,6 +48,10 @@ type Config struct {
 	Out string
 	// PresenceInterval is the nodes' KIN_PRESENCE_INTERVAL (empty: default).
 	PresenceInterval string
+	// PresenceScope is the nodes' KIN_PRESENCE_SCOPE (empty: default).
+	PresenceScope string
+	// Watch is how many colleagues each client watches (presence:watch).
+	Watch int
 	// Settle: the storm has settled once no event came for this long.
 	Settle time.Duration
 	// Generator is the command of a load generator process (run with
@@ -989,6 +993,9 @@ func (r *run) startNodes(ctx context.Context, dsn string) error {
 	if cfg.PresenceInterval != "" {
 		env = append(env, "KIN_PRESENCE_INTERVAL="+cfg.PresenceInterval)
 	}
+	if cfg.PresenceScope != "" {
+		env = append(env, "KIN_PRESENCE_SCOPE="+cfg.PresenceScope)
+	}
 	for k, addr := range addrs {
 		lf, err := os.Create(filepath.Join(cfg.Out, fmt.Sprintf("node-%d.log", k)))
 		if err != nil {
@@ -1074,7 +1081,7 @@ func (r *run) startGenerators(ctx context.Context) error {
 		r.gens = append(r.gens, gen)
 		gc := load.GenConfig{
 			From: from, To: to, Nodes: addrs, Sources: []string{src}, Departments: r.depts, Secret: r.secret,
-			Webhooks: cfg.Webhooks + cfg.DownWebhooks + cfg.AfterWebhooks,
+			Webhooks: cfg.Webhooks + cfg.DownWebhooks + cfg.AfterWebhooks, Watch: cfg.Watch,
 		}
 		b, _ := json.Marshal(gc)
 		if _, err := in.Write(append(b, '\n')); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -28,12 +29,14 @@ type RedisOptions struct {
 	Logger *slog.Logger
 }
 
-// redisStore keeps presence in Redis: per user, a sorted set of
-// connections scored by their expiry (refreshed by their node) and a hash
-// of the user's entry; a set of the users known; and a sorted set of the
-// users with connections, scored by their latest connection's expiry, so
-// that a sweep checks only the users whose connections may have expired,
-// not every user. Lua scripts decide each change.
+// redisStore keeps presence in Redis, with node leases as on PostgreSQL:
+// a hash of the nodes' lease expiries (each node renews its own every
+// TTL/3: one command, whatever its connections); per user, a set of
+// connections (members "<node>:<seq>", live while their node's lease is)
+// and a hash of the user's entry; per node, the set of its users; and the
+// set of the users known. Lua scripts decide each change. A sweep checks
+// only the users of the nodes whose lease is over, so the cluster's
+// steady cost does not grow with its connections.
 type redisStore struct {
 	rdb    redis.UniversalClient
 	prefix string
@@ -41,9 +44,8 @@ type redisStore struct {
 }
 
 // NewRedisTracker returns a tracker on rdb that publishes through pub, and
-// starts its refresh loop; Close stops it. Each connection is a member of
-// its user's sorted set whose score is its expiry, which its node
-// refreshes every TTL/3.
+// starts its refresh loop; Close stops it. The node renews its lease every
+// TTL/3; its connections count while the lease is not over.
 func NewRedisTracker(rdb redis.UniversalClient, pub Publisher, opts RedisOptions) *RedisTracker {
 	if opts.Prefix == "" {
 		opts.Prefix = "kin:presence"
@@ -54,29 +56,55 @@ func NewRedisTracker(rdb redis.UniversalClient, pub Publisher, opts RedisOptions
 	return newClusterTracker(&redisStore{rdb: rdb, prefix: opts.Prefix, ttl: opts.TTL}, pub, opts.TTL, opts.Grace, opts.Logger)
 }
 
-func (t *redisStore) connsKey(user string) string { return t.prefix + ":conns:" + user }
-func (t *redisStore) userKey(user string) string  { return t.prefix + ":user:" + user }
-func (t *redisStore) usersKey() string            { return t.prefix + ":users" }
-func (t *redisStore) expiryKey() string           { return t.prefix + ":expiry" }
+func (t *redisStore) connsKey(user string) string     { return t.prefix + ":conns:" + user }
+func (t *redisStore) userKey(user string) string      { return t.prefix + ":user:" + user }
+func (t *redisStore) usersKey() string                { return t.prefix + ":users" }
+func (t *redisStore) nodesKey() string                { return t.prefix + ":nodes" }
+func (t *redisStore) nodeUsersKey(node string) string { return t.prefix + ":node-users:" + node }
+
+// nodeOf returns the node of a connection's member "<node>:<seq>".
+func nodeOf(member string) string {
+	node, _, _ := strings.Cut(member, ":")
+	return node
+}
 
 // Each script answers {changed, name, role, department, status, lastSeen,
 // version}:
 // changed is 1 when this call moved the user's visible status, and the
 // caller then publishes it. Times are Unix milliseconds.
 
-// connectScript adds (or refreshes) a connection; the user becomes their
-// chosen status if they were offline. KEYS: conns, user, users, expiry.
-// ARGV: member, expiry, now, name, role, department, touch (1: set
-// lastSeen to now), user.
-var connectScript = redis.NewScript(`
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('PEXPIREAT', KEYS[1], ARGV[2])
-redis.call('SADD', KEYS[3], ARGV[8])
-redis.call('ZADD', KEYS[4], 'GT', ARGV[2], ARGV[8])
-redis.call('HSET', KEYS[2], 'name', ARGV[4], 'role', ARGV[5], 'department', ARGV[6])
-if ARGV[7] == '1' or not redis.call('HGET', KEYS[2], 'lastSeen') then
-  redis.call('HSET', KEYS[2], 'lastSeen', ARGV[3])
+// liveLua defines live(conns, nodes, now): it drops the connections whose
+// node's lease is over (or gone) and returns how many are left.
+const liveLua = `
+local function live(conns, nodes, now)
+  local n = 0
+  for _, m in ipairs(redis.call('SMEMBERS', conns)) do
+    local exp = redis.call('HGET', nodes, string.match(m, '^([^:]*)'))
+    if exp and tonumber(exp) > tonumber(now) then
+      n = n + 1
+    else
+      redis.call('SREM', conns, m)
+    end
+  end
+  return n
+end
+local function answer(user, changed)
+  local e = redis.call('HMGET', user, 'name', 'role', 'department', 'status', 'lastSeen', 'version')
+  return {changed, e[1], e[2], e[3], e[4], e[5], e[6]}
+end
+`
+
+// connectScript adds a connection of a live node; the user becomes their
+// chosen status if they were offline. KEYS: conns, user, users, the
+// node's users. ARGV: member, now, name, role, department, touch (1: set
+// lastSeen to now), user id.
+var connectScript = redis.NewScript(liveLua + `
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[7])
+redis.call('SADD', KEYS[4], ARGV[7])
+redis.call('HSET', KEYS[2], 'name', ARGV[3], 'role', ARGV[4], 'department', ARGV[5])
+if ARGV[6] == '1' or not redis.call('HGET', KEYS[2], 'lastSeen') then
+  redis.call('HSET', KEYS[2], 'lastSeen', ARGV[2])
 end
 local chosen = redis.call('HGET', KEYS[2], 'chosen') or 'online'
 local changed = 0
@@ -85,64 +113,95 @@ if redis.call('HGET', KEYS[2], 'status') ~= chosen then
   redis.call('HINCRBY', KEYS[2], 'version', 1)
   changed = 1
 end
-local e = redis.call('HMGET', KEYS[2], 'name', 'role', 'department', 'status', 'lastSeen', 'version')
-return {changed, e[1], e[2], e[3], e[4], e[5], e[6]}
+return answer(KEYS[2], changed)
 `)
 
-// checkScript drops expired connections and takes a user with none left
-// offline; the user's expiry becomes their latest connection's (none
-// left: the user leaves the expiry set). KEYS: conns, user, expiry. ARGV:
-// now, lastSeen (empty: keep), user.
-var checkScript = redis.NewScript(`
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if top[2] then
-  redis.call('ZADD', KEYS[3], top[2], ARGV[3])
-else
-  redis.call('ZREM', KEYS[3], ARGV[3])
+// disconnectScript removes a connection, sets lastSeen, and takes the user
+// out of the node's users when it was their last connection there. KEYS:
+// conns, user, the node's users. ARGV: member, now, user id.
+var disconnectScript = redis.NewScript(`
+redis.call('SREM', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], 'lastSeen', ARGV[2])
+local node = string.match(ARGV[1], '^([^:]*)') .. ':'
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if string.sub(m, 1, #node) == node then return 0 end
 end
-if ARGV[2] ~= '' then
-  redis.call('HSET', KEYS[2], 'lastSeen', ARGV[2])
-end
+redis.call('SREM', KEYS[3], ARGV[3])
+return 1
+`)
+
+// checkScript drops the connections of nodes whose lease is over and
+// takes a user with none left offline. KEYS: conns, user, nodes. ARGV:
+// now.
+var checkScript = redis.NewScript(liveLua + `
 local changed = 0
 local status = redis.call('HGET', KEYS[2], 'status')
-if status and status ~= 'offline' and redis.call('ZCARD', KEYS[1]) == 0 then
+if status and status ~= 'offline' and live(KEYS[1], KEYS[3], ARGV[1]) == 0 then
   redis.call('HSET', KEYS[2], 'status', 'offline')
   redis.call('HINCRBY', KEYS[2], 'version', 1)
   changed = 1
 end
-local e = redis.call('HMGET', KEYS[2], 'name', 'role', 'department', 'status', 'lastSeen', 'version')
-return {changed, e[1], e[2], e[3], e[4], e[5], e[6]}
+return answer(KEYS[2], changed)
 `)
 
 // statusScript sets the status a user chose; it shows while they have a
-// live connection. ARGV: status, now, name, role, department, user.
-var statusScript = redis.NewScript(`
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+// live connection. KEYS: conns, user, users, nodes. ARGV: status, now,
+// name, role, department, user id.
+var statusScript = redis.NewScript(liveLua + `
 redis.call('SADD', KEYS[3], ARGV[6])
 if not redis.call('HGET', KEYS[2], 'status') then
   redis.call('HSET', KEYS[2], 'name', ARGV[3], 'role', ARGV[4], 'department', ARGV[5], 'status', 'offline', 'lastSeen', ARGV[2])
 end
 redis.call('HSET', KEYS[2], 'chosen', ARGV[1])
 local changed = 0
-if redis.call('ZCARD', KEYS[1]) > 0 and redis.call('HGET', KEYS[2], 'status') ~= ARGV[1] then
+if live(KEYS[1], KEYS[4], ARGV[2]) > 0 and redis.call('HGET', KEYS[2], 'status') ~= ARGV[1] then
   redis.call('HSET', KEYS[2], 'status', ARGV[1])
   redis.call('HINCRBY', KEYS[2], 'version', 1)
   changed = 1
 end
-local e = redis.call('HMGET', KEYS[2], 'name', 'role', 'department', 'status', 'lastSeen', 'version')
-return {changed, e[1], e[2], e[3], e[4], e[5], e[6]}
+return answer(KEYS[2], changed)
+`)
+
+// renewScript extends the node's lease; it answers 1 when the lease was
+// over or missing (the node's connections may be gone: it writes them
+// again). KEYS: nodes. ARGV: node, now, expiry.
+var renewScript = redis.NewScript(`
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+if old and tonumber(old) > tonumber(ARGV[2]) then return 0 end
+return 1
+`)
+
+// candidatesScript returns the users of the nodes whose lease is over,
+// and forgets the nodes whose lease has been over for another TTL (every
+// node has swept their users meanwhile). KEYS: nodes. ARGV: now, ttl,
+// the node users' key prefix.
+var candidatesScript = redis.NewScript(`
+local users = {}
+local nodes = redis.call('HGETALL', KEYS[1])
+for i = 1, #nodes, 2 do
+  local exp = tonumber(nodes[i + 1])
+  if exp <= tonumber(ARGV[1]) then
+    local key = ARGV[3] .. nodes[i]
+    for _, u in ipairs(redis.call('SMEMBERS', key)) do users[#users + 1] = u end
+    if exp + tonumber(ARGV[2]) <= tonumber(ARGV[1]) then
+      redis.call('HDEL', KEYS[1], nodes[i])
+      redis.call('DEL', key)
+    end
+  end
+end
+return users
 `)
 
 func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 
-func (t *redisStore) connect(ctx context.Context, _ string, c localConn, now time.Time, touch bool) (outcome, error) {
+func (t *redisStore) connect(ctx context.Context, node string, c localConn, now time.Time, touch bool) (outcome, error) {
 	tf := "0"
 	if touch {
 		tf = "1"
 	}
-	res, err := connectScript.Run(ctx, t.rdb, []string{t.connsKey(c.p.UserID), t.userKey(c.p.UserID), t.usersKey(), t.expiryKey()},
-		c.member, ms(now.Add(t.ttl)), ms(now), c.p.Name, c.p.Role, c.p.Department, tf, c.p.UserID).Slice()
+	res, err := connectScript.Run(ctx, t.rdb, []string{t.connsKey(c.p.UserID), t.userKey(c.p.UserID), t.usersKey(), t.nodeUsersKey(node)},
+		c.member, ms(now), c.p.Name, c.p.Role, c.p.Department, tf, c.p.UserID).Slice()
 	if err != nil {
 		return outcome{}, err
 	}
@@ -150,15 +209,12 @@ func (t *redisStore) connect(ctx context.Context, _ string, c localConn, now tim
 }
 
 func (t *redisStore) disconnect(ctx context.Context, userID, member string, now time.Time) error {
-	pipe := t.rdb.TxPipeline()
-	pipe.ZRem(ctx, t.connsKey(userID), member)
-	pipe.HSet(ctx, t.userKey(userID), "lastSeen", ms(now))
-	_, err := pipe.Exec(ctx)
-	return err
+	return disconnectScript.Run(ctx, t.rdb, []string{t.connsKey(userID), t.userKey(userID), t.nodeUsersKey(nodeOf(member))},
+		member, ms(now), userID).Err()
 }
 
 func (t *redisStore) check(ctx context.Context, userID string, now time.Time) (outcome, error) {
-	res, err := checkScript.Run(ctx, t.rdb, []string{t.connsKey(userID), t.userKey(userID), t.expiryKey()}, ms(now), "", userID).Slice()
+	res, err := checkScript.Run(ctx, t.rdb, []string{t.connsKey(userID), t.userKey(userID), t.nodesKey()}, ms(now)).Slice()
 	if err != nil {
 		return outcome{}, err
 	}
@@ -166,7 +222,7 @@ func (t *redisStore) check(ctx context.Context, userID string, now time.Time) (o
 }
 
 func (t *redisStore) setStatus(ctx context.Context, p auth.Principal, status string, now time.Time) (outcome, error) {
-	res, err := statusScript.Run(ctx, t.rdb, []string{t.connsKey(p.UserID), t.userKey(p.UserID), t.usersKey()},
+	res, err := statusScript.Run(ctx, t.rdb, []string{t.connsKey(p.UserID), t.userKey(p.UserID), t.usersKey(), t.nodesKey()},
 		status, ms(now), p.Name, p.Role, p.Department, p.UserID).Slice()
 	if err != nil {
 		return outcome{}, err
@@ -231,33 +287,29 @@ func (t *redisStore) lookup(ctx context.Context, users []string) ([]Entry, error
 	return out, nil
 }
 
-// renew reports the connections lost every time: each one's expiry is
-// its own, so the node writes them all again with a new one (which also
-// restores them after Redis was unreachable).
-func (t *redisStore) renew(context.Context, string, time.Time) (bool, error) { return true, nil }
-
-// candidates are the users whose latest connection's expiry has passed
-// (those a dead or closed node held): live nodes keep pushing their
-// connections' expiries ahead, so a sweep costs what died, not every
-// user.
-func (t *redisStore) candidates(ctx context.Context, now time.Time) ([]string, error) {
-	return t.rdb.ZRangeByScore(ctx, t.expiryKey(), &redis.ZRangeBy{Min: "-inf", Max: ms(now)}).Result()
+// renew extends the node's lease by TTL; lost when it was over or did
+// not exist.
+func (t *redisStore) renew(ctx context.Context, node string, now time.Time) (bool, error) {
+	lost, err := renewScript.Run(ctx, t.rdb, []string{t.nodesKey()}, node, ms(now), ms(now.Add(t.ttl))).Int()
+	return lost == 1, err
 }
 
-func (t *redisStore) remove(ctx context.Context, _ string, conns map[string][]localConn) error {
-	if len(conns) == 0 {
-		return nil
-	}
+// candidates are the users of the nodes whose lease is over (a dead
+// node's, a closed one's): a sweep costs what died, not every user.
+func (t *redisStore) candidates(ctx context.Context, now time.Time) ([]string, error) {
+	return candidatesScript.Run(ctx, t.rdb, []string{t.nodesKey()}, ms(now), t.ttl.Milliseconds(), t.nodeUsersKey("")).StringSlice()
+}
+
+// remove takes the node's connections out and ends its lease: the other
+// nodes' next sweep checks its users.
+func (t *redisStore) remove(ctx context.Context, node string, conns map[string][]localConn) error {
 	pipe := t.rdb.Pipeline()
-	now := float64(time.Now().UnixMilli())
 	for u, cs := range conns {
 		for _, c := range cs {
-			pipe.ZRem(ctx, t.connsKey(u), c.member)
+			pipe.SRem(ctx, t.connsKey(u), c.member)
 		}
-		// The next sweep checks the user (whose other connections, if
-		// any, put the expiry back).
-		pipe.ZAddLT(ctx, t.expiryKey(), redis.Z{Score: now, Member: u})
 	}
+	pipe.HSet(ctx, t.nodesKey(), node, "0")
 	_, err := pipe.Exec(ctx)
 	return err
 }

@@ -41,6 +41,11 @@ type GenConfig struct {
 	// Dials is how many handshakes run at once (connect and reconnect).
 	// Default 64.
 	Dials int `json:"dials"`
+	// Watch is how many colleagues (users of its department) each client
+	// watches with presence:watch once connected (and again after every
+	// reconnection): u(i-D), u(i-2D), … (or u(i+D), … near the start),
+	// for D departments. 0: none.
+	Watch int `json:"watch,omitempty"`
 }
 
 // The coordinator's commands, one JSON object a line on the generator's
@@ -108,6 +113,7 @@ type GenCheck struct {
 type genClient struct {
 	i, dept int
 	token   string
+	watch   []byte // the presence:watch event it sends once connected, or nil
 	c       *Client
 	node    int
 	pid     string
@@ -248,7 +254,7 @@ func newGenerator(ctx context.Context, cfg GenConfig) (*generator, error) {
 		if err != nil {
 			return nil, err
 		}
-		g.cl[k] = &genClient{i: i, dept: d, token: tok, node: i % len(cfg.Nodes)}
+		g.cl[k] = &genClient{i: i, dept: d, token: tok, node: i % len(cfg.Nodes), watch: watchEvent(i, len(cfg.Departments), cfg.Watch)}
 	}
 	return g, nil
 }
@@ -298,11 +304,37 @@ func (g *generator) connect() (*GenConnected, error) {
 	return res, nil
 }
 
-// attach makes c the connection of gc (before its read loop starts).
+// watchEvent returns the presence:watch message of client i (n
+// colleagues of its department, one of d), or nil for none.
+func watchEvent(i, d, n int) []byte {
+	if n <= 0 {
+		return nil
+	}
+	b := []byte(`42["presence:watch",{"userIds":[`)
+	for j := 1; j <= n; j++ {
+		u := i - j*d
+		if u < 0 {
+			u = i + j*d
+		}
+		if j > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, `"u`...)
+		b = strconv.AppendInt(b, int64(u), 10)
+		b = append(b, '"')
+	}
+	return append(b, "]}]"...)
+}
+
+// attach makes c the connection of gc (before its read loop starts), and
+// sends its presence:watch.
 func (g *generator) attach(gc *genClient, c *Client) {
 	gc.c, gc.pid = c, c.PID
 	c.OnEvent = func(data []byte) { g.onEvent(gc, data) }
 	c.OnEnd = func(err error) { g.onEnd(gc, err) }
+	if gc.watch != nil {
+		_ = c.WriteText(gc.watch) // a failed write ends the connection: OnEnd reconnects it
+	}
 	g.nodeMu.Lock()
 	g.onNode[gc.node]++
 	g.nodeMu.Unlock()

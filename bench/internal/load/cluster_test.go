@@ -85,3 +85,22 @@ func TestGeneratorCheck(t *testing.T) {
 		t.Errorf("webhook 0's latency: %d deliveries, p50 %s", h.Count(), h.Quantile(0.5))
 	}
 }
+
+// TestWatchEvent: a client watches n colleagues of its own department,
+// never itself, as one presence:watch event.
+func TestWatchEvent(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		i, d, n int
+		want    string
+	}{
+		{7, 5, 0, ""},
+		{12, 5, 2, `42["presence:watch",{"userIds":["u7","u2"]}]`},
+		{3, 5, 2, `42["presence:watch",{"userIds":["u8","u13"]}]`},
+		{6, 5, 2, `42["presence:watch",{"userIds":["u1","u16"]}]`},
+	} {
+		if got := string(watchEvent(tt.i, tt.d, tt.n)); got != tt.want {
+			t.Errorf("watchEvent(%d, %d, %d) = %s, want %s", tt.i, tt.d, tt.n, got, tt.want)
+		}
+	}
+}
