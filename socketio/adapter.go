@@ -18,6 +18,12 @@ type BroadcastOptions struct {
 	Volatile bool
 	// Local limits the broadcast to this node.
 	Local bool
+	// Unlogged keeps the packet out of the connection state recovery log:
+	// it gets no offset, and a client that reconnects does not get it
+	// again. For state that clients fetch again themselves after a
+	// reconnection. Read by the broadcasting node only (which logs), so
+	// not part of the cluster's wire format.
+	Unlogged bool
 	// Uncompressed sends the packet without compression (Node's
 	// compress(false) flag): see engineio.Message.Uncompressed.
 	Uncompressed bool

@@ -391,7 +391,7 @@ func putSockets(p *[]roomMember) {
 // argument and is kept for clients that reconnect.
 func (a *MemoryAdapter) Broadcast(p *parser.Packet, opts *BroadcastOptions) {
 	var sockets *[]roomMember
-	if a.nsp.server.opts.Recovery != nil && !opts.Volatile && !p.HasID &&
+	if a.nsp.server.opts.Recovery != nil && !opts.Volatile && !opts.Unlogged && !p.HasID &&
 		(p.Type == parser.Event || p.Type == parser.BinaryEvent) {
 		a.joinMu.RLock()
 		p = a.logPacket(p, opts)

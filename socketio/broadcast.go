@@ -48,6 +48,15 @@ func (b *BroadcastOperator) Local() *BroadcastOperator {
 	return c
 }
 
+// Unlogged keeps the packet out of the connection state recovery log
+// (BroadcastOptions.Unlogged): unlike Volatile, every selected client
+// gets it, but one that reconnects does not get it again.
+func (b *BroadcastOperator) Unlogged() *BroadcastOperator {
+	c := b.clone()
+	c.opts.Unlogged = true
+	return c
+}
+
 // Volatile drops the packet for clients that cannot take it at once.
 func (b *BroadcastOperator) Volatile() *BroadcastOperator {
 	c := b.clone()

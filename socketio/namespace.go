@@ -155,6 +155,10 @@ func (n *Namespace) Local() *BroadcastOperator { return n.op().Local() }
 // it at once.
 func (n *Namespace) Volatile() *BroadcastOperator { return n.op().Volatile() }
 
+// Unlogged starts a broadcast kept out of the recovery log
+// (BroadcastOperator.Unlogged).
+func (n *Namespace) Unlogged() *BroadcastOperator { return n.op().Unlogged() }
+
 // Compress starts a broadcast that may (true, the default) or may not be
 // compressed.
 func (n *Namespace) Compress(compress bool) *BroadcastOperator { return n.op().Compress(compress) }

@@ -161,6 +161,8 @@ func TestRecoveryOffsets(t *testing.T) {
 	}
 	_ = s.EmitVolatile("volatile", 1)
 	c.expect(`42["volatile",1]`)
+	_ = rs.io.Of("/").Unlogged().Emit("unlogged", 2)
+	c.expect(`42["unlogged",2]`)
 	s.On("q", func(e *Event) { _ = e.Ack("a") })
 	c.send(`425["q"]`)
 	c.expect(`435["a"]`)
@@ -202,6 +204,7 @@ func TestRecoveryRestoresSession(t *testing.T) {
 			_ = rs.io.Of("/").Except("r2").Emit("excl", 4)   // excluded
 			_ = rs.io.To(s.ID()).Emit("missed", 5)           // its own room
 			_ = rs.io.Of("/").Volatile().Emit("volatile", 6) // never kept
+			_ = rs.io.Of("/").Unlogged().Emit("unlogged", 6) // never kept either
 			_ = otherSock.Broadcast().Emit("missed", 7)      // from another socket
 			_ = otherSock.To("r2").Emit("missed", 8)
 			_ = s.Emit("missed", 9) // to the disconnected socket itself

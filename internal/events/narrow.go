@@ -34,5 +34,12 @@ type narrowed struct {
 // Rooms returns the one room.
 func (n *narrowed) Rooms() []string { return n.room }
 
+// Unlogged reports whether the narrowed event stays out of the recovery
+// log, as the event itself does.
+func (n *narrowed) Unlogged() bool {
+	u, ok := n.Event.(interface{ Unlogged() bool })
+	return ok && u.Unlogged()
+}
+
 // MarshalJSON encodes the event's payload, as the event itself would.
 func (n *narrowed) MarshalJSON() ([]byte, error) { return json.Marshal(n.Event) }

@@ -60,6 +60,14 @@ type PresenceChange struct {
 	Version    int64     `json:"version,omitempty"`
 }
 
+// Unlogged reports whether the event stays out of the connection state
+// recovery log: a watched change (KIN_PRESENCE_SCOPE=watched) does, since
+// a client watches again after every reconnection and the answer brings
+// the current presence. Keeping a storm's changes out of the log keeps
+// each recovery's replay short: a client that receives few events holds
+// an old offset, and its recovery reads the log from there.
+func (e *UserPresenceUpdated) Unlogged() bool { return e.Watched }
+
 // EventName returns "user_presence_updated".
 func (*UserPresenceUpdated) EventName() string { return "user_presence_updated" }
 

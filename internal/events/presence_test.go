@@ -142,6 +142,12 @@ func TestWatchRoom(t *testing.T) {
 	if got := e.Rooms(); !slices.Equal(got, []string{"user-u1", "presence-5-sales-u1"}) {
 		t.Errorf("watched Rooms = %v", got)
 	}
+	if !e.Unlogged() || (&UserPresenceUpdated{UserID: "u1"}).Unlogged() {
+		t.Error("a watched change, and only it, stays out of the recovery log")
+	}
+	if n, err := Narrow(&e, "user-u1"); err != nil || !n.(interface{ Unlogged() bool }).Unlogged() {
+		t.Errorf("narrowed watched change: logged (%v)", err)
+	}
 	if b, _ := json.Marshal(&e); strings.Contains(string(b), "atched") {
 		t.Errorf("Watched is sent: %s", b)
 	}

@@ -192,6 +192,12 @@ func (s *Server) onConnection(sock *socketio.Socket) {
 // namespaceEmitter emits events to rooms of a namespace.
 type namespaceEmitter struct{ nsp *socketio.Namespace }
 
+// EmitTo emits payload to rooms; an event that says it is Unlogged (a
+// presence change of the watched scope) stays out of the recovery log.
 func (e namespaceEmitter) EmitTo(rooms []string, event string, payload any) error {
-	return e.nsp.To(rooms...).Emit(event, payload)
+	op := e.nsp.To(rooms...)
+	if u, ok := payload.(interface{ Unlogged() bool }); ok && u.Unlogged() {
+		op = op.Unlogged()
+	}
+	return op.Emit(event, payload)
 }

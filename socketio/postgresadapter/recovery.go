@@ -219,7 +219,7 @@ type recovery struct {
 // loggable reports whether a broadcast is kept for recovery, as socketio
 // decides.
 func loggable(p *parser.Packet, opts *socketio.BroadcastOptions) bool {
-	return !opts.Volatile && !p.HasID && (p.Type == parser.Event || p.Type == parser.BinaryEvent)
+	return !opts.Volatile && !opts.Unlogged && !p.HasID && (p.Type == parser.Event || p.Type == parser.BinaryEvent)
 }
 
 // withOffset returns p with offset appended to its arguments.

@@ -117,7 +117,7 @@ func (a *Adapter) logBroadcast(p *parser.Packet, opts *socketio.BroadcastOptions
 }
 
 func loggable(p *parser.Packet, opts *socketio.BroadcastOptions) bool {
-	return !opts.Volatile && !p.HasID && (p.Type == parser.Event || p.Type == parser.BinaryEvent)
+	return !opts.Volatile && !opts.Unlogged && !p.HasID && (p.Type == parser.Event || p.Type == parser.BinaryEvent)
 }
 
 func (a *Adapter) publishBroadcast(p *parser.Packet, opts *socketio.BroadcastOptions, offset string) {

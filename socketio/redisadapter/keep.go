@@ -30,6 +30,11 @@ type sessions struct {
 	mu   sync.Mutex
 	pids map[string]struct{} // the kept sessions
 	stop chan struct{}       // closed when no session is kept: the renewal ends
+	// unwritten are the kept sessions whose write failed (Redis slow or
+	// unreachable): the renewal writes them again every heartbeat until
+	// they are stored or their socket ends, so that a node that dies
+	// after a storm of connections leaves no socket unrecoverable.
+	unwritten map[string]*socketio.Session
 }
 
 var (
@@ -47,7 +52,8 @@ const (
 )
 
 func newSessions(rec *recovery, uid, livePrefix string, log Logger, nsp string) *sessions {
-	return &sessions{rec: rec, uid: uid, livePrefix: livePrefix, log: log, nsp: nsp, pids: make(map[string]struct{})}
+	return &sessions{rec: rec, uid: uid, livePrefix: livePrefix, log: log, nsp: nsp, pids: make(map[string]struct{}),
+		unwritten: make(map[string]*socketio.Session)}
 }
 
 // KeepSession stores the session of a connected socket, as PersistSession
@@ -93,7 +99,13 @@ func (ss *sessions) keep(s *socketio.Session) {
 	if start {
 		ss.beat()
 	}
-	ss.write(s, ss.uid)
+	if err := ss.write(s, ss.uid); err != nil {
+		ss.mu.Lock()
+		if _, ok := ss.pids[s.PID]; ok {
+			ss.unwritten[s.PID] = s
+		}
+		ss.mu.Unlock()
+	}
 }
 
 func (ss *sessions) drop(pid string) {
@@ -108,7 +120,7 @@ func (ss *sessions) drop(pid string) {
 // persist stores the session of a socket that disconnected.
 func (ss *sessions) persist(s *socketio.Session) {
 	ss.forget(s.PID)
-	ss.write(s, "")
+	_ = ss.write(s, "")
 }
 
 // beat renews the key that says this node is alive.
@@ -125,6 +137,7 @@ func (ss *sessions) forget(pid string) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	delete(ss.pids, pid)
+	delete(ss.unwritten, pid)
 	if len(ss.pids) == 0 && ss.stop != nil {
 		close(ss.stop)
 		ss.stop = nil
@@ -146,6 +159,7 @@ func (ss *sessions) renew(stop chan struct{}) {
 		case <-tick.C:
 		}
 		ss.beat()
+		ss.writeAgain()
 		if time.Since(last) < r.maxAge/3 {
 			continue
 		}
@@ -168,10 +182,61 @@ func (ss *sessions) renew(stop chan struct{}) {
 	}
 }
 
+// writeAgain writes the kept sessions whose write failed, each only if
+// its key does not exist: a session persisted (or restored and deleted…
+// then its socket is gone and forgotten) in the meantime is not
+// overwritten, and one whose first write did reach Redis stays as it is.
+func (ss *sessions) writeAgain() {
+	ss.mu.Lock()
+	if len(ss.unwritten) == 0 {
+		ss.mu.Unlock()
+		return
+	}
+	todo := make([]*socketio.Session, 0, len(ss.unwritten))
+	for _, s := range ss.unwritten {
+		todo = append(todo, s)
+	}
+	clear(ss.unwritten)
+	ss.mu.Unlock()
+	ctx, cancel := ss.rec.ctx()
+	defer cancel()
+	pipe := ss.rec.node.client.Pipeline()
+	cmds := make([]*redis.BoolCmd, len(todo))
+	for i, s := range todo {
+		cmds[i] = pipe.SetNX(ctx, ss.rec.sessionPrefix+s.PID, ss.encode(s, ss.uid), ss.rec.maxAge)
+	}
+	_, _ = pipe.Exec(ctx)
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	failed := 0
+	for i, s := range todo {
+		if cmds[i].Err() != nil {
+			if _, ok := ss.pids[s.PID]; ok {
+				ss.unwritten[s.PID] = s
+				failed++
+			}
+		}
+	}
+	if failed > 0 {
+		ss.log.Warn("redisadapter: store sessions again", "nsp", ss.nsp, "failed", failed)
+	}
+}
+
 // write stores s under its pid for MaxDisconnectionDuration, live on node
 // live ("" for a disconnected socket). Data must be JSON-encodable; when
 // it is not, the session is kept without it.
-func (ss *sessions) write(s *socketio.Session, live string) {
+func (ss *sessions) write(s *socketio.Session, live string) error {
+	ctx, cancel := ss.rec.ctx()
+	defer cancel()
+	err := ss.rec.node.client.Set(ctx, ss.rec.sessionPrefix+s.PID, ss.encode(s, live), ss.rec.maxAge).Err()
+	if err != nil {
+		ss.log.Warn("redisadapter: store session", "nsp", ss.nsp, "err", err)
+	}
+	return err
+}
+
+// encode returns s as stored, live on node live.
+func (ss *sessions) encode(s *socketio.Session, live string) []byte {
 	st := storedSession{SID: s.SID, PID: s.PID, Rooms: s.Rooms, Live: live}
 	if s.Data != nil {
 		b, err := json.Marshal(s.Data)
@@ -182,11 +247,7 @@ func (ss *sessions) write(s *socketio.Session, live string) {
 		}
 	}
 	b, _ := json.Marshal(st)
-	ctx, cancel := ss.rec.ctx()
-	defer cancel()
-	if err := ss.rec.node.client.Set(ctx, ss.rec.sessionPrefix+s.PID, b, ss.rec.maxAge).Err(); err != nil {
-		ss.log.Warn("redisadapter: store session", "nsp", ss.nsp, "err", err)
-	}
+	return b
 }
 
 // restore takes the session of pid out of Redis when the stream still

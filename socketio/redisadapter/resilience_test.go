@@ -5,11 +5,13 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/kin-comms/kinrt/socketio"
 	"github.com/kin-comms/kinrt/socketio/siotest"
 )
 
@@ -207,4 +209,72 @@ func TestQuietNodeBecomesHealthy(t *testing.T) {
 	eventually(t, a.node.Healthy, "healthy")
 	a.node.setPub(false, errors.New("test: publication failed"), 1)
 	eventually(t, a.node.Healthy, "healthy again without publishing")
+}
+
+// failSets fails the SET and SETNX commands of session keys while on, as
+// a Redis too slow for the request timeout would.
+type failSets struct{ on atomic.Bool }
+
+func (f *failSets) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (f *failSets) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if f.on.Load() && f.fails(cmd) {
+			cmd.SetErr(context.DeadlineExceeded)
+			return context.DeadlineExceeded
+		}
+		return next(ctx, cmd)
+	}
+}
+func (f *failSets) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if f.on.Load() {
+			for _, cmd := range cmds {
+				if f.fails(cmd) {
+					cmd.SetErr(context.DeadlineExceeded)
+					return context.DeadlineExceeded
+				}
+			}
+		}
+		return next(ctx, cmds)
+	}
+}
+func (f *failSets) fails(cmd redis.Cmder) bool {
+	name := strings.ToLower(cmd.Name())
+	key, _ := cmd.Args()[1].(string)
+	return (name == "set" || name == "setnx") && strings.Contains(key, "-session#")
+}
+
+// TestKeptSessionWrittenAgain: a connected socket's session whose write
+// failed (Redis too slow in a storm of connections) is written again by
+// the renewal once Redis answers, marked live on its node, so that the
+// socket can still recover elsewhere if its node dies; one persisted
+// meanwhile is not overwritten.
+func TestKeptSessionWrittenAgain(t *testing.T) {
+	t.Parallel()
+	rdb, key := newRedis(t)
+	flaky := redis.NewClient(redisOptions(t))
+	t.Cleanup(func() { _ = flaky.Close() })
+	fail := &failSets{}
+	flaky.AddHook(fail)
+	a := startNode(t, key, nodeConfig{client: flaky, recovery: &socketio.RecoveryOptions{MaxDisconnectionDuration: time.Minute},
+		opts: &Options{Logger: &logRecorder{}}})
+	waitNodes(t, rdb, key, "/", 1)
+	fail.on.Store(true)
+	c := siotest.Dial(t, a.ts.URL, "", nil)
+	gone := siotest.Dial(t, a.ts.URL, "", nil)
+	ctx := context.Background()
+	session := func(pid string) string {
+		v, _ := rdb.Get(ctx, key+"-session#/#"+pid).Result()
+		return v
+	}
+	if v := session(c.PID()); v != "" {
+		t.Fatalf("session stored while writes fail: %s", v)
+	}
+	fail.on.Store(false)
+	eventually(t, func() bool { return strings.Contains(session(c.PID()), `"live"`) }, "the session written again, live")
+	// gone's session was written again too; it disconnects: its persisted
+	// session (not live) stays as it is.
+	eventually(t, func() bool { return session(gone.PID()) != "" }, "gone's session written again")
+	gone.Close()
+	eventually(t, func() bool { v := session(gone.PID()); return v != "" && !strings.Contains(v, `"live"`) }, "gone's session persisted")
 }
