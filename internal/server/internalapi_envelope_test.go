@@ -17,19 +17,7 @@ import (
 func TestInternalAPIEnvelope(t *testing.T) {
 	t.Parallel()
 	srv, hs := startServer(t, func(c *config.Config) { c.InternalAPIKey = "env-key" })
-	post := func(body string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, hs.URL+"/api/internal/events", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer env-key")
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	post := func(body string) (int, string) { t.Helper(); return postInternal(t, hs.URL, "env-key", body) }
 	const data = `{"level":"info","message":"standup","target":{"kind":"department","value":"support"}}`
 	tests := []struct {
 		name, body string
@@ -65,19 +53,7 @@ func TestInternalAPIPresenceWatched(t *testing.T) {
 		c.InternalAPIKey = "env-key"
 		c.PresenceScope = config.PresenceWatched
 	})
-	post := func(body string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, hs.URL+"/api/internal/events", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer env-key")
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	post := func(body string) (int, string) { t.Helper(); return postInternal(t, hs.URL, "env-key", body) }
 	const one = `{"userId":"u1","department":"sales","status":"online","version":3}`
 	for _, tt := range []struct {
 		name, body string
@@ -95,4 +71,20 @@ func TestInternalAPIPresenceWatched(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d containing %s", tt.name, status, body, tt.status, tt.contains)
 		}
 	}
+}
+
+// postInternal posts body to POST /api/internal/events with key and
+// returns the answer's status and body.
+func postInternal(t *testing.T, base, key, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/internal/events", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

@@ -2,8 +2,6 @@ package server_test
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -35,18 +33,7 @@ func TestInternalAPIRoom(t *testing.T) {
 			t.Fatalf("%s: %s", name, r)
 		}
 	}
-	post := func(body string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, hs.URL+"/api/internal/events", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer k3y")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	post := func(body string) (int, string) { t.Helper(); return postInternal(t, hs.URL, "k3y", body) }
 	const vm = `{"voicemailId":"vm1","callSid":"CA1","from":"+15550001","status":"new","department":"sales","assignedTo":"u1"}`
 	for _, tt := range []struct {
 		body     string

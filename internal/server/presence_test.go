@@ -146,13 +146,7 @@ func TestPresenceBatches(t *testing.T) {
 	// Everyone is connected; each department had its first event at once
 	// and waits for the interval's end for the rest. Now sales goes away.
 	for _, id := range []string{"ann", "bob", "cat"} {
-		req, _ := http.NewRequest(http.MethodPut, hs.URL+"/api/presence/me", strings.NewReader(`{"status":"away"}`))
-		req.Header.Set("Authorization", "Bearer "+tokens[id])
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil || resp.StatusCode != http.StatusOK {
-			t.Fatalf("PUT for %s: %v %v", id, resp, err)
-		}
-		resp.Body.Close()
+		setPresence(t, hs.URL, tokens[id], "away")
 	}
 	srv.FlushPresence()
 	end := events.SystemNotification{Level: "info", Message: endMarker, Target: events.Target{Kind: events.TargetAll}}
@@ -201,5 +195,20 @@ func TestPresenceBatches(t *testing.T) {
 		if awayBatches != want {
 			t.Errorf("%s saw %d away batches, want %d", u.id, awayBatches, want)
 		}
+	}
+}
+
+// setPresence sets the status of token's user with PUT /api/presence/me.
+func setPresence(t *testing.T, base, token, status string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPut, base+"/api/presence/me", strings.NewReader(`{"status":"`+status+`"}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT /api/presence/me: %d", resp.StatusCode)
 	}
 }

@@ -110,13 +110,7 @@ func TestPresenceWatched(t *testing.T) {
 	}
 
 	// bob goes away.
-	req, _ = http.NewRequest(http.MethodPut, hs.URL+"/api/presence/me", strings.NewReader(`{"status":"away"}`))
-	req.Header.Set("Authorization", "Bearer "+tokens["bob"])
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("PUT: %v %v", resp, err)
-	} else {
-		resp.Body.Close()
-	}
+	setPresence(t, hs.URL, tokens["bob"], "away")
 	srv.FlushPresence()
 	end := events.SystemNotification{Level: "info", Message: endMarker, Target: events.Target{Kind: events.TargetAll}}
 	if err := srv.Broadcaster().BroadcastSystemNotification(t.Context(), end); err != nil {

@@ -146,3 +146,10 @@ func (e *OwnEchoes) Stop() {
 		delete(e.own, k)
 	}
 }
+
+// Loggable reports whether a broadcast of p is kept in the recovery log
+// (and given an offset): an event without an ack, unless volatile or
+// unlogged, as Node's session-aware adapters decide.
+func Loggable(p *parser.Packet, opts *socketio.BroadcastOptions) bool {
+	return !opts.Volatile && !opts.Unlogged && !p.HasID && (p.Type == parser.Event || p.Type == parser.BinaryEvent)
+}

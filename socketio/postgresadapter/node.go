@@ -807,7 +807,7 @@ var (
 // its notification comes back; a Local one is delivered without offset
 // (it is not logged).
 func (a *Adapter) Broadcast(p *parser.Packet, opts *socketio.BroadcastOptions) {
-	if a.rec == nil || !loggable(p, opts) {
+	if a.rec == nil || !cluster.Loggable(p, opts) {
 		a.Adapter.Broadcast(p, opts)
 		return
 	}

@@ -216,12 +216,6 @@ type recovery struct {
 	closed   atomic.Bool // the adapter closed: nothing waits for echoes
 }
 
-// loggable reports whether a broadcast is kept for recovery, as socketio
-// decides.
-func loggable(p *parser.Packet, opts *socketio.BroadcastOptions) bool {
-	return !opts.Volatile && !opts.Unlogged && !p.HasID && (p.Type == parser.Event || p.Type == parser.BinaryEvent)
-}
-
 // withOffset returns p with offset appended to its arguments.
 func withOffset(p *parser.Packet, offset string) *parser.Packet {
 	q := *p

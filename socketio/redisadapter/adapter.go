@@ -73,7 +73,7 @@ func (a *Adapter) Rooms(id string) []string { return a.local.Rooms(id) }
 // every node; this node delivers it when the message comes back, in the
 // stream's order (so Broadcast returns before the local delivery).
 func (a *Adapter) Broadcast(p *parser.Packet, opts *socketio.BroadcastOptions) {
-	if a.rec != nil && loggable(p, opts) && a.node.reachable() {
+	if a.rec != nil && cluster.Loggable(p, opts) && a.node.reachable() {
 		err := a.logBroadcast(p, opts)
 		if err == nil {
 			return
@@ -114,10 +114,6 @@ func (a *Adapter) logBroadcast(p *parser.Packet, opts *socketio.BroadcastOptions
 		a.node.setPub(false, err, 1) // the next broadcasts do not wait for Redis
 	}
 	return err
-}
-
-func loggable(p *parser.Packet, opts *socketio.BroadcastOptions) bool {
-	return !opts.Volatile && !opts.Unlogged && !p.HasID && (p.Type == parser.Event || p.Type == parser.BinaryEvent)
 }
 
 func (a *Adapter) publishBroadcast(p *parser.Packet, opts *socketio.BroadcastOptions, offset string) {

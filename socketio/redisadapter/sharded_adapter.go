@@ -151,7 +151,7 @@ func (a *ShardedAdapter) Rooms(id string) []string { return a.local.Rooms(id) }
 // without ack is appended to the namespace's stream and published in one
 // step (sharded_recovery.go), and delivered here when it comes back.
 func (a *ShardedAdapter) Broadcast(p *parser.Packet, opts *socketio.BroadcastOptions) {
-	if a.rec != nil && loggable(p, opts) && a.node.pubUp.Load() {
+	if a.rec != nil && cluster.Loggable(p, opts) && a.node.pubUp.Load() {
 		err := a.logBroadcast(p, opts)
 		if err == nil {
 			return

@@ -1,4 +1,4 @@
-package redisadapter
+package cluster
 
 import (
 	"testing"
@@ -24,8 +24,8 @@ func TestLoggable(t *testing.T) {
 		{"with an ack", parser.Packet{Type: parser.Event, HasID: true}, socketio.BroadcastOptions{}, false},
 		{"ack", parser.Packet{Type: parser.Ack}, socketio.BroadcastOptions{}, false},
 	} {
-		if got := loggable(&tt.p, &tt.opts); got != tt.want {
-			t.Errorf("%s: loggable = %v, want %v", tt.name, got, tt.want)
+		if got := Loggable(&tt.p, &tt.opts); got != tt.want {
+			t.Errorf("%s: Loggable = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }
