@@ -48,6 +48,10 @@ type Config struct {
 	Out string
 	// PresenceInterval is the nodes' KIN_PRESENCE_INTERVAL (empty: default).
 	PresenceInterval string
+	// Nice is the niceness of the nodes and the generators (0: none): on
+	// one machine they must not starve Redis and PostgreSQL, which a
+	// deployment runs on machines of their own.
+	Nice int
 	// PresenceScope is the nodes' KIN_PRESENCE_SCOPE (empty: default).
 	PresenceScope string
 	// Watch is how many colleagues each client watches (presence:watch).
@@ -115,14 +119,19 @@ type KillResult struct {
 
 // Result is a whole run.
 type Result struct {
-	Type        string   `json:"type"` // "summary"
-	Clients     int      `json:"clients"`
-	Connected   int      `json:"connected"`
-	Nodes       int      `json:"nodes"`
-	Generators  int      `json:"generators"`
-	Departments int      `json:"departments"`
-	NoFile      uint64   `json:"nofile"`
-	Sources     []string `json:"sources"`
+	Type        string `json:"type"` // "summary"
+	Clients     int    `json:"clients"`
+	Connected   int    `json:"connected"`
+	Nodes       int    `json:"nodes"`
+	Generators  int    `json:"generators"`
+	Departments int    `json:"departments"`
+	NoFile      uint64 `json:"nofile"`
+	Nice        int    `json:"nice"`
+	// PresenceScope and Watch: the nodes' KIN_PRESENCE_SCOPE, and how
+	// many colleagues each client watched.
+	PresenceScope string   `json:"presence_scope"`
+	Watch         int      `json:"watch"`
+	Sources       []string `json:"sources"`
 	// ConnectSecs: until every generator's clients were connected (each
 	// generator's own time, the longest). SettleSecs: from then until the
 	// presence events stopped.
@@ -206,6 +215,11 @@ func (r *Result) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n== bench/cluster, %s: %d clients on %d kinrt nodes (file limit %d), %d load generators from %s, %d departments\n",
 		r.Start, r.Clients, r.Nodes, r.NoFile, r.Generators, strings.Join(r.Sources, ","), r.Departments)
+	scope := r.PresenceScope
+	if scope == "" {
+		scope = "department (default)"
+	}
+	fmt.Fprintf(&b, "presence scope %s, each client watching %d colleagues; nodes and generators at nice %d\n", scope, r.Watch, r.Nice)
 	fmt.Fprintf(&b, "load average at the start %s, at the end %s (the machine may be shared)\n", r.LoadStart, r.LoadEnd)
 	fmt.Fprintf(&b, "connected %d of %d in %.1f s; presence storm settled %.1f s later (%d events, %.0f MB received)\n",
 		r.Connected, r.Clients, r.ConnectSecs, r.SettleSecs, r.StormEvents, r.StormMB)
@@ -347,7 +361,7 @@ func Run(ctx context.Context, cfg Config, out, logw io.Writer) (*Result, error) 
 	if err := r.setLimit(); err != nil {
 		return nil, err
 	}
-	r.res.NoFile = cfg.NoFile
+	r.res.NoFile, r.res.Nice, r.res.PresenceScope, r.res.Watch = cfg.NoFile, cfg.Nice, cfg.PresenceScope, cfg.Watch
 	err := r.run(ctx)
 	r.res.LoadEnd = loadavg()
 	// The nodes and generators stop first, then their schema and keys go.
@@ -1003,7 +1017,7 @@ func (r *run) startNodes(ctx context.Context, dsn string) error {
 		if err != nil {
 			return err
 		}
-		cmd := exec.Command(cfg.Kinrt, "serve", "-addr", addr)
+		cmd := niced(cfg.Nice, cfg.Kinrt, "serve", "-addr", addr)
 		cmd.Env, cmd.Stdout, cmd.Stderr = env, lf, lf
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		if err := cmd.Start(); err != nil {
@@ -1062,7 +1076,7 @@ func (r *run) startGenerators(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		cmd := exec.Command(cfg.Generator[0], cfg.Generator[1:]...)
+		cmd := niced(cfg.Nice, cfg.Generator[0], cfg.Generator[1:]...)
 		cmd.Env = append(os.Environ(), generatorEnv+"=1")
 		cmd.Stderr = lf
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -1175,4 +1189,13 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// niced returns the command of name with args, run at niceness nice (by
+// nice(1), which execs it: the process keeps its pid).
+func niced(nice int, name string, args ...string) *exec.Cmd {
+	if nice == 0 {
+		return exec.Command(name, args...)
+	}
+	return exec.Command("nice", append([]string{"-n", strconv.Itoa(nice), name}, args...)...)
 }

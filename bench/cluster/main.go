@@ -69,6 +69,7 @@ func main() {
 	flag.StringVar(&cfg.Out, "out", "bench/out/cluster-"+time.Now().UTC().Format("20060102-150405"), "folder for the logs (and kinrt)")
 	flag.StringVar(&cfg.PresenceInterval, "presence-interval", "", "the nodes' KIN_PRESENCE_INTERVAL (empty: their default)")
 	flag.StringVar(&cfg.PresenceScope, "presence-scope", "", "the nodes' KIN_PRESENCE_SCOPE: department or watched (empty: their default)")
+	flag.IntVar(&cfg.Nice, "nice", 5, "niceness of the nodes and the load generators, below Redis and PostgreSQL (0: none)")
 	flag.IntVar(&cfg.Watch, "watch", 0, "colleagues each client watches with presence:watch")
 	flag.DurationVar(&cfg.Settle, "settle", 0, "the presence storm has settled once no event came for this long (0: 3s, or the presence interval + 2s if longer)")
 	flag.Parse()

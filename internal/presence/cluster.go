@@ -38,6 +38,10 @@ type ClusterTracker struct {
 	seq     uint64
 	conns   map[string][]localConn // user -> this node's connections, newest last
 	pending map[string]*time.Timer // user -> pending offline check
+	// unwritten are the members of this node's connections whose write
+	// failed (the store slow or unreachable): the next refresh writes
+	// them again.
+	unwritten map[string]bool
 }
 
 // RedisTracker is the ClusterTracker on Redis (NewRedisTracker).
@@ -100,7 +104,7 @@ func newClusterTracker(store clusterStore, pub Publisher, ttl, grace time.Durati
 	t := &ClusterTracker{
 		store: store, pub: pub, ttl: ttl, grace: grace, log: log, node: hex.EncodeToString(b[:]), now: time.Now,
 		stop: make(chan struct{}), done: make(chan struct{}),
-		conns: make(map[string][]localConn), pending: make(map[string]*time.Timer),
+		conns: make(map[string][]localConn), pending: make(map[string]*time.Timer), unwritten: make(map[string]bool),
 	}
 	ctx, cancel := t.ctx()
 	if _, err := store.renew(ctx, t.node, t.now()); err != nil {
@@ -128,6 +132,9 @@ func (t *ClusterTracker) Connect(p auth.Principal) {
 	t.mu.Unlock()
 	if err := t.write(c, true); err != nil {
 		t.log.Warn("presence: store", "op", "connect", "err", err)
+		t.mu.Lock()
+		t.unwritten[c.member] = true
+		t.mu.Unlock()
 	}
 }
 
@@ -310,7 +317,8 @@ func (t *ClusterTracker) loop() {
 }
 
 // refresh renews this node's hold on its connections, and writes them all
-// again when the store lost them (or never had them: it was unreachable).
+// again when the store lost them (or never had them: it was unreachable),
+// else those whose write failed.
 func (t *ClusterTracker) refresh() {
 	ctx, cancel := t.ctx()
 	lost, err := t.store.renew(ctx, t.node, t.now())
@@ -319,16 +327,18 @@ func (t *ClusterTracker) refresh() {
 		t.log.Warn("presence: store", "op", "refresh", "err", err)
 		return // the next tick tries again
 	}
-	if !lost {
-		return
-	}
 	t.mu.Lock()
-	var all []localConn
+	var todo []localConn
 	for _, cs := range t.conns {
-		all = append(all, cs...)
+		for _, c := range cs {
+			if lost || t.unwritten[c.member] {
+				todo = append(todo, c)
+			}
+		}
 	}
+	clear(t.unwritten)
 	t.mu.Unlock()
-	for _, c := range all {
+	for i, c := range todo {
 		select {
 		case <-t.stop:
 			return
@@ -336,6 +346,11 @@ func (t *ClusterTracker) refresh() {
 		}
 		if err := t.write(c, false); err != nil {
 			t.log.Warn("presence: store", "op", "refresh", "err", err)
+			t.mu.Lock()
+			for _, c := range todo[i:] {
+				t.unwritten[c.member] = true
+			}
+			t.mu.Unlock()
 			return
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -527,6 +528,47 @@ func testSweepChecksOnlyTheExpired(t *testing.T, be backend) {
 	}
 	c.pub.none(t)
 	if l := live.Lookup([]string{"s1", "nobody", "s0"}); len(l) != 2 || l[0].UserID != "s1" || l[0].Status != "online" || l[1].UserID != "s0" || l[1].Status != "offline" {
+		t.Errorf("Lookup: %+v", l)
+	}
+}
+
+// flakyStore fails connect while failing is set, as a store too slow for
+// the request timeout in a storm would.
+type flakyStore struct {
+	clusterStore
+	failing atomic.Bool
+}
+
+func (f *flakyStore) connect(ctx context.Context, node string, c localConn, now time.Time, touch bool) (outcome, error) {
+	if f.failing.Load() {
+		return outcome{}, context.DeadlineExceeded
+	}
+	return f.clusterStore.connect(ctx, node, c, now, touch)
+}
+
+func TestClusterFailedConnectWrittenAgain(t *testing.T) { eachBackend(t, testFailedConnectWrittenAgain) }
+
+// testFailedConnectWrittenAgain: a connection whose write failed is
+// written by the node's next refresh, though its lease was never lost:
+// the user comes online then, once.
+func testFailedConnectWrittenAgain(t *testing.T, be backend) {
+	pub := make(published, 10)
+	flaky := &flakyStore{clusterStore: be.stores(t, time.Hour)()}
+	tr := newClusterTracker(flaky, pub, time.Hour, 10*time.Millisecond, quiet)
+	t.Cleanup(tr.Close)
+	flaky.failing.Store(true)
+	tr.Connect(ann)
+	pub.none(t)
+	tr.refresh() // still failing: nothing
+	pub.none(t)
+	flaky.failing.Store(false)
+	tr.refresh()
+	if e := pub.next(t); e.UserID != ann.UserID || e.Status != "online" {
+		t.Fatalf("after the refresh: %+v", e)
+	}
+	tr.refresh()
+	pub.none(t)
+	if l := tr.Lookup([]string{ann.UserID}); len(l) != 1 || l[0].Status != "online" {
 		t.Errorf("Lookup: %+v", l)
 	}
 }

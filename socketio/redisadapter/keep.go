@@ -182,7 +182,12 @@ func (ss *sessions) renew(stop chan struct{}) {
 	}
 }
 
-// writeAgain writes the kept sessions whose write failed, each only if
+// writeAgainBatch is the most failed session writes a node retries per
+// heartbeat: a Redis that is slow already gets a bounded load from it.
+const writeAgainBatch = 500
+
+// writeAgain writes the kept sessions whose write failed (at most
+// writeAgainBatch of them a heartbeat), each only if
 // its key does not exist: a session persisted (or restored and deleted…
 // then its socket is gone and forgotten) in the meantime is not
 // overwritten, and one whose first write did reach Redis stays as it is.
@@ -192,11 +197,14 @@ func (ss *sessions) writeAgain() {
 		ss.mu.Unlock()
 		return
 	}
-	todo := make([]*socketio.Session, 0, len(ss.unwritten))
-	for _, s := range ss.unwritten {
+	todo := make([]*socketio.Session, 0, min(len(ss.unwritten), writeAgainBatch))
+	for pid, s := range ss.unwritten {
+		if len(todo) == writeAgainBatch {
+			break
+		}
 		todo = append(todo, s)
+		delete(ss.unwritten, pid)
 	}
-	clear(ss.unwritten)
 	ss.mu.Unlock()
 	ctx, cancel := ss.rec.ctx()
 	defer cancel()
