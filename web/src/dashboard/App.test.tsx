@@ -51,6 +51,37 @@ describe("dashboard", () => {
     await waitFor(() => expect((select as HTMLSelectElement).value).toBe("away"));
   });
 
+  it("watches the team list's users when GET /api/me says presenceScope watched, and only then", async () => {
+    const me = { userId: "u-me", name: "Me", email: "me@example.com", role: "agent", department: "support" };
+    const list = [
+      ...team,
+      { userId: "u-bo", name: "Bo", role: "agent", department: "support", status: "away", lastSeenAt: "2025-01-15T12:00:00Z" },
+      { userId: "u-me", name: "Me", role: "agent", department: "support", status: "online", lastSeenAt: "2025-01-15T12:00:00Z" },
+    ];
+    for (const presenceScope of ["department", "watched"] as const) {
+      installFetch({
+        "GET /api/me": () => ({ body: { ...me, presenceScope } }),
+        "GET /api/presence": () => ({ body: { items: list, nextCursor: null } }),
+        "GET /api/stats": () => ({ body: statsAnswer() }),
+      });
+      const { socket, unmount } = renderWithSocket(<App />);
+      act(() => socket.serverConnect());
+      await screen.findByRole("img", { name: "Bo: Away" });
+      await screen.findByText("Me", { selector: ".dash-me" }); // GET /api/me has answered
+      const watches = () => socket.sent.filter((s) => s.event === "presence:watch");
+      if (presenceScope === "department") {
+        expect(watches()).toHaveLength(0);
+      } else {
+        await waitFor(() => expect(watches()).toHaveLength(1));
+        expect(watches()[0]?.args[0]).toEqual({ department: "support", userIds: ["u-ada", "u-bo"] });
+        // The answer and the watched users' changes keep the list live.
+        act(() => (watches()[0]?.args[1] as (a: unknown) => void)({ users: [{ ...list[1], status: "busy", version: 2 }] }));
+        await screen.findByRole("img", { name: "Bo: Busy" });
+      }
+      unmount();
+    }
+  });
+
   it("shows a sign-in panel when the session is refused", () => {
     routes();
     const { socket } = renderWithSocket(<App />);

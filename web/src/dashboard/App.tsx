@@ -64,7 +64,9 @@ function SignedIn() {
   // Who I am, known at load (GET /api/me): my presence, "assigned to me", my worker.
   const { me } = useMe();
   const myUserId = me?.userId ?? null;
-  const presence = usePresence({ myUserId });
+  // In KIN_PRESENCE_SCOPE=watched the socket gets the changes of only the
+  // users it watches: watch the team list's (its first 1000).
+  const presence = usePresence({ myUserId, watchListed: me?.presenceScope === "watched" });
   const nameOf = (id: string) => presence.users.find((u) => u.userId === id)?.name;
   const route = useRoute();
   const mainRef = useRef<HTMLElement>(null);

@@ -47,6 +47,15 @@ export {
   STATUS_LABEL,
 } from "./presence.js";
 export type { PresenceStatus, SettableStatus, PresenceUser, PresenceState, PresenceAction } from "./presence.js";
+/**
+ * The watched scope (KIN_PRESENCE_SCOPE=watched, docs/presence.md): a
+ * socket says whose presence it follows with PRESENCE_WATCH_EVENT
+ * ("presence:watch", a PresenceWatchRequest of at most MAX_WATCHED users),
+ * acknowledged with the users' current presence (parseWatchAnswer checks
+ * it). usePresence's watch and watchListed options do this for you.
+ */
+export { PRESENCE_WATCH_EVENT, MAX_WATCHED, parseWatchAnswer } from "./presence.js";
+export type { PresenceWatchRequest, PresenceWatchAnswer } from "./presence.js";
 
 export { useMe, parseMe } from "./useMe.js";
 export type { Me, MeResult } from "./useMe.js";

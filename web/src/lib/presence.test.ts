@@ -3,6 +3,7 @@ import {
   initialPresence,
   parsePresenceEvent,
   parsePresenceUser,
+  parseWatchAnswer,
   presenceList,
   presenceReducer,
   sortPresence,
@@ -169,5 +170,37 @@ describe("batches", () => {
     s = presenceReducer(s, { type: "snapshot", items: [u("a", "offline"), u("b", "offline")], requestedAt });
     const byId = Object.fromEntries(presenceList(s).map((x) => [x.userId, x.status]));
     expect(byId).toEqual({ a: "online", b: "away" });
+  });
+});
+
+describe("presence:watch answers", () => {
+  const v = (x: PresenceUser, version: number): PresenceUser => ({ ...x, version });
+
+  it("a snapshot with only replaces the users it covers and leaves the others", () => {
+    let s = presenceReducer(initialPresence, { type: "update", user: u("me", "busy") });
+    s = presenceReducer(s, { type: "update", user: v(u("a", "online"), 1) });
+    s = presenceReducer(s, { type: "update", user: v(u("b", "online"), 1) });
+    const requestedAt = s.seq;
+    s = presenceReducer(s, { type: "update", user: v(u("c", "away"), 4) }); // after the request
+    s = presenceReducer(s, {
+      type: "snapshot",
+      // x was not asked about: not taken; b is unknown to the server: dropped.
+      items: [v(u("a", "offline"), 2), v(u("c", "online"), 3), u("x", "online")],
+      requestedAt,
+      only: ["a", "b", "c"],
+    });
+    expect(s.loaded).toBe(true);
+    const byId = Object.fromEntries(presenceList(s).map((x) => [x.userId, x.status]));
+    expect(byId).toEqual({ me: "busy", a: "offline", c: "away" });
+  });
+
+  it("parses the acknowledgement", () => {
+    expect(parseWatchAnswer({ users: [{ userId: "a", status: "online", version: 3 }, { userId: "", status: "online" }] })).toEqual({
+      users: [{ userId: "a", department: "", status: "online", lastSeenAt: "", version: 3 }],
+      error: null,
+    });
+    expect(parseWatchAnswer({})).toEqual({ users: [], error: null });
+    expect(parseWatchAnswer({ error: "nope", users: [{ userId: "a", status: "online" }] })).toEqual({ users: [], error: "nope" });
+    expect(parseWatchAnswer("ok").error).toContain("presence:watch");
   });
 });

@@ -23,7 +23,18 @@ export interface PresenceState {
 }
 
 export type PresenceAction =
-  | { type: "snapshot"; items: readonly PresenceUser[]; requestedAt: number }
+  /**
+   * A list of users' presence requested when the state's seq was
+   * requestedAt: GET /api/presence, or (with only) a presence:watch answer,
+   * which covers only the users it was asked about.
+   */
+  | {
+      type: "snapshot";
+      items: readonly PresenceUser[];
+      requestedAt: number;
+      /** The users the snapshot covers (those asked about); the other users' entries are kept. Default: all. */
+      only?: readonly string[];
+    }
   | { type: "update"; user: PresenceUser }
   /** Several users' changes at once (a batched user_presence_updated): each applied as an update. */
   | { type: "batch"; users: readonly PresenceUser[] };
@@ -82,7 +93,10 @@ export function parsePresenceEvent(raw: unknown): PresenceUser[] {
 /**
  * The team's presence. A snapshot (GET /api/presence) replaces the list,
  * except for the users updated live after it was requested: the snapshot is
- * older than those, and for the users it holds at an older version. An update
+ * older than those, and for the users it holds at an older version. A
+ * snapshot with only (a presence:watch answer) does the same for the users
+ * of only and leaves the others' entries alone: a user of only that it
+ * does not hold is one the server does not know, and is dropped. An update
  * (user_presence_updated, or PUT /api/presence/me's answer) upserts one user,
  * unless the user is already at a later version: the nodes of a cluster
  * publish concurrently, so a late event can carry an older change. A batch
@@ -91,10 +105,14 @@ export function parsePresenceEvent(raw: unknown): PresenceUser[] {
 export function presenceReducer(state: PresenceState, action: PresenceAction): PresenceState {
   switch (action.type) {
     case "snapshot": {
+      const only = action.only ? new Set(action.only) : null;
       const users: PresenceState["users"] = {};
-      for (const item of action.items) users[item.userId] = { ...item, seq: action.requestedAt };
+      for (const item of action.items) {
+        if (!only || only.has(item.userId)) users[item.userId] = { ...item, seq: action.requestedAt };
+      }
       for (const [id, u] of Object.entries(state.users)) {
-        if (u.seq > action.requestedAt || newer(u, users[id])) users[id] = u;
+        // Users the snapshot does not cover stay as they are.
+        if ((only && !only.has(id)) || u.seq > action.requestedAt || newer(u, users[id])) users[id] = u;
       }
       return { ...state, users, loaded: true };
     }
@@ -138,6 +156,50 @@ function upsert(
 /** Whether a is a later change of the user than b, by their versions (when both have one). */
 function newer(a: PresenceUser, b: PresenceUser | undefined): boolean {
   return b !== undefined && a.version !== undefined && b.version !== undefined && a.version > b.version;
+}
+
+/**
+ * The socket event with which a socket says whose presence changes it
+ * gets (docs/presence.md, "The watched scope"): payload
+ * PresenceWatchRequest, acknowledged with a PresenceWatchAnswer. With
+ * KIN_PRESENCE_SCOPE=watched (GET /api/me's presenceScope "watched") a
+ * socket gets only its own user's changes and those of the users it
+ * watches; in the department scope it gets its department's anyway, and
+ * watching only answers the watched users' current presence.
+ */
+export const PRESENCE_WATCH_EVENT = "presence:watch";
+
+/** The most users one socket may watch, over all departments. */
+export const MAX_WATCHED = 1000;
+
+/**
+ * presence:watch's payload: the users of one department to watch, in place
+ * of those the socket watched there before (an empty list: nobody there).
+ * department defaults to the caller's own; an admin must name one; a
+ * non-admin may name only their own.
+ */
+export interface PresenceWatchRequest {
+  userIds: string[];
+  department?: string;
+}
+
+/**
+ * presence:watch's acknowledgement, checked: the current presence of the
+ * watched users the server knows (a user it never saw is left out), or
+ * why the request was refused (then the socket watches what it did before).
+ */
+export interface PresenceWatchAnswer {
+  users: PresenceUser[];
+  error: string | null;
+}
+
+/** Checks presence:watch's acknowledgement ({users?, error?}); invalid entries are left out. */
+export function parseWatchAnswer(raw: unknown): PresenceWatchAnswer {
+  if (raw === null || typeof raw !== "object") return { users: [], error: `${PRESENCE_WATCH_EVENT}: unexpected answer` };
+  const r = raw as Record<string, unknown>;
+  if (typeof r.error === "string" && r.error !== "") return { users: [], error: r.error };
+  const users = (Array.isArray(r.users) ? r.users : []).map(parsePresenceUser).filter((u): u is PresenceUser => u !== null);
+  return { users, error: null };
 }
 
 const RANK: Record<PresenceStatus, number> = { online: 0, busy: 1, away: 2, offline: 3 };

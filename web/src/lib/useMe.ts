@@ -10,7 +10,15 @@ export type Me = RestSchemas["Me"];
 export function parseMe(raw: unknown): Me | null {
   const r = obj(raw);
   if (!r || typeof r.userId !== "string" || r.userId === "") return null;
-  return { userId: r.userId, name: str(r.name), email: str(r.email), role: str(r.role), department: str(r.department) };
+  return {
+    userId: r.userId,
+    name: str(r.name),
+    email: str(r.email),
+    role: str(r.role),
+    department: str(r.department),
+    // Older servers do not say: they have only the department scope.
+    presenceScope: r.presenceScope === "watched" ? "watched" : "department",
+  };
 }
 
 export interface MeResult {
