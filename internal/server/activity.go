@@ -69,9 +69,15 @@ func activityEntry(e events.Event) (store.ActivityEntry, error) {
 // the activity feed and reconnecting clients read: the events a webhook
 // journaled in its transaction are there already; the others (presence,
 // the REST and internal APIs, notifications) go through the activity
-// writer, in batches.
+// writer, in batches. An unlogged event (a watched presence change:
+// KIN_PRESENCE_SCOPE=watched) is not kept: as with the recovery log, the
+// client gets what it missed from its presence:watch answer, and a storm
+// would cost a row a change.
 func (s *Server) recordActivity(e events.Event) {
 	if events.Journaled(e) {
+		return
+	}
+	if u, ok := e.(interface{ Unlogged() bool }); ok && u.Unlogged() {
 		return
 	}
 	entry, err := activityEntry(e)

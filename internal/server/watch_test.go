@@ -116,6 +116,24 @@ func TestPresenceWatched(t *testing.T) {
 	if err := srv.Broadcaster().BroadcastSystemNotification(t.Context(), end); err != nil {
 		t.Fatal(err)
 	}
+	// Watched changes are not kept in the activity log: once the end
+	// marker (written after them) is there, none of bob's is.
+	var activity string
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(activity, endMarker) && time.Now().Before(deadline) {
+		req, _ := http.NewRequest(http.MethodGet, hs.URL+"/api/activity", nil)
+		req.Header.Set("Authorization", "Bearer "+tokens["bob"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		activity = string(b)
+	}
+	if !strings.Contains(activity, endMarker) || strings.Contains(activity, "user_presence_updated") {
+		t.Errorf("bob's activity: %s", activity)
+	}
 	got := nc.received()
 	for name, evs := range bobs.received() {
 		got[name] = evs

@@ -37,7 +37,7 @@ export interface UsePresenceOptions {
    * Watch these users (presence:watch) instead of loading the team list:
    * the hook's users are then the watched users the server knows, as the
    * watch's answer gives them and kept live by user_presence_updated. It
-   * watches again on every connection that was not recovered and whenever
+   * watches again on every connection, recovered or not, and whenever
    * the list's contents change (not its identity or order). For
    * KIN_PRESENCE_SCOPE=watched, where a socket gets the changes of only
    * the users it watches; at most MAX_WATCHED users.
@@ -164,8 +164,7 @@ export function usePresence({
   }, [watching, watchDepartment, watchedKey, listWatch, listed, myUserId]);
 
   // What this connection's server side watches, as far as the hook knows:
-  // the ids last sent by department, cleared by a connection that was not
-  // recovered (its rooms are gone).
+  // the ids last sent by department, cleared by every new connection.
   const sentRef = useRef(new Map<string, string[]>());
   const seenConnects = useRef(0);
   const answerSeq = useRef(new Map<string, number>());
@@ -175,7 +174,10 @@ export function usePresence({
     if (!isConnected) return;
     if (seenConnects.current !== connects) {
       seenConnects.current = connects;
-      if (!recovered) sentRef.current.clear();
+      // Every connection watches again, a recovered one too: its rooms
+      // are kept, but watched changes stay out of the recovery log (the
+      // server sends them Unlogged), so the answer brings what was missed.
+      sentRef.current.clear();
     }
     const plan = JSON.parse(planKey) as WatchPlan;
     const sent = sentRef.current;
