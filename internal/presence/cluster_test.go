@@ -546,7 +546,9 @@ func (f *flakyStore) connect(ctx context.Context, node string, c localConn, now 
 	return f.clusterStore.connect(ctx, node, c, now, touch)
 }
 
-func TestClusterFailedConnectWrittenAgain(t *testing.T) { eachBackend(t, testFailedConnectWrittenAgain) }
+func TestClusterFailedConnectWrittenAgain(t *testing.T) {
+	eachBackend(t, testFailedConnectWrittenAgain)
+}
 
 // testFailedConnectWrittenAgain: a connection whose write failed is
 // written by the node's next refresh, though its lease was never lost:
