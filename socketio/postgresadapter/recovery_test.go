@@ -3,6 +3,7 @@ package postgresadapter
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -454,4 +455,68 @@ func TestRecoveryOnSameNodeBeforeDisconnectWritten(t *testing.T) {
 			t.Fatalf("restored %+v, %v: a connected socket's session was taken", got, err)
 		}
 	})
+}
+
+// TestFlush: a broadcast returns once queued; Flush returns once it has
+// been logged and delivered to this node's sockets (its notification came
+// back), so that a client disconnected next (a drain) has it and its
+// offset. While PostgreSQL holds the broadcast back, Flush waits, until
+// its context ends.
+func TestFlush(t *testing.T) {
+	t.Parallel()
+	pool := newPool(t)
+	opts := recoveryNames(t, pool)
+	a := startNode(t, pool, opts, nil, &socketio.RecoveryOptions{})
+	c := siotest.Dial(t, a.url, "join=r", nil)
+	ad := a.adapter()
+	ctx := context.Background()
+
+	// Another transaction holds the namespace's lock: the broadcast's
+	// transaction waits for it.
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey(ad.channel)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.io.To("r").Emit("e1", 1); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() bool {
+		var waiting int
+		_ = pool.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = $1`, lockKey(ad.channel)).Scan(&waiting)
+		return waiting > 0
+	}, "the broadcast's transaction waits for the lock")
+
+	short, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.node.Flush(short) }()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Flush while the broadcast is held back: %v, want context.Canceled", err)
+	}
+
+	go func() { done <- a.node.Flush(ctx) }()
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if w := ad.rec.echoes.Waiting(); len(w) != 0 {
+		t.Fatalf("Flush returned with broadcasts %v not delivered here", w)
+	}
+	var logged int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM `+ad.rec.node.t.log+` WHERE channel = $1`, ad.channel).Scan(&logged); err != nil || logged != 1 {
+		t.Fatalf("%d broadcasts logged (%v), want 1", logged, err)
+	}
+	offsetOf(t, c.ExpectEvent("e1", 1))
+
+	a.stop()
+	if err := a.node.Flush(ctx); err == nil {
+		t.Fatal("Flush on a closed node: no error")
+	}
 }
