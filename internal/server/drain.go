@@ -19,18 +19,45 @@ const (
 )
 
 // Drain is the first stage of a shutdown: /readyz fails and new Engine.IO
-// sessions are refused (503), then the clients are disconnected in spread
-// batches, with a reason that lets them reconnect (to another node, behind
+// sessions are refused (503), the broadcasts already sent reach this
+// node's clients, then the clients are disconnected in spread batches, with a reason that lets them reconnect (to another node, behind
 // a load balancer that follows /readyz) and recover their state there;
 // waiting until ctx is done at most. HTTP requests in flight (webhooks)
 // still work: stop the HTTP server next, then Close.
 func (s *Server) Drain(ctx context.Context) error {
 	s.ready.Store(false)
 	s.draining.Store(true)
+	if err := s.FlushBroadcasts(ctx); err != nil {
+		s.log.Warn("drain: broadcasts not flushed", "err", err)
+	}
 	s.disconnectSpread(ctx)
 	err := s.io.Shutdown(ctx) // what is left: other namespaces, handshakes
 	s.presence.Close()
 	return err
+}
+
+// flusher is a cluster adapter's node whose broadcasts reach this node's
+// own sockets some time after they were sent: the PostgreSQL adapter's,
+// which delivers them when their notification comes back.
+type flusher interface {
+	Flush(ctx context.Context) error
+}
+
+// FlushBroadcasts waits until the broadcasts this node sent have reached
+// its own sockets, or ctx is done. On PostgreSQL a publish returns once
+// queued, and the node's sockets get it when its notification comes back
+// from the database; on Redis, and on a single node, it returns at once.
+// Drain flushes before it disconnects: a client gets what was sent before
+// and, with it, the offset that lets it recover elsewhere (a client that
+// got no broadcast has none, and reconnects without recovery).
+func (s *Server) FlushBroadcasts(ctx context.Context) error {
+	if s.cluster == nil {
+		return nil
+	}
+	if f, ok := s.cluster.node.(flusher); ok {
+		return f.Flush(ctx)
+	}
+	return nil
 }
 
 // refuseWhileDraining answers new Engine.IO sessions 503 once the node is

@@ -137,6 +137,29 @@ func (e *OwnEchoes) Pending() (waiting, early int) {
 	return waiting, len(e.echoed)
 }
 
+// Waiting returns the offsets of the broadcasts that wait for their echo
+// (not delivered late).
+func (e *OwnEchoes) Waiting() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var offsets []string
+	for off, o := range e.own {
+		if !o.late {
+			offsets = append(offsets, off)
+		}
+	}
+	return offsets
+}
+
+// Delivered reports whether the broadcast at offset no longer waits for
+// its echo: delivered by it or late, or never awaited.
+func (e *OwnEchoes) Delivered(offset string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	o, ok := e.own[offset]
+	return !ok || o.late
+}
+
 // Stop stops the timers and forgets the broadcasts (the adapter closes).
 func (e *OwnEchoes) Stop() {
 	e.mu.Lock()

@@ -66,3 +66,32 @@ func TestOwnEchoes(t *testing.T) {
 	case <-time.After(200 * time.Millisecond):
 	}
 }
+
+// TestOwnEchoesWaiting: Waiting lists the broadcasts whose echo has not
+// come back, and Delivered tells when one no longer waits (claimed, or
+// delivered late).
+func TestOwnEchoesWaiting(t *testing.T) {
+	t.Parallel()
+	e := NewOwnEchoes(time.Minute)
+	opts := &socketio.BroadcastOptions{}
+	p := &parser.Packet{Type: parser.Event, Data: []byte(`["e"]`)}
+	late := make(chan *OwnBroadcast, 1)
+	e.Await("1", p, opts, func(o *OwnBroadcast) { late <- o })
+	if w := e.Waiting(); len(w) != 1 || w[0] != "1" || e.Delivered("1") {
+		t.Fatalf("waiting %v, delivered %v; want 1 waiting", w, e.Delivered("1"))
+	}
+	e.SetWait(time.Millisecond)
+	e.Await("2", p, opts, func(o *OwnBroadcast) { late <- o })
+	if !e.Delivered("3") {
+		t.Fatal("a broadcast never awaited is not delivered")
+	}
+	<-late // "2" delivered late
+	if w := e.Waiting(); len(w) != 1 || w[0] != "1" || !e.Delivered("2") {
+		t.Fatalf("after the late delivery: waiting %v, delivered %v", w, e.Delivered("2"))
+	}
+	e.Claim("1")
+	if w := e.Waiting(); len(w) != 0 || !e.Delivered("1") {
+		t.Fatalf("after the claim: waiting %v, delivered %v", w, e.Delivered("1"))
+	}
+	e.Stop()
+}

@@ -83,7 +83,16 @@
 //   - "<TableName>_nodes": each node says it is alive every 500 ms for
 //     1.5 s. A session live on a node that goes on saying so is not
 //     restored (its socket is connected); one whose node stopped (it
-//     died) is, waiting at most 2 s for that.
+//     died) is, waiting at most 2 s for that. A client back on the node
+//     its session is live on, before its old socket's disconnection was
+//     written (the new connection seen first, or the write slow), waits
+//     for that write, at most 2 s too, and recovers.
+//
+// A broadcast returns once queued; this node's sockets get a logged one
+// when its notification comes back. A client has an offset, and can
+// recover, only once it got a logged broadcast: Node.Flush waits until
+// what was broadcast before has reached this node's sockets, which a
+// node about to disconnect its clients (a drain) calls first.
 //
 // Restoring takes the session out of the table when the log still holds
 // the client's offset; Rejoin puts the socket back in its rooms and sends

@@ -67,7 +67,8 @@ type publication struct {
 	typ        cluster.Type
 	payload    []byte
 	attachment bool
-	log        *logged // a broadcast to log first (recovery.go)
+	log        *logged       // a broadcast to log first (recovery.go)
+	flushed    chan struct{} // a Flush's mark, not a message: closed once what was queued before it is sent
 }
 
 // job is a notification to handle.
@@ -164,6 +165,67 @@ func (n *Node) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Flush waits until the messages queued before it have gone to
+// PostgreSQL (or failed) and, with recovery on, this node's logged
+// broadcasts among them have been delivered to its sockets: their
+// notification came back, or they were delivered late without it. A
+// broadcast returns once queued and this node's sockets get it only
+// after that round trip, so a node about to disconnect its clients (a
+// drain) flushes first: a client gets the broadcasts sent before, and
+// with them the offset it needs to recover elsewhere. It returns ctx's
+// error when ctx ends first, and an error once the node is closed.
+func (n *Node) Flush(ctx context.Context) error {
+	flushed := make(chan struct{})
+	select {
+	case n.pubQ <- publication{flushed: flushed}:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-n.ctx.Done():
+		return errClosed
+	}
+	select {
+	case <-flushed:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-n.ctx.Done():
+		return errClosed
+	}
+	n.mu.Lock()
+	var pending []func() bool
+	for _, a := range n.adapters {
+		if a.rec == nil {
+			continue
+		}
+		echoes := a.rec.echoes
+		for _, off := range echoes.Waiting() {
+			pending = append(pending, func() bool { return echoes.Delivered(off) })
+		}
+	}
+	n.mu.Unlock()
+	if len(pending) == 0 {
+		return nil
+	}
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		for len(pending) > 0 && pending[0]() {
+			pending = pending[1:]
+		}
+		if len(pending) == 0 {
+			return nil
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-n.ctx.Done():
+			return errClosed
+		}
+	}
+}
+
+var errClosed = errors.New("postgresadapter: node closed")
 
 // Close closes every adapter of the node (each tells the other nodes it
 // leaves), sends what is queued, and stops listening (not the pool).
@@ -540,6 +602,29 @@ SELECT pg_notify($2, json_build_object('uid', $3::text, 'type', $4::int, 'attach
 // the identical notifications of one transaction into one, so a message
 // whose payload is already in the transaction starts another.
 func (n *Node) send(batch []publication) {
+	var flushed []chan struct{}
+	for i := range batch {
+		if batch[i].flushed != nil {
+			msgs := make([]publication, 0, len(batch))
+			for _, p := range batch {
+				if p.flushed != nil {
+					flushed = append(flushed, p.flushed)
+				} else {
+					msgs = append(msgs, p)
+				}
+			}
+			batch = msgs
+			break
+		}
+	}
+	defer func() {
+		for _, c := range flushed {
+			close(c)
+		}
+	}()
+	if len(batch) == 0 {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), n.opts.RequestsTimeout)
 	defer cancel()
 	c, err := n.pool.Acquire(ctx)

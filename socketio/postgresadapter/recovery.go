@@ -214,6 +214,53 @@ type recovery struct {
 	joinMu   sync.RWMutex // read: delivering a logged packet; write: Rejoin
 	skips    skipSet
 	closed   atomic.Bool // the adapter closed: nothing waits for echoes
+	here     hereSessions
+	// restoreWaits, in tests, is called when a restore waits for a
+	// session live on this node to be released.
+	restoreWaits func(pid string)
+}
+
+// hereSessions are the sessions marked live on this node whose socket has
+// not ended yet: kept (KeepSession) until the write that ends them
+// (PersistSession, DropSession) has reached PostgreSQL. A client can come
+// back to this node before that write does (its new connection noticed
+// before the old one's close, or the write queued behind others): its
+// restore waits for the release instead of taking the row for a
+// connected socket's.
+type hereSessions struct {
+	mu sync.Mutex
+	m  map[string]chan struct{} // by pid: closed when released
+}
+
+// keep marks pid live here.
+func (h *hereSessions) keep(pid string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil {
+		h.m = make(map[string]chan struct{})
+	}
+	if h.m[pid] == nil {
+		h.m[pid] = make(chan struct{})
+	}
+}
+
+// release says pid's session is no longer live here: its last write is in
+// PostgreSQL.
+func (h *hereSessions) release(pid string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if c := h.m[pid]; c != nil {
+		close(c)
+		delete(h.m, pid)
+	}
+}
+
+// released returns the channel closed when pid's session is released, nil
+// when it is not live here.
+func (h *hereSessions) released(pid string) <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.m[pid]
 }
 
 // withOffset returns p with offset appended to its arguments.
@@ -398,6 +445,7 @@ func (a *Adapter) PersistSession(s *socketio.Session) {
 		return
 	}
 	a.writeSession(s, "")
+	a.rec.here.release(s.PID)
 }
 
 // KeepSession stores the session of a connected socket, marked live on
@@ -405,15 +453,20 @@ func (a *Adapter) PersistSession(s *socketio.Session) {
 // on another one.
 func (a *Adapter) KeepSession(s *socketio.Session) {
 	if a.rec != nil {
+		a.rec.here.keep(s.PID)
 		a.writeSession(s, a.node.uid)
 	}
 }
 
 // DropSession deletes the session of a socket that ended for good.
 func (a *Adapter) DropSession(pid string) {
-	if a.rec != nil && !a.node.isDead() {
+	if a.rec == nil {
+		return
+	}
+	if !a.node.isDead() {
 		_ = a.node.exec("drop session", `DELETE FROM `+a.rec.node.t.sessions+` WHERE channel = $1 AND pid = $2`, a.channel, pid)
 	}
+	a.rec.here.release(pid)
 }
 
 func (a *Adapter) writeSession(s *socketio.Session, live string) {
@@ -451,7 +504,10 @@ func nullText(b []byte) any {
 // RestoreSession takes the session of pid out of the table when the log
 // still holds offset; the missed packets come with Rejoin. A session kept
 // live by another node is taken once that node stopped beating (it died),
-// after at most liveWait; one live here is not (its socket is connected).
+// or wrote it again as disconnected, after at most liveWait. One live here
+// is taken once its socket's disconnection has written it (at most
+// liveWait), and at once when no socket of this node keeps it any more;
+// while its socket is connected here, it is not.
 func (a *Adapter) RestoreSession(pid, offset string) (*socketio.Session, error) {
 	if a.rec == nil {
 		return a.Adapter.RestoreSession(pid, offset)
@@ -473,12 +529,20 @@ func (a *Adapter) RestoreSession(pid, offset string) (*socketio.Session, error) 
 	}
 	deadline := time.Now().Add(liveWait)
 	var tick *time.Ticker
+	retried := false
 	for {
 		var st storedSession
 		var rooms []byte
+		// A row live here that no socket of this node keeps is a late
+		// write of an ended socket's: taken too.
+		var gone any
+		if a.rec.here.released(pid) == nil {
+			gone = n.uid
+		}
 		err := n.pool.QueryRow(ctx, `DELETE FROM `+t.sessions+` s WHERE s.channel = $1 AND s.pid = $2 AND s.expires_at > now()
-			AND (s.live IS NULL OR NOT EXISTS (SELECT 1 FROM `+t.nodes+` x WHERE x.uid = s.live AND x.alive_until > now()))
-			RETURNING s.sid, s.rooms::text, s.data::text`, key, pid).Scan(&st.sid, &rooms, &st.data)
+			AND (s.live IS NULL OR s.live = $3
+				OR NOT EXISTS (SELECT 1 FROM `+t.nodes+` x WHERE x.uid = s.live AND x.alive_until > now()))
+			RETURNING s.sid, s.rooms::text, s.data::text`, key, pid, gone).Scan(&st.sid, &rooms, &st.data)
 		if err == nil {
 			s := &socketio.Session{SID: st.sid, PID: pid, LogEnd: offset}
 			_ = json.Unmarshal(rooms, &s.Rooms)
@@ -492,11 +556,37 @@ func (a *Adapter) RestoreSession(pid, offset string) (*socketio.Session, error) 
 		}
 		var live *string
 		err = n.pool.QueryRow(ctx, `SELECT live FROM `+t.sessions+` WHERE channel = $1 AND pid = $2 AND expires_at > now()`, key, pid).Scan(&live)
-		if errors.Is(err, pgx.ErrNoRows) || err == nil && (live == nil || *live == n.uid) || time.Now().After(deadline) {
+		if errors.Is(err, pgx.ErrNoRows) || err == nil && live == nil || time.Now().After(deadline) {
 			return nil, nil
 		}
 		if err != nil {
 			return nil, err
+		}
+		if *live == n.uid {
+			// Live here: its socket is connected, or its disconnection's
+			// write is on its way. Wait for that write.
+			released := a.rec.here.released(pid)
+			if released == nil {
+				if retried {
+					return nil, nil
+				}
+				retried = true
+				continue // released just now, or a late write of an ended socket's
+			}
+			if f := a.rec.restoreWaits; f != nil {
+				f(pid)
+			}
+			wait := time.NewTimer(time.Until(deadline))
+			select {
+			case <-ctx.Done():
+				wait.Stop()
+				return nil, ctx.Err()
+			case <-released:
+				wait.Stop()
+			case <-wait.C:
+				return nil, nil // its socket is connected
+			}
+			continue
 		}
 		if tick == nil {
 			tick = time.NewTicker(heartbeat / 5)

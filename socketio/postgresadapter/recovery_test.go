@@ -3,6 +3,7 @@ package postgresadapter
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -376,4 +377,146 @@ func TestRecoveryClustersShareTables(t *testing.T) {
 		t.Fatal(err)
 	}
 	c2.ExpectEvent("after", 2)
+}
+
+// TestRecoveryOnSameNodeBeforeDisconnectWritten: a client whose connection
+// was cut comes back to the same node before its old socket's session is
+// written as disconnected (the new connection seen before the old one's
+// close, or the write slow): the restore waits for that write instead of
+// taking the row, still live here, for a connected socket's; and a row
+// live here that no socket of the node keeps (a late write) is taken at
+// once.
+func TestRecoveryOnSameNodeBeforeDisconnectWritten(t *testing.T) {
+	t.Parallel()
+	pool := newPool(t)
+	opts := recoveryNames(t, pool)
+	a := startNode(t, pool, opts, nil, &socketio.RecoveryOptions{})
+	c := siotest.Dial(t, a.url, "join=r", nil)
+	if err := a.io.To("r").Emit("e1", 1); err != nil {
+		t.Fatal(err)
+	}
+	offset := offsetOf(t, c.ExpectEvent("e1", 1))
+	ad := a.adapter()
+
+	type restored struct {
+		s   *socketio.Session
+		err error
+	}
+	t.Run("disconnection written after the restore began", func(t *testing.T) {
+		s := &socketio.Session{SID: "sid-1", PID: "pid-1", Rooms: []string{"sid-1", "r"}, Data: map[string]any{"who": "ann"}}
+		ad.KeepSession(s) // its socket connected here
+		waiting := make(chan struct{}, 1)
+		ad.rec.restoreWaits = func(pid string) {
+			if pid == s.PID {
+				waiting <- struct{}{}
+			}
+		}
+		defer func() { ad.rec.restoreWaits = nil }()
+		done := make(chan restored, 1)
+		go func() {
+			got, err := ad.RestoreSession(s.PID, offset)
+			done <- restored{got, err}
+		}()
+		select {
+		case r := <-done:
+			t.Fatalf("restore returned %+v, %v before the socket's disconnection was written: the session is lost", r.s, r.err)
+		case <-waiting:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the restore neither waited nor returned")
+		}
+		ad.PersistSession(s) // the old socket's close, written now
+		r := <-done
+		if r.err != nil || r.s == nil || r.s.SID != s.SID || !contains(r.s.Rooms, "r") {
+			t.Fatalf("restored %+v, %v; want the session of %s", r.s, r.err, s.SID)
+		}
+		if data, _ := json.Marshal(r.s.Data); string(data) != `{"who":"ann"}` {
+			t.Fatalf("restored data %s", data)
+		}
+	})
+	t.Run("late write of an ended socket", func(t *testing.T) {
+		s := &socketio.Session{SID: "sid-2", PID: "pid-2", Rooms: []string{"sid-2", "r"}}
+		ad.KeepSession(s)
+		ad.PersistSession(s)
+		// A keep's write that reached PostgreSQL after the disconnection's.
+		if _, err := pool.Exec(context.Background(), `UPDATE `+ad.rec.node.t.sessions+` SET live = $1 WHERE pid = $2`, a.node.UID(), s.PID); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ad.RestoreSession(s.PID, offset)
+		if err != nil || got == nil || got.SID != s.SID {
+			t.Fatalf("restored %+v, %v; want the session of %s", got, err, s.SID)
+		}
+	})
+	t.Run("socket still connected here", func(t *testing.T) {
+		s := &socketio.Session{SID: "sid-3", PID: "pid-3", Rooms: []string{"sid-3", "r"}}
+		ad.KeepSession(s)
+		defer ad.DropSession(s.PID)
+		got, err := ad.RestoreSession(s.PID, offset)
+		if err != nil || got != nil {
+			t.Fatalf("restored %+v, %v: a connected socket's session was taken", got, err)
+		}
+	})
+}
+
+// TestFlush: a broadcast returns once queued; Flush returns once it has
+// been logged and delivered to this node's sockets (its notification came
+// back), so that a client disconnected next (a drain) has it and its
+// offset. While PostgreSQL holds the broadcast back, Flush waits, until
+// its context ends.
+func TestFlush(t *testing.T) {
+	t.Parallel()
+	pool := newPool(t)
+	opts := recoveryNames(t, pool)
+	a := startNode(t, pool, opts, nil, &socketio.RecoveryOptions{})
+	c := siotest.Dial(t, a.url, "join=r", nil)
+	ad := a.adapter()
+	ctx := context.Background()
+
+	// Another transaction holds the namespace's lock: the broadcast's
+	// transaction waits for it.
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey(ad.channel)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.io.To("r").Emit("e1", 1); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() bool {
+		var waiting int
+		_ = pool.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = $1`, lockKey(ad.channel)).Scan(&waiting)
+		return waiting > 0
+	}, "the broadcast's transaction waits for the lock")
+
+	short, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.node.Flush(short) }()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Flush while the broadcast is held back: %v, want context.Canceled", err)
+	}
+
+	go func() { done <- a.node.Flush(ctx) }()
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if w := ad.rec.echoes.Waiting(); len(w) != 0 {
+		t.Fatalf("Flush returned with broadcasts %v not delivered here", w)
+	}
+	var logged int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM `+ad.rec.node.t.log+` WHERE channel = $1`, ad.channel).Scan(&logged); err != nil || logged != 1 {
+		t.Fatalf("%d broadcasts logged (%v), want 1", logged, err)
+	}
+	offsetOf(t, c.ExpectEvent("e1", 1))
+
+	a.stop()
+	if err := a.node.Flush(ctx); err == nil {
+		t.Fatal("Flush on a closed node: no error")
+	}
 }
