@@ -20,9 +20,10 @@ const (
 
 // Drain is the first stage of a shutdown: /readyz fails and new Engine.IO
 // sessions are refused (503), the broadcasts already sent reach this
-// node's clients, then the clients are disconnected in spread batches, with a reason that lets them reconnect (to another node, behind
-// a load balancer that follows /readyz) and recover their state there;
-// waiting until ctx is done at most. HTTP requests in flight (webhooks)
+// node's clients, then the clients are disconnected in spread batches,
+// with a reason that lets them reconnect (to another node, behind a load
+// balancer that follows /readyz) and recover their state there; waiting
+// until ctx is done at most. HTTP requests in flight (webhooks)
 // still work: stop the HTTP server next, then Close.
 func (s *Server) Drain(ctx context.Context) error {
 	s.ready.Store(false)
