@@ -27,9 +27,9 @@ import (
 // a random port, with the internal API enabled, and without the demo's
 // simulated agents: their presence would keep a user the test signs out
 // online (as a simulated connection), at random.
-func startService(t *testing.T) (config.Config, *httptest.Server) {
+func startService(t *testing.T, args ...string) (config.Config, *httptest.Server) {
 	t.Helper()
-	cfg, err := config.Load([]string{"--demo", "--simulate=false"}, func(string) string { return "" })
+	cfg, err := config.Load(append([]string{"--demo", "--simulate=false"}, args...), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,6 +117,19 @@ func TestDashboardInChromium(t *testing.T) {
 	_, hs := startService(t)
 	runBrowser(t, "browser.mjs", `{"url":"`+hs.URL+`","apiKey":"e2e-key","shots":"screenshots"}`, 2*time.Minute)
 	for _, shot := range []string{"signin.png", "dashboard-sales-agent.png", "dashboard-support-agent.png"} {
+		if st, err := os.Stat(filepath.Join("screenshots", shot)); err != nil || st.Size() < 1000 {
+			t.Errorf("screenshot %s missing or empty: %v", shot, err)
+		}
+	}
+}
+
+// TestPresenceWatchedInChromium: with KIN_PRESENCE_SCOPE=watched, the
+// dashboard watches the users its team list shows, so a colleague's status
+// change and his going offline reach it live (presence.mjs).
+func TestPresenceWatchedInChromium(t *testing.T) {
+	_, hs := startService(t, "--presence-scope", "watched")
+	runBrowser(t, "presence.mjs", `{"url":"`+hs.URL+`","shots":"screenshots"}`, 2*time.Minute)
+	for _, shot := range []string{"presence-watched-busy.png", "presence-watched-offline.png"} {
 		if st, err := os.Stat(filepath.Join("screenshots", shot)); err != nil || st.Size() < 1000 {
 			t.Errorf("screenshot %s missing or empty: %v", shot, err)
 		}
