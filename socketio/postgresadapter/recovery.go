@@ -43,10 +43,6 @@ const (
 	// pruneEvery is the time between two prunings of the log and the
 	// sessions by every node.
 	pruneEvery = 5 * time.Second
-	// skipTTL is how long a recovered socket's packets, sent with its
-	// recovery, are remembered so that their notification does not
-	// deliver them to it again.
-	skipTTL = time.Minute
 )
 
 // recTables are the tables of recovery.
@@ -212,7 +208,7 @@ type recovery struct {
 	maxBytes int64 // 0: no cap
 	echoes   *cluster.OwnEchoes
 	joinMu   sync.RWMutex // read: delivering a logged packet; write: Rejoin
-	skips    skipSet
+	skips    cluster.Skips
 	closed   atomic.Bool // the adapter closed: nothing waits for echoes
 	here     hereSessions
 	// restoreWaits, in tests, is called when a restore waits for a
@@ -418,7 +414,7 @@ func (a *Adapter) onLogged(m *cluster.Message, own bool) {
 func (a *Adapter) deliverLogged(p *parser.Packet, opts *socketio.BroadcastOptions, offset string) {
 	s := a.rec
 	s.joinMu.RLock()
-	if ids := s.skips.take(offset); len(ids) > 0 {
+	if ids := s.skips.Take(offset); len(ids) > 0 {
 		o := *opts
 		o.Except = append(append([]string(nil), opts.Except...), ids...)
 		opts = &o
@@ -628,7 +624,7 @@ func (a *Adapter) Rejoin(id string, rooms []string, since string, send func([]*p
 	}
 	defer rows.Close()
 	now := time.Now()
-	s.skips.prune(now)
+	s.skips.Prune(now)
 	var missed []*parser.Packet
 	for rows.Next() {
 		var (
@@ -654,7 +650,7 @@ func (a *Adapter) Rejoin(id string, rooms []string, since string, send func([]*p
 		}
 		offset := formatOffset(lid)
 		missed = append(missed, withOffset(p, offset))
-		s.skips.add(offset, id, now)
+		s.skips.Add(offset, id, now)
 	}
 	if err := rows.Err(); err != nil {
 		n.opts.Logger.Warn("postgresadapter: read missed packets", "channel", a.channel, "err", err)
@@ -667,54 +663,4 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-// skipSet remembers, by offset, the sockets that got a logged packet with
-// their recovery, before its notification came here.
-type skipSet struct {
-	mu sync.Mutex
-	m  map[string]*skipped
-}
-
-type skipped struct {
-	at  time.Time
-	ids []string
-}
-
-func (k *skipSet) add(offset, id string, now time.Time) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.m == nil {
-		k.m = make(map[string]*skipped)
-	}
-	s := k.m[offset]
-	if s == nil {
-		s = &skipped{at: now}
-		k.m[offset] = s
-	}
-	s.ids = append(s.ids, id)
-}
-
-// prune forgets the packets older than skipTTL.
-func (k *skipSet) prune(now time.Time) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	for off, s := range k.m {
-		if now.Sub(s.at) > skipTTL {
-			delete(k.m, off)
-		}
-	}
-}
-
-// take returns the sockets to leave out of the packet at offset, and
-// forgets them.
-func (k *skipSet) take(offset string) []string {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	s := k.m[offset]
-	if s == nil {
-		return nil
-	}
-	delete(k.m, offset)
-	return s.ids
 }

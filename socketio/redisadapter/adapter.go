@@ -24,7 +24,7 @@ type Adapter struct {
 
 	echoes   *cluster.OwnEchoes // this node's logged broadcasts until they come back
 	joinMu   sync.RWMutex       // read: delivering a logged packet; write: Rejoin
-	skips    skipSet            // offset -> sockets that got it on recovery
+	skips    cluster.Skips      // offset -> sockets that got it on recovery
 	sessions *sessions          // nil when recovery is off (keep.go)
 
 	closeOnce sync.Once
@@ -163,7 +163,7 @@ func (a *Adapter) claimOwn(offset string) (*socketio.BroadcastOptions, bool) {
 func (a *Adapter) selectLogged(p *parser.Packet, opts *socketio.BroadcastOptions, offset string) (send func()) {
 	a.joinMu.RLock()
 	defer a.joinMu.RUnlock()
-	if ids := a.skips.take(offset); len(ids) > 0 {
+	if ids := a.skips.Take(offset); len(ids) > 0 {
 		o := *opts
 		o.Except = append(append([]string(nil), opts.Except...), ids...)
 		opts = &o

@@ -271,7 +271,7 @@ func (a *Adapter) Rejoin(id string, rooms []string, since string, send func([]*p
 		return
 	}
 	now := time.Now()
-	a.skips.prune(now)
+	a.skips.Prune(now)
 	var missed []*parser.Packet
 	for _, m := range msgs {
 		e, ok := a.rec.decodeEntry(m)
@@ -279,7 +279,7 @@ func (a *Adapter) Rejoin(id string, rooms []string, since string, send func([]*p
 			continue
 		}
 		missed = append(missed, e.packet)
-		a.skips.add(e.offset, id, now)
+		a.skips.Add(e.offset, id, now)
 	}
 	send(missed)
 }

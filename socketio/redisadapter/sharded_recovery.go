@@ -30,7 +30,7 @@ type shardedRecovery struct {
 	echoes *cluster.OwnEchoes // this node's logged broadcasts until they come back
 
 	joinMu sync.RWMutex // read: delivering a logged packet; write: Rejoin
-	skips  skipSet
+	skips  cluster.Skips
 }
 
 func newShardedRecovery(n *ShardedNode, nsp string, opts *socketio.RecoveryOptions) *shardedRecovery {
@@ -131,7 +131,7 @@ func (a *ShardedAdapter) selectLogged(p *parser.Packet, opts *socketio.Broadcast
 	s := a.rec
 	s.joinMu.RLock()
 	defer s.joinMu.RUnlock()
-	if ids := s.skips.take(offset); len(ids) > 0 {
+	if ids := s.skips.Take(offset); len(ids) > 0 {
 		o := *opts
 		o.Except = append(append([]string(nil), opts.Except...), ids...)
 		opts = &o
@@ -183,7 +183,7 @@ func (a *ShardedAdapter) Rejoin(id string, rooms []string, since string, send fu
 		return
 	}
 	now := time.Now()
-	s.skips.prune(now)
+	s.skips.Prune(now)
 	var missed []*parser.Packet
 	for _, m := range msgs {
 		e, ok := r.decodeEntry(m)
@@ -191,7 +191,7 @@ func (a *ShardedAdapter) Rejoin(id string, rooms []string, since string, send fu
 			continue
 		}
 		missed = append(missed, e.packet)
-		s.skips.add(e.offset, id, now)
+		s.skips.Add(e.offset, id, now)
 	}
 	send(missed)
 }
