@@ -46,6 +46,14 @@ func MarkJournaled(e Event) { e.meta().journaled = true }
 // Journaled reports whether MarkJournaled was called on e.
 func Journaled(e Event) bool { return e.meta().journaled }
 
+// Unlogged reports whether v is an event that stays out of the recovery
+// log and the activity log (a watched presence change: see
+// UserPresenceUpdated.Unlogged).
+func Unlogged(v any) bool {
+	u, ok := v.(interface{ Unlogged() bool })
+	return ok && u.Unlogged()
+}
+
 // Stamp validates e and sets its id and time when they are empty, as
 // Publish does; Publish keeps what Stamp set. Call it to know an event's
 // id before publishing it (to write its activity entry in a transaction).

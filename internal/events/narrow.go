@@ -36,10 +36,7 @@ func (n *narrowed) Rooms() []string { return n.room }
 
 // Unlogged reports whether the narrowed event stays out of the recovery
 // log, as the event itself does.
-func (n *narrowed) Unlogged() bool {
-	u, ok := n.Event.(interface{ Unlogged() bool })
-	return ok && u.Unlogged()
-}
+func (n *narrowed) Unlogged() bool { return Unlogged(n.Event) }
 
 // MarshalJSON encodes the event's payload, as the event itself would.
 func (n *narrowed) MarshalJSON() ([]byte, error) { return json.Marshal(n.Event) }

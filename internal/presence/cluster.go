@@ -243,9 +243,8 @@ func (t *ClusterTracker) List(keep func(Entry) bool) []Entry {
 	if err != nil {
 		t.log.Warn("presence: store", "op", "list", "err", err)
 		t.mu.Lock()
-		for id, cs := range t.conns {
-			p := cs[0].p
-			all = append(all, Entry{UserID: id, Name: p.Name, Role: p.Role, Department: p.Department, Status: events.PresenceOnline})
+		for _, cs := range t.conns {
+			all = append(all, localEntry(cs))
 		}
 		t.mu.Unlock()
 	}
@@ -261,6 +260,13 @@ func (t *ClusterTracker) List(keep func(Entry) bool) []Entry {
 		return out[i].UserID < out[j].UserID
 	})
 	return out
+}
+
+// localEntry is what this node alone knows of a user it holds
+// connections cs of (newest last): online, as its token says.
+func localEntry(cs []localConn) Entry {
+	p := cs[0].p
+	return Entry{UserID: p.UserID, Name: p.Name, Role: p.Role, Department: p.Department, Status: events.PresenceOnline}
 }
 
 // Lookup returns the entries of the users of ids the store knows, in the
@@ -279,8 +285,7 @@ func (t *ClusterTracker) Lookup(ids []string) []Entry {
 		t.mu.Lock()
 		for _, id := range ids {
 			if cs := t.conns[id]; len(cs) > 0 {
-				p := cs[0].p
-				found = append(found, Entry{UserID: id, Name: p.Name, Role: p.Role, Department: p.Department, Status: events.PresenceOnline})
+				found = append(found, localEntry(cs))
 			}
 		}
 		t.mu.Unlock()

@@ -77,7 +77,7 @@ func (s *Server) recordActivity(e events.Event) {
 	if events.Journaled(e) {
 		return
 	}
-	if u, ok := e.(interface{ Unlogged() bool }); ok && u.Unlogged() {
+	if events.Unlogged(e) {
 		return
 	}
 	entry, err := activityEntry(e)

@@ -196,7 +196,7 @@ type namespaceEmitter struct{ nsp *socketio.Namespace }
 // presence change of the watched scope) stays out of the recovery log.
 func (e namespaceEmitter) EmitTo(rooms []string, event string, payload any) error {
 	op := e.nsp.To(rooms...)
-	if u, ok := payload.(interface{ Unlogged() bool }); ok && u.Unlogged() {
+	if events.Unlogged(payload) {
 		op = op.Unlogged()
 	}
 	return op.Emit(event, payload)
